@@ -1,0 +1,84 @@
+// Every setting the processes read, as environment variables with their defaults.
+// Defaults describe the embedded setup (`npm install && npm start` on one machine).
+// Add new settings here; `loadConfig` turns them into the typed `Config` object.
+import { z } from 'zod';
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+/** An optional setting where an empty string means "not set". */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+export const DATABASE_URL_HELP =
+  'file:<path> for SQLite (e.g. file:./data/firstframe.db) or postgresql://user:pass@host:5432/db';
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** Folder for everything the embedded setup writes: SQLite file, private Redis, artifacts. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Empty = SQLite file `<DATA_DIR>/firstframe.db`. */
+  DATABASE_URL: optionalText,
+  /** Empty = use 127.0.0.1:6379, or start a private redis-server when nothing answers there. */
+  REDIS_URL: optionalText,
+  /** Prefix of every BullMQ key, so several installations can share one Redis. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
+    .default('firstframe'),
+
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: integer(0, 65535).default(3000),
+
+  MODEL_DIR: z.string().min(1).default('./models/shapes-v1'),
+  /** onnxruntime execution provider; `cuda` needs onnxruntime-node installed with cuda12. */
+  ENGINE_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** Threads per ONNX session; 0 lets onnxruntime choose. */
+  ENGINE_THREADS: integer(0, 256).default(0),
+  WORKER_CONCURRENCY: integer(1, 64).default(1),
+
+  VOTE_WINDOW_SECONDS: integer(5, 86400).default(60),
+  REGENERATE_COSTS_QUOTA: flag.default(false),
+  /** Default limits when no policy row overrides them; 0 = unlimited. */
+  QUOTA_USER_DAILY: integer(0, 1_000_000).default(10),
+  QUOTA_USER_MONTHLY: integer(0, 1_000_000).default(100),
+  QUOTA_WORKSPACE_DAILY: integer(0, 1_000_000).default(0),
+  QUOTA_WORKSPACE_MONTHLY: integer(0, 1_000_000).default(0),
+  /** Largest MP4/GIF the bot posts (Discord's default upload limit is 10 MiB). */
+  MAX_UPLOAD_BYTES: integer(1024, 1024 ** 3).default(10 * 1024 * 1024),
+  /** Comma-separated names that are admins in the web playground. */
+  PLAYGROUND_ADMINS: z
+    .string()
+    .default('admin')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name.length > 0),
+    ),
+
+  DISCORD_TOKEN: optionalText,
+  DISCORD_APPLICATION_ID: optionalText,
+  /** Register slash commands in this guild only (instant), instead of globally. */
+  DISCORD_GUILD_ID: optionalText,
+
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  /** App-level token (xapp-...) for Socket Mode, which needs no public URL. */
+  SLACK_APP_TOKEN: optionalText,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Variables whose values must never be printed. */
+export const SECRET_VARIABLES = [
+  'DISCORD_TOKEN',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+] as const satisfies readonly (keyof Env)[];
