@@ -56,7 +56,7 @@ SHRINK_RANGE = (0.4, 0.55)
 # frames always span at least 2 * 10 px peak to peak, and a full cycle always reverses.
 BOUNCE_AMPLITUDE_RANGE = (11.0, 14.0)
 BOUNCE_CYCLES_RANGE = (1.0, 2.0)
-MIN_GAP_FRAME0 = 2.0                 # px between the two objects' boxes in frame 0
+MIN_GAP_FRAME0 = 2.0                 # px between two objects' boxes in frame 0 (always, if same colour)
 
 _DIRECTIONS = {
     "moving left": (-1.0, 0.0), "moving right": (1.0, 0.0),
@@ -235,10 +235,12 @@ def _sample_track(rng: np.random.Generator, obj: ObjectSpec) -> Track:
     return Track((uniform_start(0.0, 0.0), uniform_start(0.0, 0.0)), extent_start=e0, extent_end=e1)
 
 
-def _boxes_apart(a: Track, b: Track, gap: float) -> bool:
-    """True when the frame-0 bounding boxes of a and b are at least gap px apart."""
-    distance = np.abs(np.subtract(a.start, b.start))
-    return bool(np.any(distance >= (a.extent_start + b.extent_start) / 2 + gap))
+def _boxes_apart(a: Track, b: Track, gap: float, times: np.ndarray) -> bool:
+    """True when the bounding boxes of a and b are at least gap px apart at all these times."""
+    (centres_a, extents_a), (centres_b, extents_b) = a.at(times), b.at(times)
+    distance = np.abs(centres_a - centres_b)
+    needed = ((extents_a + extents_b) / 2 + gap)[:, None]
+    return bool(np.all(np.any(distance >= needed, axis=1)))
 
 
 def _sample_object(rng: np.random.Generator, held_out: str) -> ObjectSpec:
@@ -279,9 +281,13 @@ def _place(rng: np.random.Generator, objects: list[ObjectSpec]) -> Optional[list
     first = _sample_track(rng, objects[0])
     if len(objects) == 1:
         return [first]
+    # Same-colour objects that touched would merge into one blob that no one could read as
+    # two shapes, so those stay apart all the time; others only in frame 0 (WORLD.md).
+    same_colour = objects[0].colour == objects[1].colour
+    times = np.linspace(0.0, 1.0, 61) if same_colour else np.zeros(1)
     for _ in range(50):
         second = _sample_track(rng, objects[1])
-        if _boxes_apart(first, second, MIN_GAP_FRAME0):
+        if _boxes_apart(first, second, MIN_GAP_FRAME0, times):
             return [first, second]
     return None
 
