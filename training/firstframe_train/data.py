@@ -40,5 +40,29 @@ class WorldStream:
         return video[torch.arange(batch_size), idx]
 
 
+class LatentPool:
+    """First-frame latents kept in a pool that is partly refreshed every step, so each batch
+    costs the autoencoder only `refresh` new frames instead of a full batch."""
+
+    def __init__(self, stream: WorldStream, encode, size: int, refresh: int):
+        self.stream, self.encode, self.refresh = stream, encode, refresh
+        self.latents, self.captions = self._fresh(size)
+        self.rng = stream.rng
+
+    def _fresh(self, n):
+        images, captions = self.stream.first_frames(n)
+        with torch.no_grad():
+            return torch.cat([self.encode(chunk) for chunk in images.split(64)]), captions
+
+    def batch(self, batch_size: int):
+        slots = self.rng.choice(len(self.captions), self.refresh, replace=False)
+        new_latents, new_captions = self._fresh(self.refresh)
+        self.latents[torch.from_numpy(slots)] = new_latents
+        for slot, caption in zip(slots, new_captions):
+            self.captions[slot] = caption
+        pick = self.rng.choice(len(self.captions), batch_size, replace=False)
+        return self.latents[torch.from_numpy(pick)], [self.captions[i] for i in pick]
+
+
 def vocabulary():
     return world.vocabulary()

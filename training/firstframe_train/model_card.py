@@ -1,12 +1,16 @@
 """README.md model card for an exported model folder: what was trained, for how long, how well."""
 from pathlib import Path
 
-from .nets.unet import count_parameters
+from .nets.unet import is_trainable_in_video
 from .runs import load_checkpoint
 
 STAGES = [("autoencoder", "autoencoder (per frame)"), ("image", "text encoder + text-to-image U-Net"),
           ("video_a", "image-to-video, stage A"), ("video_b", "image-to-video, stage B"),
           ("direct", "direct text-to-video baseline (ablation)")]
+
+
+def trainable_video_parameters(video) -> int:
+    return sum(p.numel() for name, p in video.named_parameters() if is_trainable_in_video(name))
 
 
 def training_rows(run: Path):
@@ -38,7 +42,7 @@ def write_model_card(out: Path, bundle, run: Path, index: dict, scores=None) -> 
     ]
     lines += [f"| {k} | {v['parameters']:,} |" for k, v in index["components"].items()]
     if video is not None:
-        lines += ["", f"unet_video trains {count_parameters(video, trainable_only=True):,} of its parameters "
+        lines += ["", f"unet_video trains {trainable_video_parameters(video):,} of its parameters "
                       "(temporal blocks + the widened 9-channel input conv); the spatial layers are the "
                       "text-to-image U-Net's, frozen."]
     lines += [

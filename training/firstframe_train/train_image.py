@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from .bundle import load_autoencoder, load_tokenizer, new_image_unet, new_text_encoder
-from .data import WorldStream
+from .data import LatentPool, WorldStream
 from .runs import load_checkpoint
 from .schedule import TrainingSchedule
 from .trainer import stage_arguments, stage_setup, train_stage
@@ -30,12 +30,12 @@ def main(argv=None):
     stream = WorldStream(preset.seed * 1000 + 2 + start)
     rng = np.random.default_rng(preset.seed * 1000 + 2 + start)
     schedule = TrainingSchedule()
+    pool = LatentPool(stream, lambda x: ae.encoder(x.to(device)) * scaling_factor, size=8 * batch,
+                      refresh=max(1, batch // 4))
 
     def loss_fn(step):
-        images, captions = stream.first_frames(batch)
+        x0, captions = pool.batch(batch)
         ids, mask = tokenizer.encode_batch(drop_captions(captions, rng, stage.text_dropout))
-        with torch.no_grad():
-            x0 = ae.encoder(images.to(device)) * scaling_factor
         context = text_encoder(ids.to(device), mask.to(device))
         t = schedule.sample_timesteps(batch, device=device)
         noise = torch.randn_like(x0)
