@@ -41,7 +41,7 @@ TOUCH_DISTANCE = 2            # objects closer than this count as touching in th
 TRACK_GATE = 25.0             # the furthest a tracked object may jump between frames
 MAX_EXTRAPOLATION = 3         # frames a lost object's velocity is carried forward
 AREA_CHANGE_COST = 8.0        # px of distance that doubling the area costs, times ln 2
-MIN_SHAPE_EXTENT = 8          # smaller objects (late shrinking frames) are not shape-judged
+MIN_SHAPE_EXTENT = 9          # smaller objects (late shrinking frames) are not shape-judged
 SMALL_BELOW, BIG_FROM = 12.0, 17.0   # extents 10 / 14 / 20
 GROW_RATIO, SHRINK_RATIO = 1.4, 0.72  # WORLD.md: 1.8-2.2 and 0.4-0.55
 FIXED_CENTRE_RANGE = 4.0      # growing / shrinking / still: centre stays within this
@@ -51,6 +51,7 @@ LINEAR_RESIDUAL_MAX = 2.5     # moving at constant speed: RMS off a straight lin
 BOUNCE_RANGE_MIN = 9.0        # bouncing: amplitude at least 10 px
 REVERSAL_MIN = 3.0            # bouncing: depth of a reversal
 MIN_MOTION_FRAMES = 4
+MIN_MOTION_SPAN = 0.6         # of the clip, between the first and last frame measured
 WHOLE_AREA_RATIO = 0.9        # a touching blob this large is not occluded
 
 
@@ -238,12 +239,19 @@ class _Segmentation:
 
     def another_object_in(self, frame: int, box: tuple[int, int, int, int]) -> bool:
         """Does a kept blob reach into this box (so an object missing there may be behind it)?"""
-        x0, x1, y0, y1 = box
-        region = self.kept[frame, max(y0, 0):max(y1 + 1, 0), max(x0, 0):max(x1 + 1, 0)]
-        return bool(np.any(region >= 0))
+        return bool(np.any(_crop(self.kept[frame], box) >= 0))
+
+    def colour_in(self, frame: int, colour: str, box: tuple[int, int, int, int]) -> bool:
+        """Are there pixels of this colour in the box, too few to form a blob (a shrunk object)?"""
+        return bool(np.count_nonzero(_crop(self.classes[frame], box) == _PALETTE_WORDS.index(colour)) >= 2)
 
     def tracks(self, colour: str, count: int) -> list["_Track"]:
-        return _track(self.blobs[colour], count, self)
+        return _track(self.blobs[colour], count, self, colour)
+
+
+def _crop(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    x0, x1, y0, y1 = box
+    return image[max(y0, 0):max(y1 + 1, 0), max(x0, 0):max(x1 + 1, 0)]
 
 
 def _components(classes: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -309,7 +317,7 @@ class _Track:
         return sum(b is not None for b in self.blobs)
 
 
-def _track(per_frame: list[list[_Blob]], count: int, scene: _Segmentation) -> list[_Track]:
+def _track(per_frame: list[list[_Blob]], count: int, scene: _Segmentation, colour: str) -> list[_Track]:
     """Follow up to `count` objects of one colour from the frame where most are visible."""
     frames = len(per_frame)
     visible = [min(len(blobs), count) for blobs in per_frame]
@@ -322,7 +330,7 @@ def _track(per_frame: list[list[_Blob]], count: int, scene: _Segmentation) -> li
         track.blobs[start] = seed
     for order in (range(start + 1, frames), range(start - 1, -1, -1)):
         for f in order:
-            _associate(tracks, per_frame[f], f, scene, forward=order.step > 0)
+            _associate(tracks, per_frame[f], f, scene, order.step > 0, colour)
     return tracks
 
 
@@ -346,7 +354,8 @@ def _predict(track: _Track, frame: int, forward: bool) -> tuple[Optional[tuple[f
     return (b1.cx + (b1.cx - b2.cx) * gap, b1.cy + (b1.cy - b2.cy) * gap), reference
 
 
-def _associate(tracks: list[_Track], blobs: list[_Blob], frame: int, scene: _Segmentation, forward: bool) -> None:
+def _associate(tracks: list[_Track], blobs: list[_Blob], frame: int, scene: _Segmentation, forward: bool,
+               colour: str) -> None:
     predictions = [_predict(t, frame, forward) for t in tracks]
 
     def cost(i: int, blob: Optional[_Blob]) -> float:
@@ -382,7 +391,9 @@ def _associate(tracks: list[_Track], blobs: list[_Blob], frame: int, scene: _Seg
             # Missing: fine if another object covers where it was or was heading.
             predicted = _box_around(centre, reference.extent / 2 + TOUCH_DISTANCE)
             last_whole = _box_around((reference.cx, reference.cy), reference.extent / 2 + TOUCH_DISTANCE)
-            track.hidden[frame] = scene.another_object_in(frame, predicted) or scene.another_object_in(frame, last_whole)
+            track.hidden[frame] = (scene.another_object_in(frame, predicted)
+                                   or scene.another_object_in(frame, last_whole)
+                                   or scene.colour_in(frame, colour, predicted))
 
 
 def _box_around(centre: tuple[float, float], half: float) -> tuple[int, int, int, int]:
@@ -400,7 +411,7 @@ def _shape_scores(blob: _Blob, scene: _Segmentation) -> dict[str, float]:
     x0, y0 = int(np.floor(cx)) - side // 2, int(np.floor(cy)) - side // 2
     observed = scene.mask(blob, x0, y0, side)
     offsets = np.array([-0.5, 0.0, 0.5])
-    ox, oy, oe = np.meshgrid(offsets, offsets, np.array([-1.0, 0.0, 1.0]), indexing="ij")
+    ox, oy, oe = np.meshgrid(offsets, offsets, np.array([-1.0, -0.5, 0.0, 0.5, 1.0]), indexing="ij")
     centres = np.stack([cx - x0 + ox.ravel(), cy - y0 + oy.ravel()], axis=-1)
     extents = extent + oe.ravel()
     scores = {}
@@ -424,43 +435,49 @@ def _fit_line(t: np.ndarray, values: np.ndarray) -> tuple[float, float, float]:
 def _motion(track: _Track, clean: list[_Blob], frames: int) -> Optional[str]:
     """The motion word that the object's tracks fit, or None. When the frames that show the
     whole object do not settle it (an object mostly behind another), partly hidden frames count."""
-    motion = _classify_motion(track, clean, frames)
-    if motion is None:
-        seen = [b for b, m in zip(track.blobs, track.merged) if b is not None and not m]
-        if len(seen) > len(clean):
-            motion = _classify_motion(track, seen, frames)
-    return motion
+    seen = [b for b, m in zip(track.blobs, track.merged) if b is not None and not m]
+    # Frames apart from others are exact; touching frames where the object is whole add
+    # coverage; partly hidden centres wander sideways, so allow more there.
+    for blobs, sideways in ((track.apart(), SIDEWAYS_MAX), (clean, SIDEWAYS_MAX), (seen, 2 * SIDEWAYS_MAX)):
+        # Sparse frames can miss a motion (a bounce seen only at its top looks still).
+        if len(blobs) * 2 >= frames or blobs is seen:
+            motion = _classify_motion(track, blobs, frames, sideways)
+            if motion is not None:
+                return motion
+    return None
 
 
-def _classify_motion(track: _Track, clean: list[_Blob], frames: int) -> Optional[str]:
-    if len(clean) < MIN_MOTION_FRAMES:
-        return None
+def _classify_motion(track: _Track, clean: list[_Blob], frames: int, sideways_max: float) -> Optional[str]:
     t = np.array([b.frame for b in clean], dtype=np.float64) / max(frames - 1, 1)
-    extents = np.array([b.extent for b in clean], dtype=np.float64)
-    e_start, e_end, _ = _fit_line(t, extents)
-    box = np.array([b.box_centre for b in clean])
-    box_range = float(np.ptp(box, axis=0).max())
-    ratio = e_end / max(e_start, 1e-6)
-    if ratio >= GROW_RATIO:
-        return "growing" if box_range <= FIXED_CENTRE_RANGE * 1.5 else None
-    if ratio <= SHRINK_RATIO:
-        return "shrinking" if box_range <= FIXED_CENTRE_RANGE * 1.5 else None
+    if len(clean) < MIN_MOTION_FRAMES or np.ptp(t) < MIN_MOTION_SPAN:
+        return None
     xs = np.array([b.cx for b in clean])
     ys = np.array([b.cy for b in clean])
     range_x, range_y = float(np.ptp(xs)), float(np.ptp(ys))
-    if max(range_x, range_y) <= FIXED_CENTRE_RANGE:
-        return "still"
+    # Travel first: an object moving behind another also seems to shrink.
     x_start, x_end, x_residual = _fit_line(t, xs)
     y_start, y_end, y_residual = _fit_line(t, ys)
     travel_x, travel_y = x_end - x_start, y_end - y_start
-    if abs(travel_x) >= TRAVEL_MIN and range_y <= SIDEWAYS_MAX and x_residual <= LINEAR_RESIDUAL_MAX:
+    if abs(travel_x) >= TRAVEL_MIN and range_y <= sideways_max and x_residual <= LINEAR_RESIDUAL_MAX:
         return "moving right" if travel_x > 0 else "moving left"
-    if abs(travel_y) >= TRAVEL_MIN and range_x <= SIDEWAYS_MAX and y_residual <= LINEAR_RESIDUAL_MAX:
+    if abs(travel_y) >= TRAVEL_MIN and range_x <= sideways_max and y_residual <= LINEAR_RESIDUAL_MAX:
         return "moving down" if travel_y > 0 else "moving up"
+    e_start, e_end, _ = _fit_line(t, np.array([b.extent for b in clean], dtype=np.float64))
+    ratio = e_end / max(e_start, 1e-6)
+    box_range = float(np.ptp(np.array([b.box_centre for b in clean]), axis=0).max())
+    # The centre stays put; when one side of the object is hidden, the visible box's centre
+    # moves by up to half the change of extent.
+    centre_fixed = box_range <= FIXED_CENTRE_RANGE + abs(e_end - e_start) / 2
+    if ratio >= GROW_RATIO:
+        return "growing" if centre_fixed else None
+    if ratio <= SHRINK_RATIO:
+        return "shrinking" if centre_fixed else None
+    if max(range_x, range_y) <= FIXED_CENTRE_RANGE:
+        return "still"
     # A reversal may happen while the object is partly hidden: count turns on every frame
     # where it is seen on its own, even partly.
     seen_ys = np.array([b.cy for b, m in zip(track.blobs, track.merged) if b is not None and not m])
-    if range_y >= BOUNCE_RANGE_MIN and range_x <= SIDEWAYS_MAX and _reversals(seen_ys, REVERSAL_MIN) >= 1:
+    if range_y >= BOUNCE_RANGE_MIN and range_x <= sideways_max and _reversals(seen_ys, REVERSAL_MIN) >= 1:
         return "bouncing"
     return None
 
