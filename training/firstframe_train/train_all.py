@@ -32,11 +32,17 @@ def main(argv=None):
     parser.add_argument("--runs", default=None)
     parser.add_argument("--minutes", default="", help="per-stage wall-time caps, e.g. image=55,video_a=25")
     parser.add_argument("--direct", action="store_true", help="also train the direct text-to-video baseline")
+    parser.add_argument("--start-at", default=None, help="skip the stages before this one (e.g. image)")
     args = parser.parse_args(argv)
     minutes = parse_minutes(args.minutes)
     common = ["--preset", args.preset] + (["--runs", args.runs] if args.runs else [])
     env = dict(os.environ, OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"), PYTHONUNBUFFERED="1")
     commands = [("tokenizer", ["build_tokenizer"])] + STAGES + (DIRECT if args.direct else [])
+    if args.start_at:
+        names = [name for name, _ in commands]
+        if args.start_at not in names:
+            raise SystemExit(f"--start-at {args.start_at!r}: allowed {', '.join(names)}")
+        commands = commands[names.index(args.start_at):]
     t0 = time.time()
     for name, cmd in commands:
         extra = ["--max-minutes", str(minutes[name])] if name in minutes else []
