@@ -38,12 +38,14 @@ def evaluation_prompts(seed: int, count: int, held_out: int):
 
 
 def generate(pipe, prompt, gen, steps, scheduler, unet="video"):
-    """-> (first frame uint8 [64,64,3], video uint8 [16,64,64,3])"""
+    """-> (first frame uint8 [64,64,3], video uint8 [16,64,64,3] or None when unet is None)"""
     d = DEFAULTS
     noise = torch.randn(1, 4, 16, 16, generator=gen)
     _, image = pipe.text_to_image(prompt, noise, scheduler=scheduler, steps=steps,
                                   guidance_scale=d["guidance_scale"], guidance_rescale=d["guidance_rescale"])
     first_u8 = tensor_to_pixels(image[0])
+    if unet is None:
+        return first_u8, None
     video_noise = torch.randn(1, 4, VIDEO_FRAMES, 16, 16, generator=gen)
     first_latent = pipe.encode_image(pixels_to_tensor(first_u8)[None])
     if unet == "direct":
@@ -83,11 +85,12 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="folder for the MP4s (default <run>/samples)")
     parser.add_argument("--scores", default=None, help="JSON output (default <run>/scores.json)")
     parser.add_argument("--direct", action="store_true", help="also score the direct text-to-video baseline")
+    parser.add_argument("--image-only", action="store_true", help="score first frames only (no video stage yet)")
     args = parser.parse_args(argv)
     preset = get_preset(args.preset)
     run = run_dir(preset.name, args.runs)
     pick_device()
-    bundle = load_bundle(preset, run)
+    bundle = load_bundle(preset, run, need_video=not args.image_only)
     pipe = ReferencePipeline(bundle)
     out = Path(args.out or run / "samples")
     out.mkdir(parents=True, exist_ok=True)
@@ -96,12 +99,19 @@ def main(argv=None):
     t0 = time.time()
     for i, prompt in enumerate(prompts):
         gen = torch.Generator().manual_seed(args.seed + i)
-        first, video = generate(pipe, prompt, gen, args.steps, args.scheduler)
-        path = out / f"{i:02d}_{prompt.replace(' ', '_')[:80]}.mp4"
+        first, video = generate(pipe, prompt, gen, args.steps, args.scheduler, None if args.image_only else "video")
+        first_verdict = judge.judge(np.repeat(first[None], VIDEO_FRAMES, 0), still_caption(prompt))
+        verdicts["first_frame"].append(first_verdict)
+        stem = f"{i:02d}_{prompt.replace(' ', '_')[:80]}"
+        media.write_mp4(first[None], out / f"{stem}_first.mp4", fps=1)
+        if video is None:
+            log(f"[evaluate] {i + 1}/{len(prompts)} first frame {prompt}: "
+                f"{', '.join(first_verdict.failures()) or 'all correct'}")
+            continue
+        path = out / f"{stem}.mp4"
         media.write_mp4(video, path)
         verdict = judge.judge_file(path, prompt)
         verdicts["video"].append(verdict)
-        verdicts["first_frame"].append(judge.judge(np.repeat(first[None], VIDEO_FRAMES, 0), still_caption(prompt)))
         if args.direct and bundle.unet_direct is not None:
             _, direct_video = generate(pipe, prompt, torch.Generator().manual_seed(args.seed + i), args.steps,
                                        args.scheduler, unet="direct")
@@ -115,7 +125,7 @@ def main(argv=None):
               "seed": args.seed, "seconds_per_video": seconds,
               **{k: judge.aggregate(v) for k, v in verdicts.items() if v},
               "prompts": [{"prompt": p, "ok": v.ok, "failures": v.failures()}
-                          for p, v in zip(prompts, verdicts["video"])]}
+                          for p, v in zip(prompts, verdicts["video"] or verdicts["first_frame"])]}
     scores["summary_markdown"] = summary_markdown(scores)
     scores_path = Path(args.scores or run / "scores.json")
     scores_path.write_text(json.dumps(scores, indent=1, default=float) + "\n")
