@@ -51,7 +51,7 @@ LINEAR_RESIDUAL_MAX = 2.5     # moving at constant speed: RMS off a straight lin
 BOUNCE_RANGE_MIN = 9.0        # bouncing: amplitude at least 10 px
 REVERSAL_MIN = 3.0            # bouncing: depth of a reversal
 MIN_MOTION_FRAMES = 4
-MIN_MOTION_SPAN = 0.6         # of the clip, between the first and last frame measured
+MIN_MOTION_SPAN = 0.5         # of the clip, between the first and last frame measured
 WHOLE_AREA_RATIO = 0.9        # a touching blob this large is not occluded
 
 
@@ -112,11 +112,13 @@ def judge(frames: np.ndarray, caption: str) -> Verdict:
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.shape[0] < 1:
         raise ValueError(f"frames must be [F, H, W, 3], got {list(frames.shape)}")
     scene = _Segmentation(frames)
+    colours = list(dict.fromkeys(o.colour for o in objects))
+    tracks = {c: _track(scene.blobs[c], sum(o.colour == c for o in objects), c) for c in colours}
+    _mark_hidden([t for per_colour in tracks.values() for t in per_colour], scene)
     verdicts: list[Optional[ObjectVerdict]] = [None] * len(objects)
-    for colour in dict.fromkeys(o.colour for o in objects):
+    for colour in colours:
         indices = [i for i, o in enumerate(objects) if o.colour == colour]
-        tracks = scene.tracks(colour, len(indices))
-        for i, verdict in _match(tracks, [objects[i] for i in indices], scene).items():
+        for i, verdict in _match(tracks[colour], [objects[i] for i in indices], scene).items():
             verdicts[indices[i]] = verdict
     return Verdict(caption, scene.background == background, scene.background, verdicts,
                    any((o.colour, o.shape) in HELD_OUT for o in objects))
@@ -170,9 +172,10 @@ class _Segmentation:
     """Palette labels, kept blobs and their contacts for a whole video."""
 
     def __init__(self, frames: np.ndarray):
-        pixels = frames.astype(np.float32)
-        distances = ((pixels[..., None, :] - _PALETTE) ** 2).sum(axis=-1)
-        self.classes = distances.argmin(axis=-1).astype(np.int16)        # [F, H, W]
+        # nearest palette colour: argmin |p - c|^2 = argmin (|c|^2 - 2 p.c), one matrix product
+        pixels = frames.reshape(-1, 3).astype(np.float32)
+        scores = (_PALETTE ** 2).sum(axis=1) - 2 * pixels @ _PALETTE.T
+        self.classes = scores.argmin(axis=1).astype(np.int16).reshape(frames.shape[:3])   # [F, H, W]
         self.num_frames = frames.shape[0]
         background_counts = np.bincount(self.classes.ravel(), minlength=len(_PALETTE))[:_FIRST_OBJECT_CLASS]
         self.background = _PALETTE_WORDS[int(background_counts.argmax())]
@@ -237,16 +240,13 @@ class _Segmentation:
         window[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] = self.kept[blob.frame, ys, xs] == blob.id
         return window
 
-    def another_object_in(self, frame: int, box: tuple[int, int, int, int]) -> bool:
-        """Does a kept blob reach into this box (so an object missing there may be behind it)?"""
-        return bool(np.any(_crop(self.kept[frame], box) >= 0))
+    def any_blob_in(self, frame: int, box: tuple[int, int, int, int], ids: list[int]) -> bool:
+        """Does one of these blobs reach into this box?"""
+        return bool(ids) and bool(np.any(np.isin(_crop(self.kept[frame], box), ids)))
 
     def colour_in(self, frame: int, colour: str, box: tuple[int, int, int, int]) -> bool:
         """Are there pixels of this colour in the box, too few to form a blob (a shrunk object)?"""
         return bool(np.count_nonzero(_crop(self.classes[frame], box) == _PALETTE_WORDS.index(colour)) >= 2)
-
-    def tracks(self, colour: str, count: int) -> list["_Track"]:
-        return _track(self.blobs[colour], count, self, colour)
 
 
 def _crop(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -292,9 +292,11 @@ def _components(classes: np.ndarray, valid: np.ndarray) -> np.ndarray:
 @dataclass
 class _Track:
     """One object of a colour over time: its blob per frame (None where not found)."""
+    colour: str
     blobs: list[Optional[_Blob]]
     merged: list[bool]          # shares its blob with another track of the same colour
-    hidden: list[bool]          # not found, but covered by another object there
+    hidden: list[bool]          # not found, but behind another named object, or shrunk to specks
+    others: list[list[_Blob]] = field(default_factory=list)   # other named objects, per frame
 
     def apart(self) -> list[_Blob]:
         """Blobs away from every other object: the whole shape, nothing in front of it."""
@@ -317,7 +319,7 @@ class _Track:
         return sum(b is not None for b in self.blobs)
 
 
-def _track(per_frame: list[list[_Blob]], count: int, scene: _Segmentation, colour: str) -> list[_Track]:
+def _track(per_frame: list[list[_Blob]], count: int, colour: str) -> list[_Track]:
     """Follow up to `count` objects of one colour from the frame where most are visible."""
     frames = len(per_frame)
     visible = [min(len(blobs), count) for blobs in per_frame]
@@ -325,12 +327,12 @@ def _track(per_frame: list[list[_Blob]], count: int, scene: _Segmentation, colou
         return []
     start = visible.index(max(visible))
     seeds = sorted(per_frame[start], key=lambda b: -b.area)[:count]
-    tracks = [_Track([None] * frames, [False] * frames, [False] * frames) for _ in seeds]
+    tracks = [_Track(colour, [None] * frames, [False] * frames, [False] * frames) for _ in seeds]
     for track, seed in zip(tracks, seeds):
         track.blobs[start] = seed
     for order in (range(start + 1, frames), range(start - 1, -1, -1)):
         for f in order:
-            _associate(tracks, per_frame[f], f, scene, order.step > 0, colour)
+            _associate(tracks, per_frame[f], f, order.step > 0)
     return tracks
 
 
@@ -354,8 +356,7 @@ def _predict(track: _Track, frame: int, forward: bool) -> tuple[Optional[tuple[f
     return (b1.cx + (b1.cx - b2.cx) * gap, b1.cy + (b1.cy - b2.cy) * gap), reference
 
 
-def _associate(tracks: list[_Track], blobs: list[_Blob], frame: int, scene: _Segmentation, forward: bool,
-               colour: str) -> None:
+def _associate(tracks: list[_Track], blobs: list[_Blob], frame: int, forward: bool) -> None:
     predictions = [_predict(t, frame, forward) for t in tracks]
 
     def cost(i: int, blob: Optional[_Blob]) -> float:
@@ -386,14 +387,28 @@ def _associate(tracks: list[_Track], blobs: list[_Blob], frame: int, scene: _Seg
                     tracks[j].merged[frame] = True
     for i, track in enumerate(tracks):
         track.blobs[frame] = picked[i]
-        centre, reference = predictions[i]
-        if picked[i] is None and centre is not None:
-            # Missing: fine if another object covers where it was or was heading.
-            predicted = _box_around(centre, reference.extent / 2 + TOUCH_DISTANCE)
-            last_whole = _box_around((reference.cx, reference.cy), reference.extent / 2 + TOUCH_DISTANCE)
-            track.hidden[frame] = (scene.another_object_in(frame, predicted)
-                                   or scene.another_object_in(frame, last_whole)
-                                   or scene.colour_in(frame, colour, predicted))
+
+
+def _mark_hidden(tracks: list[_Track], scene: _Segmentation) -> None:
+    """Excuse the frames where an object is missing because another object named in the
+    caption covers where it was or was heading, or because it shrank to a few specks."""
+    for track in tracks:
+        track.others = [[t.blobs[f] for t in tracks if t is not track and t.blobs[f] is not None]
+                        for f in range(len(track.blobs))]
+    for track in tracks:
+        for frame, blob in enumerate(track.blobs):
+            if blob is not None:
+                continue
+            centre, reference = _predict(track, frame, forward=True)
+            if centre is None:
+                centre, reference = _predict(track, frame, forward=False)
+            if centre is None:
+                continue
+            half = reference.extent / 2 + TOUCH_DISTANCE
+            boxes = [_box_around(centre, half), _box_around((reference.cx, reference.cy), half)]
+            others = [b.id for b in track.others[frame]]
+            track.hidden[frame] = (any(scene.any_blob_in(frame, box, others) for box in boxes)
+                                   or scene.colour_in(frame, track.colour, boxes[0]))
 
 
 def _box_around(centre: tuple[float, float], half: float) -> tuple[int, int, int, int]:
@@ -433,38 +448,75 @@ def _fit_line(t: np.ndarray, values: np.ndarray) -> tuple[float, float, float]:
 
 
 def _motion(track: _Track, clean: list[_Blob], frames: int) -> Optional[str]:
-    """The motion word that the object's tracks fit, or None. When the frames that show the
-    whole object do not settle it (an object mostly behind another), partly hidden frames count."""
-    seen = [b for b, m in zip(track.blobs, track.merged) if b is not None and not m]
-    # Frames apart from others are exact; touching frames where the object is whole add
-    # coverage; partly hidden centres wander sideways, so allow more there.
-    for blobs, sideways in ((track.apart(), SIDEWAYS_MAX), (clean, SIDEWAYS_MAX), (seen, 2 * SIDEWAYS_MAX)):
+    """The motion word that the object's tracks fit, or None.
+
+    Frames apart from other objects are exact; touching frames where the object is whole add
+    coverage. When those are too few (an object mostly behind another), partly hidden frames
+    count too, with the centre estimated from the box sides that are not hidden."""
+    for blobs in (track.apart(), clean):
         # Sparse frames can miss a motion (a bounce seen only at its top looks still).
-        if len(blobs) * 2 >= frames or blobs is seen:
-            motion = _classify_motion(track, blobs, frames, sideways)
+        if len(blobs) * 2 >= frames:
+            motion = _classify_motion(track, blobs, _centroids(blobs), frames)
             if motion is not None:
                 return motion
-    return None
+    seen = [b for b, m in zip(track.blobs, track.merged) if b is not None and not m]
+    return _classify_motion(track, seen, _unhidden_centres(track, seen, frames), frames)
 
 
-def _classify_motion(track: _Track, clean: list[_Blob], frames: int, sideways_max: float) -> Optional[str]:
-    t = np.array([b.frame for b in clean], dtype=np.float64) / max(frames - 1, 1)
-    if len(clean) < MIN_MOTION_FRAMES or np.ptp(t) < MIN_MOTION_SPAN:
+def _centroids(blobs: list[_Blob]) -> np.ndarray:
+    return np.array([(b.cx, b.cy) for b in blobs], dtype=np.float64).reshape(-1, 2)
+
+
+def _unhidden_centres(track: _Track, blobs: list[_Blob], frames: int) -> np.ndarray:
+    """Centres of blobs, where those touching another object come from their box instead:
+    an object in front cuts a notch (moving the centroid, not the box) or hides a side.
+
+    The extent over time comes from the frames apart from others; a side is taken as hidden
+    when the box is shorter than that extent along an axis and the other object lies that way."""
+    apart = track.apart()
+    centres = _centroids(blobs)
+    if len(apart) < 2:
+        return centres
+    t_apart = np.array([b.frame for b in apart], dtype=np.float64)
+    e0, e1, _ = _fit_line(t_apart / max(frames - 1, 1), np.array([b.extent for b in apart], dtype=np.float64))
+    # where the centroid sits in the box, as a fraction of the extent (a triangle's is low)
+    offset = np.median([((b.cx - b.box_centre[0]) / b.extent, (b.cy - b.box_centre[1]) / b.extent)
+                        for b in apart], axis=0)
+    for i, blob in enumerate(blobs):
+        others = track.others[blob.frame] if track.others else []
+        if not blob.touching or not others:
+            continue
+        extent = e0 + (e1 - e0) * blob.frame / max(frames - 1, 1)
+        front = min(others, key=lambda o: np.hypot(o.cx - blob.cx, o.cy - blob.cy))
+        corrected = []
+        for low, high, centre, other in ((blob.x0, blob.x1, blob.cx, front.cx), (blob.y0, blob.y1, blob.cy, front.cy)):
+            if high - low + 1 >= extent - 1:  # box whole along this axis: a notch moves only the centroid
+                corrected.append((low + high + 1) / 2)
+            elif other < centre:          # hidden on the low side: trust the high side
+                corrected.append(high + 1 - extent / 2)
+            else:
+                corrected.append(low + extent / 2)
+        centres[i] = np.array(corrected) + offset * extent
+    return centres
+
+
+def _classify_motion(track: _Track, blobs: list[_Blob], centres: np.ndarray, frames: int) -> Optional[str]:
+    t = np.array([b.frame for b in blobs], dtype=np.float64) / max(frames - 1, 1)
+    if len(blobs) < MIN_MOTION_FRAMES or np.ptp(t) < MIN_MOTION_SPAN:
         return None
-    xs = np.array([b.cx for b in clean])
-    ys = np.array([b.cy for b in clean])
+    xs, ys = centres[:, 0], centres[:, 1]
     range_x, range_y = float(np.ptp(xs)), float(np.ptp(ys))
     # Travel first: an object moving behind another also seems to shrink.
     x_start, x_end, x_residual = _fit_line(t, xs)
     y_start, y_end, y_residual = _fit_line(t, ys)
     travel_x, travel_y = x_end - x_start, y_end - y_start
-    if abs(travel_x) >= TRAVEL_MIN and range_y <= sideways_max and x_residual <= LINEAR_RESIDUAL_MAX:
+    if abs(travel_x) >= TRAVEL_MIN and range_y <= SIDEWAYS_MAX and x_residual <= LINEAR_RESIDUAL_MAX:
         return "moving right" if travel_x > 0 else "moving left"
-    if abs(travel_y) >= TRAVEL_MIN and range_x <= sideways_max and y_residual <= LINEAR_RESIDUAL_MAX:
+    if abs(travel_y) >= TRAVEL_MIN and range_x <= SIDEWAYS_MAX and y_residual <= LINEAR_RESIDUAL_MAX:
         return "moving down" if travel_y > 0 else "moving up"
-    e_start, e_end, _ = _fit_line(t, np.array([b.extent for b in clean], dtype=np.float64))
+    e_start, e_end, _ = _fit_line(t, np.array([b.extent for b in blobs], dtype=np.float64))
     ratio = e_end / max(e_start, 1e-6)
-    box_range = float(np.ptp(np.array([b.box_centre for b in clean]), axis=0).max())
+    box_range = float(np.ptp(np.array([b.box_centre for b in blobs]), axis=0).max())
     # The centre stays put; when one side of the object is hidden, the visible box's centre
     # moves by up to half the change of extent.
     centre_fixed = box_range <= FIXED_CENTRE_RANGE + abs(e_end - e_start) / 2
@@ -477,7 +529,7 @@ def _classify_motion(track: _Track, clean: list[_Blob], frames: int, sideways_ma
     # A reversal may happen while the object is partly hidden: count turns on every frame
     # where it is seen on its own, even partly.
     seen_ys = np.array([b.cy for b, m in zip(track.blobs, track.merged) if b is not None and not m])
-    if range_y >= BOUNCE_RANGE_MIN and range_x <= sideways_max and _reversals(seen_ys, REVERSAL_MIN) >= 1:
+    if range_y >= BOUNCE_RANGE_MIN and range_x <= SIDEWAYS_MAX and _reversals(seen_ys, REVERSAL_MIN) >= 1:
         return "bouncing"
     return None
 

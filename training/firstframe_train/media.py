@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from .world import FPS, SIZE
 
 FFMPEG = os.environ.get("FFMPEG", "ffmpeg")
+BATCH = 32   # videos per ffmpeg process in write_mp4s / read_videos
 
 
 def _check_frames(frames: np.ndarray) -> np.ndarray:
@@ -36,15 +38,35 @@ def _run(args: list[str], stdin: bytes | None = None) -> bytes:
 def write_mp4(frames: np.ndarray, path: str | Path, fps: int = FPS, scale: int = 256) -> None:
     """H.264 MP4 (yuv420p, +faststart), upscaled nearest-neighbour by a whole factor so the
     shorter side is at least `scale` px, as the product shows videos to people."""
-    frames = _check_frames(frames)
-    count, height, width, _ = frames.shape
-    factor = max(1, -(-scale // min(height, width)))   # ceil: at least `scale` px
-    # yuv420p needs even sides
-    out_w, out_h = width * factor + (width * factor) % 2, height * factor + (height * factor) % 2
-    _run(["-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps),
-          "-i", "-", "-vf", f"scale={out_w}:{out_h}:flags=neighbor",
-          "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart",
-          "-threads", "1", str(path)], stdin=frames.tobytes())
+    write_mp4s([frames], [path], fps=fps, scale=scale)
+
+
+def write_mp4s(videos: list[np.ndarray], paths: list[str | Path], fps: int = FPS, scale: int = 256) -> None:
+    """write_mp4 for many videos, one ffmpeg process per BATCH of them (its start-up costs
+    more than encoding a 16-frame clip). Each file is encoded on its own, exactly as alone."""
+    if len(videos) != len(paths):
+        raise ValueError(f"got {len(videos)} videos but {len(paths)} paths")
+    videos = [_check_frames(v) for v in videos]
+    for first in range(0, len(videos), BATCH):
+        _encode(videos[first:first + BATCH], paths[first:first + BATCH], fps, scale)
+
+
+def _encode(videos: list[np.ndarray], paths: list[str | Path], fps: int, scale: int) -> None:
+    inputs, outputs = [], []
+    with tempfile.TemporaryDirectory(prefix="firstframe-mp4-") as folder:
+        for index, (frames, path) in enumerate(zip(videos, paths)):
+            count, height, width, _ = frames.shape
+            raw = Path(folder) / f"{index}.rgb"
+            raw.write_bytes(frames.tobytes())
+            factor = max(1, -(-scale // min(height, width)))   # ceil: at least `scale` px
+            # yuv420p needs even sides
+            out_w, out_h = width * factor + (width * factor) % 2, height * factor + (height * factor) % 2
+            inputs += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps),
+                       "-i", str(raw)]
+            outputs += ["-map", f"{index}:v", "-vf", f"scale={out_w}:{out_h}:flags=neighbor",
+                        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart",
+                        "-threads", "1", str(path)]
+        _run(["-y", *inputs, *outputs])
 
 
 def read_video(path: str | Path, size: int = SIZE) -> np.ndarray:
@@ -54,11 +76,30 @@ def read_video(path: str | Path, size: int = SIZE) -> np.ndarray:
     one output pixel covers (area downsampling), which undoes a whole-factor nearest-neighbour
     upscale exactly and averages compression noise away.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no video file at {path}")
-    frames = _decode_ppm_stream(_run(["-i", str(path), "-f", "image2pipe", "-c:v", "ppm", "-"]))
-    return area_downsample(frames, size)
+    return read_videos([path], size)[0]
+
+
+def read_videos(paths: list[str | Path], size: int = SIZE) -> list[np.ndarray]:
+    """read_video for many files, one ffmpeg process per BATCH of them."""
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"no video file at {path}")
+    videos = []
+    for first in range(0, len(paths), BATCH):
+        videos += _decode(paths[first:first + BATCH])
+    return [area_downsample(frames, size) for frames in videos]
+
+
+def _decode(paths: list[Path]) -> list[np.ndarray]:
+    """Full-resolution RGB frames of each file: one input, one PPM stream file per video."""
+    with tempfile.TemporaryDirectory(prefix="firstframe-decode-") as folder:
+        streams = [Path(folder) / f"{i}.ppm" for i in range(len(paths))]
+        inputs = [arg for path in paths for arg in ("-i", str(path))]
+        outputs = [arg for i, stream in enumerate(streams)
+                   for arg in ("-map", f"{i}:v:0", "-f", "image2pipe", "-c:v", "ppm", str(stream))]
+        _run(["-y", *inputs, *outputs])
+        return [_decode_ppm_stream(stream.read_bytes()) for stream in streams]
 
 
 def area_downsample(frames: np.ndarray, size: int = SIZE) -> np.ndarray:
