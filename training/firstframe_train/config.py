@@ -1,0 +1,101 @@
+"""Model and training presets. `tiny` is for tests, `cpu` is the shipped default model,
+`gpu` is a bigger model trained by the same code when CUDA is present."""
+from dataclasses import dataclass, field, asdict, replace
+
+
+@dataclass(frozen=True)
+class AutoencoderConfig:
+    channels: tuple = (32, 64)      # 64x64 -> 32x32 -> 16x16
+    latent_channels: int = 4
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    hidden_size: int = 64
+    layers: int = 2
+    heads: int = 4
+    max_length: int = 24
+
+
+@dataclass(frozen=True)
+class UNetConfig:
+    channels: tuple = (64, 128, 128)             # latent 16x16 -> 8x8 -> 4x4
+    attention: tuple = (False, True, True)       # spatial transformer (self + cross) per level
+    heads: int = 4
+    temporal_heads: int = 4
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    steps: int
+    batch_size: int
+    lr: float
+    num_frames: int = 1          # video stages only
+    text_dropout: float = 0.1
+    image_dropout: float = 0.1   # video stages only
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    autoencoder: AutoencoderConfig
+    text: TextConfig
+    unet: UNetConfig
+    train_autoencoder: StageConfig
+    train_image: StageConfig
+    train_video_a: StageConfig
+    train_video_b: StageConfig
+    seed: int = 0
+
+    def stage(self, name: str) -> StageConfig:
+        return getattr(self, "train_" + name)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+PRESETS = {
+    "tiny": Preset(
+        name="tiny",
+        autoencoder=AutoencoderConfig(channels=(8, 16)),
+        text=TextConfig(hidden_size=32, layers=1, heads=2),
+        unet=UNetConfig(channels=(8, 16), attention=(False, True), heads=2, temporal_heads=2),
+        train_autoencoder=StageConfig(steps=4, batch_size=8, lr=2e-3),
+        train_image=StageConfig(steps=4, batch_size=8, lr=1e-3),
+        train_video_a=StageConfig(steps=2, batch_size=2, lr=1e-3, num_frames=4),
+        train_video_b=StageConfig(steps=2, batch_size=2, lr=1e-3, num_frames=8),
+    ),
+    "cpu": Preset(
+        name="cpu",
+        autoencoder=AutoencoderConfig(channels=(32, 64)),
+        text=TextConfig(hidden_size=64, layers=2, heads=4),
+        unet=UNetConfig(channels=(48, 96, 96)),  # ~32 MB exported in all
+        train_autoencoder=StageConfig(steps=1500, batch_size=32, lr=1e-3),
+        train_image=StageConfig(steps=20000, batch_size=48, lr=4e-4),
+        train_video_a=StageConfig(steps=3000, batch_size=4, lr=3e-4, num_frames=8),
+        train_video_b=StageConfig(steps=2000, batch_size=3, lr=2e-4, num_frames=16),
+    ),
+    "gpu": Preset(
+        name="gpu",
+        autoencoder=AutoencoderConfig(channels=(64, 128)),
+        text=TextConfig(hidden_size=128, layers=4, heads=4),
+        unet=UNetConfig(channels=(128, 256, 256), heads=8, temporal_heads=8),
+        train_autoencoder=StageConfig(steps=10000, batch_size=128, lr=1e-3),
+        train_image=StageConfig(steps=50000, batch_size=256, lr=2e-4),
+        train_video_a=StageConfig(steps=20000, batch_size=32, lr=2e-4, num_frames=8),
+        train_video_b=StageConfig(steps=20000, batch_size=16, lr=1e-4, num_frames=16),
+    ),
+}
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise SystemExit(f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+# Fixed by the model-folder contract (docs/model-format.md) and the shapes world.
+IMAGE_SIZE = 64
+LATENT_SIZE = 16
+VIDEO_FRAMES = 16
+VIDEO_FPS = 8

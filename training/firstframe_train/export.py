@@ -1,0 +1,137 @@
+"""Export a trained run to a model folder (docs/model-format.md): ONNX opset 17 per component,
+model_index.json, scheduler_config.json, tokenizer files and a README.md model card.
+Usage: python3 -m firstframe_train.export --preset cpu --out ../models/shapes-v1 [--name shapes-v1]"""
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import onnx
+import torch
+import torch.nn as nn
+
+from .bundle import load_bundle
+from .config import IMAGE_SIZE, LATENT_SIZE, VIDEO_FPS, VIDEO_FRAMES, get_preset
+from .model_card import write_model_card
+from .nets.unet import VIDEO_CHANNELS, count_parameters
+from .runs import run_dir, log
+from .schedule import save_scheduler_config
+
+OPSET = 17
+DEFAULTS = {"scheduler": "dpmpp_2m", "num_inference_steps": 15, "guidance_scale": 5.0,
+            "image_guidance_scale": 1.5, "guidance_rescale": 0.0}
+
+
+class _TextEncoder(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, input_ids, attention_mask):
+        return self.m(input_ids, attention_mask)
+
+
+def component_specs(bundle):
+    """name -> (module, example inputs, input names, output names, dynamic axes, io shapes)."""
+    L, D = bundle.preset.text.max_length, bundle.preset.text.hidden_size
+    lat, img, C = LATENT_SIZE, IMAGE_SIZE, bundle.preset.autoencoder.latent_channels
+    ids = torch.zeros(2, L, dtype=torch.int64)
+    mask = torch.ones(2, L, dtype=torch.int64)
+    batch = {0: "batch"}
+    specs = {
+        "text_encoder": (_TextEncoder(bundle.text_encoder), (ids, mask), ["input_ids", "attention_mask"],
+                         ["last_hidden_state"], {"input_ids": batch, "attention_mask": batch, "last_hidden_state": batch},
+                         {"inputs": {"input_ids": ["batch", L], "attention_mask": ["batch", L]},
+                          "outputs": {"last_hidden_state": ["batch", L, D]}}),
+        "vae_encoder": (bundle.autoencoder.encoder, (torch.zeros(2, 3, img, img),), ["sample"], ["latent"],
+                        {"sample": batch, "latent": batch},
+                        {"inputs": {"sample": ["batch", 3, img, img]}, "outputs": {"latent": ["batch", C, lat, lat]}}),
+        "vae_decoder": (bundle.autoencoder.decoder, (torch.zeros(2, C, lat, lat),), ["latent"], ["sample"],
+                        {"latent": batch, "sample": batch},
+                        {"inputs": {"latent": ["batch", C, lat, lat]}, "outputs": {"sample": ["batch", 3, img, img]}}),
+    }
+    unet_names = ["sample", "timestep", "encoder_hidden_states"]
+    t = torch.tensor([999.0, 10.0])
+    ctx = torch.zeros(2, L, D)
+    specs["unet_image"] = (bundle.unet_image, (torch.zeros(2, C, lat, lat), t, ctx), unet_names, ["out_sample"],
+                           {"sample": batch, "timestep": batch, "encoder_hidden_states": batch, "out_sample": batch},
+                           {"inputs": {"sample": ["batch", C, lat, lat], "timestep": ["batch"],
+                                       "encoder_hidden_states": ["batch", L, D]},
+                            "outputs": {"out_sample": ["batch", C, lat, lat]}})
+    video_axes = {"sample": {0: "batch", 2: "frames"}, "timestep": batch, "encoder_hidden_states": batch,
+                  "out_sample": {0: "batch", 2: "frames"}}
+    video_io = {"inputs": {"sample": ["batch", VIDEO_CHANNELS, "frames", lat, lat], "timestep": ["batch"],
+                           "encoder_hidden_states": ["batch", L, D]},
+                "outputs": {"out_sample": ["batch", C, "frames", lat, lat]}}
+    for name, module in (("unet_video", bundle.unet_video), ("unet_direct", bundle.unet_direct)):
+        if module is not None:
+            specs[name] = (module, (torch.zeros(2, VIDEO_CHANNELS, 4, lat, lat), t, ctx), unet_names,
+                           ["out_sample"], video_axes, video_io)
+    return specs
+
+
+def export_onnx(module, inputs, input_names, output_names, dynamic_axes, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    module = module.eval()
+    with torch.no_grad():
+        torch.onnx.export(module, inputs, str(path), opset_version=OPSET, input_names=input_names,
+                          output_names=output_names, dynamic_axes=dynamic_axes, do_constant_folding=True)
+    onnx.checker.check_model(onnx.load(str(path)))
+
+
+def model_index(bundle, name, components) -> dict:
+    p = bundle.preset
+    return {
+        "_class_name": "FirstFramePipeline",
+        "format_version": 1,
+        "name": name,
+        "image": {"height": IMAGE_SIZE, "width": IMAGE_SIZE, "channels": 3},
+        "video": {"num_frames": VIDEO_FRAMES, "fps": VIDEO_FPS},
+        "latent": {"channels": p.autoencoder.latent_channels, "height": LATENT_SIZE, "width": LATENT_SIZE,
+                   "scaling_factor": bundle.scaling_factor},
+        "text": {"max_length": p.text.max_length, "hidden_size": p.text.hidden_size,
+                 "pad_token_id": bundle.tokenizer.pad_id, "unk_token": "[UNK]"},
+        "defaults": dict(DEFAULTS),
+        "components": components,
+    }
+
+
+def export_bundle(bundle, out: Path, name: str, run: Path, scores=None) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    components = {}
+    for comp, (module, inputs, in_names, out_names, axes, io) in component_specs(bundle).items():
+        path = out / comp / "model.onnx"
+        export_onnx(module, inputs, in_names, out_names, axes, path)
+        components[comp] = {"path": f"{comp}/model.onnx", **io, "parameters": count_parameters(module)}
+        log(f"[export] {comp}: {count_parameters(module):,} parameters, {path.stat().st_size / 1e3:.0f} kB")
+    index = model_index(bundle, name, components)
+    (out / "model_index.json").write_text(json.dumps(index, indent=2) + "\n")
+    save_scheduler_config(out)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(run / f, out / f)
+    write_model_card(out, bundle, run, index, scores)
+    return index
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--preset", default="cpu")
+    parser.add_argument("--runs", default=None)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--name", default=None)
+    parser.add_argument("--scores", default=None, help="JSON written by firstframe_train.evaluate, for the card")
+    parser.add_argument("--no-direct", action="store_true", help="leave the unet_direct baseline out")
+    args = parser.parse_args(argv)
+    preset = get_preset(args.preset)
+    run = run_dir(preset.name, args.runs)
+    bundle = load_bundle(preset, run)
+    if args.no_direct:
+        bundle.unet_direct = None
+    out = Path(args.out)
+    scores = json.loads(Path(args.scores).read_text()) if args.scores else None
+    export_bundle(bundle, out, args.name or out.name, run, scores)
+    log(f"[export] wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

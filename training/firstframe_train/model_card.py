@@ -1,0 +1,72 @@
+"""README.md model card for an exported model folder: what was trained, for how long, how well."""
+from pathlib import Path
+
+from .nets.unet import is_trainable_in_video
+from .runs import load_checkpoint
+
+STAGES = [("autoencoder", "autoencoder (per frame)"), ("image", "text encoder + text-to-image U-Net"),
+          ("video_a", "image-to-video, stage A"), ("video_b", "image-to-video, stage B"),
+          ("direct", "direct text-to-video baseline (ablation)")]
+
+
+def trainable_video_parameters(video) -> int:
+    return sum(p.numel() for name, p in video.named_parameters() if is_trainable_in_video(name))
+
+
+def training_rows(run: Path):
+    rows = []
+    for key, label in STAGES:
+        ckpt = load_checkpoint(run / f"{key}.pt", required=False)
+        if ckpt is None:
+            continue
+        frames = ckpt.get("num_frames", 1)
+        minutes = ckpt.get("train_seconds", 0.0) / 60
+        rows.append(f"| {label} | {ckpt['step']} | {ckpt.get('batch_size', '?')} | {frames} | {minutes:.1f} |")
+    return rows
+
+
+def write_model_card(out: Path, bundle, run: Path, index: dict, scores=None) -> None:
+    p = bundle.preset
+    video = bundle.unet_video
+    lines = [
+        f"# {index['name']}",
+        "",
+        "Factorized text-to-video model (Emu Video method) for the firstframe shapes world",
+        "(`../shared/WORLD.md` in the project): a text-to-image U-Net draws the first frame, an",
+        "image-to-video U-Net animates it. 64x64 RGB, 16 frames at 8 fps. Trained from scratch by",
+        f"`training/` (preset `{p.name}`); folder layout and tensors: `docs/model-format.md`.",
+        "",
+        "## Components",
+        "| component | parameters |",
+        "|---|---|",
+    ]
+    lines += [f"| {k} | {v['parameters']:,} |" for k, v in index["components"].items()]
+    if video is not None:
+        lines += ["", f"unet_video trains {trainable_video_parameters(video):,} of its parameters "
+                      "(temporal blocks + the widened 9-channel input conv); the spatial layers are the "
+                      "text-to-image U-Net's, frozen."]
+    lines += [
+        "",
+        f"Latent scaling factor {bundle.scaling_factor:.5f} (1 / std of the autoencoder's latents on rendered frames).",
+        "Schedule: linear betas 1e-4..0.02 over 1000 steps rescaled to zero terminal SNR, v-prediction,",
+        "trailing timesteps.",
+        "",
+        "## Training (CPU: 2 cores shared with other work, PyTorch 1.13, unless noted)",
+        "| stage | steps | batch | frames | minutes |",
+        "|---|---|---|---|---|",
+        *training_rows(run),
+    ]
+    ae = load_checkpoint(run / "autoencoder.pt", required=False)
+    if ae is not None and "eval_mean_abs_error_0_255" in ae:
+        lines += ["", f"Autoencoder reconstruction error on rendered frames: {ae['eval_mean_abs_error_0_255']:.2f} "
+                      "mean absolute error on the 0..255 scale."]
+    lines += ["", "## Scores"]
+    if scores:
+        lines += [scores.get("summary_markdown", "")]
+    else:
+        lines += ["Not measured for this export."]
+    lines += ["", "## Limits",
+              "Trained briefly on CPU: it knows only the words in tokenizer.json (shapes world), draws at 64x64,",
+              "and its motion and composition are far from perfect. Held-out colour-shape pairs (WORLD.md)",
+              "were never seen in training."]
+    Path(out, "README.md").write_text("\n".join(lines) + "\n")

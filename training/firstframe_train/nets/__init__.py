@@ -1,0 +1,1 @@
+"""Neural networks: autoencoder, text encoder, spatial and spatio-temporal U-Nets."""

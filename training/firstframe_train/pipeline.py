@@ -1,0 +1,95 @@
+"""Reference sampler in PyTorch: text -> first frame (text-to-image U-Net) and
+first frame + text -> video (image-to-video U-Net), with classifier-free guidance exactly as
+docs/model-format.md states. The TypeScript engine must reproduce these numbers (parity
+fixtures are written from this code)."""
+import torch
+
+from .schedule import SCHEDULER_CONFIG
+from .schedulers import make_scheduler, rescale_noise_cfg
+from .train_video import image_conditioning
+
+
+class UnknownWordsError(ValueError):
+    pass
+
+
+class ReferencePipeline:
+    def __init__(self, bundle, scheduler_config: dict = SCHEDULER_CONFIG):
+        self.b = bundle
+        self.scheduler_config = scheduler_config
+
+    # 1. prompts -> text embeddings
+    @torch.no_grad()
+    def encode_prompts(self, prompts):
+        for prompt in prompts:
+            unknown = self.b.tokenizer.unknown_words(prompt)
+            if unknown:
+                known = ", ".join(sorted(w for w in self.b.tokenizer.vocab if not w.startswith("[")))
+                raise UnknownWordsError(f"unknown words {unknown} in {prompt!r}; known words: {known}")
+        ids, mask = self.b.tokenizer.encode_batch(prompts)
+        return self.b.text_encoder(ids, mask)
+
+    @torch.no_grad()
+    def encode_image(self, image):
+        """image [N, 3, 64, 64] in [-1, 1] -> scaled latent [N, 4, 16, 16]."""
+        return self.b.autoencoder.encoder(image) * self.b.scaling_factor
+
+    @torch.no_grad()
+    def decode(self, latents):
+        """scaled latents [N, 4, 16, 16] -> images [N, 3, 64, 64] about [-1, 1]."""
+        return self.b.autoencoder.decoder(latents / self.b.scaling_factor)
+
+    # 2. text -> first frame
+    @torch.no_grad()
+    def text_to_image(self, prompt, noise, scheduler="dpmpp_2m", steps=15, guidance_scale=5.0,
+                      guidance_rescale=0.0, trace=None):
+        """noise: unit Gaussian [1, 4, 16, 16]. Returns (scaled latent, image [1, 3, 64, 64])."""
+        context = self.encode_prompts(["", prompt])  # (no text, text)
+        sched = make_scheduler(scheduler, self.scheduler_config)
+        sched.set_timesteps(steps)
+        sample = noise * sched.init_noise_sigma
+        for t in sched.timesteps:
+            model_in = sched.scale_model_input(sample, t).repeat(2, 1, 1, 1)
+            v_uncond, v_text = self.b.unet_image(model_in, torch.full((2,), float(t)), context).chunk(2)
+            v = v_uncond + guidance_scale * (v_text - v_uncond)
+            v = rescale_noise_cfg(v, v_text, guidance_rescale)
+            sample = sched.step(v, t, sample)
+            if trace is not None:
+                trace.append(sample.clone())
+        return sample, self.decode(sample)
+
+    # 3. first frame + text -> video
+    @torch.no_grad()
+    def image_to_video(self, prompt, first_latent, noise, scheduler="dpmpp_2m", steps=15, guidance_scale=5.0,
+                       image_guidance_scale=1.5, guidance_rescale=0.0, unet="video", trace=None):
+        """first_latent: scaled [1, 4, 16, 16]; noise: unit Gaussian [1, 4, F, 16, 16].
+        unet="direct" runs the text-to-video baseline (no image: two inputs, text guidance only).
+        Returns (scaled latents [1, 4, F, 16, 16], frames [F, 3, 64, 64])."""
+        num_frames = noise.shape[2]
+        direct = unet == "direct"
+        network = self.b.unet_direct if direct else self.b.unet_video
+        if direct:
+            context = self.encode_prompts(["", prompt])  # (no text, text), never an image
+            keep_image = torch.tensor([False, False])
+        else:
+            context = self.encode_prompts(["", "", prompt])  # (no text, no image), (no text, image), (text, image)
+            keep_image = torch.tensor([False, True, True])
+        cond = image_conditioning(first_latent.expand(len(keep_image), -1, -1, -1), num_frames, keep_image)
+        sched = make_scheduler(scheduler, self.scheduler_config)
+        sched.set_timesteps(steps)
+        sample = noise * sched.init_noise_sigma
+        for t in sched.timesteps:
+            model_in = sched.scale_model_input(sample, t).expand(len(keep_image), -1, -1, -1, -1)
+            out = network(torch.cat([model_in, cond], dim=1), torch.full((len(keep_image),), float(t)), context)
+            if direct:
+                v0, v_full = out.chunk(2)
+                v = v0 + guidance_scale * (v_full - v0)
+            else:
+                v0, v_img, v_full = out.chunk(3)
+                v = v0 + image_guidance_scale * (v_img - v0) + guidance_scale * (v_full - v_img)
+            v = rescale_noise_cfg(v, v_full, guidance_rescale)
+            sample = sched.step(v, t, sample)
+            if trace is not None:
+                trace.append(sample.clone())
+        frames = self.decode(sample[0].permute(1, 0, 2, 3))
+        return sample, frames

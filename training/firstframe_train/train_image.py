@@ -1,0 +1,51 @@
+"""Stage 2: text encoder + text-to-image U-Net, trained jointly on first frames.
+v-prediction on the zero-terminal-SNR schedule; the caption is replaced by "" with
+probability text_dropout so classifier-free guidance works.
+Usage: python3 -m firstframe_train.train_image --preset cpu [--steps N] [--max-minutes M]"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .bundle import load_autoencoder, load_tokenizer, new_image_unet, new_text_encoder
+from .data import LatentPool, WorldStream
+from .runs import load_checkpoint
+from .schedule import TrainingSchedule
+from .trainer import stage_arguments, stage_setup, train_stage
+
+
+def drop_captions(captions, rng, p):
+    return ["" if rng.random() < p else c for c in captions]
+
+
+def main(argv=None):
+    args = stage_arguments(__doc__).parse_args(argv)
+    preset, stage, steps, batch, run, device = stage_setup(args, "image")
+    tokenizer = load_tokenizer(run)
+    ae, scaling_factor = load_autoencoder(preset, run)
+    ae.to(device)
+    path = run / "image.pt"
+    start = load_checkpoint(path)["step"] if path.exists() else 0
+    torch.manual_seed(preset.seed * 1000 + 2 + start)
+    text_encoder, unet = new_text_encoder(preset, tokenizer), new_image_unet(preset)
+    stream = WorldStream(preset.seed * 1000 + 2 + start)
+    rng = np.random.default_rng(preset.seed * 1000 + 2 + start)
+    schedule = TrainingSchedule()
+    pool = LatentPool(stream, lambda x: ae.encoder(x.to(device)) * scaling_factor, size=8 * batch,
+                      refresh=max(1, batch // 4))
+
+    def loss_fn(step):
+        x0, captions = pool.batch(batch)
+        ids, mask = tokenizer.encode_batch(drop_captions(captions, rng, stage.text_dropout))
+        context = text_encoder(ids.to(device), mask.to(device))
+        t = schedule.sample_timesteps(batch, device=device)
+        noise = torch.randn_like(x0)
+        pred = unet(schedule.add_noise(x0, noise, t), t.float(), context)
+        return F.mse_loss(pred, schedule.v_target(x0, noise, t))
+
+    train_stage(name="image", run=run, device=device, modules={"text_encoder": text_encoder, "unet": unet},
+                total_steps=steps, lr=stage.lr, loss_fn=loss_fn, max_minutes=args.max_minutes,
+                save_every_s=args.save_every_s, batch_size=batch)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Stages 3a/3b: the image-to-video U-Net (Emu Video step 2), and with --direct the direct
+text-to-video baseline. Spatial layers come from the image stage and stay frozen; trainable
+are the temporal blocks and the widened input conv.
+  --stage a: `train_video_a` frames (8), initialised from the image U-Net
+  --stage b: `train_video_b` frames (16), initialised from stage a
+  --direct : baseline, image channels always zero, same init / steps / batch as a then b
+             (run it as --direct --stage a, then --direct --stage b; checkpoint direct.pt)
+Input channels (docs/model-format.md): noisy latent (4), first-frame latent at frame 0 and zeros
+elsewhere (4), mask 1 at frame 0 (1). Text and image are dropped independently.
+Usage: python3 -m firstframe_train.train_video --preset cpu --stage a [--direct]"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .bundle import load_autoencoder, load_image_stage, load_tokenizer, new_video_unet
+from .data import WorldStream
+from .nets.unet import video_unet_from_image_unet
+from .runs import load_checkpoint, log, save_checkpoint
+from .schedule import TrainingSchedule
+from .train_image import drop_captions
+from .trainer import stage_arguments, stage_setup, train_stage
+
+
+def image_conditioning(first_latent, num_frames: int, keep: torch.Tensor):
+    """first_latent [B, 4, H, W] -> [B, 5, F, H, W]: latent and mask at frame 0, zeros elsewhere;
+    rows where keep is False are all zero ("no image")."""
+    b, c, h, w = first_latent.shape
+    cond = first_latent.new_zeros(b, c + 1, num_frames, h, w)
+    cond[:, :c, 0] = first_latent
+    cond[:, c, 0] = 1.0
+    return cond * keep.float().reshape(b, 1, 1, 1, 1)
+
+
+def initial_unet(preset, run, tokenizer, stage_letter, direct):
+    checkpoint_name = "direct" if direct else f"video_{stage_letter}"
+    if (run / f"{checkpoint_name}.pt").exists():
+        return new_video_unet(preset)  # weights come from the checkpoint on resume
+    if stage_letter == "a":
+        _, image_unet = load_image_stage(preset, run, tokenizer)
+        return video_unet_from_image_unet(image_unet, preset.unet, preset.text.hidden_size)
+    unet = new_video_unet(preset)
+    source = "direct" if direct else "video_a"
+    unet.load_state_dict(load_checkpoint(run / f"{source}.pt")["ema"]["unet"])
+    return unet
+
+
+def main(argv=None):
+    parser = stage_arguments(__doc__)
+    parser.add_argument("--stage", choices=["a", "b"], required=True)
+    parser.add_argument("--direct", action="store_true", help="train the direct text-to-video baseline")
+    args = parser.parse_args(argv)
+    preset, stage, steps, batch, run, device = stage_setup(args, f"video_{args.stage}")
+    name = "direct" if args.direct else f"video_{args.stage}"
+    if args.direct and args.stage == "b":
+        # the baseline keeps one checkpoint; stage b continues it up to a's + b's steps
+        steps += (preset.train_video_a.steps if args.steps is None else 0)
+    tokenizer = load_tokenizer(run)
+    ae, scaling_factor = load_autoencoder(preset, run)
+    text_encoder, _ = load_image_stage(preset, run, tokenizer)
+    ae.to(device), text_encoder.to(device)
+    path = run / f"{name}.pt"
+    start = load_checkpoint(path)["step"] if path.exists() else 0
+    unet = initial_unet(preset, run, tokenizer, args.stage, args.direct)
+    seed = preset.seed * 1000 + 3 + start
+    torch.manual_seed(seed)
+    stream = WorldStream(seed, num_frames=stage.num_frames)
+    rng = np.random.default_rng(seed)
+    schedule = TrainingSchedule()
+    image_dropout = 1.0 if args.direct else stage.image_dropout
+
+    def loss_fn(step):
+        videos, captions = stream.videos(batch)
+        b, f = videos.shape[:2]
+        ids, mask = tokenizer.encode_batch(drop_captions(captions, rng, stage.text_dropout))
+        with torch.no_grad():
+            latents = ae.encoder(videos.flatten(0, 1).to(device)) * scaling_factor
+            x0 = latents.reshape(b, f, *latents.shape[1:]).permute(0, 2, 1, 3, 4)
+            context = text_encoder(ids.to(device), mask.to(device))
+        keep_image = torch.from_numpy(rng.random(b) >= image_dropout).to(device)
+        cond = image_conditioning(x0[:, :, 0], f, keep_image)
+        t = schedule.sample_timesteps(b, device=device)
+        noise = torch.randn_like(x0)
+        pred = unet(torch.cat([schedule.add_noise(x0, noise, t), cond], dim=1), t.float(), context)
+        return F.mse_loss(pred, schedule.v_target(x0, noise, t))
+
+    if args.direct and args.stage == "b" and not path.exists():
+        raise SystemExit("run --direct --stage a first")
+    if args.direct and args.stage == "b":
+        log(f"[direct] continuing the baseline at {stage.num_frames} frames")
+    train_stage(name=name, run=run, device=device, modules={"unet": unet}, total_steps=steps, lr=stage.lr,
+                loss_fn=loss_fn, max_minutes=args.max_minutes, save_every_s=args.save_every_s, batch_size=batch,
+                extra_state={"num_frames": stage.num_frames})
+
+
+if __name__ == "__main__":
+    main()

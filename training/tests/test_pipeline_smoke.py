@@ -1,0 +1,112 @@
+"""Smoke test of the whole training pipeline on the `tiny` preset: every stage trains a few
+steps (and resumes), the export is a valid model folder, the ONNX files pass onnx.checker (and
+match PyTorch in onnxruntime-node when it is installed), the reference sampler runs."""
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from firstframe_train import train_all
+from firstframe_train.bundle import load_bundle
+from firstframe_train.config import get_preset
+from firstframe_train.export import export_bundle
+from firstframe_train.nets.unet import is_trainable_in_video
+from firstframe_train.pipeline import ReferencePipeline, UnknownWordsError
+from firstframe_train.runs import load_checkpoint
+from firstframe_train.write_parity import write_fixtures
+
+TRAINING = Path(__file__).resolve().parent.parent
+REPO = TRAINING.parent
+COMPONENTS = ["text_encoder", "vae_encoder", "vae_decoder", "unet_image", "unet_video", "unet_direct"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    runs = tmp_path_factory.mktemp("runs")
+    train_all.main(["--preset", "tiny", "--runs", str(runs), "--direct"])
+    return runs / "tiny"
+
+
+def test_every_stage_saved_its_steps(trained):
+    preset = get_preset("tiny")
+    expected = {"autoencoder": preset.train_autoencoder.steps, "image": preset.train_image.steps,
+                "video_a": preset.train_video_a.steps, "video_b": preset.train_video_b.steps,
+                "direct": preset.train_video_a.steps + preset.train_video_b.steps}
+    for stage, steps in expected.items():
+        assert load_checkpoint(trained / f"{stage}.pt")["step"] == steps, stage
+    assert load_checkpoint(trained / "autoencoder.pt")["scaling_factor"] > 0
+
+
+def test_video_stage_trains_only_temporal_layers_and_input_conv(trained):
+    preset = get_preset("tiny")
+    image_unet = load_checkpoint(trained / "image.pt")["ema"]["unet"]
+    video_unet = load_checkpoint(trained / "video_b.pt")["ema"]["unet"]
+    for name, value in video_unet.items():
+        if is_trainable_in_video(name):
+            continue
+        assert torch.equal(value, image_unet[name]), f"frozen spatial weight {name} changed"
+    assert any(not torch.equal(v, torch.zeros_like(v)) for k, v in video_unet.items()
+               if k.startswith("temporal.") and k.endswith("conv.weight")), "temporal convs never trained"
+
+
+def test_resume_is_a_no_op_when_done(trained, capsys):
+    from firstframe_train import train_image
+    before = load_checkpoint(trained / "image.pt")["step"]
+    train_image.main(["--preset", "tiny", "--runs", str(trained.parent)])
+    assert load_checkpoint(trained / "image.pt")["step"] == before
+
+
+def test_export_is_a_valid_model_folder(trained, tmp_path):
+    bundle = load_bundle(get_preset("tiny"), trained)
+    export_bundle(bundle, tmp_path, "smoke", trained)
+    index = json.loads((tmp_path / "model_index.json").read_text())
+    assert set(index["components"]) == set(COMPONENTS)
+    for name in COMPONENTS:
+        model = onnx.load(str(tmp_path / name / "model.onnx"))
+        onnx.checker.check_model(model)
+        assert [i.name for i in model.graph.input] == list(index["components"][name]["inputs"])
+        assert [o.name for o in model.graph.output] == list(index["components"][name]["outputs"])
+    scheduler = json.loads((tmp_path / "scheduler_config.json").read_text())
+    assert scheduler["prediction_type"] == "v_prediction" and scheduler["rescale_betas_zero_snr"] is True
+    assert scheduler["timestep_spacing"] == "trailing"
+    tokenizer = json.loads((tmp_path / "tokenizer.json").read_text())
+    assert tokenizer["model"]["vocab"]["[PAD]"] == 0 and tokenizer["model"]["vocab"]["[UNK]"] == 1
+    assert "| image-to-video, stage B | 2 |" in (tmp_path / "README.md").read_text()
+
+    parity = tmp_path / "parity"
+    write_fixtures(bundle, str(tmp_path), parity)
+    node_check(tmp_path, parity)
+
+
+def node_check(model_dir, parity_dir):
+    """onnxruntime-node loads every component and matches PyTorch (skipped where not installed)."""
+    ort_module = os.environ.get("ORT_MODULE")
+    resolvable = ort_module or (REPO / "node_modules" / "onnxruntime-node").exists()
+    if shutil.which("node") is None or not resolvable:
+        pytest.skip("onnxruntime-node not installed (npm ci at the repo root, or set ORT_MODULE)")
+    result = subprocess.run(["node", str(TRAINING / "tools" / "check_onnx.mjs"), str(model_dir), str(parity_dir)],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "unet_video.out_sample" in result.stdout
+
+
+def test_reference_sampler_runs(trained):
+    pipe = ReferencePipeline(load_bundle(get_preset("tiny"), trained))
+    gen = torch.Generator().manual_seed(0)
+    latent, image = pipe.text_to_image("a red circle still on a black background", torch.randn(1, 4, 16, 16, generator=gen),
+                                       scheduler="ddim", steps=2, guidance_rescale=0.5)
+    assert image.shape == (1, 3, 64, 64) and torch.isfinite(image).all()
+    for unet in ("video", "direct"):
+        latents, frames = pipe.image_to_video("a red circle moving left on a black background", latent,
+                                              torch.randn(1, 4, 6, 16, 16, generator=gen), scheduler="euler",
+                                              steps=2, unet=unet)
+        assert latents.shape == (1, 4, 6, 16, 16) and frames.shape == (6, 3, 64, 64)
+        assert torch.isfinite(frames).all()
+    with pytest.raises(UnknownWordsError, match="dragon"):
+        pipe.encode_prompts(["a red dragon on a black background"])
