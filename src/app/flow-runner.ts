@@ -3,6 +3,7 @@
 // id, a job's queue position, a quota decision) go straight back into the flow.
 import {
   isActive,
+  quotaKeyOf,
   reduce,
   resumeEffects,
   startGeneration,
@@ -66,11 +67,22 @@ export class FlowRunner {
     return this.active.size;
   }
 
-  /** Starts a generation whose quota is reserved; resolves when its first effects are done. */
-  begin(request: GenerationRequest): Promise<void> {
-    return this.serially(request.id, () =>
-      this.apply(startGeneration(request, this.deps.clock.now())),
-    );
+  /**
+   * Starts a generation whose quota is reserved (key `quotaKeyOf(id)`); resolves when its first
+   * effects are done. If it cannot even be saved, the reservation is refunded and this throws.
+   */
+  async begin(request: GenerationRequest): Promise<void> {
+    let failure: unknown;
+    await this.serially(request.id, async () => {
+      try {
+        await this.apply(startGeneration(request, this.deps.clock.now()));
+      } catch (error) {
+        failure = error;
+        this.active.delete(request.id);
+        await this.deps.quota.refund(quotaKeyOf(request.id));
+      }
+    });
+    if (failure) throw failure;
   }
 
   /** The generation a message belongs to (for reactions), if it is open. */

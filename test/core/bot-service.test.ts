@@ -2,6 +2,7 @@
 // the web chat adapter); only the clock is moved by hand.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { after, test } from 'node:test';
 import { Harness } from './service-harness.js';
 import { waitFor } from './manual-clock.js';
@@ -223,4 +224,46 @@ test('bad input, /history and /help reply only to the user who asked', async () 
   await h.waitForMessage(/Page 2 is empty: there are 1 pages/, 'bob');
   await h.adapter.submit('bob', '/help');
   await h.waitForMessage(/^Commands:/, 'bob');
+});
+
+test('an uploaded image skips the vote and is animated; a file that is not an image is refused', async () => {
+  const h = await bot();
+  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#2850e6' } })
+    .png()
+    .toBuffer();
+  const request = await h.adapter.submit('alice', '/video a blue square --seed 4 --steps 1', {
+    name: 'mine.png',
+    contentType: 'image/png',
+    data: png,
+  });
+  assert.equal(request.attachments[0]?.kind, 'image', 'the upload shows in the channel');
+  const result = await h.waitForMessage(/^🎬/);
+  assert.match(result.text, /seed 4, the uploaded image$/);
+  assert.ok(!h.messages().some((m) => /Round 1/.test(m.text)), 'no vote');
+
+  await h.adapter.submit('bob', '/video a red circle', {
+    name: 'notes.png',
+    contentType: 'image/png',
+    data: Buffer.from('just some text, not a picture'),
+  });
+  await h.waitForMessage(
+    /"notes.png" is not an image we can use \(allowed: png, jpeg, webp\)/,
+    'bob',
+  );
+});
+
+test('a generation that cannot be saved gives its quota back and says something went wrong', async () => {
+  const h = await bot();
+  const save = h.store.saveGeneration.bind(h.store);
+  h.store.saveGeneration = async () => {
+    throw new Error('disk full');
+  };
+  await h.adapter.submit('alice', '/video a red circle --steps 1');
+  await h.waitForMessage(/something went wrong on our side/);
+  const quota = await h.store.status(
+    { platform: 'local', workspaceId: 'local', userId: 'alice' },
+    h.clock.now(),
+  );
+  assert.equal(quota.user.daily.used, 0);
+  h.store.saveGeneration = save;
 });

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { startWebServer, type WebServer } from '../../src/bots/web/server.js';
 import { silentLog } from '../helpers/silent-log.js';
 import { Harness } from '../core/service-harness.js';
@@ -136,3 +137,23 @@ test(
     await bob.screenshot({ path: path.join(SCREENSHOT_DIR, 'playground-bob.png'), fullPage: true });
   },
 );
+
+test('an image picked in the page is animated without a vote', { timeout: 60_000 }, async () => {
+  const page = await openAs('erin');
+  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#f0dc28' } })
+    .png()
+    .toBuffer();
+  await page
+    .locator('#image')
+    .setInputFiles({ name: 'yellow.png', mimeType: 'image/png', buffer: png });
+  await page.locator('#line').fill('/video a yellow square --seed 11 --steps 1');
+  await page.locator('#line').press('Enter');
+  const result = page.locator('.message', { hasText: 'the uploaded image' });
+  await result.locator('video').waitFor({ timeout: 30_000 });
+  assert.match(
+    (await result.locator('.text').textContent()) ?? '',
+    /for erin: seed 11, the uploaded image/,
+  );
+  const request = page.locator('.message:not(.bot)', { hasText: '/video a yellow square' });
+  assert.equal(await request.locator('img').count(), 1, 'the picked image shows with the request');
+});

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../../log.js';
-import { WebChatAdapter, WebInputError, type WebMessage } from './web-adapter.js';
+import { WebChatAdapter, WebInputError, type WebMessage, type WebUpload } from './web-adapter.js';
 
 export interface WebServer {
   url: string;
@@ -20,6 +20,8 @@ export interface WebServer {
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
 const MAX_BODY_BYTES = 16 * 1024;
+/** A command may carry an image (base64): room for the core's 5 MiB limit and a bit more. */
+const MAX_COMMAND_BYTES = 8 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -36,13 +38,15 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(JSON.stringify(body));
 }
 
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+async function readJson(
+  request: IncomingMessage,
+  maxBytes = MAX_BODY_BYTES,
+): Promise<Record<string, unknown>> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES)
-      throw new WebInputError(`the request is larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new WebInputError(`the request is larger than ${maxBytes} bytes`);
     chunks.push(chunk);
   }
   try {
@@ -58,6 +62,17 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
 function text(value: unknown, field: string): string {
   if (typeof value !== 'string') throw new WebInputError(`"${field}" must be a string`);
   return value;
+}
+
+/** `{name, type, data: base64}` from the page's file picker. */
+function uploadOf(value: unknown): WebUpload | undefined {
+  if (value === undefined || value === null) return undefined;
+  const image = value as Record<string, unknown>;
+  return {
+    name: text(image.name, 'image.name'),
+    contentType: text(image.type, 'image.type'),
+    data: Buffer.from(text(image.data, 'image.data'), 'base64'),
+  };
 }
 
 async function sendFile(
@@ -135,8 +150,12 @@ export async function startWebServer(options: {
       } else if (route === 'GET /events') {
         openEvents(adapter, request, response, adapter.checkName(url.searchParams.get('user')));
       } else if (route === 'POST /api/command') {
-        const body = await readJson(request);
-        const message = await adapter.submit(text(body.user, 'user'), text(body.text, 'text'));
+        const body = await readJson(request, MAX_COMMAND_BYTES);
+        const message = await adapter.submit(
+          text(body.user, 'user'),
+          text(body.text, 'text'),
+          uploadOf(body.image),
+        );
         sendJson(response, 200, { ok: true, id: message.id });
       } else if (route === 'POST /api/reaction') {
         const body = await readJson(request);

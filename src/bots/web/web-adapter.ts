@@ -2,7 +2,10 @@
 // with attachments and reactions kept in memory, changes pushed to every listener (the HTTP
 // server turns them into Server-Sent Events). It implements ChatAdapter like Discord and Slack.
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { IncomingAttachment } from '../../core/commands/types.js';
 import type {
   ChatAdapter,
   ChatHandlers,
@@ -31,6 +34,16 @@ export interface WebMessage {
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,24}$/;
 
+/** An image picked in the page, sent along with a `/video` line. */
+export interface WebUpload {
+  name: string;
+  contentType: string;
+  data: Buffer;
+}
+
+/** Larger uploads are refused before they are written (the core's own limit is lower). */
+const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+
 export class WebInputError extends Error {
   override name = 'WebInputError';
 }
@@ -46,7 +59,13 @@ export class WebChatAdapter implements ChatAdapter {
   private nextId = 1;
 
   constructor(
-    private readonly options: { admins: readonly string[]; botName?: string; maxMessages?: number },
+    private readonly options: {
+      admins: readonly string[];
+      botName?: string;
+      maxMessages?: number;
+      /** Where uploaded images are saved (default: a folder in the system's temp dir). */
+      uploadDir?: string;
+    },
   ) {}
 
   get botName(): string {
@@ -89,14 +108,21 @@ export class WebChatAdapter implements ChatAdapter {
     return name;
   }
 
-  /** A user typed a line: it appears in the channel and goes to the bot as a command. */
-  async submit(userName: string, text: string): Promise<WebMessage> {
+  /** A user typed a line (maybe with an image): it appears in the channel and goes to the bot. */
+  async submit(userName: string, text: string, upload?: WebUpload): Promise<WebMessage> {
     const name = this.checkName(userName);
     const line = text.trim();
     if (line.length === 0 || line.length > 2000) {
       throw new WebInputError('the message must have 1 to 2000 characters');
     }
-    const message = this.add({ author: { name, isBot: false }, text: line });
+    const attachment = upload ? this.saveUpload(upload) : undefined;
+    const message = this.add({
+      author: { name, isBot: false },
+      text: line,
+      ...(attachment
+        ? { attachments: [{ url: this.publish(attachment.path), kind: 'image' }] }
+        : {}),
+    });
     if (line.startsWith('/')) {
       await this.handlers?.command({
         workspaceId: WEB_WORKSPACE,
@@ -104,9 +130,31 @@ export class WebChatAdapter implements ChatAdapter {
         user: this.user(name),
         text: line,
         messageId: message.id,
+        ...(attachment ? { attachments: [attachment] } : {}),
       });
     }
     return message;
+  }
+
+  private saveUpload(upload: WebUpload): IncomingAttachment {
+    if (upload.data.length > MAX_UPLOAD_BYTES) {
+      throw new WebInputError(`the file is larger than ${MAX_UPLOAD_BYTES / (1024 * 1024)} MiB`);
+    }
+    const folder = this.options.uploadDir ?? path.join(tmpdir(), 'firstframe-uploads');
+    mkdirSync(folder, { recursive: true });
+    // The name the user gave is kept for messages only; the file on disk gets our own name.
+    const file = path.join(
+      folder,
+      `${randomUUID()}${path.extname(upload.name).toLowerCase().slice(0, 6)}`,
+    );
+    writeFileSync(file, upload.data);
+    return {
+      name: upload.name,
+      contentType: upload.contentType,
+      sizeBytes: upload.data.length,
+      path: file,
+      head: upload.data.subarray(0, 16),
+    };
   }
 
   /** A user clicked a reaction: adds it, or takes it back if they had it. */
