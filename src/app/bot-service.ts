@@ -98,6 +98,7 @@ export class BotService {
       const parsed = parseCommand(command.text, {
         limits: this.limits,
         attachments: command.attachments ?? [],
+        ...(command.options ? { options: command.options } : {}),
       });
       if (!parsed.ok) {
         await reply(parsed.error);

@@ -38,6 +38,11 @@ export interface IncomingCommand {
   messageId?: string;
   /** Files attached to the command, already saved locally by the adapter. */
   attachments?: IncomingAttachment[];
+  /**
+   * Options the platform parsed itself (Discord slash commands: `prompt`, `seed`, `steps`, …, as
+   * strings). For `/video`, `text` is then just "/video" and these are validated instead.
+   */
+  options?: Record<string, string>;
 }
 
 export interface IncomingReaction {

@@ -267,3 +267,23 @@ test('a generation that cannot be saved gives its quota back and says something 
   assert.equal(quota.user.daily.used, 0);
   h.store.saveGeneration = save;
 });
+
+test("reactions from bots (the adapter's own included) never count", async () => {
+  const h = await bot();
+  await h.adapter.submit('alice', '/video a red circle --steps 1');
+  const grid = await h.waitForMessage(/Round 1/);
+  await h.settle();
+  const firstframe = { id: 'firstframe', name: 'firstframe', isBot: true };
+  for (const emoji of ['3️⃣', '🔄', '✅']) {
+    await h.service.onReaction(h.adapter, {
+      workspaceId: 'local',
+      channelId: 'playground',
+      messageId: grid.id,
+      user: firstframe,
+      emoji,
+      added: true,
+    });
+  }
+  h.clock.advance(60_000);
+  await h.waitForMessage(/frame 1 wins, nobody voted so frame 1 is used/);
+});

@@ -223,3 +223,20 @@ test('unknown commands and empty input point to the command list', () => {
   assert.deepEqual(ok(parseCommand('/queue')), { kind: 'queue' });
   assert.deepEqual(ok(parseCommand('/help')), { kind: 'help' });
 });
+
+test('/video from options a platform parsed itself (quotes in the prompt are fine)', () => {
+  const command = ok(
+    parseCommand('/video', {
+      options: { prompt: 'a "big" red circle', seed: '5', scheduler: 'euler' },
+    }),
+  );
+  assert.deepEqual(command, {
+    kind: 'video',
+    request: { prompt: 'a "big" red circle', seed: 5, steps: 15, guidance: 5, scheduler: 'euler' },
+  });
+  assert.match(
+    error(parseCommand('/video', { options: { prompt: 'x', size: '3', steps: '0' } })),
+    /unknown option size \(allowed: prompt, seed, steps, guidance, scheduler, negative\)/,
+  );
+  assert.match(error(parseCommand('/video', { options: { steps: '3' } })), /the prompt is empty/);
+});

@@ -4,7 +4,7 @@ import { parseQuotaArgs } from './admin.js';
 import { DEFAULT_VIDEO_LIMITS, type VideoLimits } from './limits.js';
 import { tokenize } from './tokenize.js';
 import type { IncomingAttachment, ParseResult } from './types.js';
-import { splitVideoArgs, validateVideoRequest, VIDEO_USAGE } from './video.js';
+import { splitVideoArgs, structuredVideoArgs, validateVideoRequest, VIDEO_USAGE } from './video.js';
 
 export const HISTORY_USAGE = 'Usage: /history [mine|server] [page]';
 
@@ -24,6 +24,11 @@ const ALIASES: Record<string, string> = { 'video-history': 'history', 'video-quo
 export interface ParseContext {
   limits?: VideoLimits;
   attachments?: readonly IncomingAttachment[];
+  /**
+   * Options a platform already parsed (Discord slash-command options): `/video` then takes its
+   * prompt and options from here instead of the text, so quotes in a prompt need no escaping.
+   */
+  options?: Readonly<Record<string, string>>;
 }
 
 function fail(problems: string[], usage: string): ParseResult {
@@ -45,7 +50,7 @@ export function parseCommand(text: string, context: ParseContext = {}): ParseRes
   }
   switch (name) {
     case 'video': {
-      const split = splitVideoArgs(args);
+      const split = context.options ? structuredVideoArgs(context.options) : splitVideoArgs(args);
       if (!split.ok) return fail(split.problems, VIDEO_USAGE);
       const valid = validateVideoRequest(split.raw, limits, context.attachments ?? []);
       if (!valid.ok) return fail(valid.problems, VIDEO_USAGE);

@@ -65,6 +65,20 @@ export function splitVideoArgs(
   return { ok: true, raw: { prompt: promptWords.join(' '), options } };
 }
 
+/** The same from options a platform already parsed: `prompt` plus the option names above. */
+export function structuredVideoArgs(
+  options: Readonly<Record<string, string>>,
+): { ok: true; raw: RawVideoRequest } | { ok: false; problems: string[] } {
+  const raw: RawVideoRequest = { prompt: options.prompt ?? '', options: {} };
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(options)) {
+    if (name === 'prompt') continue;
+    if (isOptionName(name)) raw.options[name] = value;
+    else problems.push(`unknown option ${name} (allowed: prompt, ${VIDEO_OPTIONS.join(', ')})`);
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, raw };
+}
+
 function splitOnce(text: string, separator: string): [string, string | undefined] {
   const at = text.indexOf(separator);
   return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
