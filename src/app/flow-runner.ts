@@ -163,11 +163,18 @@ export class FlowRunner {
         if (outcome) await this.handle(generationId, outcome);
       } catch (error) {
         this.deps.log.error({ err: error, generationId, effect: effect.type }, 'effect failed');
+        // Effects the flow waits on must answer, or the generation would wait forever.
         if (effect.type === 'enqueue') {
           await this.handle(generationId, {
             type: 'jobFailed',
             jobId: effect.job.jobId,
             reason: 'the job queue could not take the job',
+          });
+        } else if (effect.type === 'reserveQuota') {
+          await this.handle(generationId, {
+            type: 'quotaDenied',
+            key: effect.key,
+            reason: 'the quota could not be checked',
           });
         }
       }

@@ -287,3 +287,19 @@ test("reactions from bots (the adapter's own included) never count", async () =>
   h.clock.advance(60_000);
   await h.waitForMessage(/frame 1 wins, nobody voted so frame 1 is used/);
 });
+
+test('a queue that refuses the job fails the generation with a refund', async () => {
+  const h = await bot();
+  h.jobs.enqueue = async () => {
+    throw new Error('Redis is down');
+  };
+  await h.adapter.submit('alice', '/video a red circle --steps 1');
+  await h.waitForMessage(
+    /❌ "a red circle" failed: the job queue could not take the job. Your quota was refunded./,
+  );
+  const quota = await h.store.status(
+    { platform: 'local', workspaceId: 'local', userId: 'alice' },
+    h.clock.now(),
+  );
+  assert.equal(quota.user.daily.used, 0);
+});
