@@ -1,0 +1,293 @@
+// Runs generations: feeds events to the pure flow one at a time per generation, saves the
+// state, and performs the effects through the ports. Outcomes of effects (a posted message's
+// id, a job's queue position, a quota decision) go straight back into the flow.
+import {
+  isActive,
+  quotaKeyOf,
+  reduce,
+  resumeEffects,
+  startGeneration,
+  type FlowConfig,
+  type FlowEffect,
+  type FlowEvent,
+  type GenerationRequest,
+  type GenerationState,
+  type Transition,
+} from '../core/flow/index.js';
+import type { ChatAdapter, MessageRef } from '../bots/chat-adapter.js';
+import type { Logger } from '../log.js';
+import type { Clock, FlowStore, JobEvent, JobQueue, JobTicket, QuotaStore } from './ports.js';
+import { formatTime } from './format.js';
+
+type EventInput = FlowEvent extends infer E
+  ? E extends FlowEvent
+    ? Omit<E, 'now'>
+    : never
+  : never;
+
+export interface FlowRunnerDeps {
+  store: FlowStore;
+  quota: QuotaStore;
+  queue: JobQueue;
+  clock: Clock;
+  adapters: ReadonlyMap<string, ChatAdapter>;
+  config: FlowConfig;
+  log: Logger;
+}
+
+export class FlowRunner {
+  private readonly active = new Map<string, GenerationState>();
+  private readonly byMessage = new Map<string, string>();
+  private readonly byJob = new Map<string, string>();
+  private readonly timers = new Map<string, () => void>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly deps: FlowRunnerDeps) {}
+
+  /** Subscribes to job events and carries on every generation left open by the last run. */
+  async start(): Promise<void> {
+    this.unsubscribe = this.deps.queue.subscribe((event) => this.onJobEvent(event));
+    const open = await this.deps.store.loadActiveGenerations();
+    for (const state of open) {
+      this.remember(state);
+      this.serially(state.id, () => this.perform(state.id, resumeEffects(state)));
+    }
+    if (open.length > 0) this.deps.log.info({ count: open.length }, 'resumed open generations');
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    for (const cancel of this.timers.values()) cancel();
+    this.timers.clear();
+    await Promise.allSettled([...this.chains.values()]);
+  }
+
+  get openGenerations(): number {
+    return this.active.size;
+  }
+
+  /**
+   * Starts a generation whose quota is reserved (key `quotaKeyOf(id)`); resolves when its first
+   * effects are done. If it cannot even be saved, the reservation is refunded and this throws.
+   */
+  async begin(request: GenerationRequest): Promise<void> {
+    let failure: unknown;
+    await this.serially(request.id, async () => {
+      try {
+        await this.apply(startGeneration(request, this.deps.clock.now()));
+      } catch (error) {
+        failure = error;
+        this.active.delete(request.id);
+        await this.deps.quota.refund(quotaKeyOf(request.id));
+      }
+    });
+    if (failure) throw failure;
+  }
+
+  /** The generation a message belongs to (for reactions), if it is open. */
+  generationOfMessage(platform: string, messageId: string): string | undefined {
+    return this.byMessage.get(`${platform}:${messageId}`);
+  }
+
+  dispatch(generationId: string, event: EventInput): Promise<void> {
+    return this.serially(generationId, () => this.handle(generationId, event));
+  }
+
+  /** Settles when every queued event of every generation has been handled (for tests). */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+  }
+
+  private serially(generationId: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.chains.get(generationId) ?? Promise.resolve();
+    const next = previous
+      .then(work)
+      .then(() => this.forgetIfFinished(generationId))
+      .catch((error: unknown) =>
+        this.deps.log.error({ err: error, generationId }, 'flow step failed'),
+      );
+    this.chains.set(generationId, next);
+    void next.then(() => {
+      if (this.chains.get(generationId) === next) this.chains.delete(generationId);
+    });
+    return next;
+  }
+
+  private onJobEvent(event: JobEvent): void {
+    const generationId = this.byJob.get(event.jobId);
+    if (!generationId) return;
+    void this.dispatch(generationId, jobEventToFlow(event));
+  }
+
+  /** Applies one event now (inside the generation's chain). */
+  private async handle(generationId: string, event: EventInput): Promise<void> {
+    const state = this.active.get(generationId);
+    if (!state) return;
+    const transition = reduce(
+      state,
+      { ...event, now: this.deps.clock.now() } as FlowEvent,
+      this.deps.config,
+    );
+    await this.apply(transition);
+  }
+
+  private async apply({ state, effects }: Transition): Promise<void> {
+    this.remember(state);
+    await this.deps.store.saveGeneration(state);
+    await this.perform(state.id, effects);
+  }
+
+  private remember(state: GenerationState): void {
+    this.active.set(state.id, state);
+    for (const messageId of Object.values(state.messages)) {
+      this.byMessage.set(`${state.platform}:${messageId}`, state.id);
+    }
+  }
+
+  /** Drops a done or failed generation from memory, once all its effects are performed. */
+  private forgetIfFinished(generationId: string): void {
+    const state = this.active.get(generationId);
+    if (!state || isActive(state)) return;
+    this.active.delete(generationId);
+    this.timers.get(generationId)?.();
+    this.timers.delete(generationId);
+    for (const [key, id] of this.byMessage) if (id === generationId) this.byMessage.delete(key);
+    for (const [key, id] of this.byJob) if (id === generationId) this.byJob.delete(key);
+  }
+
+  private async perform(generationId: string, effects: FlowEffect[]): Promise<void> {
+    for (const effect of effects) {
+      try {
+        const outcome = await this.run(generationId, effect);
+        if (outcome) await this.handle(generationId, outcome);
+      } catch (error) {
+        this.deps.log.error({ err: error, generationId, effect: effect.type }, 'effect failed');
+        // Effects the flow waits on must answer, or the generation would wait forever.
+        if (effect.type === 'enqueue') {
+          await this.handle(generationId, {
+            type: 'jobFailed',
+            jobId: effect.job.jobId,
+            reason: 'the job queue could not take the job',
+          });
+        } else if (effect.type === 'reserveQuota') {
+          await this.handle(generationId, {
+            type: 'quotaDenied',
+            key: effect.key,
+            reason: 'the quota could not be checked',
+          });
+        }
+      }
+    }
+  }
+
+  private adapterFor(state: GenerationState): ChatAdapter {
+    const adapter = this.deps.adapters.get(state.platform);
+    if (!adapter) throw new Error(`no chat adapter for platform "${state.platform}"`);
+    return adapter;
+  }
+
+  private messageRef(state: GenerationState, key: string): MessageRef | undefined {
+    const messageId = state.messages[key];
+    return messageId ? { channelId: state.channelId, messageId } : undefined;
+  }
+
+  /** Performs one effect; returns the event that reports its outcome, if any. */
+  private async run(generationId: string, effect: FlowEffect): Promise<EventInput | undefined> {
+    const state = this.active.get(generationId);
+    if (!state) return undefined;
+    const { clock, queue, quota } = this.deps;
+    switch (effect.type) {
+      case 'post': {
+        const ref = await this.adapterFor(state).post(state.channelId, effect.message);
+        return effect.key
+          ? { type: 'messagePosted', key: effect.key, messageId: ref.messageId }
+          : undefined;
+      }
+      case 'edit': {
+        const ref = this.messageRef(state, effect.key);
+        if (ref) await this.adapterFor(state).edit(ref, effect.text);
+        return undefined;
+      }
+      case 'react': {
+        const ref = this.messageRef(state, effect.key);
+        if (ref) await this.adapterFor(state).addReactions(ref, effect.emojis);
+        return undefined;
+      }
+      case 'unreact': {
+        const ref = this.messageRef(state, effect.key);
+        if (ref) await this.adapterFor(state).removeReaction(ref, effect.emoji, effect.userId);
+        return undefined;
+      }
+      case 'enqueue': {
+        this.byJob.set(effect.job.jobId, generationId);
+        return ticketToFlow(effect.job.jobId, await queue.enqueue(effect.job));
+      }
+      case 'setTimer': {
+        this.timers.get(generationId)?.();
+        const cancel = clock.setTimer(effect.at, () => {
+          void this.dispatch(generationId, { type: 'timer', round: effect.round });
+        });
+        this.timers.set(generationId, cancel);
+        return undefined;
+      }
+      case 'cancelTimer':
+        this.timers.get(generationId)?.();
+        this.timers.delete(generationId);
+        return undefined;
+      case 'reserveQuota': {
+        const subject = {
+          platform: state.platform,
+          workspaceId: state.workspaceId,
+          userId: state.requester.id,
+        };
+        const decision = await quota.reserve(effect.key, subject, clock.now());
+        if (decision.ok) return { type: 'quotaReserved', key: effect.key };
+        const reason = `${state.requester.name}'s ${decision.period} limit of ${decision.limit} videos is used up until ${formatTime(decision.resetsAt)}`;
+        return { type: 'quotaDenied', key: effect.key, reason };
+      }
+      case 'commitQuota':
+        for (const key of effect.keys) await quota.commit(key);
+        return undefined;
+      case 'refundQuota':
+        for (const key of effect.keys) await quota.refund(key);
+        return undefined;
+    }
+  }
+}
+
+function jobEventToFlow(event: JobEvent): EventInput {
+  switch (event.type) {
+    case 'progress':
+      return { type: 'jobProgress', jobId: event.jobId, step: event.step, total: event.total };
+    case 'failed':
+      return { type: 'jobFailed', jobId: event.jobId, reason: event.reason };
+    case 'completed':
+      return event.result.kind === 'candidates'
+        ? {
+            type: 'candidatesReady',
+            jobId: event.jobId,
+            images: event.result.images,
+            grid: event.result.grid,
+          }
+        : {
+            type: 'animationReady',
+            jobId: event.jobId,
+            mp4: event.result.mp4,
+            ...(event.result.gif ? { gif: event.result.gif } : {}),
+          };
+  }
+}
+
+function ticketToFlow(jobId: string, ticket: JobTicket): EventInput {
+  switch (ticket.state) {
+    case 'waiting':
+      return { type: 'jobQueued', jobId, position: ticket.position };
+    case 'active':
+      return { type: 'jobQueued', jobId, position: 0 };
+    case 'completed':
+      return jobEventToFlow({ type: 'completed', jobId, result: ticket.result });
+    case 'failed':
+      return { type: 'jobFailed', jobId, reason: ticket.reason };
+  }
+}

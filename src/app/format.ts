@@ -1,0 +1,73 @@
+// Replies to /history, /quota, /queue and quota refusals, as plain text.
+import type { QuotaChange, QuotaPeriod } from '../core/commands/types.js';
+import type {
+  HistoryPage,
+  QueueOverview,
+  QuotaDecision,
+  QuotaStatus,
+  QuotaWindow,
+} from './ports.js';
+
+/** "2026-11-27 00:00 UTC": unambiguous for everyone in the channel. */
+export function formatTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export function quotaRefusal(decision: Extract<QuotaDecision, { ok: false }>): string {
+  const whose = decision.scope === 'user' ? 'Your' : "This workspace's";
+  const period = decision.period === 'daily' ? 'daily' : 'monthly';
+  return (
+    `Sorry, I can't do that: ${whose} ${period} limit of ${decision.limit} videos is used up. ` +
+    `It resets at ${formatTime(decision.resetsAt)}.`
+  );
+}
+
+function windowLine(label: string, window: QuotaWindow): string {
+  const limit = window.limit === null ? 'unlimited' : `${window.used}/${window.limit} used`;
+  const used = window.limit === null ? `${window.used} used, ` : '';
+  return `${label}: ${used}${limit}, resets ${formatTime(window.resetsAt)}`;
+}
+
+export function quotaReport(status: QuotaStatus, who: string): string {
+  const lines = [
+    `Quota for ${who}:`,
+    windowLine('• you, today', status.user.daily),
+    windowLine('• you, this month', status.user.monthly),
+    windowLine('• workspace, today', status.workspace.daily),
+    windowLine('• workspace, this month', status.workspace.monthly),
+  ];
+  if (status.granted > 0) lines.push(`• extra videos granted: ${status.granted}`);
+  return lines.join('\n');
+}
+
+export function describeQuotaChange(change: QuotaChange): string {
+  const target = change.target.kind === 'workspace' ? 'the workspace' : `@${change.target.userId}`;
+  switch (change.action) {
+    case 'set': {
+      const period: QuotaPeriod = change.period;
+      return `${period} limit of ${target} set to ${change.limit ?? 'unlimited'}`;
+    }
+    case 'grant':
+      return `${change.amount} extra videos granted to ${target}`;
+    case 'reset':
+      return `usage of ${target} reset`;
+  }
+}
+
+export function historyReport(page: HistoryPage, pageSize: number, scope: string): string {
+  const pages = Math.max(1, Math.ceil(page.total / pageSize));
+  if (page.items.length === 0) {
+    return page.total === 0
+      ? `No videos yet (${scope}). Make one with /video <prompt>.`
+      : `Page ${page.page} is empty: there are ${pages} pages.`;
+  }
+  const lines = page.items.map((item) => {
+    const seed = item.chosenSeed ?? item.seed;
+    return `• ${formatTime(item.createdAt)} ${item.requesterName}: "${item.prompt}" (seed ${seed}, ${item.phase})`;
+  });
+  return [`Videos (${scope}), page ${page.page} of ${pages}:`, ...lines].join('\n');
+}
+
+export function queueReport(overview: QueueOverview, openVotes: number): string {
+  return `Queue: ${overview.waiting} waiting, ${overview.active} running, ${overview.failed} failed; ${openVotes} votes open.`;
+}

@@ -1,0 +1,88 @@
+// One entry point for every command's text: `/video …`, `/history …`, `/quota …`, `/queue`.
+// Returns a typed command or one readable message saying what is wrong and what is allowed.
+import { parseQuotaArgs } from './admin.js';
+import { DEFAULT_VIDEO_LIMITS, type VideoLimits } from './limits.js';
+import { tokenize } from './tokenize.js';
+import type { IncomingAttachment, ParseResult } from './types.js';
+import { splitVideoArgs, structuredVideoArgs, validateVideoRequest, VIDEO_USAGE } from './video.js';
+
+export const HISTORY_USAGE = 'Usage: /history [mine|server] [page]';
+
+export const HELP_TEXT = [
+  'Commands:',
+  '/video <prompt> [--seed N] [--steps N] [--guidance X] [--scheduler NAME] [--negative "words"]: make a video; vote for its first frame with 1️⃣ 2️⃣ 3️⃣ 4️⃣, 🔄 for new frames',
+  '/history [mine|server] [page]: past videos',
+  '/quota: your usage and limits (admins: /quota set|grant|reset)',
+  '/queue: what is waiting (admins)',
+].join('\n');
+
+const COMMAND_NAMES = ['video', 'history', 'quota', 'queue', 'help'];
+
+/** Slack apps often prefix their commands to avoid clashes; both spellings work. */
+const ALIASES: Record<string, string> = { 'video-history': 'history', 'video-quota': 'quota' };
+
+export interface ParseContext {
+  limits?: VideoLimits;
+  attachments?: readonly IncomingAttachment[];
+  /**
+   * Options a platform already parsed (Discord slash-command options): `/video` then takes its
+   * prompt and options from here instead of the text, so quotes in a prompt need no escaping.
+   */
+  options?: Readonly<Record<string, string>>;
+}
+
+function fail(problems: string[], usage: string): ParseResult {
+  const list =
+    problems.length === 1 ? problems[0] : problems.map((problem) => `\n• ${problem}`).join('');
+  return { ok: false, error: `Sorry, I can't do that: ${list}\n${usage}` };
+}
+
+export function parseCommand(text: string, context: ParseContext = {}): ParseResult {
+  const limits = context.limits ?? DEFAULT_VIDEO_LIMITS;
+  const tokenized = tokenize(text.trim());
+  if (!tokenized.ok) return fail([tokenized.error], HELP_TEXT);
+  const [head, ...args] = tokenized.tokens;
+  const typed = head?.startsWith('/') ? head.slice(1).toLowerCase() : undefined;
+  const name = typed === undefined ? undefined : (ALIASES[typed] ?? typed);
+  if (name === undefined || !COMMAND_NAMES.includes(name)) {
+    const what = head === undefined ? 'an empty message' : `"${head}"`;
+    return fail([`${what} is not a command`], HELP_TEXT);
+  }
+  switch (name) {
+    case 'video': {
+      const split = context.options ? structuredVideoArgs(context.options) : splitVideoArgs(args);
+      if (!split.ok) return fail(split.problems, VIDEO_USAGE);
+      const valid = validateVideoRequest(split.raw, limits, context.attachments ?? []);
+      if (!valid.ok) return fail(valid.problems, VIDEO_USAGE);
+      return { ok: true, command: { kind: 'video', request: valid.request } };
+    }
+    case 'history':
+      return parseHistoryArgs(args);
+    case 'quota': {
+      const parsed = parseQuotaArgs(args);
+      return parsed.ok
+        ? { ok: true, command: parsed.value }
+        : { ok: false, error: `Sorry, I can't do that: ${parsed.error}` };
+    }
+    case 'queue':
+      if (args.length > 0) return fail([`/queue takes no arguments`], 'Usage: /queue');
+      return { ok: true, command: { kind: 'queue' } };
+    default:
+      return { ok: true, command: { kind: 'help' } };
+  }
+}
+
+function parseHistoryArgs(args: readonly string[]): ParseResult {
+  let scope: 'mine' | 'server' = 'mine';
+  let page = 1;
+  const problems: string[] = [];
+  for (const arg of args) {
+    const word = arg.toLowerCase();
+    if (word === 'mine' || word === 'me') scope = 'mine';
+    else if (word === 'server' || word === 'workspace' || word === 'all') scope = 'server';
+    else if (/^\d+$/.test(word) && Number(word) >= 1 && Number(word) <= 10_000) page = Number(word);
+    else problems.push(`"${arg}" is neither "mine", "server" nor a page number from 1 to 10000`);
+  }
+  if (problems.length > 0) return fail(problems, HISTORY_USAGE);
+  return { ok: true, command: { kind: 'history', scope, page } };
+}

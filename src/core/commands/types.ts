@@ -1,0 +1,47 @@
+// The commands the bot understands, after parsing and validation.
+import type { SchedulerName } from './limits.js';
+
+/** A file the user attached to a command, already saved locally by the chat adapter. */
+export interface IncomingAttachment {
+  name: string;
+  /** As declared by the platform; checked against the file's first bytes when given. */
+  contentType: string;
+  sizeBytes: number;
+  path: string;
+  /** The file's first bytes (at least 12), to recognise PNG/JPEG/WebP whatever the name says. */
+  head?: Uint8Array;
+}
+
+export interface VideoRequest {
+  prompt: string;
+  negativePrompt?: string;
+  /** Undefined: the service picks a random seed (and shows it, so the video can be remade). */
+  seed?: number;
+  steps: number;
+  guidance: number;
+  scheduler: SchedulerName;
+  /** An uploaded first frame: the vote is skipped and this image is animated. */
+  image?: IncomingAttachment;
+}
+
+/** Who a quota command is about: one user (platform user id) or the whole workspace. */
+export type QuotaTarget = { kind: 'user'; userId: string } | { kind: 'workspace' };
+export type QuotaPeriod = 'daily' | 'monthly';
+
+export type QuotaChange =
+  /** `limit: null` = unlimited. */
+  | { action: 'set'; target: QuotaTarget; period: QuotaPeriod; limit: number | null }
+  /** Extra videos on top of the limits (counted in the current day and month). */
+  | { action: 'grant'; target: Extract<QuotaTarget, { kind: 'user' }>; amount: number }
+  /** Forget usage so far (the counters restart now). */
+  | { action: 'reset'; target: QuotaTarget };
+
+export type Command =
+  | { kind: 'video'; request: VideoRequest }
+  | { kind: 'history'; scope: 'mine' | 'server'; page: number }
+  | { kind: 'quota-show' }
+  | { kind: 'quota-admin'; change: QuotaChange }
+  | { kind: 'queue' }
+  | { kind: 'help' };
+
+export type ParseResult = { ok: true; command: Command } | { ok: false; error: string };

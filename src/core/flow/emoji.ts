@@ -1,0 +1,19 @@
+// The reactions the flow reads. Platforms that name emoji (Slack's `one`, `arrows_counterclockwise`)
+// map them to these characters in their adapter.
+import type { Choice } from './types.js';
+
+export const CANDIDATE_EMOJI = ['1️⃣', '2️⃣', '3️⃣', '4️⃣'] as const;
+export const REGENERATE_EMOJI = '🔄';
+export const CONFIRM_EMOJI = '✅';
+/** Added by the bot under each grid, in this order. */
+export const ROUND_REACTIONS = [...CANDIDATE_EMOJI, REGENERATE_EMOJI, CONFIRM_EMOJI];
+
+export function choiceOfEmoji(emoji: string): Choice | undefined {
+  if (emoji === REGENERATE_EMOJI) return 'regenerate';
+  const index = (CANDIDATE_EMOJI as readonly string[]).indexOf(emoji);
+  return index < 0 ? undefined : ((index + 1) as Choice);
+}
+
+export function emojiOfChoice(choice: Choice): string {
+  return choice === 'regenerate' ? REGENERATE_EMOJI : CANDIDATE_EMOJI[choice - 1];
+}

@@ -1,0 +1,291 @@
+// The flow as a pure function: (state, event) → new state + effects. The service runs the
+// effects (chat, queue, store, timers) and feeds their outcomes back as events.
+import { choiceOfEmoji, CONFIRM_EMOJI, emojiOfChoice, ROUND_REACTIONS } from './emoji.js';
+import { animationJob, animationJobId, candidatesJob, quotaKeyOf } from './jobs.js';
+import { newRound } from './lifecycle.js';
+import { leadingCandidate, regenerateHasMajority, tallyRound } from './tally.js';
+import { text } from './text.js';
+import type {
+  FlowConfig,
+  FlowEffect,
+  FlowEvent,
+  GenerationState,
+  RoundOutcome,
+  RoundState,
+  Transition,
+} from './types.js';
+
+export const roundKey = (round: number) => `round:${round}`;
+
+type Step = { state: GenerationState; effects: FlowEffect[]; config: FlowConfig };
+
+export function reduce(state: GenerationState, event: FlowEvent, config: FlowConfig): Transition {
+  const step: Step = { state: structuredClone(state), effects: [], config };
+  step.state.updatedAt = event.now;
+  handle(step, event);
+  return { state: step.state, effects: step.effects };
+}
+
+function currentRound(state: GenerationState): RoundState | undefined {
+  return state.rounds.at(-1);
+}
+
+/** The job the generation waits for now, if any. */
+function currentJobId(state: GenerationState): string | undefined {
+  if (state.phase === 'queued' || state.phase === 'generating') return currentRound(state)?.jobId;
+  if (state.phase === 'animating') return state.animationJobId;
+  return undefined;
+}
+
+function handle(step: Step, event: FlowEvent): void {
+  const { state } = step;
+  switch (event.type) {
+    case 'messagePosted':
+      state.messages[event.key] = event.messageId;
+      return;
+    case 'jobQueued':
+      if (event.jobId === currentJobId(state) && state.lastProgressEditAt === undefined) {
+        step.effects.push({
+          type: 'edit',
+          key: 'status',
+          text: text.queued(state, event.position),
+        });
+      }
+      return;
+    case 'jobProgress':
+      return onProgress(step, event);
+    case 'candidatesReady':
+      return onCandidates(step, event);
+    case 'animationReady':
+      if (event.jobId !== state.animationJobId || state.phase !== 'animating') return;
+      state.phase = 'done';
+      state.result = { mp4: event.mp4, ...(event.gif ? { gif: event.gif } : {}) };
+      step.effects.push(
+        {
+          type: 'post',
+          key: 'result',
+          message: {
+            text: text.result(state),
+            attachments: [
+              { path: event.mp4, kind: 'video' },
+              ...(event.gif ? [{ path: event.gif, kind: 'gif' as const }] : []),
+            ],
+            ...(state.requestMessageId ? { replyTo: state.requestMessageId } : {}),
+          },
+        },
+        { type: 'edit', key: 'status', text: text.done(state) },
+        { type: 'commitQuota', keys: [...state.quotaKeys] },
+      );
+      return;
+    case 'jobFailed':
+      if (event.jobId !== currentJobId(state)) return;
+      return fail(step, event.reason);
+    case 'reaction':
+      return onReaction(step, event);
+    case 'timer': {
+      const round = currentRound(state);
+      if (
+        state.phase !== 'voting' ||
+        round?.number !== event.round ||
+        round.closesAt === undefined
+      ) {
+        return;
+      }
+      if (event.now < round.closesAt) {
+        step.effects.push({ type: 'setTimer', round: round.number, at: round.closesAt });
+        return;
+      }
+      return closeRound(step, round, 'deadline');
+    }
+    case 'quotaReserved':
+      if (state.phase !== 'awaiting-quota' || event.key !== state.pendingQuotaKey) return;
+      state.quotaKeys.push(event.key);
+      delete state.pendingQuotaKey;
+      return startNextRound(step);
+    case 'quotaDenied': {
+      if (state.phase !== 'awaiting-quota' || event.key !== state.pendingQuotaKey) return;
+      delete state.pendingQuotaKey;
+      const round = currentRound(state) as RoundState;
+      step.effects.push({
+        type: 'post',
+        message: { text: text.quotaDeniedForRound(event.reason), ...replyTo(state) },
+      });
+      return animateWinner(step, round, 'quota');
+    }
+  }
+}
+
+function replyTo(state: GenerationState): { replyTo?: string } {
+  return state.requestMessageId ? { replyTo: state.requestMessageId } : {};
+}
+
+function onProgress(step: Step, event: Extract<FlowEvent, { type: 'jobProgress' }>): void {
+  const { state, config } = step;
+  if (event.jobId !== currentJobId(state)) return;
+  if (state.phase === 'queued') state.phase = 'generating';
+  const last = state.lastProgressEditAt;
+  const finalStep = event.step >= event.total;
+  if (last !== undefined && event.now - last < config.progressEditIntervalMs && !finalStep) return;
+  state.lastProgressEditAt = event.now;
+  const round = currentRound(state);
+  const message =
+    state.phase === 'animating'
+      ? text.animating(state, event.step, event.total)
+      : text.drawing(state, round?.number ?? 1, event.step, event.total);
+  step.effects.push({ type: 'edit', key: 'status', text: message });
+}
+
+function onCandidates(step: Step, event: Extract<FlowEvent, { type: 'candidatesReady' }>): void {
+  const { state, config } = step;
+  const round = currentRound(state);
+  if (!round || event.jobId !== round.jobId || round.candidates !== undefined) return;
+  if (state.phase !== 'queued' && state.phase !== 'generating') return;
+  round.candidates = event.images;
+  round.grid = event.grid;
+  round.closesAt = event.now + config.voteWindowMs;
+  state.phase = 'voting';
+  delete state.lastProgressEditAt;
+  const key = roundKey(round.number);
+  step.effects.push(
+    {
+      type: 'post',
+      key,
+      message: {
+        text: text.voteOpen(state, round, config.voteWindowMs),
+        attachments: [{ path: event.grid, kind: 'image' }],
+        ...replyTo(state),
+      },
+    },
+    { type: 'react', key, emojis: ROUND_REACTIONS },
+    { type: 'setTimer', round: round.number, at: round.closesAt },
+    { type: 'edit', key: 'status', text: text.voteStatus(state, round) },
+  );
+}
+
+function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>): void {
+  const { state, config } = step;
+  const round = currentRound(state);
+  if (event.fromBot || state.phase !== 'voting' || !round) return;
+  const key = roundKey(round.number);
+  if (state.messages[key] !== event.messageId) return; // an older round, or another message
+  const isRequester = event.user.id === state.requester.id;
+  const notifyRequester = (message: string): void => {
+    step.effects.push({ type: 'post', message: { text: message, visibleTo: state.requester.id } });
+  };
+
+  if (event.emoji === CONFIRM_EMOJI) {
+    if (!event.added || !isRequester) return;
+    if (leadingCandidate(round) === undefined) return notifyRequester(text.pickFirst());
+    return closeRound(step, round, 'confirmed');
+  }
+  const choice = choiceOfEmoji(event.emoji);
+  if (choice === undefined) return;
+  const previous = round.votes[event.user.id];
+  if (!event.added) {
+    // Only taking back the reaction that is the current vote removes the vote.
+    if (previous?.choice === choice) delete round.votes[event.user.id];
+    return;
+  }
+  if (previous?.choice === choice) return;
+  round.votes[event.user.id] = { choice, seq: ++state.voteSeq, at: event.now };
+  if (previous) {
+    step.effects.push({
+      type: 'unreact',
+      key,
+      emoji: emojiOfChoice(previous.choice),
+      userId: event.user.id,
+    });
+  }
+  if (choice === 'regenerate' && isRequester) {
+    if (round.number >= config.maxRounds)
+      return notifyRequester(text.noMoreRounds(config.maxRounds));
+    return regenerate(step, round, 'requester');
+  }
+}
+
+function closeRound(step: Step, round: RoundState, reason: 'deadline' | 'confirmed'): void {
+  const tally = tallyRound(round);
+  if (reason === 'deadline' && regenerateHasMajority(tally)) {
+    if (round.number < step.config.maxRounds) return regenerate(step, round, 'majority');
+    return animateWinner(step, round, 'no-more-rounds');
+  }
+  animateWinner(step, round, reason);
+}
+
+function finishRound(step: Step, round: RoundState, outcome: RoundOutcome): void {
+  round.outcome = outcome;
+  step.effects.push(
+    { type: 'cancelTimer' },
+    {
+      type: 'edit',
+      key: roundKey(round.number),
+      text: text.roundClosed(step.state, round, outcome),
+    },
+  );
+}
+
+function animateWinner(
+  step: Step,
+  round: RoundState,
+  reason: Extract<RoundOutcome, { kind: 'winner' }>['reason'],
+): void {
+  const { state } = step;
+  const tally = tallyRound(round);
+  const leader = leadingCandidate(round);
+  const candidate = leader ?? 1;
+  const why = leader === undefined && reason === 'deadline' ? 'no-votes' : reason;
+  finishRound(step, round, { kind: 'winner', candidate, reason: why, tally });
+  state.chosen = {
+    round: round.number,
+    candidate,
+    seed: round.seeds[candidate - 1] as number,
+    imagePath: (round.candidates as string[])[candidate - 1] as string,
+    tally,
+  };
+  state.phase = 'animating';
+  state.animationJobId = animationJobId(state.id);
+  step.effects.push(
+    { type: 'enqueue', job: animationJob(state) },
+    { type: 'edit', key: 'status', text: text.animating(state) },
+  );
+}
+
+function regenerate(step: Step, round: RoundState, by: 'majority' | 'requester'): void {
+  const { state, config } = step;
+  finishRound(step, round, { kind: 'regenerate', by, tally: tallyRound(round) });
+  if (config.regenerateCostsQuota) {
+    state.phase = 'awaiting-quota';
+    state.pendingQuotaKey = quotaKeyOf(state.id, round.number + 1);
+    step.effects.push({ type: 'reserveQuota', key: state.pendingQuotaKey });
+    return;
+  }
+  startNextRound(step);
+}
+
+function startNextRound(step: Step): void {
+  const { state } = step;
+  const previous = currentRound(state) as RoundState;
+  const round = newRound(state, previous.number + 1);
+  state.rounds.push(round);
+  state.phase = 'queued';
+  delete state.lastProgressEditAt;
+  step.effects.push(
+    { type: 'enqueue', job: candidatesJob(state, round) },
+    {
+      type: 'edit',
+      key: 'status',
+      text: text.drawing(state, round.number, 0, state.settings.steps),
+    },
+  );
+}
+
+function fail(step: Step, reason: string): void {
+  const { state } = step;
+  state.phase = 'failed';
+  state.error = reason;
+  step.effects.push(
+    { type: 'cancelTimer' },
+    { type: 'refundQuota', keys: [...state.quotaKeys] },
+    { type: 'edit', key: 'status', text: text.failed(state, reason) },
+  );
+}

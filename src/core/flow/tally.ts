@@ -1,0 +1,39 @@
+// Counting a round's votes and deciding it.
+import type { Choice, RoundState, Tally } from './types.js';
+
+export function tallyRound(round: RoundState): Tally {
+  const tally: Tally = { candidates: [0, 0, 0, 0], regenerate: 0, voters: 0 };
+  for (const vote of Object.values(round.votes)) {
+    tally.voters++;
+    if (vote.choice === 'regenerate') tally.regenerate++;
+    else tally.candidates[vote.choice - 1]++;
+  }
+  return tally;
+}
+
+/** More than half of the voters asked for new frames. */
+export function regenerateHasMajority(tally: Tally): boolean {
+  return tally.voters > 0 && tally.regenerate * 2 > tally.voters;
+}
+
+/**
+ * The winning candidate (1–4), or undefined when nobody voted for a candidate. Ties go to the
+ * candidate that reached the winning count first: the one whose latest current vote is oldest.
+ */
+export function leadingCandidate(round: RoundState): number | undefined {
+  const reachedAt = new Map<Choice, number>();
+  const counts = new Map<Choice, number>();
+  for (const vote of Object.values(round.votes)) {
+    if (vote.choice === 'regenerate') continue;
+    counts.set(vote.choice, (counts.get(vote.choice) ?? 0) + 1);
+    reachedAt.set(vote.choice, Math.max(reachedAt.get(vote.choice) ?? -Infinity, vote.seq));
+  }
+  let best: { candidate: number; count: number; reachedAt: number } | undefined;
+  for (const [choice, count] of counts) {
+    const at = reachedAt.get(choice) as number;
+    if (!best || count > best.count || (count === best.count && at < best.reachedAt)) {
+      best = { candidate: choice as number, count, reachedAt: at };
+    }
+  }
+  return best?.candidate;
+}

@@ -1,0 +1,80 @@
+// What the flow says in the channel. Plain text with emoji, so every platform can show it.
+import { CANDIDATE_EMOJI, CONFIRM_EMOJI, REGENERATE_EMOJI } from './emoji.js';
+import type { GenerationState, RoundOutcome, RoundState, Tally } from './types.js';
+
+export function describeTally(tally: Tally): string {
+  const parts = tally.candidates.map((count, i) => `${CANDIDATE_EMOJI[i]} ${count}`);
+  parts.push(`${REGENERATE_EMOJI} ${tally.regenerate}`);
+  return parts.join(' · ');
+}
+
+function seconds(ms: number): number {
+  return Math.max(0, Math.round(ms / 1000));
+}
+
+export const text = {
+  queued(state: GenerationState, position: number): string {
+    const where = position <= 0 ? 'starting now' : `position ${position} in the queue`;
+    return `⏳ "${state.settings.prompt}": queued, ${where}.`;
+  },
+  accepted(state: GenerationState): string {
+    return `⏳ "${state.settings.prompt}": queued.`;
+  },
+  drawing(state: GenerationState, round: number, step: number, total: number): string {
+    const what = round > 1 ? `new first frames (round ${round})` : '4 first frames';
+    return `🎨 "${state.settings.prompt}": drawing ${what}… step ${step}/${total}`;
+  },
+  animating(state: GenerationState, step?: number, total?: number): string {
+    const progress = step !== undefined && total !== undefined ? ` step ${step}/${total}` : '';
+    const frame = state.chosen?.round ? `frame ${state.chosen.candidate}` : 'your image';
+    return `🎞️ "${state.settings.prompt}": animating ${frame}…${progress}`;
+  },
+  voteOpen(state: GenerationState, round: RoundState, windowMs: number): string {
+    return (
+      `🗳️ Round ${round.number} for "${state.settings.prompt}": vote for the first frame with ` +
+      `${CANDIDATE_EMOJI.join(' ')}, or ${REGENERATE_EMOJI} for new frames. ` +
+      `Voting closes in ${seconds(windowMs)} s; ${state.requester.name} can close it early with ${CONFIRM_EMOJI}.`
+    );
+  },
+  voteStatus(state: GenerationState, round: RoundState): string {
+    return `🗳️ "${state.settings.prompt}": round ${round.number} is open, vote below.`;
+  },
+  roundClosed(state: GenerationState, round: RoundState, outcome: RoundOutcome): string {
+    const head = `Round ${round.number} for "${state.settings.prompt}" closed`;
+    if (outcome.kind === 'regenerate') {
+      const by = outcome.by === 'requester' ? state.requester.name : 'a majority';
+      return `${head}: ${by} asked for new frames (${describeTally(outcome.tally)}).`;
+    }
+    const why = {
+      deadline: '',
+      confirmed: `, confirmed by ${state.requester.name}`,
+      'no-votes': ', nobody voted so frame 1 is used',
+      'no-more-rounds': `, no rounds left for ${REGENERATE_EMOJI}`,
+      quota: `, no quota left for new frames`,
+    }[outcome.reason];
+    return `${head}: frame ${outcome.candidate} wins${why} (${describeTally(outcome.tally)}).`;
+  },
+  result(state: GenerationState): string {
+    const chosen = state.chosen;
+    const origin = chosen?.round
+      ? `frame ${chosen.candidate} of round ${chosen.round}`
+      : 'the uploaded image';
+    const votes = chosen?.tally ? `; votes: ${describeTally(chosen.tally)}` : '';
+    return `🎬 "${state.settings.prompt}" for ${state.requester.name}: seed ${chosen?.seed ?? state.settings.seed}, ${origin}${votes}`;
+  },
+  done(state: GenerationState): string {
+    return `✅ "${state.settings.prompt}": done, the video is posted below.`;
+  },
+  failed(state: GenerationState, reason: string): string {
+    return `❌ "${state.settings.prompt}" failed: ${reason}. Your quota was refunded.`;
+  },
+  pickFirst(): string {
+    return `Vote for a frame first (${CANDIDATE_EMOJI.join(' ')}), then ${CONFIRM_EMOJI} closes the vote.`;
+  },
+  noMoreRounds(maxRounds: number): string {
+    return `No more new frames for this video (at most ${maxRounds} rounds): vote for one of these.`;
+  },
+  quotaDeniedForRound(reason: string): string {
+    return `No new frames: ${reason}. The best frame so far is animated instead.`;
+  },
+};

@@ -1,0 +1,188 @@
+// The flow's data: one generation's state (plain JSON, saved after every event, reloaded
+// after a restart), the events that drive it and the effects it asks the service to perform.
+// Everything carries absolute times (ms since epoch) so nothing here reads a clock.
+import type { SchedulerName } from '../commands/limits.js';
+
+/** A voter's choice in a round: a candidate (1–4) or new frames. */
+export type Choice = 1 | 2 | 3 | 4 | 'regenerate';
+
+export interface Vote {
+  choice: Choice;
+  /** Order in which votes were cast within the generation; breaks ties. */
+  seq: number;
+  at: number;
+}
+
+export interface Tally {
+  /** Votes for candidates 1–4, in order. */
+  candidates: [number, number, number, number];
+  regenerate: number;
+  voters: number;
+}
+
+export type RoundOutcome =
+  | {
+      kind: 'winner';
+      candidate: number;
+      /** Why the round closed: the window ended, the requester confirmed, or a fallback. */
+      reason: 'deadline' | 'confirmed' | 'no-votes' | 'no-more-rounds' | 'quota';
+      tally: Tally;
+    }
+  | { kind: 'regenerate'; by: 'majority' | 'requester'; tally: Tally };
+
+export interface RoundState {
+  number: number;
+  /** Seeds of candidates 1–4. */
+  seeds: number[];
+  jobId: string;
+  candidates?: string[];
+  grid?: string;
+  /** Absolute end of the voting window; set when the grid is shown. */
+  closesAt?: number;
+  /** Current vote of each user (platform user id). */
+  votes: Record<string, Vote>;
+  outcome?: RoundOutcome;
+}
+
+export type Phase =
+  | 'queued' // waiting in the job queue
+  | 'generating' // candidates being drawn
+  | 'voting'
+  | 'awaiting-quota' // a paid regenerate waits for its quota reservation
+  | 'animating'
+  | 'done'
+  | 'failed';
+
+export interface VideoSettings {
+  prompt: string;
+  negativePrompt?: string;
+  seed: number;
+  steps: number;
+  guidance: number;
+  scheduler: SchedulerName;
+  /** An uploaded first frame: no vote, this image is animated. */
+  imagePath?: string;
+}
+
+export interface Person {
+  id: string;
+  name: string;
+}
+
+/** What a generation starts from (its quota, key `quotaKeyOf(id)`, already reserved). */
+export interface GenerationRequest {
+  id: string;
+  platform: string;
+  workspaceId: string;
+  channelId: string;
+  requester: Person;
+  /** The message the request came in (replies thread under it), when the platform has one. */
+  requestMessageId?: string;
+  /** The seed is already chosen (the service picks a random one when the user gave none). */
+  settings: VideoSettings;
+}
+
+export interface GenerationState extends GenerationRequest {
+  phase: Phase;
+  createdAt: number;
+  updatedAt: number;
+  rounds: RoundState[];
+  /** Quota reservations held by this generation (committed on success, refunded on failure). */
+  quotaKeys: string[];
+  /** Reservation a paid regenerate is waiting for. */
+  pendingQuotaKey?: string;
+  animationJobId?: string;
+  chosen?: { round: number; candidate: number; seed: number; imagePath: string; tally?: Tally };
+  /** Ids of the messages the flow posted, by key ('status', 'round:1', 'result'). */
+  messages: Record<string, string>;
+  lastProgressEditAt?: number;
+  result?: { mp4: string; gif?: string };
+  error?: string;
+  voteSeq: number;
+}
+
+export interface FlowConfig {
+  voteWindowMs: number;
+  regenerateCostsQuota: boolean;
+  /** Rounds per generation (the first included); 🔄 is refused after that. */
+  maxRounds: number;
+  /** Progress edits closer together than this are skipped (chat rate limits). */
+  progressEditIntervalMs: number;
+}
+
+export const DEFAULT_FLOW_CONFIG: FlowConfig = {
+  voteWindowMs: 60_000,
+  regenerateCostsQuota: false,
+  maxRounds: 5,
+  progressEditIntervalMs: 1_500,
+};
+
+/** What every job of a generation shares. Job ids derive from the generation and round. */
+export interface JobBase {
+  jobId: string;
+  generationId: string;
+  prompt: string;
+  negativePrompt?: string;
+  steps: number;
+  guidance: number;
+  scheduler: SchedulerName;
+}
+
+/** Work for the job queue. */
+export type FlowJob =
+  | (JobBase & { kind: 'candidates'; round: number; seeds: number[] })
+  | (JobBase & { kind: 'animation'; imagePath: string; seed: number });
+
+export interface FlowAttachment {
+  path: string;
+  kind: 'image' | 'video' | 'gif';
+}
+
+export interface FlowMessage {
+  text: string;
+  attachments?: FlowAttachment[];
+  /** Reply to (thread under) this message id. */
+  replyTo?: string;
+  /** Only this user sees it, where the platform allows (else a normal message). */
+  visibleTo?: string;
+}
+
+export type FlowEvent =
+  | { type: 'messagePosted'; now: number; key: string; messageId: string }
+  | { type: 'jobQueued'; now: number; jobId: string; position: number }
+  | { type: 'jobProgress'; now: number; jobId: string; step: number; total: number }
+  | { type: 'candidatesReady'; now: number; jobId: string; images: string[]; grid: string }
+  | { type: 'animationReady'; now: number; jobId: string; mp4: string; gif?: string }
+  | { type: 'jobFailed'; now: number; jobId: string; reason: string }
+  | {
+      type: 'reaction';
+      now: number;
+      messageId: string;
+      user: Person;
+      /** A bot (ours or another) reacted: never a vote. */
+      fromBot: boolean;
+      emoji: string;
+      added: boolean;
+    }
+  | { type: 'timer'; now: number; round: number }
+  | { type: 'quotaReserved'; now: number; key: string }
+  | { type: 'quotaDenied'; now: number; key: string; reason: string };
+
+export type FlowEffect =
+  /** Post a message; with a key, its id comes back as `messagePosted` for later edits. */
+  | { type: 'post'; key?: string; message: FlowMessage }
+  | { type: 'edit'; key: string; text: string }
+  | { type: 'react'; key: string; emojis: string[] }
+  /** Take back a user's superseded vote reaction, where the platform allows it. */
+  | { type: 'unreact'; key: string; emoji: string; userId: string }
+  | { type: 'enqueue'; job: FlowJob }
+  | { type: 'setTimer'; round: number; at: number }
+  | { type: 'cancelTimer' }
+  | { type: 'reserveQuota'; key: string }
+  | { type: 'commitQuota'; keys: string[] }
+  | { type: 'refundQuota'; keys: string[] };
+
+export interface Transition {
+  state: GenerationState;
+  effects: FlowEffect[];
+}
