@@ -87,7 +87,8 @@ export async function readUpload(
   const options = { limitInputPixels: limits.maxSide * limits.maxSide, failOn: 'error' as const };
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, options).metadata();
+    // Reads the header only; the pixel limit applies when decoding below.
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
     throw new EngineInputError('image', 'image is not a readable PNG or JPEG file');
   }

@@ -97,6 +97,7 @@ export async function imageToVideo(
     const v = await runtime.unetVideo(modelInput, frames, timesteps, context);
     applyVideoGuidance(v, guided, input.guidance, input.imageGuidance, input.guidanceRescale);
     scheduler.step(guided, t, sample);
+    hooks.onLatents?.(index + 1, sample);
     hooks.onStep?.(index + 1, total);
   }
 

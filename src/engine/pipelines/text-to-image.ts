@@ -67,6 +67,7 @@ export async function textToImage(
     const v = await runtime.unetImage(modelInput, timesteps, context);
     applyTextGuidance(v, guided, count, input.guidance, input.guidanceRescale);
     scheduler.step(guided, t, sample);
+    hooks.onLatents?.(index + 1, sample);
     hooks.onStep?.(index + 1, total);
   }
 
