@@ -9,6 +9,8 @@ import type { PromptTokenizer } from './tokenizer.js';
 
 export const CANDIDATE_COUNT = 4;
 
+const PUNCTUATION = /[^\w\s]+/gu;
+
 export const LIMITS = {
   promptChars: 500,
   steps: { min: 1, max: 50 },
@@ -108,12 +110,16 @@ export function checkPrompt(prompt: unknown, tokenizer: PromptTokenizer): string
       'prompt is empty; describe the video, e.g. "a red circle moving right on a black background"',
     );
   }
-  const text = prompt.trim();
-  if (text.length > LIMITS.promptChars) {
+  if (prompt.length > LIMITS.promptChars) {
     throw new EngineInputError(
       'prompt',
-      `prompt is ${text.length} characters long; at most ${LIMITS.promptChars} are allowed`,
+      `prompt is ${prompt.length} characters long; at most ${LIMITS.promptChars} are allowed`,
     );
+  }
+  // The vocabulary has no punctuation: "a red circle, moving right." means the same words.
+  const text = prompt.replace(PUNCTUATION, ' ').replace(/\s+/g, ' ').trim();
+  if (text === '') {
+    throw new EngineInputError('prompt', 'prompt has no words; describe the video in words');
   }
   const unknown = tokenizer.unknownWords(text);
   if (unknown.length > 0) {

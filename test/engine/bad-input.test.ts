@@ -10,6 +10,8 @@ import {
   type CandidatesRequest,
   type Engine,
 } from '../../src/engine/index.js';
+import { readModelFolder } from '../../src/engine/model-folder.js';
+import { checkPrompt } from '../../src/engine/requests.js';
 import { TINY_MODEL_DIR, missingFixtures } from './helpers/fixtures.js';
 import { pngBomb, solidPng } from './helpers/images.js';
 
@@ -142,5 +144,17 @@ describe('bad input', { skip: missingFixtures() ?? false }, () => {
       'image',
       /50000x50000 pixels; each side must be 1 to 4096/,
     );
+  });
+});
+
+describe('prompt clean-up', { skip: missingFixtures() ?? false }, () => {
+  test('punctuation is dropped and case ignored; the words must still be known', () => {
+    const folder = readModelFolder(TINY_MODEL_DIR);
+    assert.equal(
+      checkPrompt('  A Big GREEN cross, growing on a white background! ', folder.tokenizer),
+      'A Big GREEN cross growing on a white background',
+    );
+    assert.throws(() => checkPrompt('?!', folder.tokenizer), /prompt has no words/);
+    assert.throws(() => checkPrompt('a red-dragon.', folder.tokenizer), /does not know "dragon"/);
   });
 });
