@@ -1,0 +1,53 @@
+"""Times the PyTorch reference sampler (training/firstframe_train/pipeline.py) on the same
+work as bench/engine.ts: 4 first-frame candidates (the reference samples one at a time) and
+one 16-frame animation, per scheduler and step count. Prints one JSON object per line.
+Run by bench/engine.ts; by hand:
+  PYTHONPATH=training /usr/bin/python3 bench/engine_reference.py --preset cpu \
+      --run training/runs/cpu --threads 2 --schedulers ddim,euler,dpmpp_2m --steps 4,15"""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from firstframe_train.bundle import load_bundle
+from firstframe_train.config import VIDEO_FRAMES, get_preset
+from firstframe_train.pipeline import ReferencePipeline
+
+PROMPT = "a red circle moving right on a black background"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--preset", required=True)
+    parser.add_argument("--run", required=True, help="run folder with the stage checkpoints")
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--schedulers", default="ddim,euler,dpmpp_2m")
+    parser.add_argument("--steps", default="4,15")
+    parser.add_argument("--prompt", default=PROMPT)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    bundle = load_bundle(get_preset(args.preset), Path(args.run))
+    pipe = ReferencePipeline(bundle)
+    gen = torch.Generator().manual_seed(0)
+    for scheduler in args.schedulers.split(","):
+        for steps in (int(s) for s in args.steps.split(",")):
+            start = time.perf_counter()
+            latents = []
+            for _ in range(4):
+                noise = torch.randn(1, 4, 16, 16, generator=gen)
+                latent, _ = pipe.text_to_image(args.prompt, noise, scheduler=scheduler, steps=steps)
+                latents.append(latent)
+            candidates_s = time.perf_counter() - start
+            start = time.perf_counter()
+            first_latent = pipe.encode_image(pipe.decode(latents[0]).clamp(-1, 1))
+            noise = torch.randn(1, 4, VIDEO_FRAMES, 16, 16, generator=gen)
+            pipe.image_to_video(args.prompt, first_latent, noise, scheduler=scheduler, steps=steps)
+            video_s = time.perf_counter() - start
+            print(json.dumps({"scheduler": scheduler, "steps": steps, "candidates_s": candidates_s,
+                              "video_s": video_s}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

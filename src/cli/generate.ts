@@ -1,0 +1,121 @@
+// `firstframe generate "<prompt>"`: prompt -> 4 candidate first frames -> the chosen one
+// animated -> MP4 (+ GIF, + the numbered grid). Or, with --image, animate that image.
+// Needs only the model folder: no Redis, no database.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EngineInputError, loadEngine, type ExecutionProvider } from '../engine/index.js';
+import { createProgressBar } from './progress-bar.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DEFAULT_MODEL_DIR = 'models/shapes-v1';
+/** Used when the shipped model is not there (e.g. a checkout before it was trained). */
+const FALLBACK_MODEL_DIR = 'test/fixtures/tiny-model';
+
+function defaultModelDir(): string {
+  const shipped = `${REPO_ROOT}${DEFAULT_MODEL_DIR}`;
+  const fallback = `${REPO_ROOT}${FALLBACK_MODEL_DIR}`;
+  if (existsSync(shipped) || !existsSync(fallback)) return shipped;
+  console.error(
+    `firstframe: ${DEFAULT_MODEL_DIR} is missing; using the untrained test model ${FALLBACK_MODEL_DIR}`,
+  );
+  return fallback;
+}
+
+export const GENERATE_USAGE = `Usage: firstframe generate "<prompt>" [options] -o out.mp4
+
+Options:
+  -o, --output <file>      MP4 to write (default: out.mp4); a GIF is written next to it
+      --seed <n>           seed (0..4294967295; default: random)
+      --steps <n>          denoising steps (default: the model's)
+      --scheduler <name>   ddim | euler | dpmpp_2m (default: the model's)
+      --guidance <x>       text guidance scale (default: the model's)
+      --image-guidance <x> image guidance scale for the video (default: the model's)
+      --image <file>       animate this PNG/JPEG instead of generating first frames
+      --pick <1-4>         which candidate to animate (default: 1)
+      --model <dir>        model folder (default: ${DEFAULT_MODEL_DIR})
+      --threads <n>        onnxruntime threads per operator (default: automatic)
+      --provider <name>    cpu | cuda (default: cpu)`;
+
+function number(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed)) {
+    throw new EngineInputError(name, `--${name} must be a number, got "${value}"`);
+  }
+  return parsed;
+}
+
+export async function generateCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o', default: 'out.mp4' },
+      seed: { type: 'string' },
+      steps: { type: 'string' },
+      scheduler: { type: 'string' },
+      guidance: { type: 'string' },
+      'image-guidance': { type: 'string' },
+      image: { type: 'string' },
+      pick: { type: 'string', default: '1' },
+      model: { type: 'string' },
+      threads: { type: 'string', default: '0' },
+      provider: { type: 'string', default: 'cpu' },
+    },
+  });
+  if (positionals.length !== 1) {
+    throw new EngineInputError('prompt', `give exactly one quoted prompt\n\n${GENERATE_USAGE}`);
+  }
+  const pick = number('pick', values.pick)!;
+  if (![1, 2, 3, 4].includes(pick))
+    throw new EngineInputError('pick', '--pick must be 1, 2, 3 or 4');
+  if (values.provider !== 'cpu' && values.provider !== 'cuda') {
+    throw new EngineInputError('provider', '--provider must be cpu or cuda');
+  }
+  const prompt = positionals[0]!;
+  const settings = {
+    prompt,
+    seed: number('seed', values.seed),
+    steps: number('steps', values.steps),
+    scheduler: values.scheduler,
+    guidance: number('guidance', values.guidance),
+    onProgress: createProgressBar(),
+  };
+  const output = values.output!;
+  const base = output.replace(/\.mp4$/i, '');
+
+  const engine = await loadEngine(values.model ?? defaultModelDir(), {
+    provider: values.provider as ExecutionProvider,
+    intraOpThreads: number('threads', values.threads)!,
+  });
+  try {
+    let image: Uint8Array;
+    if (values.image) {
+      image = await readFile(values.image);
+    } else {
+      const result = await engine.generateCandidates(settings);
+      await writeFile(`${base}.grid.png`, result.grid);
+      const chosen = result.candidates[pick - 1]!;
+      await writeFile(`${base}.frame.png`, chosen.png);
+      console.error(
+        `first frames: ${base}.grid.png (seeds ${result.settings.seeds.join(', ')}); animating ${pick}`,
+      );
+      image = chosen.png;
+    }
+    const video = await engine.animate({
+      ...settings,
+      image,
+      imageGuidance: number('image-guidance', values['image-guidance']),
+    });
+    await writeFile(output, video.mp4);
+    await writeFile(`${base}.gif`, video.gif);
+    console.error(
+      `wrote ${output} (${video.frames} frames, ${video.mp4Size}x${video.mp4Size}, ` +
+        `${(video.mp4.byteLength / 1024).toFixed(0)} KiB) and ${base}.gif; seed ${video.settings.seed}`,
+    );
+  } finally {
+    await engine.close();
+  }
+}

@@ -1,0 +1,128 @@
+// PNG in and out with sharp: candidate PNGs, the numbered 2x2 grid, and uploaded images
+// (checked for type, byte size and dimensions before decoding, then fitted to the model).
+import sharp, { type Metadata } from 'sharp';
+import { drawDigitBadge } from './digits.js';
+import { EngineInputError } from './errors.js';
+
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+export function encodePng(rgb: Uint8Array, size: ImageSize): Promise<Buffer> {
+  return sharp(rgb, { raw: { width: size.width, height: size.height, channels: 3 } })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
+}
+
+/** Nearest-neighbour upscale of an RGB image by an integer factor (crisp shapes). */
+export function upscaleNearest(rgb: Uint8Array, size: ImageSize, factor: number): Uint8Array {
+  const outW = size.width * factor;
+  const out = new Uint8Array(outW * size.height * factor * 3);
+  for (let y = 0; y < size.height * factor; y++) {
+    for (let x = 0; x < outW; x++) {
+      const source = (Math.floor(y / factor) * size.width + Math.floor(x / factor)) * 3;
+      const target = (y * outW + x) * 3;
+      out[target] = rgb[source]!;
+      out[target + 1] = rgb[source + 1]!;
+      out[target + 2] = rgb[source + 2]!;
+    }
+  }
+  return out;
+}
+
+/** 2x2 grid of the 4 candidates (each upscaled to about `cellSize`), numbered 1-4 in the
+ * top-left corner of each cell, with a 4-pixel gap. */
+export async function encodeGrid(
+  candidates: readonly Uint8Array[],
+  size: ImageSize,
+  cellSize: number,
+): Promise<Buffer> {
+  if (candidates.length !== 4)
+    throw new RangeError(`the grid needs 4 candidates, got ${candidates.length}`);
+  const factor = Math.max(1, Math.round(cellSize / size.width));
+  const cellW = size.width * factor;
+  const cellH = size.height * factor;
+  const gap = 4;
+  const gridW = 2 * cellW + gap;
+  const gridH = 2 * cellH + gap;
+  const grid = new Uint8Array(gridW * gridH * 3).fill(255);
+  const badgeScale = Math.max(2, Math.round(cellW / 64));
+  candidates.forEach((pixels, index) => {
+    const cell = upscaleNearest(pixels, size, factor);
+    const left = (index % 2) * (cellW + gap);
+    const top = Math.floor(index / 2) * (cellH + gap);
+    for (let y = 0; y < cellH; y++) {
+      grid.set(cell.subarray(y * cellW * 3, (y + 1) * cellW * 3), ((top + y) * gridW + left) * 3);
+    }
+    drawDigitBadge(grid, gridW, String(index + 1), left + badgeScale, top + badgeScale, badgeScale);
+  });
+  return encodePng(grid, { width: gridW, height: gridH });
+}
+
+export interface UploadLimits {
+  maxBytes: number;
+  maxSide: number;
+}
+
+const ALLOWED_FORMATS = ['png', 'jpeg'];
+
+/** Checks an uploaded image and returns its pixels fitted to `target` (centre crop, RGB).
+ * The header is read first, so a small file that claims huge dimensions (a decompression
+ * bomb) is refused before any pixel is decoded. */
+export async function readUpload(
+  bytes: Uint8Array,
+  target: ImageSize,
+  limits: UploadLimits,
+): Promise<Uint8Array> {
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
+    throw new EngineInputError('image', 'image is empty; send a PNG or JPEG file');
+  }
+  if (bytes.byteLength > limits.maxBytes) {
+    throw new EngineInputError(
+      'image',
+      `image is ${formatBytes(bytes.byteLength)}; at most ${formatBytes(limits.maxBytes)} is allowed`,
+    );
+  }
+  const options = { limitInputPixels: limits.maxSide * limits.maxSide, failOn: 'error' as const };
+  let metadata: Metadata;
+  try {
+    // Reads the header only; the pixel limit applies when decoding below.
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    throw new EngineInputError('image', 'image is not a readable PNG or JPEG file');
+  }
+  if (!metadata.format || !ALLOWED_FORMATS.includes(metadata.format)) {
+    throw new EngineInputError(
+      'image',
+      `image is ${metadata.format ?? 'of unknown type'}; allowed: PNG, JPEG`,
+    );
+  }
+  const { width = 0, height = 0 } = metadata;
+  if (width < 1 || height < 1 || width > limits.maxSide || height > limits.maxSide) {
+    throw new EngineInputError(
+      'image',
+      `image is ${width}x${height} pixels; each side must be 1 to ${limits.maxSide} pixels`,
+    );
+  }
+  try {
+    let pipeline = sharp(bytes, options).flatten({ background: '#000000' }).removeAlpha();
+    if (width !== target.width || height !== target.height) {
+      pipeline = pipeline.resize(target.width, target.height, { fit: 'cover' });
+    }
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch {
+    throw new EngineInputError(
+      'image',
+      'image could not be decoded; send an intact PNG or JPEG file',
+    );
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+    : `${Math.ceil(bytes / 1024)} KiB`;
+}

@@ -1,0 +1,19 @@
+// The engine's public surface (the queue, bots and CLI import from here only).
+export { loadEngine } from './engine.js';
+export type {
+  AnimationResult,
+  Candidate,
+  CandidatesResult,
+  Engine,
+  EngineDescription,
+} from './engine.js';
+export { EngineAbortedError, EngineInputError, ModelFormatError } from './errors.js';
+export { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type ExecutionProvider } from './options.js';
+export {
+  CANDIDATE_COUNT,
+  LIMITS,
+  type AnimateRequest,
+  type CandidatesRequest,
+  type Progress,
+} from './requests.js';
+export { SCHEDULER_NAMES, type SchedulerName } from './schedulers/index.js';

@@ -1,0 +1,36 @@
+// A validated job -> pixels, on an opened model. Runs wherever the model lives (the worker
+// thread, or in-process for tests and tools). Noise comes from the seeds only.
+import { imageToVideo } from './pipelines/image-to-video.js';
+import type { StepHooks } from './pipelines/hooks.js';
+import { textToImage } from './pipelines/text-to-image.js';
+import type { AnimateJob, CandidatesJob } from './requests.js';
+import { fillGaussian } from './rng.js';
+import type { ModelRuntime } from './runtime.js';
+
+export async function runCandidatesJob(
+  runtime: ModelRuntime,
+  job: CandidatesJob,
+  hooks: StepHooks,
+): Promise<Uint8Array> {
+  const { channels, height, width } = runtime.manifest.latent;
+  const size = channels * height * width;
+  const noise = new Float32Array(job.seeds.length * size);
+  job.seeds.forEach((seed, i) => fillGaussian(noise.subarray(i * size, (i + 1) * size), seed));
+  const result = await textToImage(runtime, { ...job, noise }, hooks);
+  return result.pixels;
+}
+
+export async function runAnimateJob(
+  runtime: ModelRuntime,
+  job: AnimateJob,
+  firstFrame: Uint8Array,
+  hooks: StepHooks,
+): Promise<Uint8Array> {
+  const { latent, video } = runtime.manifest;
+  const noise = fillGaussian(
+    new Float32Array(latent.channels * video.num_frames * latent.height * latent.width),
+    job.seed,
+  );
+  const result = await imageToVideo(runtime, { ...job, firstFrame, noise }, hooks);
+  return result.pixels;
+}

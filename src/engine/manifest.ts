@@ -1,0 +1,57 @@
+// model_index.json as docs/model-format.md defines it, validated with zod.
+import { z } from 'zod';
+import { SCHEDULER_NAMES } from './schedulers/index.js';
+
+const dims = z.array(z.union([z.number().int(), z.string()]));
+const componentSchema = z.object({
+  path: z.string().min(1),
+  inputs: z.record(z.string(), dims),
+  outputs: z.record(z.string(), dims),
+});
+
+export const manifestSchema = z.object({
+  _class_name: z.literal('FirstFramePipeline'),
+  format_version: z.literal(1),
+  name: z.string().min(1),
+  image: z.object({
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+    channels: z.literal(3),
+  }),
+  video: z.object({ num_frames: z.number().int().positive(), fps: z.number().positive() }),
+  latent: z.object({
+    channels: z.number().int().positive(),
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+    scaling_factor: z.number().positive(),
+  }),
+  text: z.object({
+    max_length: z.number().int().positive(),
+    hidden_size: z.number().int().positive(),
+    pad_token_id: z.number().int().min(0),
+    unk_token: z.string().min(1),
+  }),
+  defaults: z.object({
+    scheduler: z.enum(SCHEDULER_NAMES),
+    num_inference_steps: z.number().int().positive(),
+    guidance_scale: z.number(),
+    image_guidance_scale: z.number(),
+    guidance_rescale: z.number().min(0).max(1),
+  }),
+  components: z.record(z.string(), componentSchema),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ComponentSpec = z.infer<typeof componentSchema>;
+
+/** The components the product needs, with the tensor names the contract fixes. */
+export const REQUIRED_COMPONENTS = {
+  text_encoder: { inputs: ['input_ids', 'attention_mask'], outputs: ['last_hidden_state'] },
+  vae_encoder: { inputs: ['sample'], outputs: ['latent'] },
+  vae_decoder: { inputs: ['latent'], outputs: ['sample'] },
+  unet_image: { inputs: ['sample', 'timestep', 'encoder_hidden_states'], outputs: ['out_sample'] },
+  unet_video: { inputs: ['sample', 'timestep', 'encoder_hidden_states'], outputs: ['out_sample'] },
+} as const;
+
+export type ComponentName = keyof typeof REQUIRED_COMPONENTS;
+export const COMPONENT_NAMES = Object.keys(REQUIRED_COMPONENTS) as ComponentName[];

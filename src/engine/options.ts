@@ -1,0 +1,52 @@
+// Engine settings, passed explicitly by the caller (the config module maps env vars onto these).
+
+export type ExecutionProvider = 'cpu' | 'cuda';
+
+export interface EngineOptions {
+  /** onnxruntime execution provider; `cuda` needs onnxruntime-node installed with cuda12. */
+  provider: ExecutionProvider;
+  /** Threads inside one operator (0 = onnxruntime chooses). */
+  intraOpThreads: number;
+  /** Threads across operators (0 = onnxruntime chooses). */
+  interOpThreads: number;
+  /** Largest MP4 or GIF returned; encoding gets smaller until it fits (Discord: 10 MiB). */
+  maxMediaBytes: number;
+  /** Largest uploaded image file accepted by animate(). */
+  maxUploadBytes: number;
+  /** Largest uploaded image side in pixels (decompression-bomb guard: checked before decoding). */
+  maxUploadSide: number;
+  /** Side of the displayed video and grid cells (the model draws 64x64; shown upscaled). */
+  displaySize: number;
+  /** Run inference in a worker thread (true for servers; tests may run in-process). */
+  useWorker: boolean;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  provider: 'cpu',
+  intraOpThreads: 0,
+  interOpThreads: 1,
+  maxMediaBytes: 10 * 1024 * 1024,
+  maxUploadBytes: 10 * 1024 * 1024,
+  maxUploadSide: 4096,
+  displaySize: 256,
+  useWorker: true,
+};
+
+export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): EngineOptions {
+  const options = { ...DEFAULT_ENGINE_OPTIONS, ...partial };
+  for (const key of ['intraOpThreads', 'interOpThreads'] as const) {
+    if (!Number.isInteger(options[key]) || options[key] < 0) {
+      throw new RangeError(
+        `${key} must be a whole number >= 0 (0 = automatic), got ${options[key]}`,
+      );
+    }
+  }
+  if (options.provider !== 'cpu' && options.provider !== 'cuda') {
+    throw new RangeError(`provider must be "cpu" or "cuda", got ${String(options.provider)}`);
+  }
+  if (!(options.maxMediaBytes >= 1024)) throw new RangeError('maxMediaBytes must be >= 1024');
+  if (!(options.displaySize >= 64 && options.displaySize <= 2048)) {
+    throw new RangeError('displaySize must be 64..2048');
+  }
+  return options;
+}

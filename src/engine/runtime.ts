@@ -1,0 +1,117 @@
+// The opened model: one onnxruntime session per component, created once and reused, with
+// typed helpers for each component's call (tensor layouts: docs/model-format.md).
+import { float32, int64, openSession, type Session } from './backend.js';
+import { COMPONENT_NAMES, type ComponentName } from './manifest.js';
+import { checkSessionMatchesManifest, type ModelFolder } from './model-folder.js';
+import type { EngineOptions } from './options.js';
+
+export class ModelRuntime {
+  private constructor(
+    readonly folder: ModelFolder,
+    private readonly sessions: Record<ComponentName, Session>,
+  ) {}
+
+  static async open(
+    folder: ModelFolder,
+    options: Pick<EngineOptions, 'provider' | 'intraOpThreads' | 'interOpThreads'>,
+  ): Promise<ModelRuntime> {
+    const sessions = {} as Record<ComponentName, Session>;
+    try {
+      for (const name of COMPONENT_NAMES) {
+        const spec = folder.manifest.components[name]!;
+        sessions[name] = await openSession(`${folder.dir}/${spec.path}`, options);
+        checkSessionMatchesManifest(name, spec, sessions[name]);
+      }
+    } catch (error) {
+      await Promise.all(Object.values(sessions).map((s) => s.release()));
+      throw error;
+    }
+    return new ModelRuntime(folder, sessions);
+  }
+
+  get manifest() {
+    return this.folder.manifest;
+  }
+
+  /** Prompts -> last_hidden_state [prompts.length, L, D]. */
+  async encodeText(prompts: readonly string[]): Promise<Float32Array> {
+    const { ids, mask } = this.folder.tokenizer.encodeBatch(prompts);
+    const dims = [prompts.length, this.manifest.text.max_length];
+    const out = await this.sessions.text_encoder.run({
+      input_ids: int64(ids, dims),
+      attention_mask: int64(mask, dims),
+    });
+    return out.last_hidden_state!.data;
+  }
+
+  /** Images [N, 3, H, W] in [-1, 1] -> scaled latents [N, C, h, w]. */
+  async encodeImage(images: Float32Array, count: number): Promise<Float32Array> {
+    const { height, width } = this.manifest.image;
+    const out = await this.sessions.vae_encoder.run({
+      sample: float32(images, [count, 3, height, width]),
+    });
+    const latent = out.latent!.data;
+    const scale = this.manifest.latent.scaling_factor;
+    if (scale !== 1) for (let i = 0; i < latent.length; i++) latent[i] = latent[i]! * scale;
+    return latent;
+  }
+
+  /** Scaled latents [N, C, h, w] -> images [N, 3, H, W], about [-1, 1]. */
+  async decode(latents: Float32Array, count: number): Promise<Float32Array> {
+    const { channels, height, width } = this.manifest.latent;
+    const scale = this.manifest.latent.scaling_factor;
+    const input = scale === 1 ? latents : latents.map((x) => x / scale);
+    const out = await this.sessions.vae_decoder.run({
+      latent: float32(input, [count, channels, height, width]),
+    });
+    return out.sample!.data;
+  }
+
+  /** v-prediction of the text-to-image U-Net for a batch of [B, C, h, w] samples. */
+  unetImage(
+    sample: Float32Array,
+    timesteps: Float32Array,
+    context: Float32Array,
+  ): Promise<Float32Array> {
+    const { channels, height, width } = this.manifest.latent;
+    return this.runUnet('unet_image', sample, [channels, height, width], timesteps, context);
+  }
+
+  /** v-prediction of the image-to-video U-Net; `sample` is [B, 2C+1, F, h, w]. */
+  unetVideo(
+    sample: Float32Array,
+    frames: number,
+    timesteps: Float32Array,
+    context: Float32Array,
+  ): Promise<Float32Array> {
+    const { channels, height, width } = this.manifest.latent;
+    return this.runUnet(
+      'unet_video',
+      sample,
+      [2 * channels + 1, frames, height, width],
+      timesteps,
+      context,
+    );
+  }
+
+  private async runUnet(
+    name: 'unet_image' | 'unet_video',
+    sample: Float32Array,
+    sampleDims: number[],
+    timesteps: Float32Array,
+    context: Float32Array,
+  ): Promise<Float32Array> {
+    const { max_length, hidden_size } = this.manifest.text;
+    const batch = timesteps.length;
+    const out = await this.sessions[name].run({
+      sample: float32(sample, [batch, ...sampleDims]),
+      timestep: float32(timesteps, [batch]),
+      encoder_hidden_states: float32(context, [batch, max_length, hidden_size]),
+    });
+    return out.out_sample!.data;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+  }
+}

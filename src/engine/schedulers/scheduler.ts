@@ -1,0 +1,23 @@
+// The one small surface every sampler has (as in diffusers): configure from
+// scheduler_config.json, setTimesteps(n), then for each t: scale the model input, run the
+// model, step(modelOutput, t, sample). `step` updates `sample` in place and returns it.
+
+export interface Scheduler {
+  readonly name: SchedulerName;
+  /** Training timesteps (0..T-1) to visit, highest first. Set by setTimesteps. */
+  readonly timesteps: readonly number[];
+  /** Multiply unit Gaussian noise by this to get the first sample. */
+  readonly initNoiseSigma: number;
+  setTimesteps(numInferenceSteps: number): void;
+  /** Factor the model input is multiplied by at the current step (1 except for Euler). */
+  modelInputScale(timestep: number): number;
+  /** One denoising step on v-prediction output; writes the previous sample into `sample`. */
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array;
+}
+
+export const SCHEDULER_NAMES = ['ddim', 'euler', 'dpmpp_2m'] as const;
+export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
+
+export function isSchedulerName(name: string): name is SchedulerName {
+  return (SCHEDULER_NAMES as readonly string[]).includes(name);
+}

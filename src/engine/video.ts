@@ -1,0 +1,131 @@
+// Frames -> MP4 (H.264, yuv420p, faststart: plays in Discord, Slack and browsers) and GIF,
+// upscaled with nearest-neighbour for display, through fluent-ffmpeg and the static ffmpeg
+// that @ffmpeg-installer/ffmpeg ships. Re-encodes smaller until under the size limit.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
+import ffmpeg from 'fluent-ffmpeg';
+
+export const FFMPEG_PATH = ffmpegInstaller.path;
+
+export interface VideoFrames {
+  /** RGB pixels, frames x height x width x 3. */
+  pixels: Uint8Array;
+  frames: number;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface EncodedVideo {
+  mp4: Buffer;
+  gif: Buffer;
+  /** Side of the square output actually used (smaller than asked if the limit forced it). */
+  mp4Size: number;
+  gifSize: number;
+}
+
+interface Attempt {
+  size: number;
+  crf: number;
+}
+
+function run(input: string, frames: VideoFrames, output: string, options: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ffmpeg()
+      .setFfmpegPath(FFMPEG_PATH)
+      .input(input)
+      .inputOptions([
+        '-f rawvideo',
+        '-pix_fmt rgb24',
+        `-s ${frames.width}x${frames.height}`,
+        `-r ${frames.fps}`,
+      ])
+      .outputOptions(options)
+      .output(output)
+      .on('end', () => resolve())
+      .on('error', (error: Error, _stdout: string | null, stderr: string | null) =>
+        reject(new Error(`ffmpeg failed: ${error.message}\n${stderr ?? ''}`.trim())),
+      )
+      .run();
+  });
+}
+
+function mp4Options(attempt: Attempt, frames: number): string[] {
+  return [
+    `-vf scale=${attempt.size}:${attempt.size}:flags=neighbor`,
+    '-c:v libx264',
+    '-pix_fmt yuv420p',
+    '-preset medium',
+    `-crf ${attempt.crf}`,
+    '-movflags +faststart',
+    `-frames:v ${frames}`,
+    '-an',
+  ];
+}
+
+function gifOptions(attempt: Attempt): string[] {
+  const filter =
+    `scale=${attempt.size}:${attempt.size}:flags=neighbor,split[a][b];` +
+    '[a]palettegen=max_colors=64:stats_mode=full[p];[b][p]paletteuse=dither=none';
+  return ['-filter_complex', filter, '-loop 0', '-f gif'];
+}
+
+/** Tries each attempt in order until the file fits in `maxBytes`. */
+async function encodeUnder(
+  frames: VideoFrames,
+  input: string,
+  output: string,
+  attempts: Attempt[],
+  maxBytes: number,
+  options: (attempt: Attempt) => string[],
+): Promise<{ bytes: Buffer; size: number }> {
+  let last = 0;
+  for (const attempt of attempts) {
+    await run(input, frames, output, options(attempt));
+    const bytes = await readFile(output);
+    if (bytes.byteLength <= maxBytes) return { bytes, size: attempt.size };
+    last = bytes.byteLength;
+  }
+  throw new Error(
+    `${output.split('.').pop()} stays at ${last} bytes, over the ${maxBytes}-byte limit`,
+  );
+}
+
+/** Even display sizes from `displaySize` down to the native size (H.264 needs even sides). */
+function sizes(displaySize: number, native: number): number[] {
+  const out: number[] = [];
+  for (let size = displaySize; size >= native; size = Math.floor(size / 2))
+    out.push(size - (size % 2));
+  return out.length > 0 ? out : [native];
+}
+
+export async function encodeVideo(
+  frames: VideoFrames,
+  displaySize: number,
+  maxBytes: number,
+): Promise<EncodedVideo> {
+  const dir = await mkdtemp(join(tmpdir(), 'firstframe-video-'));
+  try {
+    const input = join(dir, 'frames.rgb');
+    await writeFile(input, frames.pixels);
+    const side = sizes(displaySize, frames.width);
+    const mp4Attempts = side.flatMap((size) => [18, 28, 36].map((crf) => ({ size, crf })));
+    const gifAttempts = side.map((size) => ({ size, crf: 0 }));
+    const mp4 = await encodeUnder(frames, input, join(dir, 'out.mp4'), mp4Attempts, maxBytes, (a) =>
+      mp4Options(a, frames.frames),
+    );
+    const gif = await encodeUnder(
+      frames,
+      input,
+      join(dir, 'out.gif'),
+      gifAttempts,
+      maxBytes,
+      gifOptions,
+    );
+    return { mp4: mp4.bytes, gif: gif.bytes, mp4Size: mp4.size, gifSize: gif.size };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,67 @@
+// The CLI as a user runs it: a real MP4 from a prompt with the tiny model, and a clear
+// message with exit code 2 for bad input.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { TINY_MODEL_DIR, missingFixtures } from './helpers/fixtures.js';
+import { probeVideo } from './helpers/probe.js';
+
+const CLI = 'src/cli/firstframe.mjs';
+const dir = mkdtempSync(join(tmpdir(), 'firstframe-cli-'));
+
+function firstframe(...args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+}
+
+describe('firstframe CLI', { skip: missingFixtures() ?? false }, () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('generate writes a 16-frame MP4, a GIF and the candidate grid', () => {
+    const output = join(dir, 'clip.mp4');
+    const run = firstframe(
+      'generate',
+      'a red circle moving right on a black background',
+      '--model',
+      TINY_MODEL_DIR,
+      '--steps',
+      '2',
+      '--seed',
+      '7',
+      '--pick',
+      '2',
+      '--threads',
+      '1',
+      '-o',
+      output,
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /video +\[#+\] 2\/2/);
+    assert.match(run.stderr, /seeds 7, 8, 9, 10\); animating 2/);
+    for (const file of ['clip.gif', 'clip.grid.png', 'clip.frame.png']) {
+      assert.ok(existsSync(join(dir, file)), `${file} missing`);
+    }
+    assert.equal(probeVideo(output).frames, 16);
+  });
+
+  test('bad input exits with code 2 and says what is allowed', () => {
+    const unknown = firstframe('generate', 'a red dragon', '--model', TINY_MODEL_DIR);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /does not know "dragon". Known words: .*circle/);
+    const steps = firstframe(
+      'generate',
+      'a red circle',
+      '--steps',
+      'many',
+      '--model',
+      TINY_MODEL_DIR,
+    );
+    assert.equal(steps.status, 2);
+    assert.match(steps.stderr, /--steps must be a number, got "many"/);
+    const command = firstframe('render');
+    assert.equal(command.status, 2);
+    assert.match(command.stderr, /unknown command "render"; allowed: generate/);
+  });
+});

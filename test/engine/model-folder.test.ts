@@ -1,0 +1,71 @@
+// A model folder that breaks the contract (docs/model-format.md) fails to load with a
+// message naming the component and the mismatch.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { ModelFormatError, loadEngine } from '../../src/engine/index.js';
+import { TINY_MODEL_DIR, missingFixtures } from './helpers/fixtures.js';
+
+interface ManifestJson {
+  latent: Record<string, unknown>;
+  components: Record<string, { inputs: Record<string, unknown[]> }>;
+}
+
+describe('model folder checks', { skip: missingFixtures() ?? false }, () => {
+  let dir: string;
+  const manifestPath = () => join(dir, 'model_index.json');
+  const editManifest = (edit: (manifest: ManifestJson) => void) => {
+    const manifest = JSON.parse(readFileSync(manifestPath(), 'utf8')) as ManifestJson;
+    edit(manifest);
+    writeFileSync(manifestPath(), JSON.stringify(manifest));
+  };
+  const load = () => loadEngine(dir, { useWorker: false, intraOpThreads: 1 });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'firstframe-model-'));
+    cpSync(TINY_MODEL_DIR, dir, { recursive: true });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the unchanged copy loads', async () => {
+    const engine = await load();
+    await engine.close();
+  });
+
+  test('a missing folder or file', async () => {
+    await assert.rejects(loadEngine(join(dir, 'nope')), /does not exist/);
+    rmSync(join(dir, 'unet_video', 'model.onnx'));
+    await assert.rejects(
+      load(),
+      (e) => e instanceof ModelFormatError && /unet_video: file .* is missing/.test(e.message),
+    );
+  });
+
+  test('a component missing from the manifest', async () => {
+    editManifest((m) => delete m.components.vae_encoder);
+    await assert.rejects(
+      load(),
+      /lists no "vae_encoder" component; required: text_encoder, vae_encoder/,
+    );
+  });
+
+  test('an invalid manifest field', async () => {
+    editManifest((m) => (m.latent.channels = 'four'));
+    await assert.rejects(load(), /latent\.channels/);
+  });
+
+  test('manifest input names that the ONNX file does not have', async () => {
+    editManifest((m) => (m.components.unet_image.inputs.extra_input = ['batch']));
+    await assert.rejects(load(), /unet_image: ONNX file lacks input\(s\) extra_input/);
+  });
+
+  test('a fixed dimension that differs from the ONNX file', async () => {
+    editManifest((m) => (m.components.unet_image.inputs.sample = ['batch', 5, 16, 16]));
+    await assert.rejects(
+      load(),
+      /unet_image: input sample has shape \[.*\] in the ONNX file but \[batch, 5, 16, 16\]/,
+    );
+  });
+});

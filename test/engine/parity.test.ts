@@ -1,0 +1,258 @@
+// Parity with the PyTorch reference (training/firstframe_train), on the committed tiny model:
+// the fixtures hold fixed inputs and what PyTorch computed from them.
+// Tolerances: tokenizer exact; each ONNX component 1e-4 abs; scheduler steps 1e-5 (abs, or
+// relative above 1); whole sampling runs 2e-3 (abs, or relative above 1); pixels 1 level.
+import assert from 'node:assert/strict';
+import { before, after, describe, test } from 'node:test';
+import { readModelFolder } from '../../src/engine/model-folder.js';
+import { imageToVideo } from '../../src/engine/pipelines/image-to-video.js';
+import { textToImage } from '../../src/engine/pipelines/text-to-image.js';
+import { ModelRuntime } from '../../src/engine/runtime.js';
+import { createScheduler, type SchedulerName } from '../../src/engine/schedulers/index.js';
+import {
+  TINY_MODEL_DIR,
+  maxAbsDiff,
+  maxScaledDiff,
+  missingFixtures,
+  readFloat32,
+  readParity,
+  readUint8,
+  type TensorRef,
+} from './helpers/fixtures.js';
+
+const TOLERANCE = { component: 1e-4, scheduler: 1e-5, sampling: 2e-3, pixel: 1 };
+
+interface Parity {
+  tokenizer: {
+    prompt: string;
+    input_ids: number[];
+    attention_mask: number[];
+    unknown_words: string[];
+  }[];
+  text_encoder: { prompts: string[]; last_hidden_state: TensorRef };
+  components: Record<
+    string,
+    { inputs: Record<string, TensorRef>; outputs: Record<string, TensorRef> }
+  >;
+  schedulers: Record<
+    SchedulerName,
+    {
+      timesteps: Record<string, { timesteps: number[]; init_noise_sigma: number }>;
+      run: {
+        num_inference_steps: number;
+        sample0: TensorRef;
+        model_outputs: TensorRef;
+        model_input_scale: number[];
+        samples: TensorRef;
+      };
+    }
+  >;
+  text_to_image: {
+    prompt: string;
+    scheduler: SchedulerName;
+    num_inference_steps: number;
+    guidance_scale: number;
+    guidance_rescale: number;
+    noise: TensorRef;
+    latents_per_step: TensorRef;
+    image: TensorRef;
+    image_uint8: TensorRef;
+  }[];
+  image_to_video: {
+    prompt: string;
+    image_uint8: TensorRef;
+    first_latent: TensorRef;
+    noise: TensorRef;
+    runs: {
+      scheduler: SchedulerName;
+      num_inference_steps: number;
+      guidance_scale: number;
+      image_guidance_scale: number;
+      guidance_rescale: number;
+      latents_after_step1: TensorRef;
+      latents: TensorRef;
+      frames_uint8: TensorRef;
+    }[];
+  };
+}
+
+const skip = missingFixtures() ?? false;
+
+describe('parity with the PyTorch reference', { skip }, () => {
+  let parity: Parity;
+  let runtime: ModelRuntime;
+
+  before(async () => {
+    parity = readParity<Parity>();
+    runtime = await ModelRuntime.open(readModelFolder(TINY_MODEL_DIR), {
+      provider: 'cpu',
+      intraOpThreads: 1,
+      interOpThreads: 1,
+    });
+  });
+  after(() => runtime?.close());
+
+  test('tokenizer ids, mask and unknown words', () => {
+    const tokenizer = runtime.folder.tokenizer;
+    for (const c of parity.tokenizer) {
+      const encoded = tokenizer.encode(c.prompt);
+      assert.deepEqual(encoded.ids, c.input_ids, c.prompt);
+      assert.deepEqual(encoded.mask, c.attention_mask, c.prompt);
+      assert.deepEqual(tokenizer.unknownWords(c.prompt), c.unknown_words, c.prompt);
+    }
+  });
+
+  test('text embeddings', async (t) => {
+    const { prompts, last_hidden_state } = parity.text_encoder;
+    const error = maxAbsDiff(await runtime.encodeText(prompts), readFloat32(last_hidden_state));
+    t.diagnostic(`text_encoder max abs error ${error.toExponential(2)}`);
+    assert.ok(error <= TOLERANCE.component, `max error ${error}`);
+  });
+
+  test('each ONNX component', async (t) => {
+    const c = parity.components;
+    const scale = runtime.manifest.latent.scaling_factor;
+    const scaled = (ref: TensorRef) => readFloat32(ref).map((x) => x * scale);
+    const checks: [string, Float32Array, Float32Array][] = [];
+    const encoder = c.vae_encoder!;
+    checks.push([
+      'vae_encoder (scaled)',
+      await runtime.encodeImage(
+        readFloat32(encoder.inputs.sample!),
+        encoder.inputs.sample!.shape[0]!,
+      ),
+      scaled(encoder.outputs.latent!),
+    ]);
+    const decoder = c.vae_decoder!;
+    checks.push([
+      'vae_decoder',
+      await runtime.decode(scaled(decoder.inputs.latent!), decoder.inputs.latent!.shape[0]!),
+      readFloat32(decoder.outputs.sample!),
+    ]);
+    const image = c.unet_image!;
+    checks.push([
+      'unet_image',
+      await runtime.unetImage(
+        readFloat32(image.inputs.sample!),
+        readFloat32(image.inputs.timestep!),
+        readFloat32(image.inputs.encoder_hidden_states!),
+      ),
+      readFloat32(image.outputs.out_sample!),
+    ]);
+    const video = c.unet_video!;
+    checks.push([
+      'unet_video',
+      await runtime.unetVideo(
+        readFloat32(video.inputs.sample!),
+        video.inputs.sample!.shape[2]!,
+        readFloat32(video.inputs.timestep!),
+        readFloat32(video.inputs.encoder_hidden_states!),
+      ),
+      readFloat32(video.outputs.out_sample!),
+    ]);
+    for (const [name, actual, expected] of checks) {
+      const error = maxAbsDiff(actual, expected);
+      t.diagnostic(`${name} max abs error ${error.toExponential(2)}`);
+      assert.ok(error <= TOLERANCE.component, `${name}: max error ${error}`);
+    }
+  });
+
+  for (const name of ['ddim', 'euler', 'dpmpp_2m'] as const) {
+    test(`${name}: timesteps, init noise sigma and a 4-step run on fixed outputs`, (t) => {
+      const expected = parity.schedulers[name];
+      const scheduler = createScheduler(name, runtime.folder.schedulerConfig);
+      for (const [n, want] of Object.entries(expected.timesteps)) {
+        scheduler.setTimesteps(Number(n));
+        assert.deepEqual(scheduler.timesteps, want.timesteps, `timesteps for n=${n}`);
+        assert.ok(
+          Math.abs(scheduler.initNoiseSigma / want.init_noise_sigma - 1) < 1e-9,
+          `sigma n=${n}`,
+        );
+      }
+      const run = expected.run;
+      scheduler.setTimesteps(run.num_inference_steps);
+      const sample = readFloat32(run.sample0);
+      const outputs = readFloat32(run.model_outputs);
+      const samples = readFloat32(run.samples);
+      const size = sample.length;
+      let worst = 0;
+      scheduler.timesteps.forEach((timestep, k) => {
+        assert.ok(Math.abs(scheduler.modelInputScale(timestep) - run.model_input_scale[k]!) < 1e-6);
+        scheduler.step(outputs.subarray(k * size, (k + 1) * size), timestep, sample);
+        worst = Math.max(worst, maxScaledDiff(sample, samples.subarray(k * size, (k + 1) * size)));
+      });
+      t.diagnostic(`${name} step max error ${worst.toExponential(2)}`);
+      assert.ok(worst <= TOLERANCE.scheduler, `max error ${worst}`);
+    });
+  }
+
+  test('text -> first frame: full short sampling runs', async (t) => {
+    for (const c of parity.text_to_image) {
+      const perStep = readFloat32(c.latents_per_step);
+      const size = perStep.length / c.num_inference_steps;
+      let stepError = 0;
+      const result = await textToImage(
+        runtime,
+        {
+          prompt: c.prompt,
+          noise: readFloat32(c.noise),
+          scheduler: c.scheduler,
+          steps: c.num_inference_steps,
+          guidance: c.guidance_scale,
+          guidanceRescale: c.guidance_rescale,
+        },
+        {
+          onLatents: (step, latents) => {
+            const expected = perStep.subarray((step - 1) * size, step * size);
+            stepError = Math.max(stepError, maxScaledDiff(latents, expected));
+          },
+        },
+      );
+      const imageError = maxAbsDiff(result.images, readFloat32(c.image));
+      const pixelError = maxAbsDiff(result.pixels, readUint8(c.image_uint8));
+      t.diagnostic(
+        `${c.scheduler} (rescale ${c.guidance_rescale}): latents ${stepError.toExponential(2)}, ` +
+          `image ${imageError.toExponential(2)}, pixels ${pixelError}`,
+      );
+      assert.ok(stepError <= TOLERANCE.sampling, `${c.scheduler} latents error ${stepError}`);
+      assert.ok(pixelError <= TOLERANCE.pixel, `${c.scheduler} pixel error ${pixelError}`);
+    }
+  });
+
+  test('first frame -> video: full short sampling run', async (t) => {
+    const c = parity.image_to_video;
+    for (const run of c.runs) {
+      let firstStepError = Infinity;
+      const result = await imageToVideo(
+        runtime,
+        {
+          prompt: c.prompt,
+          firstFrame: readUint8(c.image_uint8),
+          noise: readFloat32(c.noise),
+          scheduler: run.scheduler,
+          steps: run.num_inference_steps,
+          guidance: run.guidance_scale,
+          imageGuidance: run.image_guidance_scale,
+          guidanceRescale: run.guidance_rescale,
+        },
+        {
+          onLatents: (step, latents) => {
+            if (step === 1)
+              firstStepError = maxScaledDiff(latents, readFloat32(run.latents_after_step1));
+          },
+        },
+      );
+      const latentError = maxAbsDiff(result.firstLatent, readFloat32(c.first_latent));
+      const finalError = maxScaledDiff(result.latents, readFloat32(run.latents));
+      const pixelError = maxAbsDiff(result.pixels, readUint8(run.frames_uint8));
+      t.diagnostic(
+        `i2v ${run.scheduler}: first latent ${latentError.toExponential(2)}, step 1 ` +
+          `${firstStepError.toExponential(2)}, final ${finalError.toExponential(2)}, pixels ${pixelError}`,
+      );
+      assert.ok(latentError <= TOLERANCE.component, `first latent error ${latentError}`);
+      assert.ok(firstStepError <= TOLERANCE.sampling, `step 1 error ${firstStepError}`);
+      assert.ok(finalError <= TOLERANCE.sampling, `final latents error ${finalError}`);
+      assert.ok(pixelError <= TOLERANCE.pixel, `pixel error ${pixelError}`);
+    }
+  });
+});
