@@ -1,0 +1,7 @@
+export {
+  ArtifactNotFoundError,
+  type ArtifactStore,
+  checkArtifactKey,
+  InvalidArtifactKeyError,
+} from './artifact-store.js';
+export { LocalFolderArtifactStore } from './local-folder.js';

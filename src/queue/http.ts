@@ -1,0 +1,63 @@
+// HTTP pages about the queues, for the all-in-one process to mount when enabled: the bull-board
+// dashboard under `dashboardPath` and Prometheus metrics at `metricsPath`. The handler answers
+// the requests it owns and returns false for the others, so it fits any node:http server.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Redis } from 'ioredis';
+import { renderMetrics } from './metrics.js';
+import type { JobProducer } from './producer.js';
+
+export interface QueueHttpOptions {
+  producer: JobProducer;
+  /** Any ioredis connection to the same Redis (reads the metrics hashes). */
+  redis: Redis;
+  prefix: string;
+  dashboardPath?: string;
+  metricsPath?: string;
+  /** Dashboard without retry/remove/clean buttons. Default false. */
+  readOnly?: boolean;
+}
+
+export type QueueHttpHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+) => Promise<boolean>;
+
+export function createQueueHttpHandler(options: QueueHttpOptions): QueueHttpHandler {
+  const dashboardPath = options.dashboardPath ?? '/admin/queues';
+  const metricsPath = options.metricsPath ?? '/metrics';
+  const queues = Object.values(options.producer.queues);
+
+  const board = new ExpressAdapter();
+  board.setBasePath(dashboardPath);
+  createBullBoard({
+    queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: options.readOnly })),
+    serverAdapter: board,
+  });
+  const dashboard = board.getRouter() as (req: IncomingMessage, res: ServerResponse) => void;
+
+  return async (request, response) => {
+    const url = request.url ?? '/';
+    const pathname = url.split('?')[0]!;
+    if (pathname === metricsPath) {
+      try {
+        const text = await renderMetrics(options.redis, options.prefix, queues);
+        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        response.end(text);
+      } catch (error) {
+        response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end(`queue metrics unavailable: ${(error as Error).message}\n`);
+      }
+      return true;
+    }
+    if (pathname === dashboardPath || pathname.startsWith(`${dashboardPath}/`)) {
+      // The dashboard is an express app that expects paths relative to where it is mounted.
+      request.url = url.slice(dashboardPath.length) || '/';
+      dashboard(request, response);
+      return true;
+    }
+    return false;
+  };
+}

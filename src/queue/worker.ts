@@ -1,0 +1,161 @@
+// A queue worker: one BullMQ Worker per kind of job, all sharing one engine thread. Run it as
+// its own process (`npm run worker`) on as many machines as you like, sharing Redis and the
+// database. `close()` is the SIGTERM path: stop taking jobs, let the active ones finish within
+// the grace period, then hand what is still running back to the queue.
+import { type Job, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { ArtifactStore } from '../artifacts/index.js';
+import { createLogger, type Logger } from '../log.js';
+import type { EngineModuleRef } from './engine-port.js';
+import { STALLED_LIMIT_REASON, stalledReason } from './failure.js';
+import { DEFAULT_QUEUE_NAMES, JOB_KINDS, type JobKind, type QueueNames } from './job-ids.js';
+import type { JobStore } from './job-store.js';
+import { recordFailure, recordDuration } from './metrics.js';
+import { createProcessor } from './processor.js';
+import { EngineHost } from './sandbox/engine-host.js';
+
+/** Redis as BullMQ and ioredis both take it. */
+export interface RedisConnection {
+  url: string;
+}
+
+export interface StartWorkerOptions {
+  connection: RedisConnection;
+  /** BullMQ key prefix (QUEUE_PREFIX). */
+  prefix: string;
+  queueNames?: Partial<QueueNames>;
+  /** Which kinds this worker serves; default both. */
+  kinds?: JobKind[];
+  /** Jobs run at once per kind. */
+  concurrency?: number;
+  engineFactory: EngineModuleRef;
+  store: JobStore;
+  artifacts: ArtifactStore;
+  log?: Logger;
+  /** How long a job lock lasts without renewal (renewed every half of it). Default 30 s. */
+  lockDurationMs?: number;
+  /** How often workers look for jobs whose worker died. Default 30 s. */
+  stalledIntervalMs?: number;
+  /** Stalls before a job fails for good. Default 2. */
+  maxStalledCount?: number;
+  progressIntervalMs?: number;
+  /** On close, how long active jobs may run before they are handed back. Default 30 s. */
+  shutdownGraceMs?: number;
+}
+
+export interface WorkerHandle {
+  /** Stops taking jobs; finishes or hands back the active ones; releases everything. */
+  close(options?: { graceMs?: number }): Promise<void>;
+  /** Resolves once every BullMQ worker is connected and waiting for jobs. */
+  ready(): Promise<void>;
+}
+
+export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
+  const log = options.log ?? createLogger('info', 'worker');
+  const names = { ...DEFAULT_QUEUE_NAMES, ...options.queueNames };
+  const kinds = options.kinds ?? [...JOB_KINDS];
+  const engine = new EngineHost(options.engineFactory);
+  await engine.start(); // fail fast when the model cannot load
+  const redis = new Redis(options.connection.url, { maxRetriesPerRequest: null });
+  redis.on('error', (error) => log.debug({ err: error }, 'metrics redis connection'));
+
+  let handingBack = false;
+  const workers = kinds.map((kind) => {
+    const processor = createProcessor(kind, {
+      store: options.store,
+      artifacts: options.artifacts,
+      engine,
+      log: log.child({ queue: names[kind] }),
+      handingBack: () => handingBack,
+      progressIntervalMs: options.progressIntervalMs ?? 250,
+    });
+    const worker = new Worker(names[kind], processor, {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 1,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      maxStalledCount: options.maxStalledCount ?? 2,
+      metrics: { maxDataPoints: 60 * 24 * 7 }, // per-minute completed/failed counts, one week
+    });
+    worker.on('error', (error) => log.warn({ err: error, queue: names[kind] }, 'worker error'));
+    worker.on('completed', (job: Job) => {
+      const ms = (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now());
+      recordDuration(redis, options.prefix, names[kind], ms).catch(() => {});
+    });
+    worker.on('failed', (job: Job | undefined, error: Error) => {
+      if (!job) return;
+      const final =
+        error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      const outcome = !final
+        ? 'retried'
+        : error.name === 'UnrecoverableError'
+          ? 'input'
+          : 'exhausted';
+      recordFailure(redis, options.prefix, names[kind], outcome).catch(() => {});
+    });
+    return worker;
+  });
+  const stallWatchers = kinds.map((kind) =>
+    watchStalledOut(kind, names[kind], options, log, redis),
+  );
+
+  return {
+    ready: async () => {
+      await Promise.all([...workers, ...stallWatchers].map((w) => w.waitUntilReady()));
+    },
+    close: async ({ graceMs } = {}) => {
+      const grace = graceMs ?? options.shutdownGraceMs ?? 30_000;
+      const closed = Promise.all(workers.map((worker) => worker.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, grace, 'late')));
+      if ((await Promise.race([closed, late])) === 'late') {
+        handingBack = true;
+        log.info({ graceMs: grace }, 'grace period over: handing active jobs back');
+        for (const worker of workers) worker.cancelAllJobs('worker shutting down');
+      }
+      await closed;
+      clearTimeout(timer);
+      await Promise.all(stallWatchers.map((watcher) => watcher.close()));
+      await engine.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/**
+ * BullMQ fails a job that stalled too often without running our processor, so the user would
+ * never hear of it: watch for that and write the failure and the refund ourselves (idempotent,
+ * so it does not matter that every worker does it).
+ */
+function watchStalledOut(
+  kind: JobKind,
+  queueName: string,
+  options: StartWorkerOptions,
+  log: Logger,
+  redis: Redis,
+): QueueEvents {
+  const events = new QueueEvents(queueName, {
+    connection: options.connection,
+    prefix: options.prefix,
+  });
+  events.on('error', (error) => log.debug({ err: error }, 'queue events'));
+  events.on('failed', ({ jobId, failedReason }) => {
+    if (failedReason !== STALLED_LIMIT_REASON) return;
+    void (async () => {
+      const data = await readJobData(redis, options.prefix, queueName, jobId);
+      if (!data) return;
+      const ref = { jobId, kind, generationId: data.generationId, round: data.round };
+      await options.store.markFailed(ref, stalledReason(kind));
+      if (data.quota?.key) await options.store.refundQuota(data.quota.key);
+      await recordFailure(redis, options.prefix, queueName, 'stalled');
+    })().catch((error) => log.warn({ err: error, jobId }, 'recording a stalled-out job'));
+  });
+  return events;
+}
+
+async function readJobData(redis: Redis, prefix: string, queueName: string, jobId: string) {
+  const raw = await redis.hget(`${prefix}:${queueName}:${jobId}`, 'data');
+  if (!raw) return undefined;
+  return JSON.parse(raw) as { generationId: string; round?: number; quota?: { key?: string } };
+}

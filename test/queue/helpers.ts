@@ -1,0 +1,143 @@
+// Shared set-up for the queue tests: a unique key prefix on the shared Redis (removed after),
+// a temporary folder with the SQLite store, the artifacts and the test engine's log, and
+// worker processes started from fixtures/worker-process.ts.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { LocalFolderArtifactStore } from '../../src/artifacts/index.js';
+import type { EngineModuleRef } from '../../src/queue/engine-port.js';
+import type { QueueNames } from '../../src/queue/job-ids.js';
+import { JobProducer } from '../../src/queue/producer.js';
+import { SqliteJobStore } from './fixtures/sqlite-job-store.js';
+import type { TestEngineOptions } from './fixtures/test-engine.js';
+
+export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export interface WorkerProcessConfig {
+  redisUrl: string;
+  prefix: string;
+  queueNames?: Partial<QueueNames>;
+  dbPath: string;
+  artifactsDir: string;
+  engine: EngineModuleRef;
+  concurrency?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  shutdownGraceMs?: number;
+}
+
+export function testEngine(options: TestEngineOptions): EngineModuleRef {
+  return { module: path.join(here, 'fixtures', 'test-engine.ts'), options };
+}
+
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Deletes every key under the prefix. */
+export async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface Setup {
+  redisUrl: string;
+  prefix: string;
+  dir: string;
+  logDir: string;
+  store: SqliteJobStore;
+  artifacts: LocalFolderArtifactStore;
+  producer: JobProducer;
+  /** Config for a worker process sharing this setup. */
+  workerConfig(
+    extra: Partial<WorkerProcessConfig> & { engine: EngineModuleRef },
+  ): WorkerProcessConfig;
+  cleanup(): Promise<void>;
+}
+
+export function createSetup(
+  options: { redisUrl?: string; attempts?: number; backoffMs?: number } = {},
+): Setup {
+  const redisUrl = options.redisUrl ?? SHARED_REDIS_URL;
+  const prefix = `fftest-${randomUUID().slice(0, 8)}`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'ff-queue-'));
+  const logDir = path.join(dir, 'engine');
+  mkdirSync(logDir);
+  const dbPath = path.join(dir, 'jobs.db');
+  const store = new SqliteJobStore(dbPath);
+  const artifactsDir = path.join(dir, 'artifacts');
+  const artifacts = new LocalFolderArtifactStore(artifactsDir);
+  const producer = new JobProducer({
+    connection: { url: redisUrl },
+    prefix,
+    attempts: options.attempts ?? 3,
+    backoffMs: options.backoffMs ?? 100,
+  });
+  return {
+    redisUrl,
+    prefix,
+    dir,
+    logDir,
+    store,
+    artifacts,
+    producer,
+    workerConfig: (extra) => ({ redisUrl, prefix, dbPath, artifactsDir, ...extra }),
+    cleanup: async () => {
+      await producer.close();
+      store.close();
+      await dropPrefix(redisUrl, prefix).catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts fixtures/worker-process.ts and resolves once it waits for jobs. */
+export async function spawnWorker(config: WorkerProcessConfig): Promise<WorkerProcess> {
+  const entry = path.join(here, 'fixtures', 'worker-process.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, FF_TEST_WORKER: JSON.stringify(config) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+    void exited.then(({ code }) => reject(new Error(`worker process exited (${code}): ${stderr}`)));
+  });
+  return { child, exited };
+}
