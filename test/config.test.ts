@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { ConfigError, describeConfig, loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
 
 const base = mkdtempSync(path.join(tmpdir(), 'ff-config-'));
+after(() => rmSync(base, { recursive: true, force: true }));
 
 function load(env: Record<string, string>) {
   return loadConfig({ env, envFile: null, baseDir: base });
@@ -24,6 +25,19 @@ test('defaults describe the embedded setup: SQLite file under ./data', () => {
   assert.equal(config.env.HTTP_PORT, 3000);
   assert.equal(config.env.REDIS_URL, undefined);
   assert.equal(config.env.ENGINE_PROVIDER, 'cpu');
+  assert.equal(config.env.QUOTA_USER_DAILY, 10);
+  assert.equal(config.env.QUOTA_WORKSPACE_MONTHLY, 'unlimited');
+});
+
+test('quota limits take a whole number or "unlimited"', () => {
+  const config = load({ QUOTA_USER_DAILY: 'unlimited', QUOTA_WORKSPACE_DAILY: '50' });
+  assert.equal(config.env.QUOTA_USER_DAILY, 'unlimited');
+  assert.equal(config.env.QUOTA_WORKSPACE_DAILY, 50);
+  const error = assertThrowsConfigError(() => load({ QUOTA_USER_MONTHLY: 'lots' }));
+  assert.match(
+    error.message,
+    /QUOTA_USER_MONTHLY \("lots"\): expected a whole number or "unlimited"/,
+  );
 });
 
 test('a PostgreSQL DATABASE_URL selects PostgreSQL and keeps its schema parameter', () => {
@@ -60,7 +74,8 @@ test('a configuration error never prints a secret that was set', () => {
 });
 
 test('.env fills in variables but the real environment wins', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ff-dotenv-'));
+  const dir = path.join(base, 'dotenv');
+  mkdirSync(dir);
   const envFile = path.join(dir, '.env');
   writeFileSync(envFile, 'HTTP_PORT=4000\nQUEUE_PREFIX=fromfile\n');
   const config = loadConfig({ env: { HTTP_PORT: '5000' }, envFile, baseDir: dir });
