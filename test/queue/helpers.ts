@@ -52,8 +52,10 @@ export async function waitFor<T>(
 
 /** Deletes every key under the prefix. */
 export async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
+  const redis = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null });
+  redis.on('error', () => {});
   try {
+    await redis.connect();
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
@@ -108,7 +110,7 @@ export function createSetup(
     producer,
     workerConfig: (extra) => ({ redisUrl, prefix, dbPath, artifactsDir, ...extra }),
     cleanup: async () => {
-      await producer.close();
+      await producer.close(); // a second close is a no-op
       store.close();
       await dropPrefix(redisUrl, prefix).catch(() => {});
       rmSync(dir, { recursive: true, force: true });

@@ -202,4 +202,22 @@ describe('a generation through the queue', () => {
     assert.deepEqual(store.quotaEvents('gen6'), ['refunded']);
     assert.match(await failed, /GPU ran out of memory/, 'listeners hear the final failure');
   });
+
+  test('a redelivered job whose result is already recorded skips the engine and settles the quota', async () => {
+    // As when a worker died after writing the result but before BullMQ heard of it.
+    const ref = { jobId: 'animation-gen7', kind: 'animation' as const, generationId: 'gen7' };
+    const recorded = { kind: 'animation' as const, mp4Key: 'old.mp4', gifKey: 'old.gif' };
+    assert.equal(await store.recordResult(ref, recorded), true);
+    store.reserveQuota('gen7');
+    const { jobId } = await producer.enqueueAnimation({
+      generationId: 'gen7',
+      prompt: 'a cyan circle shrinking',
+      imageKey: 'generations/gen1/round-1/candidate-1.png',
+      quota: { key: 'gen7', commitOnSuccess: true },
+    });
+    assert.equal(await settled('animation', jobId), 'completed');
+    assert.deepEqual((await producer.queues.animation.getJob(jobId))?.returnvalue, recorded);
+    assert.equal(startsOf('a cyan circle shrinking').length, 0, 'the engine did not run');
+    assert.deepEqual(store.quotaEvents('gen7'), ['committed']);
+  });
 });
