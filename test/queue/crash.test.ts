@@ -58,3 +58,38 @@ test('SIGKILL mid-job: another worker finishes it after the stall interval, exac
   assert.deepEqual(store.quotaEvents('crash1'), ['committed'], 'charged once');
   assert.deepEqual(store.failuresOf(jobId), []);
 });
+
+test('a job that stalls more often than allowed fails with a readable reason and a refund', async () => {
+  const { producer, store } = setup;
+  const config = setup.workerConfig({
+    engine: testEngine({ logDir: setup.logDir, stepMs: 100, steps: 30 }),
+    lockDurationMs: 1000,
+    stalledIntervalMs: 500,
+    maxStalledCount: 0,
+  });
+  // Only workers with this configuration may see the job.
+  for (const { child } of workers.splice(0)) child.kill('SIGKILL');
+  await setup.artifacts.put('uploads/frame.png', solidPng(6));
+  const doomed = await spawnWorker(config);
+  workers.push(doomed);
+  store.reserveQuota('stall1');
+  const { jobId } = await producer.enqueueAnimation({
+    generationId: 'stall1',
+    prompt: 'a purple diamond growing',
+    imageKey: 'uploads/frame.png',
+    quota: { key: 'stall1', commitOnSuccess: true },
+  });
+  await waitFor('the worker to be mid-job', () => store.progressOf(jobId).some((p) => p.step >= 2));
+  doomed.child.kill('SIGKILL');
+  const watcher = await spawnWorker(config);
+  workers.push(watcher);
+
+  await waitFor('the job to fail', async () =>
+    (await producer.queues.animation.getJobState(jobId)) === 'failed' ? true : undefined,
+  );
+  await waitFor('the failure to be recorded', () => store.failuresOf(jobId).length > 0);
+  assert.match(store.failuresOf(jobId)[0]!, /stopped responding too many times/);
+  await waitFor('the refund', () => store.quotaEvents('stall1').length > 0);
+  assert.deepEqual(store.quotaEvents('stall1'), ['refunded']);
+  assert.equal(store.resultCount(jobId), 0);
+});

@@ -28,6 +28,7 @@ export interface WorkerProcessConfig {
   concurrency?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  maxStalledCount?: number;
   shutdownGraceMs?: number;
 }
 
@@ -135,6 +136,7 @@ export async function spawnWorker(config: WorkerProcessConfig): Promise<WorkerPr
   );
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
+  if (process.env.FF_TEST_LOG) child.stdout!.pipe(process.stderr); // FF_TEST_LOG=debug to see
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) resolve();

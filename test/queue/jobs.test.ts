@@ -220,4 +220,16 @@ describe('a generation through the queue', () => {
     assert.equal(startsOf('a cyan circle shrinking').length, 0, 'the engine did not run');
     assert.deepEqual(store.quotaEvents('gen7'), ['committed']);
   });
+
+  test('an engine thread that dies is replaced, and the job is retried', async () => {
+    const { jobId } = await producer.enqueueCandidates({
+      generationId: 'gen8',
+      round: 1,
+      prompt: 'a threadcrash circle',
+    });
+    assert.equal(await settled('candidates', jobId), 'completed');
+    const job = await producer.queues.candidates.getJob(jobId);
+    assert.equal(job?.attemptsMade, 2, 'the first attempt was lost with the thread');
+    assert.equal(store.resultCount(jobId), 1);
+  });
 });
