@@ -12,6 +12,7 @@ import {
   type JobKind,
   type QueueNames,
 } from './job-ids.js';
+import { renderMetrics } from './metrics.js';
 import { type AnimationPayload, type CandidatesPayload, parsePayload } from './payloads.js';
 import type { RedisConnection } from './worker.js';
 
@@ -89,6 +90,11 @@ export class JobProducer {
     ]);
     if (index === null) return { state: await queue.getJobState(jobId) };
     return { state, position: length - index };
+  }
+
+  /** The Prometheus text for these queues (see metrics.ts). */
+  metricsText(): Promise<string> {
+    return renderMetrics(this.redis, this.options.prefix, Object.values(this.queues));
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { createQueueHttpHandler } from '../../src/queue/http.js';
 import { startWorker } from '../../src/queue/worker.js';
 import { silentLog } from '../helpers/silent-log.js';
@@ -12,11 +11,9 @@ import { createSetup, testEngine, waitFor } from './helpers.js';
 
 const setup = createSetup({ attempts: 2, backoffMs: 20 });
 const { producer } = setup;
-const redis = new Redis(setup.redisUrl);
 let server: Server | undefined;
 after(async () => {
   server?.close();
-  redis.disconnect();
   await setup.cleanup();
 });
 
@@ -54,7 +51,7 @@ test('metrics count depth, durations and failures; the dashboard lists the queue
   });
   await worker.close();
 
-  const handler = createQueueHttpHandler({ producer, redis, prefix: setup.prefix });
+  const handler = createQueueHttpHandler({ producer });
   server = createServer((request, response) => {
     void handler(request, response).then((handled) => {
       if (!handled) response.writeHead(404).end('not ours');
@@ -83,8 +80,12 @@ test('metrics count depth, durations and failures; the dashboard lists the queue
   assert.match(await page.text(), /<html/i);
   const api = await fetch(`${base}/admin/queues/api/queues`);
   assert.equal(api.status, 200);
-  const { queues } = (await api.json()) as { queues: { name: string }[] };
+  const { queues } = (await api.json()) as { queues: { name: string; readOnlyMode: boolean }[] };
   assert.deepEqual(queues.map((queue) => queue.name).sort(), ['animation', 'candidates']);
+  assert.ok(
+    queues.every((queue) => queue.readOnlyMode),
+    'read-only unless asked otherwise',
+  );
 
   assert.equal((await fetch(`${base}/elsewhere`)).status, 404, 'other paths are left alone');
 });
