@@ -164,6 +164,8 @@ describe('a generation through the queue', () => {
 
   test('a transient engine error is retried and then succeeds', async () => {
     store.reserveQuota('gen5');
+    const failedEvents: string[] = [];
+    events.on('failed', ({ jobId }) => failedEvents.push(jobId));
     const { jobId } = await producer.enqueueAnimation({
       generationId: 'gen5',
       prompt: 'a flaky green cross',
@@ -177,6 +179,7 @@ describe('a generation through the queue', () => {
     assert.equal(store.resultCount(jobId), 1);
     assert.deepEqual(store.failuresOf(jobId), [], 'not marked failed');
     assert.deepEqual(store.quotaEvents('gen5'), ['committed']);
+    assert.ok(!failedEvents.includes(jobId), 'a retried attempt is not announced as a failure');
   });
 
   test('after the last attempt: failed once, with the reason, and the quota refunded', async () => {
