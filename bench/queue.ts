@@ -3,11 +3,13 @@
 // 1. Orchestration overhead per generation: one candidates job then one animation job, one
 //    after the other, with an engine that answers at once; time from enqueue to the
 //    `completed` event, in-process worker.
+//    For reference, the same round trip through BullMQ alone (a no-op processor).
 // 2. Throughput with 1 and 2 worker processes (concurrency 1 each): jobs per second for a
 //    batch, with the instant engine and with an engine that takes 100 ms per job.
 // The job store is the tests' SQLite one (a real file shared by the worker processes).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { QueueEvents, Worker } from 'bullmq';
 import { JobEvents } from '../src/queue/events.js';
 import { startWorker } from '../src/queue/worker.js';
 import { silentLog } from '../test/helpers/silent-log.js';
@@ -24,6 +26,12 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 300);
 
 function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function describe(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return `mean ${mean.toFixed(1)} ms, p50 ${percentile(sorted, 50).toFixed(1)} ms, p95 ${percentile(sorted, 95).toFixed(1)} ms`;
 }
 
 async function overheadPerGeneration() {
@@ -72,16 +80,31 @@ async function overheadPerGeneration() {
   await worker.close();
   await events.close();
   await setup.cleanup();
-  const describe = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mean = values.reduce((a, b) => a + b, 0) / values.length;
-    return `mean ${mean.toFixed(1)} ms, p50 ${percentile(sorted, 50).toFixed(1)} ms, p95 ${percentile(sorted, 95).toFixed(1)} ms`;
-  };
   const totals = candidates.map((ms, i) => ms + animations[i]!);
   console.log(`overhead, ${GENERATIONS} generations, instant engine, in-process worker:`);
   console.log(`  candidates job  enqueue -> completed: ${describe(candidates)}`);
   console.log(`  animation job   enqueue -> completed: ${describe(animations)}`);
   console.log(`  per generation (both jobs):           ${describe(totals)}`);
+}
+
+async function bullmqAlone() {
+  const setup = createSetup({ redisUrl });
+  const connection = { url: redisUrl };
+  const queue = setup.producer.queues.candidates;
+  const worker = new Worker(queue.name, async () => 'ok', { connection, prefix: setup.prefix });
+  const events = new QueueEvents(queue.name, { connection, prefix: setup.prefix });
+  await Promise.all([worker.waitUntilReady(), events.waitUntilReady()]);
+  const times: number[] = [];
+  for (let i = 0; i < GENERATIONS + 5; i++) {
+    const start = performance.now();
+    const job = await queue.add('noop', { i });
+    await job.waitUntilFinished(events);
+    if (i >= 5) times.push(performance.now() - start);
+  }
+  await worker.close();
+  await events.close();
+  await setup.cleanup();
+  console.log(`  reference, BullMQ alone (no-op processor), one job:  ${describe(times)}`);
 }
 
 async function throughput(processes: number, delayMs: number) {
@@ -112,6 +135,7 @@ async function throughput(processes: number, delayMs: number) {
 }
 
 await overheadPerGeneration();
+await bullmqAlone();
 console.log('throughput (concurrency 1 per process):');
 for (const delayMs of [0, 100]) {
   for (const processes of [1, 2]) await throughput(processes, delayMs);
