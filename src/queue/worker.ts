@@ -76,7 +76,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.stalledIntervalMs ?? 30_000,
       maxStalledCount: options.maxStalledCount ?? 2,
-      metrics: { maxDataPoints: 60 * 24 * 7 }, // per-minute completed/failed counts, one week
     });
     worker.on('error', (error) => log.warn({ err: error, queue: names[kind] }, 'worker error'));
     worker.on('completed', (job: Job) => {
