@@ -51,7 +51,6 @@ MAX_EXTRAPOLATION = 3         # frames a lost object's velocity is carried forwa
 AREA_CHANGE_COST = 8.0        # px of distance that doubling the area costs, times ln 2
 SHAPE_VOTE_SLACK = 1          # frames whose shape vote may differ (judge noise, not a change)
 MIN_SHAPE_EXTENT = 9          # smaller objects (late shrinking frames) are not shape-judged
-SMALL_BELOW, BIG_FROM = 12.0, 17.0   # extents 10 / 14 / 20
 GROW_RATIO, SHRINK_RATIO = 1.4, 0.72  # WORLD.md: 1.8-2.2 and 0.4-0.55
 FIXED_CENTRE_RANGE = 4.0      # growing / shrinking / still: centre stays within this
 TRAVEL_MIN = 14.0             # moving: 24-32 px along one axis
@@ -608,9 +607,8 @@ def _reversals(values: np.ndarray, depth: float) -> int:
 
 
 def _size_word(extent: float) -> Optional[str]:
-    if extent < SMALL_BELOW:
-        return "small"
-    return None if extent < BIG_FROM else "big"
+    """The size word whose extent (world.SIZE_EXTENT) is nearest by ratio."""
+    return min(SIZE_EXTENT, key=lambda word: abs(np.log(max(extent, 1.0) / SIZE_EXTENT[word])))
 
 
 @dataclass
