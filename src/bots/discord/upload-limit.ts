@@ -34,8 +34,10 @@ export interface UploadOptions {
   artifactUrl?: ((file: string) => string | undefined) | undefined;
 }
 
-export function formatMiB(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 1)} MiB`;
+export function formatSize(bytes: number): string {
+  return bytes < 2 ** 20
+    ? `${(bytes / 1024).toFixed(1)} KiB`
+    : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 async function sizeOf(file: string): Promise<number> {
@@ -69,7 +71,7 @@ export async function planUpload(
       if (smaller !== undefined && (await sizeOf(smaller)) <= limit) {
         add(smaller, path.basename(attachment.path));
         plan.notes.push(
-          `(The video was re-encoded from ${formatMiB(size)} to ${formatMiB(await sizeOf(smaller))} to fit this server's upload limit of ${formatMiB(limit)}.)`,
+          `(The video was re-encoded from ${formatSize(size)} to ${formatSize(await sizeOf(smaller))} to fit this server's upload limit of ${formatSize(limit)}.)`,
         );
         videoPosted = true;
         continue;
@@ -78,7 +80,7 @@ export async function planUpload(
     if (attachment.kind === 'video') videoMissing = true;
     const what = attachment.kind === 'video' ? 'The video' : 'The image';
     plan.notes.push(
-      `${what} (${formatMiB(size)}) is over this server's upload limit of ${formatMiB(limit)}${whereIs(attachment.path)}`,
+      `${what} (${formatSize(size)}) is over this server's upload limit of ${formatSize(limit)}${whereIs(attachment.path)}`,
     );
   }
   // The GIF is a preview: posted with no video, or when the video could not be posted.
@@ -91,7 +93,7 @@ export async function planUpload(
         if (videoMissing) plan.notes.push('Here is the GIF preview.');
       } else {
         plan.notes.push(
-          `The GIF preview (${formatMiB(size)}) is over the limit too${whereIs(gif.path)}`,
+          `The GIF preview (${formatSize(size)}) is over the limit too${whereIs(gif.path)}`,
         );
       }
     }
