@@ -1,6 +1,6 @@
 // Re-encodes an MP4 smaller with ffmpeg (fluent-ffmpeg), trying stronger settings until the
 // file fits: higher CRF first, then a smaller picture. Returns undefined when nothing fits.
-import { stat } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import ffmpeg from 'fluent-ffmpeg';
 import type { ShrinkVideo } from './upload-limit.js';
 
@@ -31,6 +31,7 @@ export function ffmpegShrinker(ffmpegPath: string): ShrinkVideo {
       const output = mp4.replace(/\.mp4$/i, '') + `.crf${crf}-x${scale}.mp4`;
       await encode(mp4, output, ffmpegPath, crf, scale);
       if ((await stat(output)).size <= maxBytes) return output;
+      await unlink(output);
     }
     return undefined;
   };
