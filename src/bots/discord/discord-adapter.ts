@@ -49,6 +49,12 @@ const MAX_IMAGE_DOWNLOAD = 25 * 1024 * 1024;
 /** How long the permissions Discord sent with a command stand for that member. */
 const PERMISSIONS_FRESH_MS = 60_000;
 
+/** A start-up failure whose message tells the operator what to do (named like the bins'
+ * StartupError, so they print the message alone). */
+export class DiscordLoginError extends Error {
+  override name = 'StartupError';
+}
+
 export interface DiscordAdapterOptions {
   token: string;
   applicationId: string;
@@ -105,7 +111,17 @@ export class DiscordChatAdapter implements ChatAdapter {
       this.options.log.error({ err: error }, 'discord error'),
     );
     const ready = once(this.client, Events.ClientReady);
-    await this.client.login(this.options.token);
+    try {
+      await this.client.login(this.options.token);
+    } catch (error) {
+      await this.client.destroy();
+      if ((error as { code?: string }).code === 'TokenInvalid') {
+        throw new DiscordLoginError(
+          'Discord refused the bot token: copy it again from the developer portal (Bot → Reset Token) into DISCORD_TOKEN.',
+        );
+      }
+      throw error;
+    }
     await ready;
     this.options.log.info({ user: this.client.user?.tag }, 'discord connected');
   }

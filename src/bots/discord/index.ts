@@ -6,6 +6,7 @@ import { DiscordChatAdapter, type DiscordAdapterOptions } from './discord-adapte
 export {
   DiscordChatAdapter,
   DISCORD_PLATFORM,
+  DiscordLoginError,
   type DiscordAdapterOptions,
 } from './discord-adapter.js';
 export { SLASH_COMMANDS, type SlashCommand } from './commands/index.js';
