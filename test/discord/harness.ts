@@ -4,12 +4,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BotService } from '../../src/app/bot-service.js';
+import type { BotService } from '../../src/app/bot-service.js';
 import { ffmpegPath } from '../../src/app/dev/ffmpeg-path.js';
 import { LocalJobs } from '../../src/app/dev/local-jobs.js';
 import { SqliteStore } from '../../src/app/dev/sqlite-store.js';
 import {
-  createDiscordAdapter,
+  startDiscordBot,
   type DiscordAdapterOptions,
   type DiscordChatAdapter,
 } from '../../src/bots/discord/index.js';
@@ -46,26 +46,28 @@ export class DiscordHarness {
       ffmpegPath: ffmpegPath(),
       stepDelayMs: 1,
     });
-    this.adapter = createDiscordAdapter({
-      token: this.fake.token,
-      applicationId: this.fake.world.applicationId,
-      log: silentLog,
-      uploadDir: path.join(this.dir, 'uploads'),
-      api: this.fake.api,
-      now: () => this.clock.now(),
-      ...this.extras,
-    });
-    this.service = new BotService({
-      store: this.store,
-      quota: this.store,
-      audit: this.store,
-      queue: this.jobs,
-      clock: this.clock,
-      adapters: [this.adapter],
-      log: silentLog,
-      flow: { progressEditIntervalMs: 0, ...this.flow },
-    });
-    await this.service.start();
+    const bot = await startDiscordBot(
+      {
+        token: this.fake.token,
+        applicationId: this.fake.world.applicationId,
+        log: silentLog,
+        uploadDir: path.join(this.dir, 'uploads'),
+        api: this.fake.api,
+        now: () => this.clock.now(),
+        ...this.extras,
+      },
+      {
+        store: this.store,
+        quota: this.store,
+        audit: this.store,
+        queue: this.jobs,
+        clock: this.clock,
+        log: silentLog,
+        flow: { progressEditIntervalMs: 0, ...this.flow },
+      },
+    );
+    this.adapter = bot.adapter;
+    this.service = bot.service;
     return this;
   }
 
