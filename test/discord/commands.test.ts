@@ -77,6 +77,11 @@ test('a member with Manage Server changes a quota with /quota-admin', async () =
   assert.equal(report.flags & EPHEMERAL, EPHEMERAL);
 });
 
+test('/queue answers a Manage Server member and refuses a member', async () => {
+  assert.match((await answerTo(h.fake.command(dana, 'queue'))).content, /^Queue: 0 waiting/);
+  assert.match((await answerTo(h.fake.command(bob, 'queue'))).content, /only workspace admins/);
+});
+
 test('without the permissions of a recent command, isAdmin reads the member and their roles', async () => {
   const fresh = h.fake.world.addUser('erin', ADMIN_PERMISSIONS);
   const plain = h.fake.world.addUser('frank');
