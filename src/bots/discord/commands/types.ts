@@ -1,0 +1,20 @@
+// A slash command as one module (discord.js guide style): the registration data that the
+// deploy script sends to Discord, and how an invocation becomes the bot core's command.
+import type {
+  ChatInputCommandInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+
+/** What the bot core receives: the command line, and for /video the options Discord parsed. */
+export interface CommandInput {
+  text: string;
+  options?: Record<string, string>;
+}
+
+export interface SlashCommand {
+  /** Sent as is by `npm run discord:deploy-commands`. */
+  data: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  /** true: the reply is seen by the caller only (/history, /quota); false: by the channel. */
+  ephemeral: boolean;
+  toInput(interaction: ChatInputCommandInteraction): CommandInput;
+}

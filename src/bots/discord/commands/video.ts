@@ -1,0 +1,70 @@
+// /video prompt:<text> [seed] [steps] [guidance] [scheduler] [negative] [image]
+// Discord checks types and ranges in the client; the core validates again (with the model's
+// vocabulary) and answers with what is wrong. The image is downloaded by the adapter.
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
+import { DEFAULT_VIDEO_LIMITS, MAX_SEED, SCHEDULERS } from '../../../core/commands/index.js';
+import type { SlashCommand } from './types.js';
+
+const limits = DEFAULT_VIDEO_LIMITS;
+
+const data = new SlashCommandBuilder()
+  .setName('video')
+  .setDescription('Make a short video: vote for its first frame with 1️⃣–4️⃣, then it is animated')
+  .setContexts(InteractionContextType.Guild)
+  .addStringOption((option) =>
+    option
+      .setName('prompt')
+      .setDescription('What the video shows, e.g. "a big red circle moving left on black"')
+      .setRequired(true)
+      .setMaxLength(limits.promptMaxChars),
+  )
+  .addIntegerOption((option) =>
+    option
+      .setName('seed')
+      .setDescription('Random seed, to make the same frames again')
+      .setMinValue(0)
+      .setMaxValue(MAX_SEED),
+  )
+  .addIntegerOption((option) =>
+    option
+      .setName('steps')
+      .setDescription(`Denoising steps (default ${limits.steps.default})`)
+      .setMinValue(limits.steps.min)
+      .setMaxValue(limits.steps.max),
+  )
+  .addNumberOption((option) =>
+    option
+      .setName('guidance')
+      .setDescription(`How closely to follow the prompt (default ${limits.guidance.default})`)
+      .setMinValue(limits.guidance.min)
+      .setMaxValue(limits.guidance.max),
+  )
+  .addStringOption((option) =>
+    option
+      .setName('scheduler')
+      .setDescription(`Sampler (default ${limits.defaultScheduler})`)
+      .addChoices(...SCHEDULERS.map((name) => ({ name, value: name }))),
+  )
+  .addStringOption((option) =>
+    option
+      .setName('negative')
+      .setDescription('What the frames should not show')
+      .setMaxLength(limits.negativeMaxChars),
+  )
+  .addAttachmentOption((option) =>
+    option.setName('image').setDescription('Your own first frame (PNG, JPEG or WebP): no vote'),
+  );
+
+export const videoCommand: SlashCommand = {
+  data: data.toJSON(),
+  ephemeral: false,
+  toInput(interaction) {
+    const options: Record<string, string> = {};
+    for (const option of interaction.options.data) {
+      if (option.name !== 'image' && option.value !== undefined) {
+        options[option.name] = String(option.value);
+      }
+    }
+    return { text: '/video', options };
+  },
+};

@@ -1,0 +1,258 @@
+// What the fake Discord knows: one server with one text channel, its members, the messages
+// the bot posted (with their reactions, edits and files) and the interaction tokens. Payloads
+// are built in Discord's own JSON shapes so discord.js parses them as it parses Discord's.
+import { PermissionFlagsBits, SnowflakeUtil } from 'discord.js';
+
+export const snowflake = (): string => SnowflakeUtil.generate().toString();
+
+export interface FakeUser {
+  id: string;
+  username: string;
+  bot: boolean;
+  /** Permissions Discord computes for the member (sent with their interactions). */
+  permissions: bigint;
+}
+
+export interface FakeFile {
+  filename: string;
+  size: number;
+  contentType: string;
+}
+
+export interface FakeMessage {
+  id: string;
+  channelId: string;
+  content: string;
+  files: FakeFile[];
+  flags: number;
+  /** How it was created: the deferred interaction reply, a follow-up, or a channel message. */
+  via: 'interaction' | 'followup' | 'channel';
+  replyTo?: string;
+  deleted: boolean;
+  /** Every content it had, oldest first (edits included). */
+  contents: string[];
+  /** Emoji → user ids, in the order they reacted. */
+  reactions: Map<string, string[]>;
+}
+
+export interface FakeInteraction {
+  id: string;
+  token: string;
+  userId: string;
+  channelId: string;
+  dispatchedAt: number;
+  /** When the bot answered (deferred), ms after the dispatch. */
+  answeredAfterMs?: number;
+  responseType?: number;
+  originalMessageId?: string;
+  /** Discord stops accepting the token (Unknown Webhook). */
+  expired: boolean;
+}
+
+const BASIC_PERMISSIONS =
+  PermissionFlagsBits.ViewChannel |
+  PermissionFlagsBits.SendMessages |
+  PermissionFlagsBits.AddReactions |
+  PermissionFlagsBits.UseApplicationCommands |
+  PermissionFlagsBits.AttachFiles |
+  PermissionFlagsBits.ReadMessageHistory;
+export const MEMBER_PERMISSIONS = BASIC_PERMISSIONS;
+export const ADMIN_PERMISSIONS = BASIC_PERMISSIONS | PermissionFlagsBits.ManageGuild;
+const BOT_PERMISSIONS = BASIC_PERMISSIONS | PermissionFlagsBits.ManageMessages;
+
+export class World {
+  readonly applicationId = snowflake();
+  readonly guildId = snowflake();
+  readonly channelId = snowflake();
+  readonly adminRoleId = snowflake();
+  readonly bot: FakeUser = {
+    id: snowflake(),
+    username: 'firstframe',
+    bot: true,
+    permissions: BOT_PERMISSIONS,
+  };
+  readonly users = new Map<string, FakeUser>([[this.bot.id, this.bot]]);
+  readonly messages = new Map<string, FakeMessage>();
+  readonly interactions = new Map<string, FakeInteraction>();
+  premiumTier = 0;
+
+  constructor(readonly gatewayUrl: () => string) {}
+
+  addUser(username: string, permissions = MEMBER_PERMISSIONS): FakeUser {
+    const user = { id: snowflake(), username, bot: false, permissions };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  user(id: string): FakeUser {
+    const user = this.users.get(id);
+    if (!user) throw new Error(`fake Discord: no user ${id}`);
+    return user;
+  }
+
+  userPayload(user: FakeUser) {
+    return {
+      id: user.id,
+      username: user.username,
+      global_name: user.bot ? null : user.username,
+      discriminator: '0',
+      avatar: null,
+      ...(user.bot ? { bot: true } : {}),
+    };
+  }
+
+  memberPayload(user: FakeUser) {
+    const admin = (user.permissions & PermissionFlagsBits.ManageGuild) !== 0n;
+    return {
+      user: this.userPayload(user),
+      nick: null,
+      roles: admin ? [this.adminRoleId] : [],
+      joined_at: '2026-01-01T00:00:00.000Z',
+      deaf: false,
+      mute: false,
+      flags: 0,
+      pending: false,
+    };
+  }
+
+  channelPayload() {
+    return {
+      id: this.channelId,
+      type: 0,
+      guild_id: this.guildId,
+      name: 'videos',
+      position: 0,
+      permission_overwrites: [],
+      nsfw: false,
+      topic: null,
+      last_message_id: null,
+      rate_limit_per_user: 0,
+      parent_id: null,
+    };
+  }
+
+  rolePayload(id: string, name: string, permissions: bigint, position: number) {
+    return {
+      id,
+      name,
+      permissions: permissions.toString(),
+      position,
+      color: 0,
+      hoist: false,
+      managed: false,
+      mentionable: false,
+      flags: 0,
+    };
+  }
+
+  guildPayload() {
+    return {
+      id: this.guildId,
+      name: 'Fake server',
+      icon: null,
+      owner_id: snowflake(),
+      afk_timeout: 300,
+      verification_level: 0,
+      default_message_notifications: 0,
+      explicit_content_filter: 0,
+      mfa_level: 0,
+      nsfw_level: 0,
+      premium_tier: this.premiumTier,
+      premium_subscription_count: 0,
+      preferred_locale: 'en-US',
+      features: [],
+      roles: [
+        this.rolePayload(this.guildId, '@everyone', MEMBER_PERMISSIONS, 0),
+        this.rolePayload(this.adminRoleId, 'admins', ADMIN_PERMISSIONS, 1),
+      ],
+      emojis: [],
+      stickers: [],
+      channels: [this.channelPayload()],
+      threads: [],
+      members: [this.memberPayload(this.bot)],
+      member_count: this.users.size,
+      presences: [],
+      voice_states: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      large: false,
+      unavailable: false,
+      joined_at: '2026-01-01T00:00:00.000Z',
+    };
+  }
+
+  readyPayload() {
+    return {
+      v: 10,
+      user: { ...this.userPayload(this.bot), verified: true, mfa_enabled: false, flags: 0 },
+      guilds: [{ id: this.guildId, unavailable: true }],
+      session_id: 'fake-session',
+      resume_gateway_url: this.gatewayUrl(),
+      shard: [0, 1],
+      application: { id: this.applicationId, flags: 0 },
+    };
+  }
+
+  messagePayload(message: FakeMessage) {
+    const fromInteraction = message.via !== 'channel';
+    return {
+      id: message.id,
+      channel_id: message.channelId,
+      guild_id: this.guildId,
+      author: this.userPayload(this.bot),
+      content: message.content,
+      timestamp: new Date(SnowflakeUtil.timestampFrom(message.id)).toISOString(),
+      edited_timestamp: message.contents.length > 1 ? new Date().toISOString() : null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: message.files.map((file, index) => ({
+        id: `${message.id}${index}`,
+        filename: file.filename,
+        size: file.size,
+        content_type: file.contentType,
+        url: `https://cdn.invalid/${file.filename}`,
+        proxy_url: `https://cdn.invalid/${file.filename}`,
+      })),
+      embeds: [],
+      pinned: false,
+      type: message.replyTo ? 19 : fromInteraction ? 20 : 0,
+      flags: message.flags,
+      ...(fromInteraction
+        ? { webhook_id: this.applicationId, application_id: this.applicationId }
+        : {}),
+      ...(message.replyTo
+        ? {
+            message_reference: {
+              type: 0,
+              message_id: message.replyTo,
+              channel_id: message.channelId,
+              guild_id: this.guildId,
+            },
+          }
+        : {}),
+    };
+  }
+
+  addMessage(
+    fields: Pick<FakeMessage, 'content' | 'files' | 'flags' | 'via'> & {
+      replyTo?: string | undefined;
+    },
+  ): FakeMessage {
+    const message: FakeMessage = {
+      id: snowflake(),
+      channelId: this.channelId,
+      content: fields.content,
+      files: fields.files,
+      flags: fields.flags,
+      via: fields.via,
+      ...(fields.replyTo ? { replyTo: fields.replyTo } : {}),
+      deleted: false,
+      contents: [fields.content],
+      reactions: new Map(),
+    };
+    this.messages.set(message.id, message);
+    return message;
+  }
+}
