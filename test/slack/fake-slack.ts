@@ -70,6 +70,8 @@ export class FakeSlack {
   readonly reactions: FakeReaction[] = [];
   /** Bodies posted to response URLs, by the URL's id. */
   readonly responses: { id: string; body: Record<string, unknown> }[] = [];
+  /** Methods answered with `missing_scope`, as if the app lacked their scope. */
+  readonly missingScopes = new Set<string>();
   private readonly held = new Map<string, Promise<void>>();
   private server: Server | undefined;
   private counter = 0;
@@ -150,7 +152,11 @@ export class FakeSlack {
     this.calls.push({ method: name, args });
     await this.held.get(name);
     const authorized = request.headers.authorization === `Bearer ${this.options.token}`;
-    const answer = authorized ? this.answer(name, args) : { ok: false, error: 'invalid_auth' };
+    const answer = !authorized
+      ? { ok: false, error: 'invalid_auth' }
+      : this.missingScopes.has(name)
+        ? { ok: false, error: 'missing_scope' }
+        : this.answer(name, args);
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify(answer));
   }
