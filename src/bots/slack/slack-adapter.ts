@@ -9,7 +9,7 @@
 // - Events API redeliveries (X-Slack-Retry-Num, same event_id) are dropped.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type RespondFn, type SlashCommand, type webApi } from '@slack/bolt';
+import { App, HTTPReceiver, type RespondFn, type SlashCommand, webApi } from '@slack/bolt';
 import { parseCommand } from '../../core/commands/index.js';
 import type { Logger } from '../../log.js';
 import type {
@@ -53,7 +53,7 @@ export interface SlackAdapterOptions {
   log: Logger;
   /** Web API base URL; tests point it at a fake Slack. Default https://slack.com/api/. */
   apiUrl?: string;
-  /** Retries of a failed Web API call; default the client's own (about 10 within 30 minutes). */
+  /** Retries of a failed Web API call; default five within five minutes. */
   apiRetries?: number;
   /** Waits (ms) while looking for the message that shows an upload; see uploads.ts. */
   sharePollDelays?: readonly number[];
@@ -100,9 +100,12 @@ export class SlackChatAdapter implements ChatAdapter {
       clientOptions: {
         logger,
         ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
-        ...(options.apiRetries === undefined
-          ? {}
-          : { retryConfig: { retries: options.apiRetries } }),
+        // A generation waits for each of its calls; five tries in five minutes rides out a
+        // short outage without holding a vote for half an hour (the client's default).
+        retryConfig:
+          options.apiRetries === undefined
+            ? webApi.retryPolicies.fiveRetriesInFiveMinutes
+            : { retries: options.apiRetries },
       },
     };
     const connection = options.connection;
