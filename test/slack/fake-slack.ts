@@ -5,9 +5,13 @@
 //   files.getUploadURLExternal → POST <url>/upload/<file id> (the bytes) →
 //   files.completeUploadExternal (shares the files into a channel or thread; like Slack, the
 //   answer does not yet list the share) → files.info (lists it, with the message ts).
-// It also takes the slash commands' `response_url` posts at <url>/respond/<id>.
+// It also takes the slash commands' `response_url` posts at <url>/respond/<id>, and plays
+// Slack's side of Socket Mode: apps.connections.open (app token) gives ws://<host>/socket,
+// where the fake says hello, sends envelopes and collects the app's acknowledgements.
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface FakeUser {
   id: string;
@@ -74,6 +78,9 @@ export class FakeSlack {
   readonly missingScopes = new Set<string>();
   private readonly held = new Map<string, Promise<void>>();
   private server: Server | undefined;
+  private sockets: WebSocketServer | undefined;
+  private socket: WebSocket | undefined;
+  private readonly acks = new Map<string, (ack: Record<string, unknown>) => void>();
   private counter = 0;
 
   constructor(
@@ -84,6 +91,8 @@ export class FakeSlack {
       users: FakeUser[];
       /** Channels the bot is a member of (others answer `not_in_channel`). */
       channels: string[];
+      /** App-level token accepted by apps.connections.open (Socket Mode). */
+      appToken?: string;
     },
   ) {}
 
@@ -94,10 +103,16 @@ export class FakeSlack {
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.sockets = new WebSocketServer({ server: this.server, path: '/socket' });
+    this.sockets.on('connection', (socket) => this.onSocket(socket));
     return this;
   }
 
   async stop(): Promise<void> {
+    for (const client of this.sockets?.clients ?? []) client.terminate();
+    await new Promise<void>((resolve) =>
+      this.sockets ? this.sockets.close(() => resolve()) : resolve(),
+    );
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
     this.server?.closeAllConnections();
   }
@@ -129,6 +144,62 @@ export class FakeSlack {
     };
   }
 
+  /** Resolves once an app is connected over Socket Mode. */
+  async socketConnected(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!this.socket) {
+      if (Date.now() > deadline) throw new Error('no Socket Mode connection');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Sends an envelope over Socket Mode; resolves with the app's acknowledgement. */
+  envelope(
+    type: 'slash_commands' | 'events_api',
+    payload: Record<string, unknown>,
+    retryAttempt = 0,
+  ): Promise<Record<string, unknown>> {
+    const socket = this.socket;
+    if (!socket) throw new Error('no Socket Mode connection');
+    const envelopeId = randomUUID();
+    const acked = new Promise<Record<string, unknown>>((resolve) =>
+      this.acks.set(envelopeId, resolve),
+    );
+    socket.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        payload,
+        type,
+        accepts_response_payload: type === 'slash_commands',
+        ...(type === 'events_api'
+          ? { retry_attempt: retryAttempt, retry_reason: retryAttempt > 0 ? 'timeout' : '' }
+          : {}),
+      }),
+    );
+    return acked;
+  }
+
+  private onSocket(socket: WebSocket): void {
+    this.socket = socket;
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as Record<string, unknown>;
+      const ack = this.acks.get(String(message.envelope_id));
+      this.acks.delete(String(message.envelope_id));
+      ack?.(message);
+    });
+    socket.on('close', () => {
+      if (this.socket === socket) this.socket = undefined;
+    });
+    socket.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        debug_info: { host: 'fake-slack', approximate_connection_time: 3600 },
+        connection_info: { app_id: 'A0TEST' },
+      }),
+    );
+  }
+
   private nextTs(): string {
     this.counter += 1;
     return `1764158400.${String(this.counter).padStart(6, '0')}`;
@@ -151,7 +222,8 @@ export class FakeSlack {
     const args = await parseArgs(request.headers['content-type'] ?? '', body);
     this.calls.push({ method: name, args });
     await this.held.get(name);
-    const authorized = request.headers.authorization === `Bearer ${this.options.token}`;
+    const token = name === 'apps.connections.open' ? this.options.appToken : this.options.token;
+    const authorized = request.headers.authorization === `Bearer ${token}`;
     const answer = !authorized
       ? { ok: false, error: 'invalid_auth' }
       : this.missingScopes.has(name)
@@ -174,6 +246,8 @@ export class FakeSlack {
           user_id: this.options.botUserId,
           bot_id: 'B0BOT',
         };
+      case 'apps.connections.open':
+        return { ok: true, url: `${this.url.replace(/^http/, 'ws')}/socket` };
       case 'chat.postMessage':
       case 'chat.postEphemeral': {
         const channel = text('channel');

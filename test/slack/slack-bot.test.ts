@@ -18,35 +18,11 @@ after(async () => {
   await h.cleanup();
 });
 
-/** Starts a /video and returns the request message's ts and the grid message's ts. */
-async function startVideo(prompt: string, options: string) {
-  const release = h.fake.hold('chat.postMessage');
-  const { response } = await h.command('alice', '/video', `${prompt} ${options}`);
-  // Acknowledged while the bot's first Web API call is still unanswered: the ack never waits
-  // for Slack, so it comes well within Slack's 3 seconds.
-  assert.equal(response.status, 200);
-  assert.equal(await response.text(), '');
-  release();
-  const request = await h.waitForMessage(
-    (m) => m.text === `<@${USERS.alice}>: /video ${prompt} ${options}`,
-    'the request repeated in the channel',
-  );
-  assert.equal(request.threadTs, undefined, 'the request starts a thread');
-  const grid = await h.waitForMessage(
-    (m) => m.threadTs === request.ts && m.fileIds.length > 0 && m.text.includes(prompt),
-    'the grid uploaded in the thread',
-  );
-  await waitFor(
-    () => h.fake.reactions.filter((r) => r.ts === grid.ts).length === 6,
-    'the bot reactions on the grid',
-  );
-  return { request, grid };
-}
-
 test('a full /video round: ack, progress by chat.update, grid upload with reactions, two voters, video in the thread', async () => {
   const prompt = 'a red circle moving left';
-  const { request, grid } = await startVideo(prompt, '--seed 7 --steps 3');
+  const { request, grid } = await h.startVideo(prompt, '--seed 7 --steps 3');
 
+  assert.equal(request.threadTs, undefined, 'the request starts a thread');
   assert.match(grid.text, /^🗳️ Round 1 for "a red circle moving left": vote for the first frame/);
   const gridFile = h.fake.files.get(grid.fileIds[0] as string);
   assert.equal(gridFile?.data?.subarray(0, 8).toString('hex'), PNG, 'the grid is a PNG');
@@ -108,7 +84,7 @@ test('a full /video round: ack, progress by chat.update, grid upload with reacti
 
 test('an Events API redelivery (X-Slack-Retry-Num) of a removal does not take back a later vote', async () => {
   const prompt = 'a blue square';
-  const { request, grid } = await startVideo(prompt, '--seed 5 --steps 2');
+  const { request, grid } = await h.startVideo(prompt, '--seed 5 --steps 2');
 
   await h.react(USERS.bob, 'two', grid.ts);
   await h.waitForVotes(prompt, { [USERS.bob]: 2 });
@@ -141,13 +117,13 @@ test('a forged signature and a request older than 5 minutes are refused with 401
   const forged = await h.command('bob', '/video', 'a forged request --seed 1', {
     signature: slackSignature('not-the-secret', Math.floor(Date.now() / 1000), 'x'),
   });
-  assert.equal(forged.response.status, 401);
+  assert.equal(forged.status, 401);
 
   const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
   const stale = await h.command('bob', '/video', 'a replayed request --seed 1', {
     timestamp: sixMinutesAgo,
   });
-  assert.equal(stale.response.status, 401, 'a correctly signed but stale request');
+  assert.equal(stale.status, 401, 'a correctly signed but stale request');
 
   const unsigned = await fetch(h.eventsUrl, {
     method: 'POST',
@@ -161,7 +137,7 @@ test('a forged signature and a request older than 5 minutes are refused with 401
   assert.equal(h.answersTo(forged.responseId).length + h.answersTo(stale.responseId).length, 0);
   // The same request, correctly signed and fresh, is taken (the refusals were about the signature).
   const fresh = await h.command('bob', '/video-quota', '');
-  assert.equal(fresh.response.status, 200);
+  assert.equal(fresh.status, 200);
   await h.waitForAnswer(fresh.responseId, /bob/);
 });
 
@@ -170,7 +146,7 @@ test('admin quota commands: refused for a non-admin (nothing changes, audited), 
   const before = await h.store.status(subject, h.clock.now());
 
   const refused = await h.command('bob', '/video-quota', `set <@${USERS.alice}|alice> daily 0`);
-  assert.equal(refused.response.status, 200);
+  assert.equal(refused.status, 200);
   assert.match(
     await h.waitForAnswer(refused.responseId, /admins/),
     /^Sorry, only workspace admins can use \/video-quota that way\.$/,
@@ -212,7 +188,7 @@ test('/video-history and /video-quota answer the user alone; bad input says what
 
   const messagesBefore = h.fake.messages.length;
   const bad = await h.command('bob', '/video', '--steps 9999');
-  assert.equal(bad.response.status, 200);
+  assert.equal(bad.status, 200);
   assert.match(await h.waitForAnswer(bad.responseId, /Sorry/), /steps/);
   assert.equal(h.fake.messages.length, messagesBefore, 'a bad /video is not repeated publicly');
 });

@@ -1,5 +1,6 @@
 // The Slack bot on real parts, minus Slack: the Bolt app listening on a local port (HTTP
-// mode, checking signatures), its Web API calls answered by FakeSlack, and the real bot service
+// mode, checking signatures) or connected to the fake's Socket Mode WebSocket, its Web API
+// calls answered by FakeSlack, and the real bot service
 // with the SQLite store and the in-process jobs that write real PNG/MP4/GIF files. Only the
 // flow's clock is moved by hand (to close a vote); Bolt's signature check uses the real time.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -45,6 +46,7 @@ export class SlackHarness {
   readonly logs: Record<string, unknown>[] = [];
   readonly fake = new FakeSlack({
     token: 'xoxb-test-token',
+    appToken: 'xapp-test-token',
     teamId: TEAM,
     botUserId: BOT,
     channels: [CHANNEL],
@@ -64,6 +66,8 @@ export class SlackHarness {
   private responseCount = 0;
   private eventCount = 0;
 
+  constructor(readonly mode: 'http' | 'socket' = 'http') {}
+
   async start(): Promise<this> {
     await this.fake.start();
     const log = createLogger('info', 'slack-test', {
@@ -77,7 +81,10 @@ export class SlackHarness {
     });
     this.adapter = createSlackAdapter({
       botToken: 'xoxb-test-token',
-      connection: { mode: 'http', signingSecret: SECRET, port: 0, host: '127.0.0.1' },
+      connection:
+        this.mode === 'http'
+          ? { mode: 'http', signingSecret: SECRET, port: 0, host: '127.0.0.1' }
+          : { mode: 'socket', appToken: 'xapp-test-token' },
       admins: [USERS.erin],
       log,
       apiUrl: this.fake.apiUrl,
@@ -110,13 +117,17 @@ export class SlackHarness {
     return `${this.adapter.url}/slack/events`;
   }
 
-  /** Sends a slash command as Slack would; the response URL's id is returned with the reply. */
+  /**
+   * Sends a slash command as Slack would (a signed POST, or an envelope over Socket Mode).
+   * Returns the status and body of the acknowledgement, and the id of the command's response
+   * URL (see `answersTo`).
+   */
   async command(
     who: Person,
     command: string,
     text: string,
     options: Partial<SendOptions> & { channelId?: string } = {},
-  ): Promise<{ response: Response; responseId: string }> {
+  ): Promise<{ status: number; body: string; responseId: string }> {
     this.responseCount += 1;
     const responseId = `r${this.responseCount}`;
     const body = slashCommandBody({
@@ -128,11 +139,18 @@ export class SlackHarness {
       teamId: TEAM,
       responseUrl: this.fake.responseUrl(responseId),
     });
+    if (this.mode === 'socket') {
+      const payload = Object.fromEntries(new URLSearchParams(body));
+      const ack = await this.fake.envelope('slash_commands', payload);
+      // An empty acknowledgement carries `payload: {}` over the socket.
+      const answer = JSON.stringify(ack.payload ?? {});
+      return { status: 200, body: answer === '{}' ? '' : answer, responseId };
+    }
     const response = await sendSigned(this.eventsUrl, body, 'application/x-www-form-urlencoded', {
       secret: SECRET,
       ...options,
     });
-    return { response, responseId };
+    return { status: response.status, body: await response.text(), responseId };
   }
 
   /** Sends a reaction event; returns its event id (to send it again as a retry). */
@@ -155,12 +173,44 @@ export class SlackHarness {
       ts,
       teamId: TEAM,
     });
+    if (this.mode === 'socket') {
+      await this.fake.envelope('events_api', JSON.parse(body) as Record<string, unknown>, retryNum);
+      return id;
+    }
     const response = await sendSigned(this.eventsUrl, body, 'application/json', {
       secret: SECRET,
       ...(retryNum === undefined ? {} : { retryNum }),
     });
     if (response.status !== 200) throw new Error(`event answered ${response.status}`);
     return id;
+  }
+
+  /**
+   * Alice asks for a video; checks that the command is acknowledged while the bot's first Web
+   * API call is still unanswered (so the ack never waits for Slack: well within its 3 s), then
+   * waits for the request repeated in the channel and the grid in its thread with the bot's
+   * six reactions.
+   */
+  async startVideo(prompt: string, options: string) {
+    const release = this.fake.hold('chat.postMessage');
+    const ack = await this.command('alice', '/video', `${prompt} ${options}`);
+    release();
+    if (ack.status !== 200 || ack.body !== '') {
+      throw new Error(`the /video ack was ${ack.status} ${JSON.stringify(ack.body)}`);
+    }
+    const request = await this.waitForMessage(
+      (m) => m.text === `<@${USERS.alice}>: /video ${prompt} ${options}`,
+      'the request repeated in the channel',
+    );
+    const grid = await this.waitForMessage(
+      (m) => m.threadTs === request.ts && m.fileIds.length > 0 && m.text.includes(prompt),
+      'the grid uploaded in the thread',
+    );
+    await waitFor(
+      () => this.fake.reactions.filter((r) => r.ts === grid.ts).length === 6,
+      'the bot reactions on the grid',
+    );
+    return { request, grid };
   }
 
   /** The ephemeral answers sent to a command's response URL. */

@@ -119,7 +119,15 @@ export class SlackChatAdapter implements ChatAdapter {
               logger,
             }),
           })
-        : new App({ ...common, appToken: connection.appToken, socketMode: true });
+        : new App({
+            ...common,
+            appToken: connection.appToken,
+            socketMode: true,
+            // The Socket Mode client opens its connection with its own Web API client.
+            installerOptions: {
+              clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl } : {},
+            },
+          });
     this.client = this.app.client;
     this.users = new SlackUserDirectory(this.client, this.log);
     this.listen();
