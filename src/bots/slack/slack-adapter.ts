@@ -9,7 +9,14 @@
 // - Events API redeliveries (X-Slack-Retry-Num, same event_id) are dropped.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type RespondFn, type SlashCommand, webApi } from '@slack/bolt';
+import {
+  App,
+  HTTPReceiver,
+  SocketModeReceiver,
+  type RespondFn,
+  type SlashCommand,
+  webApi,
+} from '@slack/bolt';
 import { parseCommand } from '../../core/commands/index.js';
 import type { Logger } from '../../log.js';
 import type {
@@ -78,6 +85,7 @@ export class SlackChatAdapter implements ChatAdapter {
   private readonly client: webApi.WebClient;
   private readonly log: Logger;
   private readonly users: SlackUserDirectory;
+  private readonly socketReceiver: SocketModeReceiver | undefined;
   private readonly deliveredEvents = new RecentIds();
   private readonly responders = new CommandResponders();
   private handlers: ChatHandlers | undefined;
@@ -109,25 +117,24 @@ export class SlackChatAdapter implements ChatAdapter {
       },
     };
     const connection = options.connection;
-    this.app =
-      connection.mode === 'http'
-        ? new App({
-            ...common,
-            receiver: new HTTPReceiver({
-              signingSecret: connection.signingSecret,
-              endpoints: '/slack/events',
-              logger,
-            }),
-          })
-        : new App({
-            ...common,
-            appToken: connection.appToken,
-            socketMode: true,
-            // The Socket Mode client opens its connection with its own Web API client.
-            installerOptions: {
-              clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl } : {},
-            },
-          });
+    if (connection.mode === 'http') {
+      const receiver = new HTTPReceiver({
+        signingSecret: connection.signingSecret,
+        endpoints: '/slack/events',
+        logger,
+      });
+      this.app = new App({ ...common, receiver });
+    } else {
+      this.socketReceiver = new SocketModeReceiver({
+        appToken: connection.appToken,
+        logger,
+        // The Socket Mode client opens its connection with its own Web API client.
+        installerOptions: {
+          clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl } : {},
+        },
+      });
+      this.app = new App({ ...common, receiver: this.socketReceiver });
+    }
     this.client = this.app.client;
     this.users = new SlackUserDirectory(this.client, this.log);
     this.listen();
@@ -160,8 +167,12 @@ export class SlackChatAdapter implements ChatAdapter {
   }
 
   async stop(): Promise<void> {
+    const wasStarted = this.handlers !== undefined;
     this.handlers = undefined;
-    await this.app.stop();
+    // Bolt's receivers throw when stopped without having started. Socket Mode: wait for the
+    // WebSocket's closing handshake (Bolt's own stop does not), so no timer outlives us.
+    if (wasStarted && this.socketReceiver) await this.socketReceiver.client.disconnect();
+    else if (wasStarted) await this.app.stop();
     this.server = undefined;
     await this.reactionChain;
   }
@@ -330,10 +341,14 @@ export class SlackChatAdapter implements ChatAdapter {
     threadTs: string | undefined,
   ): Promise<MessageRef> {
     const respond = this.responders.take(channelId, userId);
-    if (respond) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text });
-      this.ephemeralCount += 1;
-      return { channelId, messageId: `ephemeral:${this.ephemeralCount}` };
+    try {
+      if (respond) {
+        await respond({ response_type: 'ephemeral', replace_original: false, text });
+        this.ephemeralCount += 1;
+        return { channelId, messageId: `ephemeral:${this.ephemeralCount}` };
+      }
+    } catch (error) {
+      this.log.warn({ err: error }, 'response_url failed; trying chat.postEphemeral');
     }
     const posted = await this.client.chat.postEphemeral({
       channel: channelId,
