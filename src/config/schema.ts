@@ -79,6 +79,8 @@ export const envSchema = z.object({
   SLACK_MODE: z.enum(['socket', 'http']).optional(),
   /** Port of the Events API / slash command endpoint (`/slack/events`) in HTTP mode. */
   SLACK_PORT: integer(0, 65535).default(3001),
+  /** Slack's Web API base URL; empty = https://slack.com/api/ (GovSlack: https://slack-gov.com/api/). */
+  SLACK_API_URL: optionalText,
   /** Comma-separated Slack user ids (U…) who may use admin commands besides workspace admins. */
   SLACK_ADMINS: commaList(''),
 });
