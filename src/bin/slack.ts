@@ -16,7 +16,13 @@ await runProcess('slack', async ({ config, log, onShutdown }) => {
   const parts = openDemoParts(path.join(config.dataDir, 'slack'), config.env);
   onShutdown(() => parts.close());
   const bot = await startSlackBot(
-    { botToken: setup.botToken, connection: setup.connection, admins: setup.admins, log },
+    {
+      botToken: setup.botToken,
+      connection: setup.connection,
+      admins: setup.admins,
+      log,
+      ...(setup.apiUrl ? { apiUrl: setup.apiUrl } : {}),
+    },
     { ...parts.deps, adapters: [], log },
   );
   onShutdown(() => bot.stop());

@@ -10,6 +10,7 @@ const base: SlackSettings = {
   SLACK_MODE: undefined,
   SLACK_PORT: 3001,
   SLACK_ADMINS: ['U1'],
+  SLACK_API_URL: undefined,
   HTTP_HOST: '127.0.0.1',
 };
 

@@ -12,11 +12,18 @@ export type SlackSettings = Pick<
   | 'SLACK_MODE'
   | 'SLACK_PORT'
   | 'SLACK_ADMINS'
+  | 'SLACK_API_URL'
   | 'HTTP_HOST'
 >;
 
 export type SlackSetup =
-  | { ok: true; botToken: string; connection: SlackConnection; admins: string[] }
+  | {
+      ok: true;
+      botToken: string;
+      connection: SlackConnection;
+      admins: string[];
+      apiUrl?: string;
+    }
   | { ok: false; problems: string[] };
 
 export function slackSetupFrom(env: SlackSettings): SlackSetup {
@@ -51,5 +58,11 @@ export function slackSetupFrom(env: SlackSettings): SlackSetup {
     };
   }
   if (problems.length > 0 || !connection || !env.SLACK_BOT_TOKEN) return { ok: false, problems };
-  return { ok: true, botToken: env.SLACK_BOT_TOKEN, connection, admins: env.SLACK_ADMINS };
+  return {
+    ok: true,
+    botToken: env.SLACK_BOT_TOKEN,
+    connection,
+    admins: env.SLACK_ADMINS,
+    ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
+  };
 }
