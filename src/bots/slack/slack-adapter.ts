@@ -91,6 +91,7 @@ export class SlackChatAdapter implements ChatAdapter {
   private handlers: ChatHandlers | undefined;
   private botUserId: string | undefined;
   private server: Server | undefined;
+  private started = false;
   /** Reactions are handled one at a time, in the order Slack sent them. */
   private reactionChain: Promise<void> = Promise.resolve();
   private ephemeralCount = 0;
@@ -150,6 +151,7 @@ export class SlackChatAdapter implements ChatAdapter {
     const auth = await this.client.auth.test();
     this.botUserId = auth.user_id;
     await this.app.init();
+    this.handlers = handlers;
     const connection = this.options.connection;
     if (connection.mode === 'http') {
       this.server = (await this.app.start({
@@ -159,7 +161,7 @@ export class SlackChatAdapter implements ChatAdapter {
     } else {
       await this.app.start();
     }
-    this.handlers = handlers;
+    this.started = true;
     this.log.info(
       { mode: connection.mode, team: auth.team_id, botUser: auth.user_id, url: this.url },
       'slack app started',
@@ -167,7 +169,8 @@ export class SlackChatAdapter implements ChatAdapter {
   }
 
   async stop(): Promise<void> {
-    const wasStarted = this.handlers !== undefined;
+    const wasStarted = this.started;
+    this.started = false;
     this.handlers = undefined;
     // Bolt's receivers throw when stopped without having started. Socket Mode: wait for the
     // WebSocket's closing handshake (Bolt's own stop does not), so no timer outlives us.
