@@ -19,6 +19,18 @@ const optionalText = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** A comma-separated list; blanks around items and empty items are dropped. */
+const commaList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
+    );
+
 export const DATABASE_URL_HELP =
   'file:<path> for SQLite (e.g. file:./data/firstframe.db) or postgresql://user:pass@host:5432/db';
 
@@ -58,15 +70,7 @@ export const envSchema = z.object({
   /** Largest MP4/GIF the bot posts (Discord's default upload limit is 10 MiB). */
   MAX_UPLOAD_BYTES: integer(1024, 1024 ** 3).default(10 * 1024 * 1024),
   /** Comma-separated names that are admins in the web playground. */
-  PLAYGROUND_ADMINS: z
-    .string()
-    .default('admin')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((name) => name.trim())
-        .filter((name) => name.length > 0),
-    ),
+  PLAYGROUND_ADMINS: commaList('admin'),
 
   DISCORD_TOKEN: optionalText,
   DISCORD_APPLICATION_ID: optionalText,
@@ -77,6 +81,14 @@ export const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalText,
   /** App-level token (xapp-...) for Socket Mode, which needs no public URL. */
   SLACK_APP_TOKEN: optionalText,
+  /** `socket` needs SLACK_APP_TOKEN; `http` needs SLACK_SIGNING_SECRET and a public URL. */
+  SLACK_MODE: z.enum(['socket', 'http']).optional(),
+  /** Port of the Events API / slash command endpoint (`/slack/events`) in HTTP mode. */
+  SLACK_PORT: integer(0, 65535).default(3001),
+  /** Slack's Web API base URL; empty = https://slack.com/api/ (GovSlack: https://slack-gov.com/api/). */
+  SLACK_API_URL: optionalText,
+  /** Comma-separated Slack user ids (U…) who may use admin commands besides workspace admins. */
+  SLACK_ADMINS: commaList(''),
 });
 
 export type Env = z.infer<typeof envSchema>;

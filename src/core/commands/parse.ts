@@ -19,7 +19,12 @@ export const HELP_TEXT = [
 const COMMAND_NAMES = ['video', 'history', 'quota', 'queue', 'help'];
 
 /** Slack apps often prefix their commands to avoid clashes; both spellings work. */
-const ALIASES: Record<string, string> = { 'video-history': 'history', 'video-quota': 'quota' };
+const ALIASES: Record<string, string> = {
+  'video-history': 'history',
+  'video-quota': 'quota',
+  'video-queue': 'queue',
+  'video-help': 'help',
+};
 
 export interface ParseContext {
   limits?: VideoLimits;

@@ -1,0 +1,370 @@
+// Slack as a chat platform, with @slack/bolt: slash commands and reaction events come in
+// (over HTTP with signed requests, or over Socket Mode), and the flow's messages go out through
+// the Web API. Conventions of the interface are in src/bots/chat-adapter.ts; Slack specifics:
+// - `/video` is acknowledged at once (Slack wants an answer within 3 s); then a public
+//   message repeats the request, and everything about it goes into that message's thread.
+// - Answers only the requester should see use the command's response_url while it is good,
+//   else chat.postEphemeral.
+// - Slack only lets an app remove its own reactions, so `removeReaction` does nothing.
+// - Events API redeliveries (X-Slack-Retry-Num, same event_id) are dropped.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  App,
+  HTTPReceiver,
+  SocketModeReceiver,
+  type RespondFn,
+  type SlashCommand,
+  webApi,
+} from '@slack/bolt';
+import { parseCommand } from '../../core/commands/index.js';
+import type { Logger } from '../../log.js';
+import type {
+  ChatAdapter,
+  ChatHandlers,
+  ChatUser,
+  MessageRef,
+  OutgoingMessage,
+} from '../chat-adapter.js';
+import { boltLogger } from './bolt-logger.js';
+import { emojiOfSlackName, slackNameOf } from './emoji.js';
+import { RecentIds } from './recent-ids.js';
+import { CommandResponders } from './responders.js';
+import { escapeSlackText, unescapeSlackText } from './text.js';
+import { uploadToThread } from './uploads.js';
+import { SlackUserDirectory } from './users.js';
+
+export const SLACK_PLATFORM = 'slack';
+
+/** The slash commands the app registers (see docs/slack.md for the manifest). */
+export const SLACK_COMMANDS = [
+  '/video',
+  '/video-history',
+  '/video-quota',
+  '/video-queue',
+  '/video-help',
+] as const;
+
+export type SlackConnection =
+  /** Slack posts to http(s)://<public host>/slack/events; requests are checked with the secret. */
+  | { mode: 'http'; signingSecret: string; port: number; host?: string }
+  /** The app opens a WebSocket to Slack (app-level token xapp-…); no public URL needed. */
+  | { mode: 'socket'; appToken: string };
+
+export interface SlackAdapterOptions {
+  /** Bot token (xoxb-…). */
+  botToken: string;
+  connection: SlackConnection;
+  /** Slack user ids allowed to use admin commands besides the workspace's admins and owners. */
+  admins?: readonly string[];
+  log: Logger;
+  /** Web API base URL; tests point it at a fake Slack. Default https://slack.com/api/. */
+  apiUrl?: string;
+  /** Retries of a failed Web API call; default five within five minutes. */
+  apiRetries?: number;
+  /** Waits (ms) while looking for the message that shows an upload; see uploads.ts. */
+  sharePollDelays?: readonly number[];
+}
+
+interface ReactionEvent {
+  user: string;
+  reaction: string;
+  item: { type: string; channel?: string; ts?: string };
+}
+
+interface EventEnvelope {
+  event_id?: string;
+  team_id?: string;
+}
+
+const NOT_IN_CHANNEL = new Set(['not_in_channel', 'channel_not_found']);
+
+export class SlackChatAdapter implements ChatAdapter {
+  readonly platform = SLACK_PLATFORM;
+  readonly app: App;
+  private readonly client: webApi.WebClient;
+  private readonly log: Logger;
+  private readonly users: SlackUserDirectory;
+  private readonly socketReceiver: SocketModeReceiver | undefined;
+  private readonly deliveredEvents = new RecentIds();
+  private readonly responders = new CommandResponders();
+  private handlers: ChatHandlers | undefined;
+  private botUserId: string | undefined;
+  private server: Server | undefined;
+  private started = false;
+  /** Reactions are handled one at a time, in the order Slack sent them. */
+  private reactionChain: Promise<void> = Promise.resolve();
+  private ephemeralCount = 0;
+
+  constructor(private readonly options: SlackAdapterOptions) {
+    this.log = options.log.child({ platform: SLACK_PLATFORM });
+    const logger = boltLogger(options.log);
+    const common = {
+      token: options.botToken,
+      logger,
+      // The flow needs the bot's own reactions too (reported with isBot, then ignored).
+      ignoreSelf: false,
+      // auth.test runs in start(), not in the constructor.
+      deferInitialization: true,
+      clientOptions: {
+        logger,
+        ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+        // A generation waits for each of its calls; five tries in five minutes rides out a
+        // short outage without holding a vote for half an hour (the client's default).
+        retryConfig:
+          options.apiRetries === undefined
+            ? webApi.retryPolicies.fiveRetriesInFiveMinutes
+            : { retries: options.apiRetries },
+      },
+    };
+    const connection = options.connection;
+    if (connection.mode === 'http') {
+      const receiver = new HTTPReceiver({
+        signingSecret: connection.signingSecret,
+        endpoints: '/slack/events',
+        logger,
+      });
+      this.app = new App({ ...common, receiver });
+    } else {
+      this.socketReceiver = new SocketModeReceiver({
+        appToken: connection.appToken,
+        logger,
+        // The Socket Mode client opens its connection with its own Web API client.
+        installerOptions: {
+          clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl } : {},
+        },
+      });
+      this.app = new App({ ...common, receiver: this.socketReceiver });
+    }
+    this.client = this.app.client;
+    this.users = new SlackUserDirectory(this.client, this.log);
+    this.listen();
+  }
+
+  /** In HTTP mode, once started: where the app listens (Slack's Request URL ends in /slack/events). */
+  get url(): string | undefined {
+    const address = this.server?.address() as AddressInfo | null | undefined;
+    return address ? `http://${address.address}:${address.port}` : undefined;
+  }
+
+  async start(handlers: ChatHandlers): Promise<void> {
+    const auth = await this.client.auth.test();
+    this.botUserId = auth.user_id;
+    await this.app.init();
+    this.handlers = handlers;
+    const connection = this.options.connection;
+    if (connection.mode === 'http') {
+      this.server = (await this.app.start({
+        port: connection.port,
+        host: connection.host ?? '0.0.0.0',
+      })) as Server;
+    } else {
+      await this.app.start();
+    }
+    this.started = true;
+    this.log.info(
+      { mode: connection.mode, team: auth.team_id, botUser: auth.user_id, url: this.url },
+      'slack app started',
+    );
+  }
+
+  async stop(): Promise<void> {
+    const wasStarted = this.started;
+    this.started = false;
+    this.handlers = undefined;
+    // Bolt's receivers throw when stopped without having started. Socket Mode: wait for the
+    // WebSocket's closing handshake (Bolt's own stop does not), so no timer outlives us.
+    if (wasStarted && this.socketReceiver) await this.socketReceiver.client.disconnect();
+    else if (wasStarted) await this.app.stop();
+    this.server = undefined;
+    await this.reactionChain;
+  }
+
+  async post(channelId: string, message: OutgoingMessage): Promise<MessageRef> {
+    const text = escapeSlackText(message.text);
+    const threadTs = message.replyTo;
+    if (message.visibleTo) return this.postEphemeral(channelId, message.visibleTo, text, threadTs);
+    const files = message.attachments ?? [];
+    if (files.length === 0) {
+      const posted = await this.client.chat.postMessage({
+        channel: channelId,
+        text,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        unfurl_links: false,
+      });
+      return { channelId, messageId: posted.ts as string };
+    }
+    const uploaded = await uploadToThread(
+      this.client,
+      this.log,
+      { channel: channelId, ...(threadTs ? { threadTs } : {}), text, files },
+      this.options.sharePollDelays,
+    );
+    if (uploaded.ts) return { channelId, messageId: uploaded.ts };
+    if (files.some((file) => file.kind === 'image')) {
+      // People react to pictures; without the upload's message, give them one right below it.
+      this.log.warn({ files: uploaded.fileIds }, 'no message found for an image upload');
+      const posted = await this.client.chat.postMessage({
+        channel: channelId,
+        text: '⬆️ React to this message for the picture above.',
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
+      return { channelId, messageId: posted.ts as string };
+    }
+    return { channelId, messageId: `file:${uploaded.fileIds[0] ?? 'unknown'}` };
+  }
+
+  async edit(ref: MessageRef, text: string): Promise<void> {
+    await this.client.chat.update({
+      channel: ref.channelId,
+      ts: ref.messageId,
+      text: escapeSlackText(text),
+    });
+  }
+
+  async addReactions(ref: MessageRef, emojis: string[]): Promise<void> {
+    for (const emoji of emojis) {
+      try {
+        await this.client.reactions.add({
+          channel: ref.channelId,
+          timestamp: ref.messageId,
+          name: slackNameOf(emoji),
+        });
+      } catch (error) {
+        // Added before a restart: nothing to do.
+        if (slackError(error) !== 'already_reacted') throw error;
+      }
+    }
+  }
+
+  /** Slack lets an app remove only its own reactions; a superseded vote stays visible. */
+  async removeReaction(): Promise<void> {}
+
+  async isAdmin(_workspaceId: string, userId: string): Promise<boolean> {
+    if (this.options.admins?.includes(userId)) return true;
+    try {
+      return (await this.users.lookup(userId)).isAdmin;
+    } catch (error) {
+      this.log.warn({ err: error, userId }, 'users.info failed; treating the user as no admin');
+      return false;
+    }
+  }
+
+  private listen(): void {
+    for (const name of SLACK_COMMANDS) {
+      this.app.command(name, async ({ command, ack, respond }) => {
+        // Slack shows an error unless it has an answer within 3 seconds: acknowledge first.
+        await ack();
+        await this.onCommand(command, respond).catch((error: unknown) =>
+          this.log.error({ err: error, command: command.command }, 'slash command failed'),
+        );
+      });
+    }
+    this.app.event('reaction_added', async ({ event, body }) => this.onReaction(event, body, true));
+    this.app.event('reaction_removed', async ({ event, body }) =>
+      this.onReaction(event, body, false),
+    );
+    this.app.error(async (error) => {
+      this.log.error({ err: error }, 'slack app error');
+    });
+  }
+
+  private async onCommand(command: SlashCommand, respond: RespondFn): Promise<void> {
+    const handlers = this.handlers;
+    if (!handlers) return;
+    const text = `${command.command} ${unescapeSlackText(command.text)}`.trim();
+    this.responders.remember(command.channel_id, command.user_id, respond);
+    const user = await this.users.describe(command.user_id);
+    const chatUser: ChatUser = {
+      id: command.user_id,
+      name: user.name === command.user_id ? command.user_name : user.name,
+    };
+    let messageId: string | undefined;
+    // A well-formed /video is repeated in the channel, so everyone sees it and can vote in its
+    // thread; anything else is answered to the user alone.
+    if (command.command === '/video' && parseCommand(text).ok) {
+      try {
+        const posted = await this.client.chat.postMessage({
+          channel: command.channel_id,
+          text: `<@${command.user_id}>: ${escapeSlackText(text)}`,
+          unfurl_links: false,
+        });
+        messageId = posted.ts;
+      } catch (error) {
+        if (!NOT_IN_CHANNEL.has(slackError(error) ?? '')) throw error;
+        await respond({
+          response_type: 'ephemeral',
+          text: 'I cannot post in this channel yet: invite me (/invite @firstframe), then try again.',
+        });
+        return;
+      }
+    }
+    await handlers.command({
+      workspaceId: command.team_id,
+      channelId: command.channel_id,
+      user: chatUser,
+      text,
+      ...(messageId ? { messageId } : {}),
+    });
+  }
+
+  private onReaction(event: ReactionEvent, body: EventEnvelope, added: boolean): Promise<void> {
+    // Checked on arrival, before any waiting, so a redelivery never slips through.
+    if (body.event_id && !this.deliveredEvents.firstTime(body.event_id)) {
+      this.log.info({ eventId: body.event_id }, 'dropped a redelivered event');
+      return Promise.resolve();
+    }
+    const { channel, ts } = event.item;
+    if (event.item.type !== 'message' || !channel || !ts) return Promise.resolve();
+    this.reactionChain = this.reactionChain
+      .then(async () => {
+        const handlers = this.handlers;
+        if (!handlers) return;
+        const isSelf = event.user === this.botUserId;
+        const user = isSelf
+          ? { id: event.user, name: 'firstframe', isBot: true }
+          : await this.users.describe(event.user);
+        await handlers.reaction({
+          workspaceId: body.team_id ?? '',
+          channelId: channel,
+          messageId: ts,
+          user: { id: user.id, name: user.name, isBot: user.isBot },
+          emoji: emojiOfSlackName(event.reaction),
+          added,
+        });
+      })
+      .catch((error: unknown) => this.log.error({ err: error }, 'reaction failed'));
+    return this.reactionChain;
+  }
+
+  private async postEphemeral(
+    channelId: string,
+    userId: string,
+    text: string,
+    threadTs: string | undefined,
+  ): Promise<MessageRef> {
+    const respond = this.responders.take(channelId, userId);
+    try {
+      if (respond) {
+        await respond({ response_type: 'ephemeral', replace_original: false, text });
+        this.ephemeralCount += 1;
+        return { channelId, messageId: `ephemeral:${this.ephemeralCount}` };
+      }
+    } catch (error) {
+      this.log.warn({ err: error }, 'response_url failed; trying chat.postEphemeral');
+    }
+    const posted = await this.client.chat.postEphemeral({
+      channel: channelId,
+      user: userId,
+      text,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    });
+    return { channelId, messageId: posted.message_ts as string };
+  }
+}
+
+/** The `error` code of a failed Web API call (`not_in_channel`, `already_reacted`, …). */
+function slackError(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}

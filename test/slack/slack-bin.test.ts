@@ -1,0 +1,91 @@
+// `npm run slack` as a process: it reads its settings, starts in HTTP mode against the fake
+// Slack (SLACK_API_URL), and answers a signed /video with the request repeated in the channel
+// and the status in its thread. Missing settings give one readable message and exit code 1.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { waitFor } from '../core/manual-clock.js';
+import { FakeSlack } from './fake-slack.js';
+import { sendSigned, slashCommandBody } from './signed-requests.js';
+
+const SECRET = 'bin-test-secret';
+const dir = mkdtempSync(path.join(tmpdir(), 'ff-slack-bin-'));
+let fake: FakeSlack;
+let child: ChildProcess | undefined;
+
+before(async () => {
+  fake = await new FakeSlack({
+    token: 'xoxb-bin',
+    teamId: 'T0BIN',
+    botUserId: 'U0BOT',
+    users: [{ id: 'U0ANN', name: 'ann' }],
+    channels: ['C0BIN'],
+  }).start();
+});
+
+after(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child?.on('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  await fake.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function runBin(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const process_ = spawn(process.execPath, ['--import', 'tsx', 'src/bin/slack.ts'], {
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  process_.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  process_.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child: process_, output: () => output };
+}
+
+test('without settings it says what to set and exits with 1', async () => {
+  const run = runBin({});
+  const code = await new Promise<number | null>((resolve) => run.child.on('exit', resolve));
+  assert.equal(code, 1);
+  assert.match(run.output(), /Slack is not configured \(see docs\/slack\.md\)/);
+  assert.match(run.output(), /set SLACK_BOT_TOKEN/);
+});
+
+test('configured for HTTP mode it serves /slack/events and runs a /video', async () => {
+  const run = runBin({
+    SLACK_BOT_TOKEN: 'xoxb-bin',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_PORT: '0',
+    SLACK_API_URL: fake.apiUrl,
+  });
+  child = run.child;
+  const match = await waitFor(
+    () => /listening on (http:\/\/\S+\/slack\/events)/.exec(run.output()) ?? undefined,
+    `the bot's URL in its output`,
+  );
+  const body = slashCommandBody({
+    command: '/video',
+    text: 'a bin test --seed 4 --steps 2',
+    userId: 'U0ANN',
+    userName: 'ann',
+    channelId: 'C0BIN',
+    teamId: 'T0BIN',
+    responseUrl: fake.responseUrl('bin'),
+  });
+  const response = await sendSigned(match[1] as string, body, 'application/x-www-form-urlencoded', {
+    secret: SECRET,
+  });
+  assert.equal(response.status, 200);
+  const request = await waitFor(
+    () => fake.messages.find((m) => m.text === '<@U0ANN>: /video a bin test --seed 4 --steps 2'),
+    'the request in the channel',
+  );
+  await waitFor(
+    () => fake.messages.find((m) => m.threadTs === request.ts && m.text.includes('a bin test')),
+    'the status in the thread',
+  );
+});
