@@ -17,11 +17,13 @@ await runProcess('firstframe-playground', async ({ config, log, onShutdown }) =>
   const env = config.env;
   const folder = path.join(config.dataDir, 'playground');
   mkdirSync(folder, { recursive: true });
+  // The demo store counts 0 as unlimited; the configuration says 'unlimited'.
+  const limit = (value: number | 'unlimited') => (value === 'unlimited' ? 0 : value);
   const store = new SqliteStore(path.join(folder, 'playground.db'), {
-    userDaily: env.QUOTA_USER_DAILY,
-    userMonthly: env.QUOTA_USER_MONTHLY,
-    workspaceDaily: env.QUOTA_WORKSPACE_DAILY,
-    workspaceMonthly: env.QUOTA_WORKSPACE_MONTHLY,
+    userDaily: limit(env.QUOTA_USER_DAILY),
+    userMonthly: limit(env.QUOTA_USER_MONTHLY),
+    workspaceDaily: limit(env.QUOTA_WORKSPACE_DAILY),
+    workspaceMonthly: limit(env.QUOTA_WORKSPACE_MONTHLY),
   });
   onShutdown(() => store.close());
   const jobs = new LocalJobs({

@@ -1,0 +1,103 @@
+// The product end to end in one process, on real parts: the web playground's HTTP API, the
+// bot service, BullMQ on Redis (own prefix), a worker running the ONNX engine with the tiny
+// test model, and Prisma on a fresh database. One /video: four candidates, two votes, the
+// requester closes the round, the winner is animated into an MP4 with 16 frames, the quota
+// is committed; a job the engine refuses fails at once and the quota is refunded.
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { probeVideo } from '../engine/helpers/probe.js';
+import type { Kind } from '../helpers/databases.js';
+import { StackHarness, waitFor } from './stack-harness.js';
+
+const DATABASES: Kind[] = ['sqlite', 'postgresql'];
+
+for (const kind of DATABASES) {
+  describe(`the whole stack on ${kind}`, { timeout: 240_000 }, () => {
+    // steps up to 100 here (the product allows the engine's 50), so the engine can refuse one.
+    const harness = new StackHarness(kind, { steps: { min: 1, max: 100, default: 2 } });
+    before(() => harness.start());
+    after(() => harness.cleanup());
+
+    test('/video → 4 candidates → two votes → animation → MP4, quota committed', async () => {
+      const started = performance.now();
+      await harness.say('alice', '/video a big red circle moving right --seed 41 --steps 2');
+      const round = await harness.waitForMessage(/Round 1 for "a big red circle/, 'alice', (m) =>
+        m.reactions.some((r) => r.emoji === '4️⃣'),
+      );
+      const candidatesMs = performance.now() - started;
+      assert.equal(round.attachments.length, 1, 'the grid is attached');
+      assert.ok(statSync(harness.fileOf(round.attachments[0]!.url)).size > 0);
+
+      await harness.react('alice', round.id, '3️⃣');
+      await harness.react('bob', round.id, '3️⃣');
+      await waitFor('two votes for 3️⃣', () =>
+        harness
+          .messages('bob')
+          .find((m) => m.id === round.id)
+          ?.reactions.find((r) => r.emoji === '3️⃣' && r.users.length === 2),
+      );
+      await harness.react('alice', round.id, '✅');
+
+      const result = await harness.waitForMessage(/^🎬/, 'bob', (m) =>
+        m.attachments.some((a) => a.kind === 'video'),
+      );
+      const totalMs = performance.now() - started;
+      assert.match(result.text, /seed 43, frame 3 of round 1; votes: 1️⃣ 0 · 2️⃣ 0 · 3️⃣ 2/);
+      const mp4 = harness.fileOf(result.attachments.find((a) => a.kind === 'video')!.url);
+      const video = probeVideo(mp4);
+      assert.equal(video.frames, 16);
+      assert.equal(video.codec, 'h264');
+
+      const db = harness.stack.db;
+      const generation = await waitFor('the generation marked succeeded', async () => {
+        const row = await db.generation.findFirst({
+          where: { prompt: 'a big red circle moving right' },
+          include: { rounds: { include: { candidates: true, votes: true } } },
+        });
+        return row?.status === 'succeeded' ? row : undefined;
+      });
+      assert.equal(generation.videoPath, mp4);
+      assert.equal(generation.rounds.length, 1);
+      assert.equal(generation.rounds[0]!.candidates.length, 4);
+      assert.deepEqual(
+        generation.rounds[0]!.votes.map((vote) => vote.choice),
+        [3, 3],
+      );
+      assert.ok(generation.chosenCandidateId, 'the chosen candidate is linked');
+      const ledger = await db.quotaLedgerEntry.findUnique({ where: { key: generation.id } });
+      assert.equal(ledger?.state, 'committed');
+      const jobs = await db.jobRecord.findMany({ where: { generationId: generation.id } });
+      assert.deepEqual(jobs.map((job) => job.kind).sort(), ['animation', 'candidates']);
+      assert.ok(jobs.every((job) => job.result && !job.error));
+      console.log(
+        `# ${kind}: candidates shown after ${Math.round(candidatesMs)} ms, ` +
+          `MP4 posted after ${Math.round(totalMs)} ms (2 steps, tiny model)`,
+      );
+    });
+
+    test('a request the engine refuses fails once and refunds the quota', async () => {
+      await harness.say('carol', '/video a small blue square --steps 60');
+      const failed = await harness.waitForMessage(/failed/, 'carol');
+      assert.match(failed.text, /steps/);
+      assert.match(failed.text, /quota was refunded/);
+      const db = harness.stack.db;
+      const generation = await waitFor('the generation marked failed', async () => {
+        const row = await db.generation.findFirst({ where: { prompt: 'a small blue square' } });
+        return row?.status === 'failed' ? row : undefined;
+      });
+      const ledger = await db.quotaLedgerEntry.findUnique({ where: { key: generation.id } });
+      assert.equal(ledger?.state, 'refunded');
+    });
+
+    test('unknown words are refused with the words the model knows', async () => {
+      await harness.say('dave', '/video a purple dragon');
+      const refusal = await harness.waitForMessage(/dragon/, 'dave');
+      assert.match(refusal.text, /circle/);
+      assert.equal(
+        await harness.stack.db.generation.count({ where: { prompt: { contains: 'dragon' } } }),
+        0,
+      );
+    });
+  });
+}
