@@ -64,7 +64,7 @@ test('npm start migrates SQLite under DATA_DIR, serves the page on the printed U
     },
   );
   assert.equal(result.code, 0, result.output);
-  assert.match(page, /<h1>firstframe<\/h1>/);
+  assert.match(page, /<title>firstframe playground<\/title>/);
   assert.ok(existsSync(path.join(dataDir, 'firstframe.db')));
   assert.match(result.output, /migrated the SQLite database/);
 });

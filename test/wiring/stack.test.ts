@@ -65,8 +65,11 @@ for (const kind of DATABASES) {
         [3, 3],
       );
       assert.ok(generation.chosenCandidateId, 'the chosen candidate is linked');
-      const ledger = await db.quotaLedgerEntry.findUnique({ where: { key: generation.id } });
-      assert.equal(ledger?.state, 'committed');
+      // The video is posted, then the reservation committed.
+      await waitFor('the quota committed', async () => {
+        const ledger = await db.quotaLedgerEntry.findUnique({ where: { key: generation.id } });
+        return ledger?.state === 'committed';
+      });
       const jobs = await db.jobRecord.findMany({ where: { generationId: generation.id } });
       assert.deepEqual(jobs.map((job) => job.kind).sort(), ['animation', 'candidates']);
       assert.ok(jobs.every((job) => job.result && !job.error));
@@ -86,8 +89,10 @@ for (const kind of DATABASES) {
         const row = await db.generation.findFirst({ where: { prompt: 'a small blue square' } });
         return row?.status === 'failed' ? row : undefined;
       });
-      const ledger = await db.quotaLedgerEntry.findUnique({ where: { key: generation.id } });
-      assert.equal(ledger?.state, 'refunded');
+      await waitFor('the quota refunded', async () => {
+        const ledger = await db.quotaLedgerEntry.findUnique({ where: { key: generation.id } });
+        return ledger?.state === 'refunded';
+      });
     });
 
     test('unknown words are refused with the words the model knows', async () => {

@@ -108,7 +108,7 @@ test(
       );
       const page = await fetch(url);
       assert.equal(page.status, 200);
-      assert.match(await page.text(), /<h1>firstframe<\/h1>/);
+      assert.match(await page.text(), /<title>firstframe playground<\/title>/);
       assert.ok(existsSync(path.join(work, 'data', 'firstframe.db')), 'SQLite under DATA_DIR');
 
       const alice = follow(url, 'alice');
