@@ -25,10 +25,12 @@ export class StackHarness {
   constructor(
     private readonly kind: Kind,
     private readonly limits: Partial<VideoLimits> = {},
+    /** Extra settings, e.g. VOTE_WINDOW_SECONDS. */
+    private readonly env: Record<string, string> = {},
   ) {}
 
   async start(): Promise<this> {
-    this.database = await createTestDatabase(this.kind);
+    this.database ??= await createTestDatabase(this.kind);
     const config = loadConfig({
       env: {
         DATA_DIR: this.dir,
@@ -39,6 +41,7 @@ export class StackHarness {
         LOG_LEVEL: 'silent',
         QUOTA_USER_DAILY: '5',
         ENGINE_THREADS: '1',
+        ...this.env,
       },
       envFile: null,
       baseDir: this.dir,
@@ -55,6 +58,12 @@ export class StackHarness {
       backoffMs: 100,
     });
     return this;
+  }
+
+  /** Stops everything and starts again on the same database, queue prefix and data folder. */
+  async restart(): Promise<void> {
+    await this.stack.close();
+    await this.start();
   }
 
   get url(): string {
