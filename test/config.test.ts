@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { ConfigError, describeConfig, loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
 
 const base = mkdtempSync(path.join(tmpdir(), 'ff-config-'));
+after(() => rmSync(base, { recursive: true, force: true }));
 
 function load(env: Record<string, string>) {
   return loadConfig({ env, envFile: null, baseDir: base });
@@ -73,7 +74,8 @@ test('a configuration error never prints a secret that was set', () => {
 });
 
 test('.env fills in variables but the real environment wins', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ff-dotenv-'));
+  const dir = path.join(base, 'dotenv');
+  mkdirSync(dir);
   const envFile = path.join(dir, '.env');
   writeFileSync(envFile, 'HTTP_PORT=4000\nQUEUE_PREFIX=fromfile\n');
   const config = loadConfig({ env: { HTTP_PORT: '5000' }, envFile, baseDir: dir });

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { rawQuery } from './helpers/databases.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const work = mkdtempSync(path.join(tmpdir(), 'ff-entry-'));
@@ -65,7 +66,10 @@ test('npm start migrates SQLite under DATA_DIR, serves the page on the printed U
   );
   assert.equal(result.code, 0, result.output);
   assert.match(page, /<title>firstframe playground<\/title>/);
-  assert.ok(existsSync(path.join(dataDir, 'firstframe.db')));
+  const file = path.join(dataDir, 'firstframe.db');
+  assert.ok(existsSync(file));
+  const mode = await rawQuery({ kind: 'sqlite', url: `file:${file}`, file }, 'PRAGMA journal_mode');
+  assert.deepEqual(mode, [{ journal_mode: 'wal' }]);
   assert.match(result.output, /migrated the SQLite database/);
 });
 

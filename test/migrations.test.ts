@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -138,15 +138,20 @@ test('a missing PostgreSQL database is a clear error and is not created', async 
 });
 
 test('a SQLite path that cannot be created is a clear error', async () => {
-  const blocker = path.join(mkdtempSync(path.join(tmpdir(), 'ff-blocked-')), 'a-file');
+  const dir = mkdtempSync(path.join(tmpdir(), 'ff-blocked-'));
+  const blocker = path.join(dir, 'a-file');
   writeFileSync(blocker, 'not a folder');
   const file = path.join(blocker, 'firstframe.db');
-  await assert.rejects(
-    migrateDatabase({ kind: 'sqlite', url: `file:${file}`, file }),
-    (error: Error) =>
-      error instanceof DatabaseSetupError &&
-      error.message.includes(`cannot create the folder of the SQLite database ${file}`),
-  );
+  try {
+    await assert.rejects(
+      migrateDatabase({ kind: 'sqlite', url: `file:${file}`, file }),
+      (error: Error) =>
+        error instanceof DatabaseSetupError &&
+        error.message.includes(`cannot create the folder of the SQLite database ${file}`),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('committed provider schemas are generated from prisma/models.prisma', () => {

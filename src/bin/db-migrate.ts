@@ -10,6 +10,6 @@ await runProcess('db:migrate', async ({ config, log }) => {
   console.log(
     applied.length > 0
       ? `Applied ${applied.length} migration(s) to ${describe(config.database)}: ${applied.join(', ')}`
-      : `${describe(config.database)} is up to date.`,
+      : `Up to date: ${describe(config.database)}.`,
   );
 });

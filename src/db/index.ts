@@ -8,6 +8,10 @@ import { describe, migrateDatabase } from './migrations.js';
 export { createClient, type Db } from './client.js';
 export { DatabaseSetupError } from './errors.js';
 export { migrateDatabase } from './migrations.js';
+export * as generations from './generations.js';
+export { QuotaAdmin, QuotaService, QuotaStateError, quotaDefaults } from './quota.js';
+export * as votes from './votes.js';
+export { ensureUser, ensureWorkspace } from './workspaces.js';
 
 export async function openDatabase(target: DatabaseTarget, log: Logger): Promise<Db> {
   const { applied } = await migrateDatabase(target, {
@@ -16,5 +20,7 @@ export async function openDatabase(target: DatabaseTarget, log: Logger): Promise
   if (applied.length > 0) log.info({ applied }, `migrated ${describe(target)}`);
   const db = createClient(target);
   await db.$connect();
+  // Write-ahead logging lets the bot and worker processes read while the other writes.
+  if (target.kind === 'sqlite') await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   return db;
 }
