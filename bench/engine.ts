@@ -3,6 +3,7 @@
 // the same model, steps and threads (bench/engine_reference.py) and the ratio.
 // Usage: npm run bench:engine -- [--model dir] [--threads 2] [--steps 4,15]
 //          [--schedulers ddim,euler,dpmpp_2m] [--torch-run training/runs/cpu --torch-preset cpu]
+//          [--torch-schedulers dpmpp_2m --torch-steps 4]   (a subset for the slower reference)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -22,6 +23,8 @@ const { values } = parseArgs({
     schedulers: { type: 'string', default: 'ddim,euler,dpmpp_2m' },
     'torch-run': { type: 'string' },
     'torch-preset': { type: 'string' },
+    'torch-schedulers': { type: 'string' },
+    'torch-steps': { type: 'string' },
     'training-dir': { type: 'string', default: 'training' },
   },
 });
@@ -70,14 +73,16 @@ for (const scheduler of schedulers) {
       seed: 1,
     });
     const videoS = (performance.now() - started) / 1000;
-    rows.push({
+    const row = {
       scheduler,
       steps,
       candidatesS,
       videoS,
       videoInferenceS: video.inferenceMs / 1000,
       encodeS: video.encodeMs / 1000,
-    });
+    };
+    rows.push(row);
+    console.error(`measured ${JSON.stringify(row)}`);
   }
 }
 await engine.close();
@@ -97,9 +102,9 @@ if (torchRun) {
       '--threads',
       String(threads),
       '--schedulers',
-      schedulers.join(','),
+      values['torch-schedulers'] ?? schedulers.join(','),
       '--steps',
-      stepCounts.join(','),
+      values['torch-steps'] ?? stepCounts.join(','),
     ],
     {
       encoding: 'utf8',

@@ -31,6 +31,9 @@ def main():
     bundle = load_bundle(get_preset(args.preset), Path(args.run))
     pipe = ReferencePipeline(bundle)
     gen = torch.Generator().manual_seed(0)
+    # Warm-up, as bench/engine.ts does: first calls allocate and pick kernels.
+    warm, _ = pipe.text_to_image(args.prompt, torch.randn(1, 4, 16, 16, generator=gen), steps=1)
+    pipe.image_to_video(args.prompt, warm, torch.randn(1, 4, VIDEO_FRAMES, 16, 16, generator=gen), steps=1)
     for scheduler in args.schedulers.split(","):
         for steps in (int(s) for s in args.steps.split(",")):
             start = time.perf_counter()
