@@ -2,6 +2,7 @@
 // Backed by BullMQ's QueueEvents (a Redis stream), so it works across processes and machines.
 import { EventEmitter } from 'node:events';
 import { QueueEvents } from 'bullmq';
+import type { Logger } from '../log.js';
 import type { JobProgress } from './engine-port.js';
 import { DEFAULT_QUEUE_NAMES, JOB_KINDS, type JobKind, type QueueNames } from './job-ids.js';
 import type { JobResult } from './payloads.js';
@@ -21,6 +22,7 @@ export class JobEvents extends EventEmitter<JobEventMap> {
     connection: RedisConnection;
     prefix: string;
     queueNames?: Partial<QueueNames>;
+    log?: Logger;
   }) {
     super();
     const names = { ...DEFAULT_QUEUE_NAMES, ...options.queueNames };
@@ -29,7 +31,8 @@ export class JobEvents extends EventEmitter<JobEventMap> {
         connection: options.connection,
         prefix: options.prefix,
       });
-      source.on('error', () => {}); // reconnects by itself; events resume from the stream
+      // It reconnects by itself and resumes from its place in the stream.
+      source.on('error', (error) => options.log?.warn({ err: error }, 'job events connection'));
       source.on('progress', ({ jobId, data }) =>
         this.emit('progress', { kind, jobId, progress: data as unknown as JobProgress }),
       );

@@ -5,18 +5,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { Redis } from 'ioredis';
-import { renderMetrics } from './metrics.js';
 import type { JobProducer } from './producer.js';
 
 export interface QueueHttpOptions {
   producer: JobProducer;
-  /** Any ioredis connection to the same Redis (reads the metrics hashes). */
-  redis: Redis;
-  prefix: string;
   dashboardPath?: string;
   metricsPath?: string;
-  /** Dashboard without retry/remove/clean buttons. Default false. */
+  /** Dashboard without retry/remove/clean buttons. Default true: mount it writable only
+   * behind an admin check. */
   readOnly?: boolean;
 }
 
@@ -33,7 +29,9 @@ export function createQueueHttpHandler(options: QueueHttpOptions): QueueHttpHand
   const board = new ExpressAdapter();
   board.setBasePath(dashboardPath);
   createBullBoard({
-    queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: options.readOnly })),
+    queues: queues.map(
+      (queue) => new BullMQAdapter(queue, { readOnlyMode: options.readOnly ?? true }),
+    ),
     serverAdapter: board,
   });
   const dashboard = board.getRouter() as (req: IncomingMessage, res: ServerResponse) => void;
@@ -43,7 +41,7 @@ export function createQueueHttpHandler(options: QueueHttpOptions): QueueHttpHand
     const pathname = url.split('?')[0]!;
     if (pathname === metricsPath) {
       try {
-        const text = await renderMetrics(options.redis, options.prefix, queues);
+        const text = await options.producer.metricsText();
         response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
         response.end(text);
       } catch (error) {

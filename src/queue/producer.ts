@@ -3,6 +3,7 @@
 // waiting job stands in line.
 import { type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
 import {
   animationJobId,
   candidatesJobId,
@@ -11,6 +12,7 @@ import {
   type JobKind,
   type QueueNames,
 } from './job-ids.js';
+import { renderMetrics } from './metrics.js';
 import { type AnimationPayload, type CandidatesPayload, parsePayload } from './payloads.js';
 import type { RedisConnection } from './worker.js';
 
@@ -22,6 +24,7 @@ export interface ProducerOptions {
   attempts?: number;
   /** First retry delay; doubles with each further retry. Default 2 s. */
   backoffMs?: number;
+  log?: Logger;
 }
 
 export interface Enqueued {
@@ -39,14 +42,19 @@ export class JobProducer {
   readonly queues: Record<JobKind, Queue>;
   private readonly redis: Redis;
   private readonly jobOptions: JobsOptions;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: ProducerOptions) {
     const names = { ...DEFAULT_QUEUE_NAMES, ...options.queueNames };
+    const onError = (error: Error) => options.log?.warn({ err: error }, 'queue connection');
     const make = (kind: JobKind) =>
-      new Queue(names[kind], { connection: options.connection, prefix: options.prefix });
+      new Queue(names[kind], { connection: options.connection, prefix: options.prefix }).on(
+        'error',
+        onError,
+      );
     this.queues = { candidates: make('candidates'), animation: make('animation') };
     this.redis = new Redis(options.connection.url, { maxRetriesPerRequest: null });
-    this.redis.on('error', () => {}); // commands reject while Redis is away; callers see that
+    this.redis.on('error', onError); // commands reject while Redis is away; callers see that
     this.jobOptions = {
       attempts: options.attempts ?? 3,
       backoff: { type: 'exponential', delay: options.backoffMs ?? 2000 },
@@ -84,8 +92,15 @@ export class JobProducer {
     return { state, position: length - index };
   }
 
+  /** The Prometheus text for these queues (see metrics.ts). */
+  metricsText(): Promise<string> {
+    return renderMetrics(this.redis, this.options.prefix, Object.values(this.queues));
+  }
+
   async close(): Promise<void> {
-    await Promise.all(JOB_KINDS.map((kind) => this.queues[kind].close()));
-    this.redis.disconnect();
+    this.closing ??= Promise.all(JOB_KINDS.map((kind) => this.queues[kind].close())).then(() =>
+      this.redis.disconnect(),
+    );
+    await this.closing;
   }
 }

@@ -2,7 +2,7 @@
 // its own process (`npm run worker`) on as many machines as you like, sharing Redis and the
 // database. `close()` is the SIGTERM path: stop taking jobs, let the active ones finish within
 // the grace period, then hand what is still running back to the queue.
-import { type Job, QueueEvents, Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ArtifactStore } from '../artifacts/index.js';
 import { createLogger, type Logger } from '../log.js';
@@ -10,7 +10,7 @@ import type { EngineModuleRef } from './engine-port.js';
 import { STALLED_LIMIT_REASON, stalledReason } from './failure.js';
 import { DEFAULT_QUEUE_NAMES, JOB_KINDS, type JobKind, type QueueNames } from './job-ids.js';
 import type { JobStore } from './job-store.js';
-import { recordFailure, recordDuration } from './metrics.js';
+import { type FailureOutcome, recordDuration, recordFailure } from './metrics.js';
 import { createProcessor } from './processor.js';
 import { EngineHost } from './sandbox/engine-host.js';
 
@@ -76,7 +76,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.stalledIntervalMs ?? 30_000,
       maxStalledCount: options.maxStalledCount ?? 2,
-      metrics: { maxDataPoints: 60 * 24 * 7 }, // per-minute completed/failed counts, one week
     });
     worker.on('error', (error) => log.warn({ err: error, queue: names[kind] }, 'worker error'));
     worker.on('completed', (job: Job) => {
@@ -85,24 +84,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     });
     worker.on('failed', (job: Job | undefined, error: Error) => {
       if (!job) return;
-      const final =
-        error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-      const outcome = !final
-        ? 'retried'
-        : error.name === 'UnrecoverableError'
-          ? 'input'
-          : 'exhausted';
-      recordFailure(redis, options.prefix, names[kind], outcome).catch(() => {});
+      if (error.message === STALLED_LIMIT_REASON) {
+        settleStalledOut(kind, job, options.store).catch((err) =>
+          log.warn({ err, jobId: job.id }, 'recording a job that stalled too often'),
+        );
+      }
+      recordFailure(redis, options.prefix, names[kind], failureOutcome(job, error)).catch(() => {});
     });
     return worker;
   });
-  const stallWatchers = kinds.map((kind) =>
-    watchStalledOut(kind, names[kind], options, log, redis),
-  );
 
   return {
     ready: async () => {
-      await Promise.all([...workers, ...stallWatchers].map((w) => w.waitUntilReady()));
+      await Promise.all(workers.map((worker) => worker.waitUntilReady()));
     },
     close: async ({ graceMs } = {}) => {
       const grace = graceMs ?? options.shutdownGraceMs ?? 30_000;
@@ -116,46 +110,26 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       }
       await closed;
       clearTimeout(timer);
-      await Promise.all(stallWatchers.map((watcher) => watcher.close()));
       await engine.close();
       redis.disconnect();
     },
   };
 }
 
-/**
- * BullMQ fails a job that stalled too often without running our processor, so the user would
- * never hear of it: watch for that and write the failure and the refund ourselves (idempotent,
- * so it does not matter that every worker does it).
- */
-function watchStalledOut(
-  kind: JobKind,
-  queueName: string,
-  options: StartWorkerOptions,
-  log: Logger,
-  redis: Redis,
-): QueueEvents {
-  const events = new QueueEvents(queueName, {
-    connection: options.connection,
-    prefix: options.prefix,
-  });
-  events.on('error', (error) => log.debug({ err: error }, 'queue events'));
-  events.on('failed', ({ jobId, failedReason }) => {
-    if (failedReason !== STALLED_LIMIT_REASON) return;
-    void (async () => {
-      const data = await readJobData(redis, options.prefix, queueName, jobId);
-      if (!data) return;
-      const ref = { jobId, kind, generationId: data.generationId, round: data.round };
-      await options.store.markFailed(ref, stalledReason(kind));
-      if (data.quota?.key) await options.store.refundQuota(data.quota.key);
-      await recordFailure(redis, options.prefix, queueName, 'stalled');
-    })().catch((error) => log.warn({ err: error, jobId }, 'recording a stalled-out job'));
-  });
-  return events;
+function failureOutcome(job: Job, error: Error): FailureOutcome {
+  if (error.message === STALLED_LIMIT_REASON) return 'stalled';
+  if (error.name === 'UnrecoverableError') return 'input';
+  return job.attemptsMade >= (job.opts.attempts ?? 1) ? 'exhausted' : 'retried';
 }
 
-async function readJobData(redis: Redis, prefix: string, queueName: string, jobId: string) {
-  const raw = await redis.hget(`${prefix}:${queueName}:${jobId}`, 'data');
-  if (!raw) return undefined;
-  return JSON.parse(raw) as { generationId: string; round?: number; quota?: { key?: string } };
+/**
+ * A job that stalled too often (its workers kept dying) is failed by BullMQ without running
+ * our processor, so tell the user and refund here. Idempotent like every store write.
+ */
+async function settleStalledOut(kind: JobKind, job: Job, store: JobStore) {
+  const data = job.data as { generationId?: string; round?: number; quota?: { key?: string } };
+  if (typeof data.generationId !== 'string') return;
+  const ref = { jobId: job.id!, kind, generationId: data.generationId, round: data.round };
+  await store.markFailed(ref, stalledReason(kind));
+  if (data.quota?.key) await store.refundQuota(data.quota.key);
 }

@@ -28,6 +28,7 @@ export interface WorkerProcessConfig {
   concurrency?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  maxStalledCount?: number;
   shutdownGraceMs?: number;
 }
 
@@ -52,8 +53,10 @@ export async function waitFor<T>(
 
 /** Deletes every key under the prefix. */
 export async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
+  const redis = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null });
+  redis.on('error', () => {});
   try {
+    await redis.connect();
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
@@ -108,7 +111,7 @@ export function createSetup(
     producer,
     workerConfig: (extra) => ({ redisUrl, prefix, dbPath, artifactsDir, ...extra }),
     cleanup: async () => {
-      await producer.close();
+      await producer.close(); // a second close is a no-op
       store.close();
       await dropPrefix(redisUrl, prefix).catch(() => {});
       rmSync(dir, { recursive: true, force: true });
@@ -133,6 +136,7 @@ export async function spawnWorker(config: WorkerProcessConfig): Promise<WorkerPr
   );
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
+  if (process.env.FF_TEST_LOG) child.stdout!.pipe(process.stderr); // FF_TEST_LOG=debug to see
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) resolve();

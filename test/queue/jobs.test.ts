@@ -164,6 +164,8 @@ describe('a generation through the queue', () => {
 
   test('a transient engine error is retried and then succeeds', async () => {
     store.reserveQuota('gen5');
+    const failedEvents: string[] = [];
+    events.on('failed', ({ jobId }) => failedEvents.push(jobId));
     const { jobId } = await producer.enqueueAnimation({
       generationId: 'gen5',
       prompt: 'a flaky green cross',
@@ -177,6 +179,7 @@ describe('a generation through the queue', () => {
     assert.equal(store.resultCount(jobId), 1);
     assert.deepEqual(store.failuresOf(jobId), [], 'not marked failed');
     assert.deepEqual(store.quotaEvents('gen5'), ['committed']);
+    assert.ok(!failedEvents.includes(jobId), 'a retried attempt is not announced as a failure');
   });
 
   test('after the last attempt: failed once, with the reason, and the quota refunded', async () => {
@@ -201,5 +204,35 @@ describe('a generation through the queue', () => {
     );
     assert.deepEqual(store.quotaEvents('gen6'), ['refunded']);
     assert.match(await failed, /GPU ran out of memory/, 'listeners hear the final failure');
+  });
+
+  test('a redelivered job whose result is already recorded skips the engine and settles the quota', async () => {
+    // As when a worker died after writing the result but before BullMQ heard of it.
+    const ref = { jobId: 'animation-gen7', kind: 'animation' as const, generationId: 'gen7' };
+    const recorded = { kind: 'animation' as const, mp4Key: 'old.mp4', gifKey: 'old.gif' };
+    assert.equal(await store.recordResult(ref, recorded), true);
+    store.reserveQuota('gen7');
+    const { jobId } = await producer.enqueueAnimation({
+      generationId: 'gen7',
+      prompt: 'a cyan circle shrinking',
+      imageKey: 'generations/gen1/round-1/candidate-1.png',
+      quota: { key: 'gen7', commitOnSuccess: true },
+    });
+    assert.equal(await settled('animation', jobId), 'completed');
+    assert.deepEqual((await producer.queues.animation.getJob(jobId))?.returnvalue, recorded);
+    assert.equal(startsOf('a cyan circle shrinking').length, 0, 'the engine did not run');
+    assert.deepEqual(store.quotaEvents('gen7'), ['committed']);
+  });
+
+  test('an engine thread that dies is replaced, and the job is retried', async () => {
+    const { jobId } = await producer.enqueueCandidates({
+      generationId: 'gen8',
+      round: 1,
+      prompt: 'a threadcrash circle',
+    });
+    assert.equal(await settled('candidates', jobId), 'completed');
+    const job = await producer.queues.candidates.getJob(jobId);
+    assert.equal(job?.attemptsMade, 2, 'the first attempt was lost with the thread');
+    assert.equal(store.resultCount(jobId), 1);
   });
 });
