@@ -71,7 +71,7 @@ PRESETS = {
         text=TextConfig(hidden_size=64, layers=2, heads=4),
         unet=UNetConfig(channels=(48, 96, 96)),  # ~32 MB exported in all
         train_autoencoder=StageConfig(steps=1500, batch_size=32, lr=1e-3),
-        train_image=StageConfig(steps=20000, batch_size=48, lr=4e-4),
+        train_image=StageConfig(steps=20000, batch_size=32, lr=4e-4),
         train_video_a=StageConfig(steps=3000, batch_size=4, lr=3e-4, num_frames=8),
         train_video_b=StageConfig(steps=2000, batch_size=3, lr=2e-4, num_frames=16),
     ),

@@ -37,9 +37,9 @@ def evaluation_prompts(seed: int, count: int, held_out: int):
             [world.sample_scene(rng, held_out="only").caption for _ in range(held_out)])
 
 
-def generate(pipe, prompt, gen, steps, scheduler, unet="video"):
+def generate(pipe, prompt, gen, steps, scheduler, unet="video", guidance=None):
     """-> (first frame uint8 [64,64,3], video uint8 [16,64,64,3] or None when unet is None)"""
-    d = DEFAULTS
+    d = dict(DEFAULTS, **(guidance or {}))
     noise = torch.randn(1, 4, 16, 16, generator=gen)
     _, image = pipe.text_to_image(prompt, noise, scheduler=scheduler, steps=steps,
                                   guidance_scale=d["guidance_scale"], guidance_rescale=d["guidance_rescale"])
@@ -59,7 +59,8 @@ def generate(pipe, prompt, gen, steps, scheduler, unet="video"):
 
 def summary_markdown(scores: dict) -> str:
     lines = [f"Judge scores ({scores['count']} seen + {scores['held_out']} held-out prompts, "
-             f"{scores['scheduler']} {scores['steps']} steps, seed {scores['seed']}; fraction correct):", "",
+             f"{scores['scheduler']} {scores['steps']} steps, guidance {scores['guidance_scale']}, image guidance "
+             f"{scores['image_guidance_scale']}, seed {scores['seed']}; fraction correct):", "",
              "| what | " + " | ".join(ATTRIBUTES) + " |", "|---" * (len(ATTRIBUTES) + 1) + "|"]
     for key, label in (("video", "video (MP4 read back)"), ("first_frame", "first frame alone"),
                        ("direct", "direct T2V baseline")):
@@ -86,6 +87,8 @@ def main(argv=None):
     parser.add_argument("--scores", default=None, help="JSON output (default <run>/scores.json)")
     parser.add_argument("--direct", action="store_true", help="also score the direct text-to-video baseline")
     parser.add_argument("--image-only", action="store_true", help="score first frames only (no video stage yet)")
+    parser.add_argument("--guidance-scale", type=float, default=DEFAULTS["guidance_scale"])
+    parser.add_argument("--image-guidance-scale", type=float, default=DEFAULTS["image_guidance_scale"])
     args = parser.parse_args(argv)
     preset = get_preset(args.preset)
     run = run_dir(preset.name, args.runs)
@@ -96,10 +99,12 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     prompts = evaluation_prompts(args.seed, args.count, args.held_out)
     verdicts = {"video": [], "first_frame": [], "direct": []}
+    guidance = {"guidance_scale": args.guidance_scale, "image_guidance_scale": args.image_guidance_scale}
     t0 = time.time()
     for i, prompt in enumerate(prompts):
         gen = torch.Generator().manual_seed(args.seed + i)
-        first, video = generate(pipe, prompt, gen, args.steps, args.scheduler, None if args.image_only else "video")
+        first, video = generate(pipe, prompt, gen, args.steps, args.scheduler,
+                                None if args.image_only else "video", guidance)
         first_verdict = judge.judge(np.repeat(first[None], VIDEO_FRAMES, 0), still_caption(prompt))
         verdicts["first_frame"].append(first_verdict)
         stem = f"{i:02d}_{prompt.replace(' ', '_')[:80]}"
@@ -114,7 +119,7 @@ def main(argv=None):
         verdicts["video"].append(verdict)
         if args.direct and bundle.unet_direct is not None:
             _, direct_video = generate(pipe, prompt, torch.Generator().manual_seed(args.seed + i), args.steps,
-                                       args.scheduler, unet="direct")
+                                       args.scheduler, unet="direct", guidance=guidance)
             direct_path = out / f"{i:02d}_direct.mp4"
             media.write_mp4(direct_video, direct_path)
             verdicts["direct"].append(judge.judge_file(direct_path, prompt))
@@ -122,6 +127,7 @@ def main(argv=None):
             f"{', '.join(verdict.failures()) or 'all correct'}")
     seconds = (time.time() - t0) / len(prompts)
     scores = {"count": args.count, "held_out": args.held_out, "steps": args.steps, "scheduler": args.scheduler,
+              **guidance,
               "seed": args.seed, "seconds_per_video": seconds,
               **{k: judge.aggregate(v) for k, v in verdicts.items() if v},
               "prompts": [{"prompt": p, "ok": v.ok, "failures": v.failures()}

@@ -51,7 +51,6 @@ MAX_EXTRAPOLATION = 3         # frames a lost object's velocity is carried forwa
 AREA_CHANGE_COST = 8.0        # px of distance that doubling the area costs, times ln 2
 SHAPE_VOTE_SLACK = 1          # frames whose shape vote may differ (judge noise, not a change)
 MIN_SHAPE_EXTENT = 9          # smaller objects (late shrinking frames) are not shape-judged
-SMALL_BELOW, BIG_FROM = 12.0, 17.0   # extents 10 / 14 / 20
 GROW_RATIO, SHRINK_RATIO = 1.4, 0.72  # WORLD.md: 1.8-2.2 and 0.4-0.55
 FIXED_CENTRE_RANGE = 4.0      # growing / shrinking / still: centre stays within this
 TRAVEL_MIN = 14.0             # moving: 24-32 px along one axis
@@ -61,6 +60,7 @@ BOUNCE_RANGE_MIN = 9.0        # bouncing: amplitude at least 10 px
 REVERSAL_MIN = 3.0            # bouncing: depth of a reversal
 MIN_MOTION_FRAMES = 4
 MIN_MOTION_SPAN = 0.5         # of the clip, between the first and last frame measured
+MIN_HIDDEN_MOTION_SPAN = 0.3  # the same for an object mostly behind another
 FRINGE_GROWTH = 2             # px a blob may grow into blurred edges
 WHOLE_AREA_RATIO = 0.9        # a touching blob this large is not occluded
 
@@ -344,10 +344,15 @@ class _Track:
         apart = self.apart()
         if not apart:
             return []
-        frames = [b.frame for b in apart]
-        areas = [b.area for b in apart]
-        return [b for b, m in zip(self.blobs, self.merged) if b is not None and not m and (
-            not b.touching or b.area >= WHOLE_AREA_RATIO * np.interp(b.frame, frames, areas))]
+        # sqrt(area) is linear in time for every motion (extent grows or shrinks linearly)
+        frames = np.array([b.frame for b in apart], dtype=np.float64)
+        roots = np.sqrt([b.area for b in apart])
+        slope, intercept = np.polyfit(frames, roots, 1) if np.ptp(frames) > 0 else (0.0, roots.mean())
+
+        def whole(blob: _Blob) -> bool:
+            return blob.area >= WHOLE_AREA_RATIO * max(intercept + slope * blob.frame, 0.0) ** 2
+
+        return [b for b, m in zip(self.blobs, self.merged) if b is not None and not m and (not b.touching or whole(b))]
 
     @property
     def present_frames(self) -> int:
@@ -491,27 +496,33 @@ def _motion(track: _Track, clean: list[_Blob], frames: int) -> Optional[str]:
     for blobs in (track.apart(), clean):
         # Sparse frames can miss a motion (a bounce seen only at its top looks still).
         if len(blobs) * 2 >= frames:
-            motion = _classify_motion(track, blobs, _centroids(blobs), frames)
+            motion = _classify_motion(track, blobs, _centroids(blobs), blobs, frames, MIN_MOTION_SPAN)
             if motion is not None:
                 return motion
     seen = [b for b, m in zip(track.blobs, track.merged) if b is not None and not m]
-    return _classify_motion(track, seen, _unhidden_centres(track, seen, frames), frames)
+    centres, usable = _unhidden_centres(track, seen, frames)
+    # hidden parts make an object look smaller: extents come from whole blobs only
+    return _classify_motion(track, [b for b, u in zip(seen, usable) if u], centres[usable], clean, frames,
+                            MIN_HIDDEN_MOTION_SPAN)
 
 
 def _centroids(blobs: list[_Blob]) -> np.ndarray:
     return np.array([(b.cx, b.cy) for b in blobs], dtype=np.float64).reshape(-1, 2)
 
 
-def _unhidden_centres(track: _Track, blobs: list[_Blob], frames: int) -> np.ndarray:
+def _unhidden_centres(track: _Track, blobs: list[_Blob], frames: int) -> tuple[np.ndarray, np.ndarray]:
     """Centres of blobs, where those touching another object come from their box instead:
     an object in front cuts a notch (moving the centroid, not the box) or hides a side.
+    Also which blobs are usable: not those cut on both sides along an axis.
 
     The extent over time comes from the frames apart from others; a side is taken as hidden
-    when the box is shorter than that extent along an axis and the other object lies that way."""
+    when the box is shorter than that extent along an axis and the other object's box
+    reaches over that side."""
     apart = track.apart()
     centres = _centroids(blobs)
+    usable = np.ones(len(blobs), dtype=bool)
     if len(apart) < 2:
-        return centres
+        return centres, usable
     t_apart = np.array([b.frame for b in apart], dtype=np.float64)
     e0, e1, _ = _fit_line(t_apart / max(frames - 1, 1), np.array([b.extent for b in apart], dtype=np.float64))
     # where the centroid sits in the box, as a fraction of the extent (a triangle's is low)
@@ -524,20 +535,28 @@ def _unhidden_centres(track: _Track, blobs: list[_Blob], frames: int) -> np.ndar
         extent = e0 + (e1 - e0) * blob.frame / max(frames - 1, 1)
         front = min(others, key=lambda o: np.hypot(o.cx - blob.cx, o.cy - blob.cy))
         corrected = []
-        for low, high, centre, other in ((blob.x0, blob.x1, blob.cx, front.cx), (blob.y0, blob.y1, blob.cy, front.cy)):
+        for low, high, front_low, front_high in ((blob.x0, blob.x1, front.x0, front.x1),
+                                                 (blob.y0, blob.y1, front.y0, front.y1)):
+            low_hidden = front_low < low <= front_high + TOUCH_DISTANCE
+            high_hidden = front_low - TOUCH_DISTANCE <= high < front_high
             if high - low + 1 >= extent - 1:  # box whole along this axis: a notch moves only the centroid
                 corrected.append((low + high + 1) / 2)
-            elif other < centre:          # hidden on the low side: trust the high side
+            elif low_hidden and not high_hidden:
                 corrected.append(high + 1 - extent / 2)
-            else:
+            elif high_hidden and not low_hidden:
                 corrected.append(low + extent / 2)
+            else:                             # cut on both sides (or unclear): no centre to trust
+                corrected.append(np.nan)
+        usable[i] = not np.isnan(corrected).any()
         centres[i] = np.array(corrected) + offset * extent
-    return centres
+    return centres, usable
 
 
-def _classify_motion(track: _Track, blobs: list[_Blob], centres: np.ndarray, frames: int) -> Optional[str]:
+def _classify_motion(track: _Track, blobs: list[_Blob], centres: np.ndarray, sized: list[_Blob], frames: int,
+                     min_span: float) -> Optional[str]:
+    """Motion from the centres of these blobs and the extents of the `sized` ones."""
     t = np.array([b.frame for b in blobs], dtype=np.float64) / max(frames - 1, 1)
-    if len(blobs) < MIN_MOTION_FRAMES or np.ptp(t) < MIN_MOTION_SPAN:
+    if len(blobs) < MIN_MOTION_FRAMES or np.ptp(t) < min_span:
         return None
     xs, ys = centres[:, 0], centres[:, 1]
     range_x, range_y = float(np.ptp(xs)), float(np.ptp(ys))
@@ -549,18 +568,21 @@ def _classify_motion(track: _Track, blobs: list[_Blob], centres: np.ndarray, fra
         return "moving right" if travel_x > 0 else "moving left"
     if abs(travel_y) >= TRAVEL_MIN and range_x <= SIDEWAYS_MAX and y_residual <= LINEAR_RESIDUAL_MAX:
         return "moving down" if travel_y > 0 else "moving up"
-    e_start, e_end, _ = _fit_line(t, np.array([b.extent for b in blobs], dtype=np.float64))
-    ratio = e_end / max(e_start, 1e-6)
-    box_range = float(np.ptp(np.array([b.box_centre for b in blobs]), axis=0).max())
-    # The centre stays put; when one side of the object is hidden, the visible box's centre
-    # moves by up to half the change of extent.
-    centre_fixed = box_range <= FIXED_CENTRE_RANGE + abs(e_end - e_start) / 2
-    if ratio >= GROW_RATIO:
-        return "growing" if centre_fixed else None
-    if ratio <= SHRINK_RATIO:
-        return "shrinking" if centre_fixed else None
+    t_sized = np.array([b.frame for b in sized], dtype=np.float64) / max(frames - 1, 1)
+    extent_known = len(sized) >= 2 and np.ptp(t_sized) >= min_span
+    if extent_known:
+        e_start, e_end, _ = _fit_line(t_sized, np.array([b.extent for b in sized], dtype=np.float64))
+        ratio = e_end / max(e_start, 1e-6)
+        box_range = float(np.ptp(np.array([b.box_centre for b in sized]), axis=0).max())
+        # The centre stays put; when one side of the object is hidden, the visible box's
+        # centre moves by up to half the change of extent.
+        centre_fixed = box_range <= FIXED_CENTRE_RANGE + abs(e_end - e_start) / 2
+        if ratio >= GROW_RATIO:
+            return "growing" if centre_fixed else None
+        if ratio <= SHRINK_RATIO:
+            return "shrinking" if centre_fixed else None
     if max(range_x, range_y) <= FIXED_CENTRE_RANGE:
-        return "still"
+        return "still" if extent_known else None   # unseen growth must not pass for still
     # A reversal may happen while the object is partly hidden: count turns on every frame
     # where it is seen on its own, even partly.
     seen_ys = np.array([b.cy for b, m in zip(track.blobs, track.merged) if b is not None and not m])
@@ -585,9 +607,8 @@ def _reversals(values: np.ndarray, depth: float) -> int:
 
 
 def _size_word(extent: float) -> Optional[str]:
-    if extent < SMALL_BELOW:
-        return "small"
-    return None if extent < BIG_FROM else "big"
+    """The size word whose extent (world.SIZE_EXTENT) is nearest by ratio."""
+    return min(SIZE_EXTENT, key=lambda word: abs(np.log(max(extent, 1.0) / SIZE_EXTENT[word])))
 
 
 @dataclass

@@ -1,4 +1,6 @@
 """README.md model card for an exported model folder: what was trained, for how long, how well."""
+import json
+import statistics
 from pathlib import Path
 
 from .nets.unet import is_trainable_in_video
@@ -13,6 +15,14 @@ def trainable_video_parameters(video) -> int:
     return sum(p.numel() for name, p in video.named_parameters() if is_trainable_in_video(name))
 
 
+def median_seconds_per_step(run: Path, stage: str):
+    path = run / f"{stage}.log.jsonl"
+    if not path.exists():
+        return None
+    values = [json.loads(line)["s_per_step"] for line in path.read_text().splitlines() if line.strip()]
+    return statistics.median(values) if values else None
+
+
 def training_rows(run: Path):
     rows = []
     for key, label in STAGES:
@@ -21,7 +31,9 @@ def training_rows(run: Path):
             continue
         frames = ckpt.get("num_frames", 1)
         minutes = ckpt.get("train_seconds", 0.0) / 60
-        rows.append(f"| {label} | {ckpt['step']} | {ckpt.get('batch_size', '?')} | {frames} | {minutes:.1f} |")
+        per_step = median_seconds_per_step(run, key)
+        per_step = f"{per_step:.2f}" if per_step is not None else "?"
+        rows.append(f"| {label} | {ckpt['step']} | {ckpt.get('batch_size', '?')} | {frames} | {minutes:.1f} | {per_step} |")
     return rows
 
 
@@ -52,8 +64,8 @@ def write_model_card(out: Path, bundle, run: Path, index: dict, scores=None) -> 
         "trailing timesteps.",
         "",
         "## Training (CPU: 2 cores shared with other work, PyTorch 1.13, unless noted)",
-        "| stage | steps | batch | frames | minutes |",
-        "|---|---|---|---|---|",
+        "| stage | steps | batch | frames | minutes | median s/step |",
+        "|---|---|---|---|---|---|",
         *training_rows(run),
     ]
     ae = load_checkpoint(run / "autoencoder.pt", required=False)

@@ -3,6 +3,7 @@ gradient clipping, an EMA copy of the weights (exported), checkpoints every few 
 at the end, a time budget (`--max-minutes`) that stops cleanly with a checkpoint."""
 import argparse
 import copy
+import signal
 import time
 
 import torch
@@ -76,7 +77,10 @@ def train_stage(*, name, run, device, modules: dict, total_steps: int, lr: float
 
     progress = Progress(name, step, total_steps, run / f"{name}.log.jsonl")
     last_save = time.time()
-    while step < total_steps:
+    stop = []  # SIGTERM / SIGINT: finish the current step, save, exit
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.append(True))
+    while step < total_steps and not stop:
         for group in optimizer.param_groups:
             group["lr"] = lr * min(1.0, (step + 1) / warmup_steps)
         loss = loss_fn(step)
@@ -93,6 +97,8 @@ def train_stage(*, name, run, device, modules: dict, total_steps: int, lr: float
         if max_minutes is not None and progress.elapsed() > max_minutes * 60:
             log(f"[{name}] time budget of {max_minutes} min reached at step {step}")
             break
+    if stop:
+        log(f"[{name}] stopped by a signal at step {step}")
     save()
     log(f"[{name}] saved step {step} to {path}")
     return ema.modules

@@ -69,6 +69,16 @@ def test_judge_tolerates_imperfect_colours_and_noise():
     assert all(report[attribute] >= 0.97 for attribute in ATTRIBUTES), report
 
 
+def test_a_single_first_frame_is_judged_without_motion():
+    """Text-to-image outputs are one frame: everything but motion can be scored."""
+    rng = np.random.default_rng(SEED + 2)
+    for _ in range(20):
+        scene = world.sample_scene(rng)
+        attributes = judge(world.render(scene, num_frames=1), scene.caption).attributes()
+        assert all(attributes[a] for a in ("colour", "shape", "size", "background")), scene.caption
+        assert not attributes["motion"]
+
+
 def _other(options, current, rng, forbidden=()):
     choices = [o for o in options if o != current and o not in forbidden]
     return choices[int(rng.integers(len(choices)))]
