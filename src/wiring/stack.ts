@@ -19,6 +19,7 @@ import { openDatabase, type Db } from '../db/index.js';
 import { LIMITS as ENGINE_LIMITS } from '../engine/requests.js';
 import type { Logger } from '../log.js';
 import { JobEvents } from '../queue/events.js';
+import { createQueueHttpHandler } from '../queue/http.js';
 import { JobProducer } from '../queue/producer.js';
 import type { LocalFolderArtifactStore } from '../artifacts/index.js';
 import { modelVocabulary } from './model.js';
@@ -34,7 +35,7 @@ export interface StackOptions {
   worker: boolean;
   /** Chat platforms besides the web playground (Discord, Slack), already configured. */
   extraAdapters?: ChatAdapter[];
-  /** Serve the web playground (default true). */
+  /** Serve the web playground, the queue dashboard and metrics (default true). */
   web?: boolean;
   /** Overrides for tests: flow timing, `/video` limits, queue retries. */
   flow?: Partial<FlowConfig>;
@@ -135,6 +136,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         port: env.HTTP_PORT,
         log,
         adapter: webAdapter,
+        // Read-only bull-board at /admin/queues and Prometheus text at /metrics.
+        extraRoutes: createQueueHttpHandler({ producer }),
       });
       const server = web;
       stops.push(() => server.close());

@@ -95,6 +95,18 @@ for (const kind of DATABASES) {
       });
     });
 
+    test('the queue dashboard and metrics are served next to the playground', async () => {
+      const metrics = await fetch(new URL('/metrics', harness.url));
+      assert.equal(metrics.status, 200);
+      assert.match(
+        await metrics.text(),
+        /firstframe_queue_jobs\{queue="candidates",state="completed"\} [1-9]/,
+      );
+      const dashboard = await fetch(new URL('/admin/queues', harness.url));
+      assert.equal(dashboard.status, 200);
+      assert.match(await dashboard.text(), /<html/i);
+    });
+
     test('unknown words are refused with the words the model knows', async () => {
       await harness.say('dave', '/video a purple dragon');
       const refusal = await harness.waitForMessage(/dragon/, 'dave');
