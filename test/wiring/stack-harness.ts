@@ -111,7 +111,7 @@ export class StackHarness {
     return file;
   }
 
-  private async post(route: string, body: unknown): Promise<void> {
+  async post(route: string, body: unknown): Promise<void> {
     const response = await fetch(new URL(route, this.url), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import { probeVideo } from '../engine/helpers/probe.js';
 import type { Kind } from '../helpers/databases.js';
 import { StackHarness, waitFor } from './stack-harness.js';
@@ -93,6 +94,24 @@ for (const kind of DATABASES) {
         const ledger = await db.quotaLedgerEntry.findUnique({ where: { key: generation.id } });
         return ledger?.state === 'refunded';
       });
+    });
+
+    test('an uploaded first frame is animated without a vote', async () => {
+      const png = await sharp({
+        create: { width: 64, height: 64, channels: 3, background: '#3050e0' },
+      })
+        .png()
+        .toBuffer();
+      await harness.post('/api/command', {
+        user: 'erin',
+        text: '/video a blue square moving down --seed 9 --steps 2',
+        image: { name: 'blue.png', type: 'image/png', data: png.toString('base64') },
+      });
+      const result = await harness.waitForMessage(/the uploaded image/, 'erin', (m) =>
+        m.attachments.some((a) => a.kind === 'video'),
+      );
+      const mp4 = harness.fileOf(result.attachments.find((a) => a.kind === 'video')!.url);
+      assert.equal(probeVideo(mp4).frames, 16);
     });
 
     test('the queue dashboard and metrics are served next to the playground', async () => {
