@@ -114,6 +114,41 @@ for (const kind of DATABASES) {
       assert.equal(probeVideo(mp4).frames, 16);
     });
 
+    test('admins change quotas (audited, refusals too); /quota and /history read Prisma', async () => {
+      await harness.say('bob', '/quota set @frank daily 1');
+      await harness.waitForMessage(/only workspace admins/, 'bob');
+      await harness.say('admin', '/quota set @frank daily 1');
+      await harness.waitForMessage(/Done: daily limit of @frank set to 1/, 'admin');
+      await harness.say('frank', '/video a white cross --steps 1');
+      await harness.waitForMessage(/Round 1 for "a white cross"/, 'frank');
+      await harness.say('frank', '/video a gray cross --steps 1');
+      await harness.waitForMessage(/Your daily limit of 1 videos is used up/, 'frank');
+      await harness.say('admin', '/quota grant @frank 2');
+      await harness.waitForMessage(/2 extra videos granted to @frank/, 'admin');
+      await harness.say('frank', '/quota');
+      await harness.waitForMessage(/you, today: 1\/1 used[\s\S]*extra videos granted: 2/, 'frank');
+      await harness.say('frank', '/history');
+      await harness.waitForMessage(/a white cross/, 'frank', (m) => m.visibleTo === 'frank');
+
+      const audit = await harness.stack.db.auditEntry.findMany({
+        orderBy: { createdAt: 'asc' },
+        include: { actor: true },
+      });
+      assert.deepEqual(
+        audit.map((entry) => [
+          entry.actor.externalId,
+          entry.action,
+          entry.target,
+          (entry.details as { allowed: boolean }).allowed,
+        ]),
+        [
+          ['bob', 'quota.set', 'user:frank', false],
+          ['admin', 'quota.set', 'user:frank', true],
+          ['admin', 'quota.grant', 'user:frank', true],
+        ],
+      );
+    });
+
     test('the queue dashboard and metrics are served next to the playground', async () => {
       const metrics = await fetch(new URL('/metrics', harness.url));
       assert.equal(metrics.status, 200);

@@ -68,7 +68,8 @@ export class PrismaQuotaStore implements QuotaStore, AuditLog {
             period,
             {
               used: usage[scope][period].used,
-              limit: limit === 'unlimited' ? null : limit + usage[scope][period].granted,
+              // The base limit; grants are reported apart (`granted`).
+              limit: limit === 'unlimited' ? null : limit,
               resetsAt: periodEnd(period, at).getTime(),
             },
           ];
