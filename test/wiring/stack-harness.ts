@@ -21,6 +21,8 @@ export class StackHarness {
   readonly prefix = `ff-wire-${randomUUID()}`;
   database!: TestDatabase;
   stack!: Stack;
+  /** Every version of every message the playground showed (edits included), in order. */
+  readonly seen: string[] = [];
 
   constructor(
     private readonly kind: Kind,
@@ -57,6 +59,7 @@ export class StackHarness {
       attempts: 2,
       backoffMs: 100,
     });
+    this.stack.webAdapter.subscribe((message) => this.seen.push(message.text));
     return this;
   }
 

@@ -49,6 +49,10 @@ for (const kind of DATABASES) {
       const video = probeVideo(mp4);
       assert.equal(video.frames, 16);
       assert.equal(video.codec, 'h264');
+      // Progress from the worker reached the chat through QueueEvents.
+      const progress = harness.seen.join('\n');
+      assert.match(progress, /drawing 4 first frames… step [12]\/2/);
+      assert.match(progress, /animating frame 3… step [12]\/2/);
 
       const db = harness.stack.db;
       const generation = await waitFor('the generation marked succeeded', async () => {
@@ -127,24 +131,28 @@ for (const kind of DATABASES) {
       await harness.waitForMessage(/2 extra videos granted to @frank/, 'admin');
       await harness.say('frank', '/quota');
       await harness.waitForMessage(/you, today: 1\/1 used[\s\S]*extra videos granted: 2/, 'frank');
+      await harness.say('admin', '/queue');
+      await harness.waitForMessage(/Queue: \d+ waiting, \d+ running, \d+ failed/, 'admin');
       await harness.say('frank', '/history');
       await harness.waitForMessage(/a white cross/, 'frank', (m) => m.visibleTo === 'frank');
 
-      const audit = await harness.stack.db.auditEntry.findMany({
-        orderBy: { createdAt: 'asc' },
-        include: { actor: true },
-      });
+      const audit = await harness.stack.db.auditEntry.findMany({ include: { actor: true } });
       assert.deepEqual(
-        audit.map((entry) => [
-          entry.actor.externalId,
-          entry.action,
-          entry.target,
-          (entry.details as { allowed: boolean }).allowed,
-        ]),
+        audit
+          .map((entry) =>
+            [
+              entry.actor.externalId,
+              entry.action,
+              entry.target,
+              (entry.details as { allowed: boolean }).allowed,
+            ].join(' '),
+          )
+          .sort(),
         [
-          ['bob', 'quota.set', 'user:frank', false],
-          ['admin', 'quota.set', 'user:frank', true],
-          ['admin', 'quota.grant', 'user:frank', true],
+          'admin queue.view queue true',
+          'admin quota.grant user:frank true',
+          'admin quota.set user:frank true',
+          'bob quota.set user:frank false',
         ],
       );
     });
