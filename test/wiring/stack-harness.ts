@@ -29,31 +29,36 @@ export class StackHarness {
     private readonly limits: Partial<VideoLimits> = {},
     /** Extra settings, e.g. VOTE_WINDOW_SECONDS. */
     private readonly env: Record<string, string> = {},
+    /** Run the queue worker in this process (false: a test starts `npm run worker`). */
+    private readonly inProcessWorker = true,
   ) {}
+
+  /** The settings, as environment variables, for a process that joins this stack. */
+  get settings(): Record<string, string> {
+    return {
+      DATA_DIR: this.dir,
+      DATABASE_URL: this.database.target.url,
+      REDIS_URL: SHARED_REDIS_URL,
+      QUEUE_PREFIX: this.prefix,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'silent',
+      QUOTA_USER_DAILY: '5',
+      ENGINE_THREADS: '1',
+      MODEL_DIR: TINY_MODEL_DIR,
+      ...this.env,
+    };
+  }
 
   async start(): Promise<this> {
     this.database ??= await createTestDatabase(this.kind);
-    const config = loadConfig({
-      env: {
-        DATA_DIR: this.dir,
-        DATABASE_URL: this.database.target.url,
-        QUEUE_PREFIX: this.prefix,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: '0',
-        LOG_LEVEL: 'silent',
-        QUOTA_USER_DAILY: '5',
-        ENGINE_THREADS: '1',
-        ...this.env,
-      },
-      envFile: null,
-      baseDir: this.dir,
-    });
+    const config = loadConfig({ env: this.settings, envFile: null, baseDir: this.dir });
     this.stack = await startStack({
       config,
       log: silentLog,
       redisUrl: SHARED_REDIS_URL,
       modelDir: TINY_MODEL_DIR,
-      worker: true,
+      worker: this.inProcessWorker,
       flow: { progressEditIntervalMs: 0 },
       limits: this.limits,
       attempts: 2,
