@@ -84,6 +84,34 @@ for (const kind of DATABASES) {
       );
     });
 
+    test('🔄 from the requester draws a second round with new seeds', async () => {
+      await harness.say('gina', '/video a black diamond moving left --seed 500 --steps 1');
+      const first = await harness.waitForMessage(/Round 1 for "a black diamond/, 'gina', (m) =>
+        m.reactions.some((r) => r.emoji === '4️⃣'),
+      );
+      await harness.react('gina', first.id, '🔄');
+      const second = await harness.waitForMessage(/Round 2 for "a black diamond/, 'gina', (m) =>
+        m.reactions.some((r) => r.emoji === '4️⃣'),
+      );
+      await harness.react('gina', second.id, '4️⃣');
+      await harness.react('gina', second.id, '✅');
+      const result = await harness.waitForMessage(/^🎬 "a black diamond/, 'gina', (m) =>
+        m.attachments.some((a) => a.kind === 'video'),
+      );
+      assert.match(result.text, /seed 507, frame 4 of round 2/);
+      const generation = await harness.stack.db.generation.findFirstOrThrow({
+        where: { prompt: { contains: 'black diamond' } },
+        include: { rounds: { include: { candidates: true }, orderBy: { number: 'asc' } } },
+      });
+      assert.deepEqual(
+        generation.rounds.map((round) => round.candidates.map((c) => c.seed).sort()),
+        [
+          [500, 501, 502, 503],
+          [504, 505, 506, 507],
+        ],
+      );
+    });
+
     test('a request the engine refuses fails once and refunds the quota', async () => {
       await harness.say('carol', '/video a small blue square --steps 60');
       const failed = await harness.waitForMessage(/failed/, 'carol');
