@@ -65,7 +65,7 @@ test('npm start migrates SQLite under DATA_DIR, serves the page on the printed U
     },
   );
   assert.equal(result.code, 0, result.output);
-  assert.match(page, /<h1>firstframe<\/h1>/);
+  assert.match(page, /<title>firstframe playground<\/title>/);
   const file = path.join(dataDir, 'firstframe.db');
   assert.ok(existsSync(file));
   const mode = await rawQuery({ kind: 'sqlite', url: `file:${file}`, file }, 'PRAGMA journal_mode');

@@ -1,30 +1,29 @@
-// `npm start`: everything on one machine — Redis (a private one if needed), the embedded
-// database, the web playground and a worker.
-import { startWebServer } from '../bots/web/server.js';
-import { openDatabase } from '../db/index.js';
-import { ensureRedis, startWorker } from '../queue/index.js';
+// `npm start`: everything on one machine — Redis (a private one if none answers), the
+// embedded database (migrated at start-up), a queue worker with the ONNX engine, the bot
+// service, the web playground, and Discord/Slack when their tokens are set.
+import { ensureRedis } from '../queue/redis.js';
+import { chatPlatformAdapters } from '../wiring/chat-platforms.js';
+import { resolveModelDir } from '../wiring/model.js';
+import { startStack } from '../wiring/stack.js';
 import { runProcess } from './run-process.js';
 
 await runProcess('firstframe', async ({ config, log, onShutdown }) => {
-  const db = await openDatabase(config.database, log);
-  onShutdown(() => db.$disconnect());
-
+  const modelDir = resolveModelDir(config, log);
   const redis = await ensureRedis({ url: config.env.REDIS_URL, dataDir: config.dataDir, log });
   onShutdown(() => redis.stop());
 
-  const worker = await startWorker({
+  const stack = await startStack({
+    config,
+    log,
     redisUrl: redis.url,
-    queuePrefix: config.env.QUEUE_PREFIX,
-    concurrency: config.env.WORKER_CONCURRENCY,
-    log,
+    modelDir,
+    worker: true,
+    extraAdapters: chatPlatformAdapters(config, log),
   });
-  onShutdown(() => worker.close());
-
-  const web = await startWebServer({
-    host: config.env.HTTP_HOST,
-    port: config.env.HTTP_PORT,
-    log,
-  });
-  onShutdown(() => web.close());
-  console.log(`\n  firstframe is running: open ${web.url}\n  (Ctrl+C stops it)\n`);
+  onShutdown(() => stack.close());
+  console.log(
+    `\n  firstframe is running: open ${stack.web?.url}\n` +
+      `  model: ${modelDir}\n  admins: ${config.env.PLAYGROUND_ADMINS.join(', ')}\n` +
+      '  (Ctrl+C stops it)\n',
+  );
 });

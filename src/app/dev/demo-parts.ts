@@ -25,11 +25,13 @@ export function openDemoParts(
   options: { stepDelayMs?: number } = {},
 ): DemoParts {
   mkdirSync(folder, { recursive: true });
+  // The demo store counts 0 as unlimited; the configuration says 'unlimited'.
+  const limit = (value: number | 'unlimited') => (value === 'unlimited' ? 0 : value);
   const store = new SqliteStore(path.join(folder, `${path.basename(folder)}.db`), {
-    userDaily: env.QUOTA_USER_DAILY,
-    userMonthly: env.QUOTA_USER_MONTHLY,
-    workspaceDaily: env.QUOTA_WORKSPACE_DAILY,
-    workspaceMonthly: env.QUOTA_WORKSPACE_MONTHLY,
+    userDaily: limit(env.QUOTA_USER_DAILY),
+    userMonthly: limit(env.QUOTA_USER_MONTHLY),
+    workspaceDaily: limit(env.QUOTA_WORKSPACE_DAILY),
+    workspaceMonthly: limit(env.QUOTA_WORKSPACE_MONTHLY),
   });
   const jobs = new LocalJobs({
     artifactDir: path.join(folder, 'artifacts'),

@@ -135,6 +135,8 @@ export async function startWebServer(options: {
   log: Logger;
   /** The channel, wired to a BotService; without one the page works but nobody answers. */
   adapter?: WebChatAdapter;
+  /** More pages on the same server (the queue dashboard); answers true for the ones it served. */
+  extraRoutes?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
 }): Promise<WebServer> {
   const { log } = options;
   const adapter = options.adapter ?? new WebChatAdapter({ admins: [] });
@@ -142,6 +144,7 @@ export async function startWebServer(options: {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const route = `${request.method} ${url.pathname}`;
     const handle = async () => {
+      if (await options.extraRoutes?.(request, response)) return;
       if (route === 'GET /' || route === 'GET /index.html') {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         response.end(PAGE);

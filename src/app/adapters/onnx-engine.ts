@@ -1,0 +1,84 @@
+// The queue's GenerationEngine port (src/queue/engine-port.ts) on the real ONNX engine
+// (src/engine). The queue loads this module inside its engine thread (`engineModuleRef`), so
+// the engine runs in-process there: the thread already keeps the worker's main thread free.
+import { fileURLToPath } from 'node:url';
+import { loadEngine, type Engine } from '../../engine/index.js';
+import type {
+  AnimationOutput,
+  AnimationRequest,
+  CandidatesOutput,
+  CandidatesRequest,
+  EngineModuleRef,
+  GenerationEngine,
+} from '../../queue/engine-port.js';
+
+/** Plain data, since it crosses into the engine thread. */
+export interface OnnxEngineOptions {
+  modelDir: string;
+  provider?: 'cpu' | 'cuda';
+  /** Threads inside one operator; 0 lets onnxruntime choose. */
+  threads?: number;
+  /** Largest MP4/GIF produced (the chat platforms' upload limit). */
+  maxMediaBytes?: number;
+}
+
+/** What a worker passes to `startWorker({ engineFactory })`. */
+export function onnxEngineModule(options: OnnxEngineOptions): EngineModuleRef {
+  return { module: fileURLToPath(import.meta.url), exportName: 'createEngine', options };
+}
+
+export async function createEngine(options: OnnxEngineOptions): Promise<GenerationEngine> {
+  const engine = await loadEngine(options.modelDir, {
+    useWorker: false,
+    provider: options.provider ?? 'cpu',
+    intraOpThreads: options.threads ?? 0,
+    ...(options.maxMediaBytes ? { maxMediaBytes: options.maxMediaBytes } : {}),
+  });
+  return new OnnxGenerationEngine(engine);
+}
+
+/**
+ * Maps the queue's request names onto the engine's. The engine has no negative prompt (the
+ * shapes model is trained without one), so `negativePrompt` is not used.
+ */
+class OnnxGenerationEngine implements GenerationEngine {
+  constructor(private readonly engine: Engine) {}
+
+  async generateCandidates(request: CandidatesRequest): Promise<CandidatesOutput> {
+    const result = await this.engine.generateCandidates({
+      prompt: request.prompt,
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
+      ...(request.steps === undefined ? {} : { steps: request.steps }),
+      ...(request.guidanceScale === undefined ? {} : { guidance: request.guidanceScale }),
+      ...(request.scheduler === undefined ? {} : { scheduler: request.scheduler }),
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    });
+    return {
+      candidates: result.candidates.map((candidate) => candidate.png),
+      grid: result.grid,
+      seeds: result.candidates.map((candidate) => candidate.seed),
+    };
+  }
+
+  async animate(request: AnimationRequest): Promise<AnimationOutput> {
+    const result = await this.engine.animate({
+      prompt: request.prompt,
+      image: request.image,
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
+      ...(request.steps === undefined ? {} : { steps: request.steps }),
+      ...(request.guidanceScale === undefined ? {} : { guidance: request.guidanceScale }),
+      ...(request.imageGuidanceScale === undefined
+        ? {}
+        : { imageGuidance: request.imageGuidanceScale }),
+      ...(request.scheduler === undefined ? {} : { scheduler: request.scheduler }),
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    });
+    return { mp4: result.mp4, gif: result.gif, seed: result.settings.seed };
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+}

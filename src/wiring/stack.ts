@@ -1,0 +1,150 @@
+// The product, assembled: the Prisma stores, BullMQ (producer, events and optionally a worker
+// running the ONNX engine), the bot service with its chat adapters, and the web playground.
+// `npm start` runs all of it in one process; tests run the same function with their own
+// database, Redis prefix and model. Everything it starts, `close()` stops, in reverse order.
+import { BotService } from '../app/bot-service.js';
+import { systemClock } from '../app/clock.js';
+import { BullmqJobQueue } from '../app/adapters/bullmq-job-queue.js';
+import { PrismaFlowStore } from '../app/adapters/prisma-flow-store.js';
+import { PrismaQuotaStore } from '../app/adapters/prisma-quota.js';
+import { PrismaSubjects } from '../app/adapters/prisma-subjects.js';
+import type { ChatAdapter } from '../bots/chat-adapter.js';
+import { WebChatAdapter } from '../bots/web/web-adapter.js';
+import { startWebServer, type WebServer } from '../bots/web/server.js';
+import type { Config } from '../config/index.js';
+import { DEFAULT_VIDEO_LIMITS, type VideoLimits } from '../core/commands/index.js';
+import type { FlowConfig } from '../core/flow/index.js';
+import { quotaDefaults } from '../db/quota.js';
+import { openDatabase, type Db } from '../db/index.js';
+import { LIMITS as ENGINE_LIMITS } from '../engine/requests.js';
+import type { Logger } from '../log.js';
+import { JobEvents } from '../queue/events.js';
+import { createQueueHttpHandler } from '../queue/http.js';
+import { JobProducer } from '../queue/producer.js';
+import type { LocalFolderArtifactStore } from '../artifacts/index.js';
+import { modelVocabulary } from './model.js';
+import { artifactStoreOf, startEngineWorker } from './worker.js';
+
+export interface StackOptions {
+  config: Config;
+  log: Logger;
+  redisUrl: string;
+  /** The model folder the worker loads and whose words `/video` accepts. */
+  modelDir: string;
+  /** Run a queue worker in this process (`npm start`); false when workers run elsewhere. */
+  worker: boolean;
+  /** Chat platforms besides the web playground (Discord, Slack), already configured. */
+  extraAdapters?: ChatAdapter[];
+  /** Serve the web playground, the queue dashboard and metrics (default true). */
+  web?: boolean;
+  /** Overrides for tests: flow timing, `/video` limits, queue retries. */
+  flow?: Partial<FlowConfig>;
+  limits?: Partial<VideoLimits>;
+  attempts?: number;
+  backoffMs?: number;
+}
+
+export interface Stack {
+  db: Db;
+  bot: BotService;
+  webAdapter: WebChatAdapter;
+  artifacts: LocalFolderArtifactStore;
+  /** Present when `web` is on. */
+  web?: WebServer;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { config, log } = options;
+  const env = config.env;
+  const stops: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        log.error({ err: error }, 'error while stopping');
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    // 1. Database (migrations applied first) and the stores on it.
+    const db = await openDatabase(config.database, log);
+    stops.push(() => db.$disconnect());
+    const subjects = new PrismaSubjects(db);
+    const store = new PrismaFlowStore(db, subjects);
+    const quota = new PrismaQuotaStore(db, subjects, quotaDefaults(env));
+    const artifacts = artifactStoreOf(config);
+    const connection = { url: options.redisUrl };
+    const prefix = env.QUEUE_PREFIX;
+
+    // 2. The worker with the real engine (its own thread), when this process runs one.
+    if (options.worker) {
+      const worker = await startEngineWorker({ ...options, db, quota, artifacts });
+      stops.push(() => worker.close());
+    }
+
+    // 3. The bot's side of the queue.
+    const producer = new JobProducer({
+      connection,
+      prefix,
+      ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
+      ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+    });
+    stops.push(() => producer.close());
+    const events = new JobEvents({ connection, prefix });
+    stops.push(() => events.close());
+    await events.ready();
+    const queue = new BullmqJobQueue(producer, events, artifacts);
+
+    // 4. The bot service on every chat adapter; uploads land among the artifacts.
+    const webAdapter = new WebChatAdapter({
+      admins: env.PLAYGROUND_ADMINS,
+      uploadDir: artifacts.pathOf('uploads'),
+    });
+    const bot = new BotService({
+      store,
+      quota,
+      audit: quota,
+      queue,
+      clock: systemClock,
+      adapters: [webAdapter, ...(options.extraAdapters ?? [])],
+      log,
+      flow: {
+        voteWindowMs: env.VOTE_WINDOW_SECONDS * 1000,
+        regenerateCostsQuota: env.REGENERATE_COSTS_QUOTA,
+        ...options.flow,
+      },
+      limits: {
+        ...DEFAULT_VIDEO_LIMITS,
+        // What the engine accepts, so a request the bot takes never fails in the worker.
+        steps: { ...DEFAULT_VIDEO_LIMITS.steps, max: ENGINE_LIMITS.steps.max },
+        guidance: { ...DEFAULT_VIDEO_LIMITS.guidance, max: ENGINE_LIMITS.guidance.max },
+        vocabulary: modelVocabulary(options.modelDir),
+        ...options.limits,
+      },
+    });
+    await bot.start(); // resumes open generations first
+    stops.push(() => bot.stop());
+
+    // 5. The playground.
+    let web: WebServer | undefined;
+    if (options.web !== false) {
+      web = await startWebServer({
+        host: env.HTTP_HOST,
+        port: env.HTTP_PORT,
+        log,
+        adapter: webAdapter,
+        // Read-only bull-board at /admin/queues and Prometheus text at /metrics.
+        extraRoutes: createQueueHttpHandler({ producer }),
+      });
+      const server = web;
+      stops.push(() => server.close());
+    }
+    return { db, bot, webAdapter, artifacts, ...(web ? { web } : {}), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,143 @@
+// `npm start` as a person runs it: a child process from an empty folder (no .env), its own
+// data folder, any free port, its own queue prefix on the shared Redis. It prints the URL,
+// serves the page, makes a video through the HTTP API (watched over the event stream, the
+// way the page does), and exits with code 0 on SIGTERM.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import type { WebMessage } from '../../src/bots/web/web-adapter.js';
+import { dropPrefix, SHARED_REDIS_URL } from '../queue/helpers.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const work = mkdtempSync(path.join(tmpdir(), 'ff-start-'));
+const prefix = `ff-start-${randomUUID()}`;
+after(async () => {
+  await dropPrefix(SHARED_REDIS_URL, prefix);
+  rmSync(work, { recursive: true, force: true });
+});
+
+function start(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/bin/start.ts')],
+    {
+      cwd: work,
+      env: {
+        PATH: process.env.PATH,
+        DATA_DIR: path.join(work, 'data'),
+        HTTP_PORT: '0',
+        REDIS_URL: SHARED_REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        ENGINE_THREADS: '1',
+        LOG_LEVEL: 'warn',
+      },
+    },
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, output: () => output, exited };
+}
+
+async function until<T>(what: string, check: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Follows the playground's event stream for `user`, keeping the latest version of each message. */
+function follow(url: string, user: string) {
+  const messages = new Map<string, WebMessage>();
+  const controller = new AbortController();
+  void (async () => {
+    const response = await fetch(new URL(`/events?user=${user}`, url), {
+      signal: controller.signal,
+    });
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body!) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (!data) continue;
+        const parsed = JSON.parse(data) as WebMessage | WebMessage[];
+        for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
+          messages.set(message.id, message);
+        }
+      }
+    }
+  })().catch(() => {});
+  return {
+    find: (pattern: RegExp) =>
+      [...messages.values()].find((m) => m.author.isBot && pattern.test(m.text)),
+    stop: () => controller.abort(),
+  };
+}
+
+async function post(url: string, route: string, body: unknown): Promise<void> {
+  const response = await fetch(new URL(route, url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(response.status, 200, await response.text());
+}
+
+test(
+  'npm start prints its URL, makes a video, and stops cleanly on SIGTERM',
+  { timeout: 300_000 },
+  async () => {
+    const app = start();
+    try {
+      const url = await until(
+        'the printed URL',
+        () => /open (http:\/\/\S+)/.exec(app.output())?.[1],
+        120_000,
+      );
+      const page = await fetch(url);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<title>firstframe playground<\/title>/);
+      assert.ok(existsSync(path.join(work, 'data', 'firstframe.db')), 'SQLite under DATA_DIR');
+
+      const alice = follow(url, 'alice');
+      await post(url, '/api/command', {
+        user: 'alice',
+        text: '/video a red circle --seed 3 --steps 2',
+      });
+      const round = await until('the grid', () => alice.find(/Round 1 for/), 120_000);
+      await post(url, '/api/reaction', { user: 'alice', messageId: round.id, emoji: '2️⃣' });
+      await post(url, '/api/reaction', { user: 'alice', messageId: round.id, emoji: '✅' });
+      const result = await until(
+        'the video',
+        () => {
+          const message = alice.find(/^🎬/);
+          return message?.attachments.some((a) => a.kind === 'video') ? message : undefined;
+        },
+        180_000,
+      );
+      alice.stop();
+      const video = await fetch(
+        new URL(result.attachments.find((a) => a.kind === 'video')!.url, url),
+      );
+      assert.equal(video.status, 200);
+      assert.equal(video.headers.get('content-type'), 'video/mp4');
+    } finally {
+      app.child.kill('SIGTERM');
+    }
+    const code = await app.exited;
+    assert.equal(code, 0, app.output());
+    assert.doesNotMatch(app.output(), /"level":50|error during shutdown/, 'no errors logged');
+  },
+);
