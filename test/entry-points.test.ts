@@ -106,5 +106,10 @@ test('the chat bots say what to configure when their tokens are missing', async 
   assert.match(discord.output, /set DISCORD_TOKEN and DISCORD_APPLICATION_ID/);
   const slack = await run(bin('slack'), {});
   assert.equal(slack.code, 1);
-  assert.match(slack.output, /set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN/);
+  assert.match(slack.output, /slack: Slack is not configured \(see docs\/slack\.md\)/);
+  // Each problem on its line, naming the variable to set: the bot token, and either the
+  // signing secret (HTTP mode) or the app-level token (Socket Mode).
+  assert.match(slack.output, /^ {2}- set SLACK_BOT_TOKEN to the bot token/m);
+  assert.match(slack.output, /^ {2}- HTTP mode needs SLACK_SIGNING_SECRET.*SLACK_APP_TOKEN/m);
+  assert.doesNotMatch(slack.output, /\n\s+at /, 'no stack trace');
 });

@@ -16,7 +16,12 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
-const EXPECTED_ERRORS = new Set(['StartupError', 'RedisUnavailableError', 'DatabaseSetupError']);
+const EXPECTED_ERRORS = new Set([
+  'StartupError',
+  'ChatPlatformSetupError',
+  'RedisUnavailableError',
+  'DatabaseSetupError',
+]);
 
 export async function runProcess(name: string, body: (ctx: ProcessContext) => Promise<void>) {
   let config: Config;

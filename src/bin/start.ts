@@ -2,13 +2,15 @@
 // embedded database (migrated at start-up), a queue worker with the ONNX engine, the bot
 // service, the web playground, and Discord/Slack when their tokens are set.
 import { ensureRedis } from '../queue/redis.js';
-import { chatPlatformAdapters } from '../wiring/chat-platforms.js';
+import { chatPlatformAdapters, describePlatforms } from '../wiring/chat-platforms.js';
 import { resolveModelDir } from '../wiring/model.js';
 import { startStack } from '../wiring/stack.js';
 import { runProcess } from './run-process.js';
 
 await runProcess('firstframe', async ({ config, log, onShutdown }) => {
   const modelDir = resolveModelDir(config, log);
+  // Before Redis and the database: a half-configured platform stops start-up at once.
+  const platforms = chatPlatformAdapters(config, log);
   const redis = await ensureRedis({ url: config.env.REDIS_URL, dataDir: config.dataDir, log });
   onShutdown(() => redis.stop());
 
@@ -18,12 +20,13 @@ await runProcess('firstframe', async ({ config, log, onShutdown }) => {
     redisUrl: redis.url,
     modelDir,
     worker: true,
-    extraAdapters: chatPlatformAdapters(config, log),
+    extraAdapters: platforms,
   });
   onShutdown(() => stack.close());
   console.log(
     `\n  firstframe is running: open ${stack.web?.url}\n` +
       `  model: ${modelDir}\n  admins: ${config.env.PLAYGROUND_ADMINS.join(', ')}\n` +
+      `  chat platforms: ${describePlatforms(platforms)}\n` +
       '  (Ctrl+C stops it)\n',
   );
 });

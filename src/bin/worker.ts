@@ -5,20 +5,13 @@ import { PrismaQuotaStore } from '../app/adapters/prisma-quota.js';
 import { PrismaSubjects } from '../app/adapters/prisma-subjects.js';
 import { openDatabase } from '../db/index.js';
 import { quotaDefaults } from '../db/quota.js';
-import { DEFAULT_REDIS_PORT, HOW_TO_GET_REDIS, pingRedis } from '../queue/redis.js';
 import { resolveModelDir } from '../wiring/model.js';
 import { artifactStoreOf, startEngineWorker } from '../wiring/worker.js';
-import { runProcess, StartupError } from './run-process.js';
+import { runProcess } from './run-process.js';
+import { requireSharedRedis } from './shared-redis.js';
 
 await runProcess('worker', async ({ config, log, onShutdown }) => {
-  const redisUrl = config.env.REDIS_URL ?? `redis://127.0.0.1:${DEFAULT_REDIS_PORT}`;
-  try {
-    await pingRedis(redisUrl, 3000);
-  } catch (error) {
-    throw new StartupError(
-      `Redis at ${redisUrl} does not answer (${(error as Error).message}). ${HOW_TO_GET_REDIS}`,
-    );
-  }
+  const redisUrl = await requireSharedRedis(config);
   const modelDir = resolveModelDir(config, log);
   const db = await openDatabase(config.database, log);
   onShutdown(() => db.$disconnect());

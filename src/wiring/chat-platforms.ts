@@ -1,19 +1,104 @@
-// Chat platforms `npm start` runs next to the web playground, chosen by which tokens are set.
-// HOOK for the Discord and Slack adapters (branches `discord`, `slack`): once merged, build
-// them here, e.g. `createDiscordAdapter({ token, applicationId, log, uploadDir, ... })` from
-// src/bots/discord, and return them; the stack hands them to the same BotService.
+// The chat platforms that join the web playground on one BotService, chosen by which settings
+// are given: Discord with DISCORD_TOKEN + DISCORD_APPLICATION_ID, Slack when `slackSetupFrom`
+// accepts the SLACK_* settings. Half a configuration is an error, not a silent skip, so a typo
+// in a token's name does not leave a bot quietly offline.
+import path from 'node:path';
+import { ffmpegPath } from '../app/dev/ffmpeg-path.js';
 import type { ChatAdapter } from '../bots/chat-adapter.js';
+import {
+  createDiscordAdapter,
+  ffmpegShrinker,
+  type DiscordAdapterOptions,
+  type DiscordChatAdapter,
+} from '../bots/discord/index.js';
+import { createSlackAdapter, slackSetupFrom, SlackChatAdapter } from '../bots/slack/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 
-export function chatPlatformAdapters(config: Config, log: Logger): ChatAdapter[] {
-  const adapters: ChatAdapter[] = [];
-  const env = config.env;
-  if (env.DISCORD_TOKEN) {
-    log.warn('DISCORD_TOKEN is set, but this build has no Discord adapter wired into npm start');
+/** A platform's settings are incomplete; the message names what to set. */
+export class ChatPlatformSetupError extends Error {
+  override name = 'ChatPlatformSetupError';
+}
+
+/** Test seams: where the platforms' APIs are (Slack's comes from SLACK_API_URL). */
+export interface PlatformOverrides {
+  discordApi?: string;
+}
+
+/**
+ * The Discord adapter; undefined when neither Discord setting is given, unless `required`
+ * (`npm run discord`), which then names what to set.
+ */
+export function discordAdapterFrom(
+  config: Config,
+  log: Logger,
+  { required = false, discordApi }: PlatformOverrides & { required?: boolean } = {},
+): DiscordChatAdapter | undefined {
+  const { DISCORD_TOKEN: token, DISCORD_APPLICATION_ID: applicationId } = config.env;
+  if (!token && !applicationId && !required) return undefined;
+  if (!token || !applicationId) {
+    const missing = [!token && 'DISCORD_TOKEN', !applicationId && 'DISCORD_APPLICATION_ID'];
+    throw new ChatPlatformSetupError(
+      `Discord is not configured: set ${missing.filter(Boolean).join(' and ')} (from the Discord developer portal; see docs/discord.md).`,
+    );
   }
-  if (env.SLACK_BOT_TOKEN) {
-    log.warn('SLACK_BOT_TOKEN is set, but this build has no Slack adapter wired into npm start');
+  const options: DiscordAdapterOptions = {
+    token,
+    applicationId,
+    log,
+    // Among the artifacts, like the playground's uploads, so any worker can read them.
+    uploadDir: path.join(config.dataDir, 'artifacts', 'uploads'),
+    maxUploadBytes: config.env.MAX_UPLOAD_BYTES,
+    shrinkVideo: ffmpegShrinker(ffmpegPath()),
+    ...(discordApi ? { api: discordApi } : {}),
+  };
+  return createDiscordAdapter(options);
+}
+
+const SLACK_SETTINGS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
+
+/**
+ * The Slack adapter; undefined when no Slack token or secret is given, unless `required`
+ * (`npm run slack`), which then names what to set.
+ */
+export function slackAdapterFrom(
+  config: Config,
+  log: Logger,
+  { required = false } = {},
+): SlackChatAdapter | undefined {
+  if (!required && !SLACK_SETTINGS.some((name) => config.env[name])) return undefined;
+  const setup = slackSetupFrom(config.env);
+  if (!setup.ok) {
+    const problems = setup.problems.map((problem) => `  - ${problem}`).join('\n');
+    throw new ChatPlatformSetupError(`Slack is not configured (see docs/slack.md):\n${problems}`);
   }
-  return adapters;
+  return createSlackAdapter({
+    botToken: setup.botToken,
+    connection: setup.connection,
+    admins: setup.admins,
+    log,
+    ...(setup.apiUrl ? { apiUrl: setup.apiUrl } : {}),
+  });
+}
+
+/** Every configured platform (`npm start` adds them next to the web playground). */
+export function chatPlatformAdapters(
+  config: Config,
+  log: Logger,
+  overrides: PlatformOverrides = {},
+): ChatAdapter[] {
+  const adapters = [discordAdapterFrom(config, log, overrides), slackAdapterFrom(config, log)];
+  return adapters.filter((adapter): adapter is DiscordChatAdapter | SlackChatAdapter =>
+    Boolean(adapter),
+  );
+}
+
+/** For the start-up banner: which platforms run, and where Slack's HTTP mode listens. */
+export function describePlatforms(adapters: readonly ChatAdapter[]): string {
+  const names = adapters.map((adapter) =>
+    adapter instanceof SlackChatAdapter && adapter.url
+      ? `slack (Request URL path: ${adapter.url}/slack/events)`
+      : adapter.platform,
+  );
+  return names.length > 0 ? names.join(', ') : 'none (set DISCORD_* or SLACK_* to add them)';
 }

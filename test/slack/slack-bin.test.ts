@@ -1,18 +1,25 @@
 // `npm run slack` as a process: it reads its settings, starts in HTTP mode against the fake
-// Slack (SLACK_API_URL), and answers a signed /video with the request repeated in the channel
-// and the status in its thread. Missing settings give one readable message and exit code 1.
+// Slack (SLACK_API_URL) on the real stack (SQLite under DATA_DIR, BullMQ on the shared Redis
+// with a prefix of its own, no worker), and answers a signed /video with the request repeated
+// in the channel and the status in its thread. Missing settings give one readable message and
+// exit code 1.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { TINY_MODEL_DIR } from '../../src/wiring/model.js';
 import { waitFor } from '../core/manual-clock.js';
+import { dropPrefix, SHARED_REDIS_URL, waitFor as waitForAsync } from '../queue/helpers.js';
 import { FakeSlack } from './fake-slack.js';
 import { sendSigned, slashCommandBody } from './signed-requests.js';
 
 const SECRET = 'bin-test-secret';
 const dir = mkdtempSync(path.join(tmpdir(), 'ff-slack-bin-'));
+const prefix = `ff-slack-bin-${randomUUID()}`;
 let fake: FakeSlack;
 let child: ChildProcess | undefined;
 
@@ -33,6 +40,7 @@ after(async () => {
     await exited;
   }
   await fake.stop();
+  await dropPrefix(SHARED_REDIS_URL, prefix);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -61,6 +69,9 @@ test('configured for HTTP mode it serves /slack/events and runs a /video', async
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_PORT: '0',
     SLACK_API_URL: fake.apiUrl,
+    REDIS_URL: SHARED_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    MODEL_DIR: TINY_MODEL_DIR,
   });
   child = run.child;
   const match = await waitFor(
@@ -69,7 +80,7 @@ test('configured for HTTP mode it serves /slack/events and runs a /video', async
   );
   const body = slashCommandBody({
     command: '/video',
-    text: 'a bin test --seed 4 --steps 2',
+    text: 'a red circle --seed 4 --steps 2',
     userId: 'U0ANN',
     userName: 'ann',
     channelId: 'C0BIN',
@@ -81,11 +92,23 @@ test('configured for HTTP mode it serves /slack/events and runs a /video', async
   });
   assert.equal(response.status, 200);
   const request = await waitFor(
-    () => fake.messages.find((m) => m.text === '<@U0ANN>: /video a bin test --seed 4 --steps 2'),
+    () => fake.messages.find((m) => m.text === '<@U0ANN>: /video a red circle --seed 4 --steps 2'),
     'the request in the channel',
   );
   await waitFor(
-    () => fake.messages.find((m) => m.threadTs === request.ts && m.text.includes('a bin test')),
+    () => fake.messages.find((m) => m.threadTs === request.ts && m.text.includes('a red circle')),
     'the status in the thread',
   );
+  // The request went to BullMQ under this test's prefix, where it waits for `npm run worker`.
+  const redis = new Redis(SHARED_REDIS_URL);
+  try {
+    const waiting = await waitForAsync('the candidates job waiting in Redis', async () => {
+      const ids = await redis.lrange(`${prefix}:candidates:wait`, 0, -1);
+      return ids.length > 0 ? ids : undefined;
+    });
+    assert.equal(waiting.length, 1);
+    assert.match(waiting[0]!, /^candidates-.+-r1$/);
+  } finally {
+    redis.disconnect();
+  }
 });
