@@ -8,6 +8,7 @@ import { BullmqJobQueue } from '../app/adapters/bullmq-job-queue.js';
 import { PrismaFlowStore } from '../app/adapters/prisma-flow-store.js';
 import { PrismaQuotaStore } from '../app/adapters/prisma-quota.js';
 import { PrismaSubjects } from '../app/adapters/prisma-subjects.js';
+import type { FlowStore } from '../app/ports.js';
 import type { ChatAdapter } from '../bots/chat-adapter.js';
 import { WebChatAdapter } from '../bots/web/web-adapter.js';
 import { startWebServer, type WebServer } from '../bots/web/server.js';
@@ -46,6 +47,8 @@ export interface StackOptions {
 
 export interface Stack {
   db: Db;
+  /** Where the flow keeps each generation's state (what a restart resumes from). */
+  store: FlowStore;
   bot: BotService;
   webAdapter: WebChatAdapter;
   artifacts: LocalFolderArtifactStore;
@@ -142,7 +145,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const server = web;
       stops.push(() => server.close());
     }
-    return { db, bot, webAdapter, artifacts, ...(web ? { web } : {}), close };
+    return { db, store, bot, webAdapter, artifacts, ...(web ? { web } : {}), close };
   } catch (error) {
     await close();
     throw error;

@@ -9,6 +9,9 @@ import { LocalJobs, type LocalJobsOptions } from '../../src/app/dev/local-jobs.j
 import { SqliteStore, type DefaultLimits } from '../../src/app/dev/sqlite-store.js';
 import type { FlowConfig } from '../../src/core/flow/index.js';
 import { WebChatAdapter, type WebMessage } from '../../src/bots/web/web-adapter.js';
+import type { Clock } from '../../src/app/ports.js';
+import type { ChatAdapter } from '../../src/bots/chat-adapter.js';
+import type { Logger } from '../../src/log.js';
 import { silentLog } from '../helpers/silent-log.js';
 import { ManualClock, waitFor } from './manual-clock.js';
 
@@ -18,6 +21,51 @@ export const LIMITS: DefaultLimits = {
   workspaceDaily: 0,
   workspaceMonthly: 0,
 };
+
+export interface DemoBot {
+  store: SqliteStore;
+  jobs: LocalJobs;
+  service: BotService;
+}
+
+/**
+ * The bot service on the demo parts under `dir` (SQLite file, in-process jobs writing real
+ * files), with the given chat adapters; started again on the same `dir` it resumes.
+ */
+export async function startDemoBot(options: {
+  dir: string;
+  clock: Clock;
+  adapters: ChatAdapter[];
+  log: Logger;
+  flow?: Partial<FlowConfig>;
+  jobOptions?: Partial<LocalJobsOptions>;
+}): Promise<DemoBot> {
+  const store = new SqliteStore(path.join(options.dir, 'bot.db'), LIMITS);
+  const jobs = new LocalJobs({
+    artifactDir: path.join(options.dir, 'artifacts'),
+    ffmpegPath: ffmpegPath(),
+    stepDelayMs: 1,
+    ...options.jobOptions,
+  });
+  const service = new BotService({
+    store,
+    quota: store,
+    audit: store,
+    queue: jobs,
+    clock: options.clock,
+    adapters: options.adapters,
+    log: options.log,
+    flow: { progressEditIntervalMs: 0, ...options.flow },
+  });
+  await service.start();
+  return { store, jobs, service };
+}
+
+export async function stopDemoBot({ store, jobs, service }: DemoBot): Promise<void> {
+  jobs.stop();
+  await service.stop();
+  store.close();
+}
 
 export class Harness {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'ff-flow-'));
@@ -34,32 +82,21 @@ export class Harness {
 
   /** Starts (or restarts, on the same database file and chat channel) the bot. */
   async start(): Promise<this> {
-    this.store = new SqliteStore(path.join(this.dir, 'bot.db'), LIMITS);
-    this.jobs = new LocalJobs({
-      artifactDir: path.join(this.dir, 'artifacts'),
-      ffmpegPath: ffmpegPath(),
-      stepDelayMs: 1,
-      ...this.jobOptions,
-    });
-    this.service = new BotService({
-      store: this.store,
-      quota: this.store,
-      audit: this.store,
-      queue: this.jobs,
+    const bot = await startDemoBot({
+      dir: this.dir,
       clock: this.clock,
       adapters: [this.adapter],
       log: silentLog,
-      flow: { progressEditIntervalMs: 0, ...this.flow },
+      flow: this.flow,
+      jobOptions: this.jobOptions,
     });
-    await this.service.start();
+    ({ store: this.store, jobs: this.jobs, service: this.service } = bot);
     return this;
   }
 
   /** Stops the bot as a crash would leave things: the database and the channel stay. */
   async stop(): Promise<void> {
-    this.jobs.stop();
-    await this.service.stop();
-    this.store.close();
+    await stopDemoBot(this);
   }
 
   async cleanup(): Promise<void> {

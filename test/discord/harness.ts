@@ -5,17 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BotService } from '../../src/app/bot-service.js';
-import { ffmpegPath } from '../../src/app/dev/ffmpeg-path.js';
-import { LocalJobs } from '../../src/app/dev/local-jobs.js';
-import { SqliteStore } from '../../src/app/dev/sqlite-store.js';
+import type { LocalJobs } from '../../src/app/dev/local-jobs.js';
+import type { SqliteStore } from '../../src/app/dev/sqlite-store.js';
 import {
-  startDiscordBot,
+  createDiscordAdapter,
   type DiscordAdapterOptions,
   type DiscordChatAdapter,
 } from '../../src/bots/discord/index.js';
 import type { FlowConfig } from '../../src/core/flow/index.js';
 import { ManualClock, waitFor } from '../core/manual-clock.js';
-import { LIMITS } from '../core/service-harness.js';
+import { startDemoBot, stopDemoBot } from '../core/service-harness.js';
 import { silentLog } from '../helpers/silent-log.js';
 import { FakeDiscord, type FakeMessage } from './fake/fake-discord.js';
 
@@ -40,42 +39,28 @@ export class DiscordHarness {
   /** Starts the fake Discord (once) and the bot (again after `stop`, on the same files). */
   async start(): Promise<this> {
     this.fake ??= await FakeDiscord.start();
-    this.store = new SqliteStore(path.join(this.dir, 'bot.db'), LIMITS);
-    this.jobs = new LocalJobs({
-      artifactDir: path.join(this.dir, 'artifacts'),
-      ffmpegPath: ffmpegPath(),
-      stepDelayMs: 1,
+    this.adapter = createDiscordAdapter({
+      token: this.fake.token,
+      applicationId: this.fake.world.applicationId,
+      log: silentLog,
+      uploadDir: path.join(this.dir, 'uploads'),
+      api: this.fake.api,
+      now: () => this.clock.now(),
+      ...this.extras,
     });
-    const bot = await startDiscordBot(
-      {
-        token: this.fake.token,
-        applicationId: this.fake.world.applicationId,
-        log: silentLog,
-        uploadDir: path.join(this.dir, 'uploads'),
-        api: this.fake.api,
-        now: () => this.clock.now(),
-        ...this.extras,
-      },
-      {
-        store: this.store,
-        quota: this.store,
-        audit: this.store,
-        queue: this.jobs,
-        clock: this.clock,
-        log: silentLog,
-        flow: { progressEditIntervalMs: 0, ...this.flow },
-      },
-    );
-    this.adapter = bot.adapter;
-    this.service = bot.service;
+    const bot = await startDemoBot({
+      dir: this.dir,
+      clock: this.clock,
+      adapters: [this.adapter],
+      log: silentLog,
+      flow: this.flow,
+    });
+    ({ store: this.store, jobs: this.jobs, service: this.service } = bot);
     return this;
   }
-
   /** Stops the bot as a restart would: Discord, the database and the files stay. */
   async stop(): Promise<void> {
-    this.jobs.stop();
-    await this.service.stop();
-    this.store.close();
+    await stopDemoBot(this);
   }
 
   async cleanup(): Promise<void> {

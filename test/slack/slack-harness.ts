@@ -1,19 +1,19 @@
 // The Slack bot on real parts, minus Slack: the Bolt app listening on a local port (HTTP
 // mode, checking signatures) or connected to the fake's Socket Mode WebSocket, its Web API
-// calls answered by FakeSlack, and the real bot service
-// with the SQLite store and the in-process jobs that write real PNG/MP4/GIF files. Only the
-// flow's clock is moved by hand (to close a vote); Bolt's signature check uses the real time.
+// calls answered by FakeSlack, and the real bot service behind it: in `SlackHarness` with the
+// SQLite store and the in-process jobs that write real PNG/MP4/GIF files, where only the flow's
+// clock is moved by hand (to close a vote); Bolt's signature check uses the real time.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BotService } from '../../src/app/bot-service.js';
-import { ffmpegPath } from '../../src/app/dev/ffmpeg-path.js';
-import { LocalJobs } from '../../src/app/dev/local-jobs.js';
-import { SqliteStore } from '../../src/app/dev/sqlite-store.js';
+import type { BotService } from '../../src/app/bot-service.js';
+import type { LocalJobs } from '../../src/app/dev/local-jobs.js';
+import type { SqliteStore } from '../../src/app/dev/sqlite-store.js';
 import { createSlackAdapter, type SlackChatAdapter } from '../../src/bots/slack/index.js';
 import type { GenerationState } from '../../src/core/flow/types.js';
-import { createLogger } from '../../src/log.js';
-import { LIMITS } from '../core/service-harness.js';
+import type { FlowStore } from '../../src/app/ports.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { startDemoBot, stopDemoBot } from '../core/service-harness.js';
 import { ManualClock, waitFor } from '../core/manual-clock.js';
 import { FakeSlack, type FakeMessage } from './fake-slack.js';
 import {
@@ -39,9 +39,13 @@ export const USERS = {
 } as const;
 export type Person = keyof typeof USERS;
 
-export class SlackHarness {
+/**
+ * Slack faked at the wire and the Slack adapter talking to it; what runs behind the adapter
+ * (the bot service and its store) is up to the subclass: `SlackHarness` (SQLite demo parts,
+ * hand-moved clock) or a test's own on the real stack.
+ */
+export abstract class SlackDriver {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'ff-slack-'));
-  readonly clock = new ManualClock();
   /** Every log line the bot wrote, parsed. */
   readonly logs: Record<string, unknown>[] = [];
   readonly fake = new FakeSlack({
@@ -59,25 +63,22 @@ export class SlackHarness {
       { id: USERS.erin, name: 'erin' },
     ],
   });
-  store!: SqliteStore;
-  jobs!: LocalJobs;
   adapter!: SlackChatAdapter;
-  service!: BotService;
   private responseCount = 0;
   private eventCount = 0;
 
   constructor(readonly mode: 'http' | 'socket' = 'http') {}
 
+  /** Starts the bot service (with `adapter` among its chat adapters). */
+  protected abstract startBot(adapter: SlackChatAdapter, log: Logger): Promise<void>;
+  protected abstract stopBot(): Promise<void>;
+  /** The store the flow saves its state in after every event. */
+  protected abstract get flowStore(): FlowStore;
+
   async start(): Promise<this> {
     await this.fake.start();
     const log = createLogger('info', 'slack-test', {
       write: (line: string) => void this.logs.push(JSON.parse(line) as Record<string, unknown>),
-    });
-    this.store = new SqliteStore(path.join(this.dir, 'bot.db'), LIMITS);
-    this.jobs = new LocalJobs({
-      artifactDir: path.join(this.dir, 'artifacts'),
-      ffmpegPath: ffmpegPath(),
-      stepDelayMs: 1,
     });
     this.adapter = createSlackAdapter({
       botToken: 'xoxb-test-token',
@@ -91,24 +92,12 @@ export class SlackHarness {
       apiRetries: 0,
       sharePollDelays: [10, 20, 50, 100],
     });
-    this.service = new BotService({
-      store: this.store,
-      quota: this.store,
-      audit: this.store,
-      queue: this.jobs,
-      clock: this.clock,
-      adapters: [this.adapter],
-      log,
-      flow: { progressEditIntervalMs: 0 },
-    });
-    await this.service.start();
+    await this.startBot(this.adapter, log);
     return this;
   }
 
   async cleanup(): Promise<void> {
-    this.jobs.stop();
-    await this.service.stop();
-    this.store.close();
+    await this.stopBot();
     await this.fake.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -231,7 +220,7 @@ export class SlackHarness {
 
   /** The open generation of a prompt, as saved in the store after every event. */
   async generation(prompt: string): Promise<GenerationState | undefined> {
-    const open = await this.store.loadActiveGenerations();
+    const open = await this.flowStore.loadActiveGenerations();
     return open.find((state) => state.settings.prompt === prompt);
   }
 
@@ -253,6 +242,27 @@ export class SlackHarness {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error(`votes are ${last}, expected ${want}`);
+  }
+}
+
+/** The Slack bot on the SQLite demo store and the in-process jobs, on a hand-moved clock. */
+export class SlackHarness extends SlackDriver {
+  readonly clock = new ManualClock();
+  store!: SqliteStore;
+  jobs!: LocalJobs;
+  service!: BotService;
+
+  protected async startBot(adapter: SlackChatAdapter, log: Logger): Promise<void> {
+    const bot = await startDemoBot({ dir: this.dir, clock: this.clock, adapters: [adapter], log });
+    ({ store: this.store, jobs: this.jobs, service: this.service } = bot);
+  }
+
+  protected stopBot(): Promise<void> {
+    return stopDemoBot(this);
+  }
+
+  protected get flowStore(): FlowStore {
+    return this.store;
   }
 }
 

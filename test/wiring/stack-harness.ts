@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WebMessage } from '../../src/bots/web/web-adapter.js';
-import { loadConfig } from '../../src/config/index.js';
+import type { ChatAdapter } from '../../src/bots/chat-adapter.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
 import type { VideoLimits } from '../../src/core/commands/index.js';
 import { TINY_MODEL_DIR } from '../../src/wiring/model.js';
 import { startStack, type Stack } from '../../src/wiring/stack.js';
@@ -23,6 +24,8 @@ export class StackHarness {
   stack!: Stack;
   /** Every version of every message the playground showed (edits included), in order. */
   readonly seen: string[] = [];
+  /** Chat platforms to run next to the playground, built from the stack's settings. */
+  private platforms: (config: Config) => ChatAdapter[] = () => [];
 
   constructor(
     private readonly kind: Kind,
@@ -50,6 +53,12 @@ export class StackHarness {
     };
   }
 
+  /** Adds Discord/Slack adapters (e.g. `chatPlatformAdapters` against a fake) on `start`. */
+  withPlatforms(platforms: (config: Config) => ChatAdapter[]): this {
+    this.platforms = platforms;
+    return this;
+  }
+
   async start(): Promise<this> {
     this.database ??= await createTestDatabase(this.kind);
     const config = loadConfig({ env: this.settings, envFile: null, baseDir: this.dir });
@@ -59,6 +68,7 @@ export class StackHarness {
       redisUrl: SHARED_REDIS_URL,
       modelDir: TINY_MODEL_DIR,
       worker: this.inProcessWorker,
+      extraAdapters: this.platforms(config),
       flow: { progressEditIntervalMs: 0 },
       limits: this.limits,
       attempts: 2,

@@ -1,6 +1,5 @@
-// The Discord bot: `createDiscordAdapter` for a process that runs several chat platforms on
-// one BotService, `startDiscordBot` for a process that runs Discord alone.
-import { BotService, type BotServiceDeps } from '../../app/bot-service.js';
+// The Discord bot's public surface: `createDiscordAdapter` builds the chat adapter that joins
+// the BotService (src/wiring/chat-platforms.ts does it for `npm start` and `npm run discord`).
 import { DiscordChatAdapter, type DiscordAdapterOptions } from './discord-adapter.js';
 
 export {
@@ -15,21 +14,4 @@ export { ffmpegShrinker } from './shrink-video.js';
 
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordChatAdapter {
   return new DiscordChatAdapter(options);
-}
-
-export interface DiscordBot {
-  adapter: DiscordChatAdapter;
-  service: BotService;
-  stop(): Promise<void>;
-}
-
-/** Connects to Discord and runs the bot service on it (resuming open generations first). */
-export async function startDiscordBot(
-  discord: DiscordAdapterOptions,
-  service: Omit<BotServiceDeps, 'adapters'>,
-): Promise<DiscordBot> {
-  const adapter = createDiscordAdapter(discord);
-  const bot = new BotService({ ...service, adapters: [adapter] });
-  await bot.start();
-  return { adapter, service: bot, stop: () => bot.stop() };
 }
