@@ -97,7 +97,7 @@ export function chatPlatformAdapters(
 export function describePlatforms(adapters: readonly ChatAdapter[]): string {
   const names = adapters.map((adapter) =>
     adapter instanceof SlackChatAdapter && adapter.url
-      ? `slack (Request URL path: ${adapter.url}/slack/events)`
+      ? `slack (listening on ${adapter.url}/slack/events)`
       : adapter.platform,
   );
   return names.length > 0 ? names.join(', ') : 'none (set DISCORD_* or SLACK_* to add them)';

@@ -4,7 +4,7 @@
 // in the channel and the status in its thread. Missing settings give one readable message and
 // exit code 1.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { TINY_MODEL_DIR } from '../../src/wiring/model.js';
 import { waitFor } from '../core/manual-clock.js';
+import { startBin } from '../helpers/bin-process.js';
 import { dropPrefix, SHARED_REDIS_URL, waitFor as waitForAsync } from '../queue/helpers.js';
 import { FakeSlack } from './fake-slack.js';
 import { sendSigned, slashCommandBody } from './signed-requests.js';
@@ -44,21 +45,12 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function runBin(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  let output = '';
-  const process_ = spawn(process.execPath, ['--import', 'tsx', 'src/bin/slack.ts'], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  process_.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  process_.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child: process_, output: () => output };
-}
+const runBin = (env: Record<string, string>) =>
+  startBin('slack', { DATA_DIR: dir, LOG_LEVEL: 'warn', ...env });
 
 test('without settings it says what to set and exits with 1', async () => {
   const run = runBin({});
-  const code = await new Promise<number | null>((resolve) => run.child.on('exit', resolve));
-  assert.equal(code, 1);
+  assert.equal(await run.exited, 1);
   assert.match(run.output(), /Slack is not configured \(see docs\/slack\.md\)/);
   assert.match(run.output(), /set SLACK_BOT_TOKEN/);
 });

@@ -3,16 +3,15 @@
 // serves the page, makes a video through the HTTP API (watched over the event stream, the
 // way the page does), and exits with code 0 on SIGTERM.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { WebMessage } from '../../src/bots/web/web-adapter.js';
+import { allInOneSettings, startBin } from '../helpers/bin-process.js';
 import { dropPrefix, SHARED_REDIS_URL } from '../queue/helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(path.join(tmpdir(), 'ff-start-'));
 const prefix = `ff-start-${randomUUID()}`;
 after(async () => {
@@ -20,28 +19,8 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function start(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/bin/start.ts')],
-    {
-      cwd: work,
-      env: {
-        PATH: process.env.PATH,
-        DATA_DIR: path.join(work, 'data'),
-        HTTP_PORT: '0',
-        REDIS_URL: SHARED_REDIS_URL,
-        QUEUE_PREFIX: prefix,
-        ENGINE_THREADS: '1',
-        LOG_LEVEL: 'warn',
-      },
-    },
-  );
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { child, output: () => output, exited };
+function start() {
+  return startBin('start', allInOneSettings(work, prefix, SHARED_REDIS_URL), work);
 }
 
 async function until<T>(what: string, check: () => T | undefined, timeoutMs: number): Promise<T> {
