@@ -1,10 +1,6 @@
 // The queue: producers and progress for the bots, workers for `npm run worker`, the dashboard
-// and metrics for the all-in-one process. The real worker is `startWorker` in ./worker.js;
-// the placeholder `startWorker` below keeps src/bin compiling until the lead wires the engine
-// and the Prisma JobStore into it (then this placeholder goes).
-import type { Logger } from '../log.js';
-import { pingRedis } from './redis.js';
-
+// and metrics for the all-in-one process (src/wiring/worker.ts gives the worker its engine and
+// the Prisma JobStore).
 export {
   DEFAULT_REDIS_PORT,
   ensureRedis,
@@ -36,27 +32,8 @@ export { JobEvents, type JobEventMap } from './events.js';
 export { createQueueHttpHandler, type QueueHttpHandler, type QueueHttpOptions } from './http.js';
 export { renderMetrics } from './metrics.js';
 export {
+  startWorker,
   type RedisConnection,
   type StartWorkerOptions,
-  type WorkerHandle as QueueWorkerHandle,
+  type WorkerHandle,
 } from './worker.js';
-
-export interface WorkerHandle {
-  close(): Promise<void>;
-}
-
-export async function startWorker(options: {
-  redisUrl: string;
-  queuePrefix: string;
-  concurrency: number;
-  log: Logger;
-}): Promise<WorkerHandle> {
-  await pingRedis(options.redisUrl, 3000);
-  options.log.info(
-    { queuePrefix: options.queuePrefix, concurrency: options.concurrency },
-    'worker ready (no job processors registered yet)',
-  );
-  // Nothing holds the event loop open until real BullMQ workers are registered here.
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  return { close: async () => clearInterval(keepAlive) };
-}
