@@ -18,4 +18,7 @@ if ! "$PY" -c 'import torch, onnx, numpy, pytest' 2>/dev/null; then
   echo "python tests: skipped: $msg"
   exit 0
 fi
-exec "$PY" -m pytest -q training/tests
+# From training/: train_all starts each stage as `python -m firstframe_train.<stage>`, which
+# finds the package in the working folder.
+cd training
+exec "$PY" -m pytest -q tests
