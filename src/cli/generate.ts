@@ -1,7 +1,6 @@
 // `firstframe generate "<prompt>"`: prompt -> 4 candidate first frames -> the chosen one
 // animated -> MP4 (+ GIF, + the numbered grid). Or, with --image, animate that image.
 // Needs only the model folder: no Redis, no database.
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -10,17 +9,8 @@ import { createProgressBar } from './progress-bar.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_MODEL_DIR = 'models/shapes-v1';
-/** Used when the shipped model is not there (e.g. a checkout before it was trained). */
-const FALLBACK_MODEL_DIR = 'test/fixtures/tiny-model';
-
 function defaultModelDir(): string {
-  const shipped = `${REPO_ROOT}${DEFAULT_MODEL_DIR}`;
-  const fallback = `${REPO_ROOT}${FALLBACK_MODEL_DIR}`;
-  if (existsSync(shipped) || !existsSync(fallback)) return shipped;
-  console.error(
-    `firstframe: ${DEFAULT_MODEL_DIR} is missing; using the untrained test model ${FALLBACK_MODEL_DIR}`,
-  );
-  return fallback;
+  return `${REPO_ROOT}${DEFAULT_MODEL_DIR}`;
 }
 
 export const GENERATE_USAGE = `Usage: firstframe generate "<prompt>" [options] -o out.mp4

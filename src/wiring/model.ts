@@ -7,7 +7,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** The tiny test model, used only while the trained default model is not in the checkout. */
+/** The tiny test model (tests only: its pictures are noise). */
 export const TINY_MODEL_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'tiny-model');
 export const DEFAULT_MODEL_DIR = path.join(REPO_ROOT, 'models', 'shapes-v1');
 
@@ -22,20 +22,13 @@ export const DEFAULT_MODEL_SETTING = './models/shapes-v1';
 
 /**
  * The model folder to run. An explicit MODEL_DIR must be a model folder. Left at its default,
- * it means this checkout's models/shapes-v1 (whatever the working directory); only while that
- * is missing (the trained model not merged yet) do we fall back, loudly, to the tiny test model.
+ * it means this checkout's models/shapes-v1, whatever the working directory.
  */
 export function resolveModelDir(config: Config, log: Logger): string {
   if (isModelFolder(config.modelDir)) return config.modelDir;
-  if (config.env.MODEL_DIR === DEFAULT_MODEL_SETTING) {
-    if (isModelFolder(DEFAULT_MODEL_DIR)) return DEFAULT_MODEL_DIR;
-    if (isModelFolder(TINY_MODEL_DIR)) {
-      log.warn(
-        { missing: DEFAULT_MODEL_DIR, using: TINY_MODEL_DIR },
-        'the default model is missing; using the tiny TEST model (its pictures are noise)',
-      );
-      return TINY_MODEL_DIR;
-    }
+  if (config.env.MODEL_DIR === DEFAULT_MODEL_SETTING && isModelFolder(DEFAULT_MODEL_DIR)) {
+    log.debug({ modelDir: DEFAULT_MODEL_DIR }, 'using the shipped model of this checkout');
+    return DEFAULT_MODEL_DIR;
   }
   throw new ModelMissingError(
     `no model folder at ${config.modelDir} (model_index.json missing). ` +
