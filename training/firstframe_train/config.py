@@ -72,8 +72,8 @@ PRESETS = {
         unet=UNetConfig(channels=(48, 96, 96)),  # ~32 MB exported in all
         train_autoencoder=StageConfig(steps=1500, batch_size=32, lr=1e-3),
         train_image=StageConfig(steps=20000, batch_size=32, lr=4e-4),
-        train_video_a=StageConfig(steps=3000, batch_size=4, lr=3e-4, num_frames=8),
-        train_video_b=StageConfig(steps=2000, batch_size=3, lr=2e-4, num_frames=16),
+        train_video_a=StageConfig(steps=10000, batch_size=4, lr=3e-4, num_frames=8),
+        train_video_b=StageConfig(steps=5000, batch_size=3, lr=2e-4, num_frames=16),
     ),
     "gpu": Preset(
         name="gpu",

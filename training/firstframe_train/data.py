@@ -1,8 +1,13 @@
 """Training batches rendered on the fly by the shapes world (no data set is stored)."""
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from . import world
+
+# Objects cover a few percent of the frame, so a plain MSE spends most of its signal on the flat
+# background. Latent pixels on or next to an object weigh OBJECT_WEIGHT times more in the loss.
+OBJECT_WEIGHT = 5.0
 
 
 def pixels_to_tensor(frames: np.ndarray) -> torch.Tensor:
@@ -15,6 +20,29 @@ def tensor_to_pixels(x: torch.Tensor) -> np.ndarray:
     """float [..., 3, H, W] about [-1, 1] -> uint8 [..., H, W, 3] (clamp, then round)."""
     x = ((x.detach().float().clamp(-1, 1) + 1.0) * 127.5).round()
     return x.movedim(-3, -1).to(torch.uint8).cpu().numpy()
+
+
+def object_mask(pixels: torch.Tensor, captions) -> torch.Tensor:
+    """pixels [B, (F,) 3, 64, 64] in [-1, 1] -> float mask [B, (F,) 16, 16]: 1 where a latent
+    pixel (4x4 pixels), or its neighbour, shows anything but the caption's background colour."""
+    backgrounds = torch.tensor([world.BACKGROUNDS[world.parse_caption(c)[1]] for c in captions],
+                               dtype=torch.float32) / 127.5 - 1.0
+    bg = backgrounds.reshape(len(captions), *([1] * (pixels.ndim - 4)), 3, 1, 1)
+    on_object = ((pixels - bg).abs().amax(dim=-3) > 0.1).float()  # [B, (F,) 64, 64]
+    flat = on_object.reshape(-1, 1, *on_object.shape[-2:])
+    latent = F.max_pool2d(F.max_pool2d(flat, 4), 3, stride=1, padding=1)
+    return latent.reshape(*on_object.shape[:-2], *latent.shape[-2:])
+
+
+def weighted_mse(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """MSE where weight (broadcast over channels) scales each latent pixel; normalised so a
+    uniform weight gives the plain MSE."""
+    w = weight.unsqueeze(1).expand_as(pred)
+    return ((pred - target) ** 2 * w).sum() / w.sum()
+
+
+def loss_weight(mask: torch.Tensor) -> torch.Tensor:
+    return 1.0 + (OBJECT_WEIGHT - 1.0) * mask
 
 
 class WorldStream:
@@ -46,22 +74,25 @@ class LatentPool:
 
     def __init__(self, stream: WorldStream, encode, size: int, refresh: int):
         self.stream, self.encode, self.refresh = stream, encode, refresh
-        self.latents, self.captions = self._fresh(size)
+        self.latents, self.masks, self.captions = self._fresh(size)
         self.rng = stream.rng
 
     def _fresh(self, n):
         images, captions = self.stream.first_frames(n)
         with torch.no_grad():
-            return torch.cat([self.encode(chunk) for chunk in images.split(64)]), captions
+            latents = torch.cat([self.encode(chunk) for chunk in images.split(64)])
+        return latents, object_mask(images, captions).to(latents.device), captions
 
     def batch(self, batch_size: int):
+        """-> (latents [B, 4, 16, 16], object masks [B, 16, 16], captions)"""
         slots = self.rng.choice(len(self.captions), self.refresh, replace=False)
-        new_latents, new_captions = self._fresh(self.refresh)
+        new_latents, new_masks, new_captions = self._fresh(self.refresh)
         self.latents[torch.from_numpy(slots)] = new_latents
+        self.masks[torch.from_numpy(slots)] = new_masks
         for slot, caption in zip(slots, new_captions):
             self.captions[slot] = caption
-        pick = self.rng.choice(len(self.captions), batch_size, replace=False)
-        return self.latents[torch.from_numpy(pick)], [self.captions[i] for i in pick]
+        pick = torch.from_numpy(self.rng.choice(len(self.captions), batch_size, replace=False))
+        return self.latents[pick], self.masks[pick], [self.captions[i] for i in pick]
 
 
 def vocabulary():

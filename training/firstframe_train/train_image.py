@@ -4,10 +4,9 @@ probability text_dropout so classifier-free guidance works.
 Usage: python3 -m firstframe_train.train_image --preset cpu [--steps N] [--max-minutes M]"""
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .bundle import load_autoencoder, load_tokenizer, new_image_unet, new_text_encoder
-from .data import LatentPool, WorldStream
+from .data import LatentPool, WorldStream, loss_weight, weighted_mse
 from .runs import load_checkpoint
 from .schedule import TrainingSchedule
 from .trainer import stage_arguments, stage_setup, train_stage
@@ -34,13 +33,13 @@ def main(argv=None):
                       refresh=max(1, batch // 4))
 
     def loss_fn(step):
-        x0, captions = pool.batch(batch)
+        x0, masks, captions = pool.batch(batch)
         ids, mask = tokenizer.encode_batch(drop_captions(captions, rng, stage.text_dropout))
         context = text_encoder(ids.to(device), mask.to(device))
         t = schedule.sample_timesteps(batch, device=device)
         noise = torch.randn_like(x0)
         pred = unet(schedule.add_noise(x0, noise, t), t.float(), context)
-        return F.mse_loss(pred, schedule.v_target(x0, noise, t))
+        return weighted_mse(pred, schedule.v_target(x0, noise, t), loss_weight(masks))
 
     train_stage(name="image", run=run, device=device, modules={"text_encoder": text_encoder, "unet": unet},
                 total_steps=steps, lr=stage.lr, loss_fn=loss_fn, max_minutes=args.max_minutes,

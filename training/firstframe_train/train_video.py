@@ -10,10 +10,9 @@ elsewhere (4), mask 1 at frame 0 (1). Text and image are dropped independently.
 Usage: python3 -m firstframe_train.train_video --preset cpu --stage a [--direct]"""
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .bundle import load_autoencoder, load_image_stage, load_tokenizer, new_video_unet
-from .data import WorldStream
+from .data import WorldStream, loss_weight, object_mask, weighted_mse
 from .nets.unet import video_unet_from_image_unet
 from .runs import load_checkpoint, log, save_checkpoint
 from .schedule import TrainingSchedule
@@ -81,7 +80,8 @@ def main(argv=None):
         t = schedule.sample_timesteps(b, device=device)
         noise = torch.randn_like(x0)
         pred = unet(torch.cat([schedule.add_noise(x0, noise, t), cond], dim=1), t.float(), context)
-        return F.mse_loss(pred, schedule.v_target(x0, noise, t))
+        weight = loss_weight(object_mask(videos, captions).to(device))  # [B, F, 16, 16]
+        return weighted_mse(pred, schedule.v_target(x0, noise, t), weight)
 
     if args.direct and args.stage == "b" and not path.exists():
         raise SystemExit("run --direct --stage a first")

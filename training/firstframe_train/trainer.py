@@ -61,7 +61,8 @@ def train_stage(*, name, run, device, modules: dict, total_steps: int, lr: float
         for k, m in modules.items():
             m.load_state_dict(ckpt["modules"][k])
             ema.modules[k].load_state_dict(ckpt["ema"][k])
-        optimizer.load_state_dict(ckpt["optimizer"])
+        if ckpt.get("optimizer") is not None:  # None: imported from a model folder (import_model)
+            optimizer.load_state_dict(ckpt["optimizer"])
         step, seconds_before = ckpt["step"], ckpt.get("train_seconds", 0.0)
         log(f"[{name}] resuming from step {step} ({path})")
     if step >= total_steps:

@@ -1,0 +1,161 @@
+// `npm run eval`: scores the shipped model on what the product itself writes.
+// 1. prompts sampled from the caption grammar with a fixed seed (Python: the world's grammar)
+// 2. for each prompt the TypeScript engine draws 4 candidate first frames (PNG) and animates
+//    candidate 1 into an MP4, exactly as a chat round does
+// 3. the judge reads the PNGs and MP4s back and writes a markdown report
+// The default run uses the model's default scheduler and step count on every prompt; a second
+// run with 50 DDIM steps on the first --reference-count prompts shows what fewer steps cost.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadEngine, type Engine } from '../src/engine/index.js';
+
+const PYTHON = '/usr/bin/python3';
+const TRAINING_DIR = resolve('training');
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'models/shapes-v1' },
+    out: { type: 'string', default: '.tmp/eval' },
+    count: { type: 'string', default: '160' },
+    'held-out': { type: 'string', default: '40' },
+    seed: { type: 'string', default: '2024' },
+    'reference-count': { type: 'string', default: '40' },
+    'reference-steps': { type: 'string', default: '50' },
+  },
+});
+
+interface PromptRow {
+  index: number;
+  prompt: string;
+  held_out: boolean;
+}
+
+interface EvalRun {
+  name: string;
+  scheduler?: string;
+  steps?: number;
+  prompts: PromptRow[];
+}
+
+function python(args: string[]): void {
+  const result = spawnSync(PYTHON, ['-m', ...args], { cwd: TRAINING_DIR, stdio: 'inherit' });
+  if (result.status !== 0) {
+    throw new Error(`${PYTHON} -m ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+  }
+}
+
+interface Item {
+  index: number;
+  prompt: string;
+  held_out: boolean;
+  candidates: string[];
+  video: string;
+}
+
+function writeManifest(folder: string, model: string, settings: object, items: Item[]): void {
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ model, settings, items }, null, 1));
+}
+
+async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: number) {
+  mkdirSync(folder, { recursive: true });
+  const items: Item[] = [];
+  const started = Date.now();
+  for (const [done, row] of run.prompts.entries()) {
+    const { index } = row;
+    const sampling = { prompt: row.prompt, scheduler: run.scheduler, steps: run.steps };
+    // Seeds differ per prompt but are fixed, so every run of a prompt starts from the same noise.
+    const promptSeed = seed * 1000 + index * 10;
+    const drawn = await engine.generateCandidates({ ...sampling, seed: promptSeed });
+    const candidates = [];
+    for (const candidate of drawn.candidates) {
+      const file = `${index}_candidate${candidate.number}.png`;
+      writeFileSync(join(folder, file), candidate.png);
+      candidates.push(file);
+    }
+    const video = await engine.animate({
+      ...sampling,
+      image: drawn.candidates[0]!.png,
+      seed: promptSeed + 5,
+    });
+    const videoFile = `${index}.mp4`;
+    writeFileSync(join(folder, videoFile), video.mp4);
+    items.push({ index, prompt: row.prompt, held_out: row.held_out, candidates, video: videoFile });
+    if ((done + 1) % 10 === 0 || done + 1 === run.prompts.length) {
+      const perPrompt = (Date.now() - started) / 1000 / (done + 1);
+      console.error(
+        `[eval] ${run.name}: ${done + 1}/${run.prompts.length} (${perPrompt.toFixed(1)} s per prompt)`,
+      );
+    }
+  }
+  const settings = {
+    scheduler: run.scheduler ?? engine.describe().defaults.scheduler,
+    steps: run.steps ?? engine.describe().defaults.num_inference_steps,
+    seconds_per_prompt: (Date.now() - started) / 1000 / run.prompts.length,
+  };
+  writeManifest(folder, engine.describe().name, settings, items);
+  return { settings, items };
+}
+
+const out = resolve(values.out);
+mkdirSync(out, { recursive: true });
+const promptsFile = join(out, 'prompts.json');
+python([
+  'firstframe_train.product_eval',
+  'prompts',
+  '--count',
+  values.count,
+  '--held-out',
+  values['held-out'],
+  '--seed',
+  values.seed,
+  '--out',
+  promptsFile,
+]);
+const prompts = (
+  JSON.parse(readFileSync(promptsFile, 'utf8')) as { prompts: Omit<PromptRow, 'index'>[] }
+).prompts.map((row, index) => ({ ...row, index }));
+const referenceCount = Number(values['reference-count']);
+// The reference run takes every k-th prompt, so seen and held-out prompts keep their proportion.
+const every = Math.max(1, Math.floor(prompts.length / Math.max(1, referenceCount)));
+const sample = prompts.filter((_, i) => i % every === 0).slice(0, referenceCount);
+const seed = Number(values.seed);
+const runNames = ['default'];
+
+const engine = await loadEngine(resolve(values.model));
+try {
+  const full = await generateRun(engine, { name: 'default', prompts }, join(out, 'default'), seed);
+  if (sample.length > 0) {
+    // The default run's own outputs for the sampled prompts: no second generation needed.
+    const picked = new Set(sample.map((row) => row.index));
+    const subset = full.items
+      .filter((item) => picked.has(item.index))
+      .map((item) => ({
+        ...item,
+        candidates: item.candidates.map((file) => `../default/${file}`),
+        video: `../default/${item.video}`,
+      }));
+    writeManifest(join(out, 'default-subset'), engine.describe().name, full.settings, subset);
+    const reference: EvalRun = {
+      name: 'ddim-reference',
+      scheduler: 'ddim',
+      steps: Number(values['reference-steps']),
+      prompts: sample,
+    };
+    await generateRun(engine, reference, join(out, reference.name), seed);
+    runNames.push('default-subset', reference.name);
+  }
+} finally {
+  await engine.close();
+}
+const reportFile = join(out, 'report.md');
+python([
+  'firstframe_train.product_eval',
+  'score',
+  ...runNames.map((name) => join(out, name)),
+  '--out',
+  reportFile,
+]);
+console.error(`[eval] report: ${reportFile}`);

@@ -1,0 +1,145 @@
+"""The judge's side of `npm run eval` (scripts/eval-model.ts), which scores what the product
+itself writes: prompts -> TypeScript engine -> 4 candidate PNGs + MP4 -> this module.
+  prompts --count N --held-out M --seed S --out prompts.json
+      prompts sampled from the caption grammar (the same as `evaluate.py` uses): N naming no
+      held-out colour-shape pair, then M naming at least one.
+  score RUN_DIR [RUN_DIR ...] --out report.md
+      each RUN_DIR holds manifest.json (written by the TypeScript side); writes RUN_DIR/scores.json
+      and one markdown report comparing the runs (attribute accuracy, candidates, layouts)."""
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import judge, media
+from .evaluate import evaluation_prompts, still_caption
+from .world import BACKGROUNDS, parse_caption
+
+ATTRIBUTES = ["colour", "shape", "size", "motion", "background", "consistency", "caption"]
+LAYOUT_MIN_PX = 3.0  # two candidates have different layouts when a box centre or side differs by this
+
+
+def write_prompts(args) -> None:
+    prompts = evaluation_prompts(args.seed, args.count, args.held_out)
+    rows = [{"prompt": p, "held_out": i >= args.count} for i, p in enumerate(prompts)]
+    Path(args.out).write_text(json.dumps({"seed": args.seed, "prompts": rows}, indent=1) + "\n")
+    print(f"wrote {len(rows)} prompts to {args.out}")
+
+
+def foreground_box(frame: np.ndarray, background: str):
+    """(centre x, centre y, side) of everything that is not the background colour, or None."""
+    bg = np.array(BACKGROUNDS[background], dtype=np.int16)
+    ys, xs = np.nonzero(np.abs(frame.astype(np.int16) - bg).max(axis=-1) > 40)
+    if len(xs) == 0:
+        return None
+    return ((xs.min() + xs.max() + 1) / 2, (ys.min() + ys.max() + 1) / 2,
+            float(max(xs.max() - xs.min(), ys.max() - ys.min()) + 1))
+
+
+def layouts_differ(boxes) -> bool:
+    """True when every pair of candidates differs in where or how big the drawing is."""
+    if any(b is None for b in boxes):
+        return False
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            if max(abs(a - b) for a, b in zip(boxes[i], boxes[j])) < LAYOUT_MIN_PX:
+                return False
+    return True
+
+
+def score_run(run: Path) -> dict:
+    manifest = json.loads((run / "manifest.json").read_text())
+    items = manifest["items"]
+    videos = media.read_videos([run / it["video"] for it in items])
+    candidate_paths = [run / c for it in items for c in it["candidates"]]
+    candidate_frames = [v[0] for v in media.read_videos(candidate_paths)] if candidate_paths else []
+    video_verdicts, first_verdicts, candidate_rows = [], [], []
+    per_item = len(items[0]["candidates"]) if items else 0
+    for k, (it, frames) in enumerate(zip(items, videos)):
+        verdict = judge.judge(frames, it["prompt"])
+        video_verdicts.append(verdict)
+        still = still_caption(it["prompt"])
+        frames_k = candidate_frames[k * per_item:(k + 1) * per_item]
+        cand = [judge.judge(np.repeat(f[None], 16, 0), still) for f in frames_k]
+        first_verdicts += cand
+        background = parse_caption(it["prompt"])[1]
+        candidate_rows.append({"all_faithful": all(v.ok for v in cand),
+                               "faithful": sum(v.ok for v in cand),
+                               "layouts_differ": layouts_differ([foreground_box(f, background) for f in frames_k])})
+        it.update(ok=verdict.ok, failures=verdict.failures(), held_out=verdict.held_out,
+                  candidate_failures=[v.failures() for v in cand])
+    held = [row for row, it in zip(candidate_rows, items) if it["held_out"]]
+    seen = [row for row, it in zip(candidate_rows, items) if not it["held_out"]]
+
+    def candidate_stats(rows):
+        if not rows:
+            return {}
+        return {"faithful": float(np.mean([r["faithful"] / per_item for r in rows])),
+                "all_faithful": float(np.mean([r["all_faithful"] for r in rows])),
+                "layouts_differ": float(np.mean([r["layouts_differ"] for r in rows])),
+                "prompts": len(rows)}
+
+    scores = {"settings": manifest["settings"], "model": manifest["model"],
+              "video": judge.aggregate(video_verdicts), "first_frames": judge.aggregate(first_verdicts),
+              "candidates": {"seen": candidate_stats(seen), "held_out": candidate_stats(held),
+                             "all": candidate_stats(candidate_rows)},
+              "items": items}
+    (run / "scores.json").write_text(json.dumps(scores, indent=1, default=float) + "\n")
+    return scores
+
+
+def _cells(stats: dict) -> list[str]:
+    return [f"{100 * stats[a]:.1f}" if a in stats and stats[a] == stats[a] else "" for a in ATTRIBUTES]
+
+
+def report(runs: list[tuple[Path, dict]]) -> str:
+    lines = ["Judge accuracy in percent (per object; background and caption per video), on MP4s and PNGs "
+             "written by the TypeScript engine.", "",
+             "| run | prompts | " + " | ".join(ATTRIBUTES) + " |", "|---" * (len(ATTRIBUTES) + 2) + "|"]
+    for run, s in runs:
+        label = f"{run.name}: {s['settings']['scheduler']} {s['settings']['steps']} steps"
+        for group in ("seen", "held_out"):
+            stats = s["video"].get(group, {})
+            if stats.get("videos"):
+                lines.append(f"| {label}, {group.replace('_', '-')} | {int(stats['videos'])} | "
+                             + " | ".join(_cells(stats)) + " |")
+    lines += ["", "First-frame candidates (4 per prompt, each judged alone against the caption with every "
+              "motion 'still'; layouts differ when every pair of candidates differs by at least "
+              f"{LAYOUT_MIN_PX:.0f} px in box centre or side):", "",
+              "| run | prompts | candidates faithful | all 4 faithful | layouts differ | shape | colour | size |",
+              "|---|---|---|---|---|---|---|---|"]
+    for run, s in runs:
+        label = f"{run.name}: {s['settings']['scheduler']} {s['settings']['steps']} steps"
+        for group in ("seen", "held_out"):
+            c, f = s["candidates"].get(group) or {}, s["first_frames"].get(group, {})
+            if c:
+                lines.append(f"| {label}, {group.replace('_', '-')} | {c['prompts']} | {100 * c['faithful']:.1f} | "
+                             f"{100 * c['all_faithful']:.1f} | {100 * c['layouts_differ']:.1f} | "
+                             f"{100 * f['shape']:.1f} | {100 * f['colour']:.1f} | {100 * f['size']:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("prompts")
+    p.add_argument("--count", type=int, default=160)
+    p.add_argument("--held-out", type=int, default=40)
+    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--out", required=True)
+    s = sub.add_parser("score")
+    s.add_argument("runs", nargs="+")
+    s.add_argument("--out", required=True, help="markdown report")
+    args = parser.parse_args(argv)
+    if args.command == "prompts":
+        write_prompts(args)
+        return
+    runs = [(Path(r), score_run(Path(r))) for r in args.runs]
+    text = report(runs)
+    Path(args.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
