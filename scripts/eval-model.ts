@@ -42,7 +42,9 @@ interface EvalRun {
 function python(args: string[]): void {
   const result = spawnSync(PYTHON, ['-m', ...args], { cwd: TRAINING_DIR, stdio: 'inherit' });
   if (result.status !== 0) {
-    throw new Error(`${PYTHON} -m ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+    throw new Error(
+      `${PYTHON} -m ${args.join(' ')} failed (exit ${result.status ?? result.signal})`,
+    );
   }
 }
 
