@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
-import { ConfigError, describeConfig, loadConfig } from '../src/config/index.js';
+import {
+  ConfigError,
+  describeConfig,
+  defaultQueuePrefix,
+  loadConfig,
+} from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
 
 const base = mkdtempSync(path.join(tmpdir(), 'ff-config-'));
@@ -119,3 +124,18 @@ function assertThrowsConfigError(fn: () => unknown): ConfigError {
   }
   assert.fail('expected a ConfigError');
 }
+
+test('without QUEUE_PREFIX, checkouts with their own database get their own queues', () => {
+  const first = loadConfig({ env: { QUEUE_PREFIX: '' }, envFile: null, baseDir: '/srv/one' });
+  const again = loadConfig({ env: {}, envFile: null, baseDir: '/srv/one' });
+  const second = loadConfig({ env: {}, envFile: null, baseDir: '/srv/two' });
+  assert.match(first.env.QUEUE_PREFIX, /^firstframe-[0-9a-f]{10}$/);
+  assert.equal(again.env.QUEUE_PREFIX, first.env.QUEUE_PREFIX);
+  assert.notEqual(second.env.QUEUE_PREFIX, first.env.QUEUE_PREFIX);
+  // Processes of one installation share a PostgreSQL database, so they share queues too.
+  const url = 'postgresql://bot@127.0.0.1:5432/firstframe';
+  const worker = loadConfig({ env: { DATABASE_URL: url }, envFile: null, baseDir: '/srv/one' });
+  const bot = loadConfig({ env: { DATABASE_URL: url }, envFile: null, baseDir: '/srv/two' });
+  assert.equal(worker.env.QUEUE_PREFIX, bot.env.QUEUE_PREFIX);
+  assert.equal(worker.env.QUEUE_PREFIX, defaultQueuePrefix(url));
+});

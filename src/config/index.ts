@@ -1,6 +1,7 @@
 // The one configuration module: reads the environment (plus an optional `.env` file, whose
 // values never override real environment variables), validates every setting with zod and
 // reports all problems at once.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
@@ -58,9 +59,18 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     );
   }
   if (!result.success || typeof database === 'string') throw new ConfigError(problems);
-  const env = result.data;
+  const env = {
+    ...result.data,
+    QUEUE_PREFIX: result.data.QUEUE_PREFIX ?? defaultQueuePrefix(database.url),
+  };
   const dataDir = baseDataDir;
   return { env, dataDir, database, modelDir: path.resolve(baseDir, env.MODEL_DIR) };
+}
+
+/** Jobs point at database rows, so the queues belong to the database: two checkouts with
+ * their own SQLite files on one Redis must not take each other's jobs. */
+export function defaultQueuePrefix(databaseUrl: string): string {
+  return `firstframe-${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 10)}`;
 }
 
 function describeIssues(issues: z.core.$ZodIssue[], raw: Record<string, unknown>): string[] {

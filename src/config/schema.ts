@@ -44,11 +44,15 @@ export const envSchema = z.object({
   DATABASE_URL: optionalText,
   /** Empty = use 127.0.0.1:6379, or start a private redis-server when nothing answers there. */
   REDIS_URL: optionalText,
-  /** Prefix of every BullMQ key, so several installations can share one Redis. */
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
-    .default('firstframe'),
+  /** Prefix of every BullMQ key, so several installations can share one Redis. Empty =
+   * `firstframe-<hash of the database URL>`: processes that share a database share queues. */
+  QUEUE_PREFIX: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only')
+      .optional(),
+  ),
 
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: integer(0, 65535).default(3000),
@@ -91,7 +95,8 @@ export const envSchema = z.object({
   SLACK_ADMINS: commaList(''),
 });
 
-export type Env = z.infer<typeof envSchema>;
+/** The settings after loading: QUEUE_PREFIX always set (see loadConfig). */
+export type Env = z.infer<typeof envSchema> & { QUEUE_PREFIX: string };
 
 /** Variables whose values must never be printed. */
 export const SECRET_VARIABLES = [
