@@ -23,6 +23,9 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '2024' },
     'reference-count': { type: 'string', default: '40' },
     'reference-steps': { type: 'string', default: '50' },
+    // Sampling settings other than the model's defaults (to try a guidance scale, say).
+    guidance: { type: 'string' },
+    'image-guidance': { type: 'string' },
   },
 });
 
@@ -67,7 +70,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: n
   const started = Date.now();
   for (const [done, row] of run.prompts.entries()) {
     const { index } = row;
-    const sampling = { prompt: row.prompt, scheduler: run.scheduler, steps: run.steps };
+    const sampling = { prompt: row.prompt, scheduler: run.scheduler, steps: run.steps, guidance };
     // Seeds differ per prompt but are fixed, so every run of a prompt starts from the same noise.
     const promptSeed = seed * 1000 + index * 10;
     const drawn = await engine.generateCandidates({ ...sampling, seed: promptSeed });
@@ -81,6 +84,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: n
       ...sampling,
       image: drawn.candidates[0]!.png,
       seed: promptSeed + 5,
+      imageGuidance,
     });
     const videoFile = `${index}.mp4`;
     writeFileSync(join(folder, videoFile), video.mp4);
@@ -92,15 +96,22 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: n
       );
     }
   }
+  const { defaults } = engine.describe();
   const settings = {
-    scheduler: run.scheduler ?? engine.describe().defaults.scheduler,
-    steps: run.steps ?? engine.describe().defaults.num_inference_steps,
+    scheduler: run.scheduler ?? defaults.scheduler,
+    steps: run.steps ?? defaults.num_inference_steps,
+    guidance: guidance ?? defaults.guidance_scale,
+    image_guidance: imageGuidance ?? defaults.image_guidance_scale,
     seconds_per_prompt: (Date.now() - started) / 1000 / run.prompts.length,
   };
   writeManifest(folder, engine.describe().name, settings, items);
   return { settings, items };
 }
 
+const optionalNumber = (text: string | undefined) =>
+  text === undefined ? undefined : Number(text);
+const guidance = optionalNumber(values.guidance);
+const imageGuidance = optionalNumber(values['image-guidance']);
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
 const promptsFile = join(out, 'prompts.json');
