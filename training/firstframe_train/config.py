@@ -23,6 +23,7 @@ class UNetConfig:
     attention: tuple = (False, True, True)       # spatial transformer (self + cross) per level
     heads: int = 4
     temporal_heads: int = 4
+    temporal_text: bool = True                   # temporal blocks cross-attend to the text (see TemporalBlock)
 
 
 @dataclass(frozen=True)

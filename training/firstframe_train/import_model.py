@@ -4,8 +4,9 @@ ONNX renames and transposes some weights (a Linear's weight becomes `onnx::MatMu
 so names are not enough: each module is exported once with random weights, and every initializer
 of that probe export is matched to the parameter whose values it holds (as is or transposed).
 The shipped folder's initializers are then read back through that map.
-Usage: python3 -m firstframe_train.import_model --preset cpu --model ../models/shapes-v1
-Writes tokenizer.json, autoencoder.pt, image.pt, video_b.pt (weights as EMA and as live weights)."""
+Usage: python3 -m firstframe_train.import_model --preset cpu --model ../models/shapes-v1 [--video]
+Writes tokenizer.json, autoencoder.pt, image.pt [, video_b.pt with --video] (the weights as EMA
+and as live weights, step 0: the stages then train on from them)."""
 import argparse
 import json
 import shutil
@@ -68,6 +69,8 @@ def main(argv=None):
     parser.add_argument("--preset", default="cpu")
     parser.add_argument("--runs", default=None)
     parser.add_argument("--model", required=True, help="exported model folder")
+    parser.add_argument("--video", action="store_true",
+                        help="also import unet_video as video_b.pt (its architecture must match the preset's)")
     args = parser.parse_args(argv)
     preset = get_preset(args.preset)
     run = run_dir(preset.name, args.runs)
@@ -76,9 +79,10 @@ def main(argv=None):
     for f in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(model / f, run / f)
     tokenizer = WordTokenizer.load(run / "tokenizer.json")
+    with_video = args.video and "unet_video" in index["components"]
     bundle = Bundle(preset, tokenizer, Autoencoder(preset.autoencoder), index["latent"]["scaling_factor"],
                     new_text_encoder(preset, tokenizer), new_image_unet(preset),
-                    new_video_unet(preset) if "unet_video" in index["components"] else None)
+                    new_video_unet(preset) if with_video else None)
     specs = component_specs(bundle)
     with tempfile.TemporaryDirectory() as tmp:
         for comp, (module, inputs, in_names, out_names, axes, _) in specs.items():

@@ -116,20 +116,32 @@ class SpatialTransformer(nn.Module):
 
 
 class TemporalBlock(nn.Module):
-    """Temporal 1-D convolution then temporal self-attention, on frames stacked as
-    [B*F, C, H, W]. Both branches end in zero-initialised projections, so a new block is the
-    identity and the video U-Net starts out equal to the image U-Net applied per frame."""
+    """Cross-attention to the text, temporal 1-D convolution, temporal self-attention, on frames
+    stacked as [B*F, C, H, W]. Every branch ends in a zero-initialised projection, so a new block
+    is the identity and the video U-Net starts out equal to the image U-Net applied per frame.
+    The text branch is the video model's own way to read the caption: the frozen spatial
+    cross-attention was trained on first frames, where motion words change nothing, so it
+    learned to ignore them."""
 
-    def __init__(self, channels: int, heads: int):
+    def __init__(self, channels: int, heads: int, context_dim: int = None):
         super().__init__()
+        self.text_norm = nn.LayerNorm(channels) if context_dim else None
+        self.text_attn = Attention(channels, heads, context_dim) if context_dim else None
+        if self.text_attn is not None:
+            zero_module(self.text_attn.to_out)
         self.conv_norm = norm(channels)
         self.conv = zero_module(nn.Conv3d(channels, channels, (3, 1, 1), padding=(1, 0, 0)))
         self.attn_norm = nn.LayerNorm(channels)
         self.attn = Attention(channels, heads)
         zero_module(self.attn.to_out)
 
-    def forward(self, x, num_frames):
+    def forward(self, x, num_frames, context=None):
         bf, c, h, w = x.shape
+        if self.text_attn is not None:
+            # [B*F, H*W, C] queries, per-frame text [B*F, L, D] as keys and values
+            t = x.reshape(bf, c, h * w).transpose(1, 2)
+            t = t + self.text_attn(self.text_norm(t), context)
+            x = t.transpose(1, 2).reshape(bf, c, h, w)
         # [B*F, C, H, W] -> [B, C, F, H, W] for the temporal conv
         v = x.reshape(-1, num_frames, c, h, w).permute(0, 2, 1, 3, 4)
         v = v + self.conv(F.silu(self.conv_norm(v)))

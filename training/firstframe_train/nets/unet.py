@@ -56,7 +56,8 @@ class UNet(nn.Module):
                 for j, layer in enumerate(cells):
                     if isinstance(layer, ResBlock):
                         out_ch = layer.conv2.out_channels
-                        self.temporal[f"{name}_{j}"] = TemporalBlock(out_ch, cfg.temporal_heads)
+                        self.temporal[f"{name}_{j}"] = TemporalBlock(
+                            out_ch, cfg.temporal_heads, context_dim if cfg.temporal_text else None)
 
     def _cells(self):
         yield from ((f"down{i}", c) for i, c in enumerate(self.down))
@@ -68,7 +69,7 @@ class UNet(nn.Module):
             h = layer(h, emb, context)
             key = f"{name}_{j}"
             if key in self.temporal:
-                h = self.temporal[key](h, num_frames)
+                h = self.temporal[key](h, num_frames, context)
         return h
 
     def forward(self, sample, timestep, encoder_hidden_states):
