@@ -26,6 +26,8 @@ const { values } = parseArgs({
     // Sampling settings other than the model's defaults (to try a guidance scale, say).
     guidance: { type: 'string' },
     'image-guidance': { type: 'string' },
+    // onnxruntime threads per operator (0 = automatic); 1 leaves the other cores to training.
+    threads: { type: 'string', default: '0' },
   },
 });
 
@@ -137,7 +139,7 @@ const sample = prompts.filter((_, i) => i % every === 0).slice(0, referenceCount
 const seed = Number(values.seed);
 const runNames = ['default'];
 
-const engine = await loadEngine(resolve(values.model));
+const engine = await loadEngine(resolve(values.model), { intraOpThreads: Number(values.threads) });
 try {
   const full = await generateRun(engine, { name: 'default', prompts }, join(out, 'default'), seed);
   if (sample.length > 0) {
