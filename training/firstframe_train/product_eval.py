@@ -18,6 +18,7 @@ from .world import BACKGROUNDS, parse_caption
 
 ATTRIBUTES = ["colour", "shape", "size", "motion", "background", "consistency", "caption"]
 LAYOUT_MIN_PX = 3.0  # two candidates have different layouts when a box centre or side differs by this
+MIN_OBJECT_AREA = 16  # px; the smallest object (a 10 px cross) covers 36
 
 
 def write_prompts(args) -> None:
@@ -35,6 +36,13 @@ def foreground_box(frame: np.ndarray, background: str):
         return None
     return ((xs.min() + xs.max() + 1) / 2, (ys.min() + ys.max() + 1) / 2,
             float(max(xs.max() - xs.min(), ys.max() - ys.min()) + 1))
+
+
+def object_count(frame: np.ndarray, min_area: int = MIN_OBJECT_AREA) -> int:
+    """Same-colour blobs of at least min_area pixels (the judge's segmentation) in one frame.
+    The judge asks only whether each named object is there; this catches extra ones."""
+    scene = judge._Segmentation(frame[None])
+    return sum(b.area >= min_area for per_colour in scene.blobs.values() for b in per_colour[0])
 
 
 def layouts_differ(boxes) -> bool:
@@ -63,8 +71,9 @@ def score_run(run: Path) -> dict:
         frames_k = candidate_frames[k * per_item:(k + 1) * per_item]
         cand = [judge.judge(np.repeat(f[None], 16, 0), still) for f in frames_k]
         first_verdicts += cand
-        background = parse_caption(it["prompt"])[1]
-        candidate_rows.append({"all_faithful": all(v.ok for v in cand),
+        objects, background = parse_caption(it["prompt"])
+        candidate_rows.append({"right_count": float(np.mean([object_count(f) == len(objects) for f in frames_k])),
+                               "all_faithful": all(v.ok for v in cand),
                                "faithful": sum(v.ok for v in cand),
                                "layouts_differ": layouts_differ([foreground_box(f, background) for f in frames_k])})
         it.update(ok=verdict.ok, failures=verdict.failures(), held_out=verdict.held_out,
@@ -78,6 +87,7 @@ def score_run(run: Path) -> dict:
         return {"faithful": float(np.mean([r["faithful"] / per_item for r in rows])),
                 "all_faithful": float(np.mean([r["all_faithful"] for r in rows])),
                 "layouts_differ": float(np.mean([r["layouts_differ"] for r in rows])),
+                "right_count": float(np.mean([r["right_count"] for r in rows])),
                 "prompts": len(rows)}
 
     scores = {"settings": manifest["settings"], "model": manifest["model"],
@@ -106,9 +116,11 @@ def report(runs: list[tuple[Path, dict]]) -> str:
                              + " | ".join(_cells(stats)) + " |")
     lines += ["", "First-frame candidates (4 per prompt, each judged alone against the caption with every "
               "motion 'still'; layouts differ when every pair of candidates differs by at least "
-              f"{LAYOUT_MIN_PX:.0f} px in box centre or side):", "",
-              "| run | prompts | candidates faithful | all 4 faithful | layouts differ | shape | colour | size |",
-              "|---|---|---|---|---|---|---|---|"]
+              f"{LAYOUT_MIN_PX:.0f} px in box centre or side; right object count: as many blobs of "
+              f"{MIN_OBJECT_AREA}+ px as the caption names objects):", "",
+              "| run | prompts | candidates faithful | all 4 faithful | layouts differ | right object count "
+              "| shape | colour | size |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for run, s in runs:
         label = f"{run.name}: {s['settings']['scheduler']} {s['settings']['steps']} steps"
         for group in ("seen", "held_out"):
@@ -116,6 +128,7 @@ def report(runs: list[tuple[Path, dict]]) -> str:
             if c:
                 lines.append(f"| {label}, {group.replace('_', '-')} | {c['prompts']} | {100 * c['faithful']:.1f} | "
                              f"{100 * c['all_faithful']:.1f} | {100 * c['layouts_differ']:.1f} | "
+                             f"{100 * c['right_count']:.1f} | "
                              f"{100 * f['shape']:.1f} | {100 * f['colour']:.1f} | {100 * f['size']:.1f} |")
     return "\n".join(lines) + "\n"
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from firstframe_train import media, world
-from firstframe_train.product_eval import foreground_box, layouts_differ, report, score_run
+from firstframe_train.product_eval import foreground_box, layouts_differ, object_count, report, score_run
 
 
 def candidate_scenes(rng, scene, count=4):
@@ -71,6 +71,7 @@ def test_the_world_scores_near_perfect(tmp_path, scenes):
             assert stats[attribute] >= 0.9, (group, attribute, stats)
         assert scores["candidates"][group]["faithful"] >= 0.9
     assert scores["candidates"]["all"]["layouts_differ"] >= 0.7
+    assert scores["candidates"]["all"]["right_count"] >= 0.95
     text = report([(tmp_path / "run", scores)])
     assert "| run: render 0 steps, held-out | 4 |" in text
 
@@ -93,3 +94,7 @@ def test_layout_boxes():
     assert layouts_differ([(35, 15, 10), (40, 15, 10), (35, 25, 10), (35, 15, 20)])
     assert not layouts_differ([(35, 15, 10), (36, 16, 11), (50, 50, 10), (10, 10, 10)])
     assert not layouts_differ([(35, 15, 10), None])
+    assert object_count(frame) == 1
+    frame[40:44, 40:44] = (40, 80, 230)   # 16 px: counts
+    frame[50:52, 50:52] = (40, 80, 230)   # 4 px: a speck, not an object
+    assert object_count(frame) == 2
