@@ -8,7 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { SHIPPED_MODEL_NAME } from '../src/config/shipped-model.js';
 import { loadEngine } from '../src/engine/index.js';
+
+const SHIPPED = `models/${SHIPPED_MODEL_NAME}`;
 
 const PROMPT = 'a red circle moving right on a black background';
 
@@ -16,7 +19,7 @@ const { values } = parseArgs({
   options: {
     model: {
       type: 'string',
-      default: existsSync('models/shapes-v1') ? 'models/shapes-v1' : 'test/fixtures/tiny-model',
+      default: existsSync(SHIPPED) ? SHIPPED : 'test/fixtures/tiny-model',
     },
     threads: { type: 'string', default: '2' },
     steps: { type: 'string', default: '4,15' },

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SHIPPED_MODEL_NAME } from '../src/config/shipped-model.js';
 import { loadEngine, type Engine } from '../src/engine/index.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -16,7 +17,7 @@ const TRAINING_DIR = resolve('training');
 
 const { values } = parseArgs({
   options: {
-    model: { type: 'string', default: 'models/shapes-v1' },
+    model: { type: 'string', default: `models/${SHIPPED_MODEL_NAME}` },
     out: { type: 'string', default: '.tmp/eval' },
     count: { type: 'string', default: '160' },
     'held-out': { type: 'string', default: '40' },

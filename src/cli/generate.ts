@@ -4,11 +4,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { SHIPPED_MODEL_NAME } from '../config/shipped-model.js';
 import { EngineInputError, loadEngine, type ExecutionProvider } from '../engine/index.js';
 import { createProgressBar } from './progress-bar.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const DEFAULT_MODEL_DIR = 'models/shapes-v1';
+export const DEFAULT_MODEL_DIR = `models/${SHIPPED_MODEL_NAME}`;
 function defaultModelDir(): string {
   return `${REPO_ROOT}${DEFAULT_MODEL_DIR}`;
 }

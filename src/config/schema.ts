@@ -2,6 +2,7 @@
 // Defaults describe the embedded setup (`npm install && npm start` on one machine).
 // Add new settings here; `loadConfig` turns them into the typed `Config` object.
 import { z } from 'zod';
+import { SHIPPED_MODEL_SETTING } from './shipped-model.js';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z
@@ -57,7 +58,7 @@ export const envSchema = z.object({
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: integer(0, 65535).default(3000),
 
-  MODEL_DIR: z.string().min(1).default('./models/shapes-v1'),
+  MODEL_DIR: z.string().min(1).default(SHIPPED_MODEL_SETTING),
   /** onnxruntime execution provider; `cuda` needs onnxruntime-node installed with cuda12. */
   ENGINE_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
   /** Threads per ONNX session; 0 lets onnxruntime choose. */

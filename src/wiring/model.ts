@@ -4,12 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
+import { SHIPPED_MODEL_NAME, SHIPPED_MODEL_SETTING } from '../config/shipped-model.js';
 import type { Logger } from '../log.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The tiny test model (tests only: its pictures are noise). */
 export const TINY_MODEL_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'tiny-model');
-export const DEFAULT_MODEL_DIR = path.join(REPO_ROOT, 'models', 'shapes-v1');
+export const DEFAULT_MODEL_DIR = path.join(REPO_ROOT, 'models', SHIPPED_MODEL_NAME);
 
 export class ModelMissingError extends Error {
   override name = 'StartupError'; // printed as is by run-process, without a stack trace
@@ -18,11 +19,11 @@ export class ModelMissingError extends Error {
 const isModelFolder = (dir: string) => existsSync(path.join(dir, 'model_index.json'));
 
 /** MODEL_DIR's default value (src/config/schema.ts): the shipped model in this checkout. */
-export const DEFAULT_MODEL_SETTING = './models/shapes-v1';
+export const DEFAULT_MODEL_SETTING = SHIPPED_MODEL_SETTING;
 
 /**
  * The model folder to run. An explicit MODEL_DIR must be a model folder. Left at its default,
- * it means this checkout's models/shapes-v1, whatever the working directory.
+ * it means this checkout's shipped model folder, whatever the working directory.
  */
 export function resolveModelDir(config: Config, log: Logger): string {
   if (isModelFolder(config.modelDir)) return config.modelDir;
