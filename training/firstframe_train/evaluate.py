@@ -86,6 +86,8 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="folder for the MP4s (default <run>/samples)")
     parser.add_argument("--scores", default=None, help="JSON output (default <run>/scores.json)")
     parser.add_argument("--direct", action="store_true", help="also score the direct text-to-video baseline")
+    parser.add_argument("--direct-only", action="store_true",
+                        help="score only the direct baseline (the factorized model scored in another run)")
     parser.add_argument("--image-only", action="store_true", help="score first frames only (no video stage yet)")
     parser.add_argument("--guidance-scale", type=float, default=DEFAULTS["guidance_scale"])
     parser.add_argument("--image-guidance-scale", type=float, default=DEFAULTS["image_guidance_scale"])
@@ -101,7 +103,17 @@ def main(argv=None):
     verdicts = {"video": [], "first_frame": [], "direct": []}
     guidance = {"guidance_scale": args.guidance_scale, "image_guidance_scale": args.image_guidance_scale}
     t0 = time.time()
+    args.direct = args.direct or args.direct_only
     for i, prompt in enumerate(prompts):
+        if args.direct_only:
+            _, direct_video = generate(pipe, prompt, torch.Generator().manual_seed(args.seed + i), args.steps,
+                                       args.scheduler, unet="direct", guidance=guidance)
+            direct_path = out / f"{i:02d}_direct.mp4"
+            media.write_mp4(direct_video, direct_path)
+            verdicts["direct"].append(judge.judge_file(direct_path, prompt))
+            log(f"[evaluate] {i + 1}/{len(prompts)} direct {prompt}: "
+                f"{', '.join(verdicts['direct'][-1].failures()) or 'all correct'}")
+            continue
         gen = torch.Generator().manual_seed(args.seed + i)
         first, video = generate(pipe, prompt, gen, args.steps, args.scheduler,
                                 None if args.image_only else "video", guidance)
@@ -131,7 +143,7 @@ def main(argv=None):
               "seed": args.seed, "seconds_per_video": seconds,
               **{k: judge.aggregate(v) for k, v in verdicts.items() if v},
               "prompts": [{"prompt": p, "ok": v.ok, "failures": v.failures()}
-                          for p, v in zip(prompts, verdicts["video"] or verdicts["first_frame"])]}
+                          for p, v in zip(prompts, verdicts["video"] or verdicts["first_frame"] or verdicts["direct"])]}
     scores["summary_markdown"] = summary_markdown(scores)
     scores_path = Path(args.scores or run / "scores.json")
     scores_path.write_text(json.dumps(scores, indent=1, default=float) + "\n")
