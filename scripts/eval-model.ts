@@ -4,7 +4,8 @@
 //    candidate 1 into an MP4, exactly as a chat round does
 // 3. the judge reads the PNGs and MP4s back and writes a markdown report
 // The default run uses the model's default scheduler and step count on every prompt; a second
-// run with 50 DDIM steps on the first --reference-count prompts shows what fewer steps cost.
+// run with 50 DDIM steps on --reference-count of them (every k-th, same seeds) shows what the
+// default's fewer steps cost.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -99,7 +100,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: n
       );
     }
   }
-  const { defaults } = engine.describe();
+  const { defaults, name: model } = engine.describe();
   const settings = {
     scheduler: run.scheduler ?? defaults.scheduler,
     steps: run.steps ?? defaults.num_inference_steps,
@@ -107,7 +108,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: n
     image_guidance: imageGuidance ?? defaults.image_guidance_scale,
     seconds_per_prompt: (Date.now() - started) / 1000 / run.prompts.length,
   };
-  writeManifest(folder, engine.describe().name, settings, items);
+  writeManifest(folder, model, settings, items);
   return { settings, items };
 }
 

@@ -103,16 +103,21 @@ def main(argv=None):
     verdicts = {"video": [], "first_frame": [], "direct": []}
     guidance = {"guidance_scale": args.guidance_scale, "image_guidance_scale": args.image_guidance_scale}
     t0 = time.time()
-    args.direct = args.direct or args.direct_only
+
+    def judge_direct(i, prompt):
+        # the same generator seed as the factorized video, so both start from the same noise
+        _, direct_video = generate(pipe, prompt, torch.Generator().manual_seed(args.seed + i), args.steps,
+                                   args.scheduler, unet="direct", guidance=guidance)
+        direct_path = out / f"{i:02d}_direct.mp4"
+        media.write_mp4(direct_video, direct_path)
+        verdicts["direct"].append(judge.judge_file(direct_path, prompt))
+        return verdicts["direct"][-1]
+
     for i, prompt in enumerate(prompts):
         if args.direct_only:
-            _, direct_video = generate(pipe, prompt, torch.Generator().manual_seed(args.seed + i), args.steps,
-                                       args.scheduler, unet="direct", guidance=guidance)
-            direct_path = out / f"{i:02d}_direct.mp4"
-            media.write_mp4(direct_video, direct_path)
-            verdicts["direct"].append(judge.judge_file(direct_path, prompt))
+            verdict = judge_direct(i, prompt)
             log(f"[evaluate] {i + 1}/{len(prompts)} direct {prompt}: "
-                f"{', '.join(verdicts['direct'][-1].failures()) or 'all correct'}")
+                f"{', '.join(verdict.failures()) or 'all correct'}")
             continue
         gen = torch.Generator().manual_seed(args.seed + i)
         first, video = generate(pipe, prompt, gen, args.steps, args.scheduler,
@@ -130,11 +135,7 @@ def main(argv=None):
         verdict = judge.judge_file(path, prompt)
         verdicts["video"].append(verdict)
         if args.direct and bundle.unet_direct is not None:
-            _, direct_video = generate(pipe, prompt, torch.Generator().manual_seed(args.seed + i), args.steps,
-                                       args.scheduler, unet="direct", guidance=guidance)
-            direct_path = out / f"{i:02d}_direct.mp4"
-            media.write_mp4(direct_video, direct_path)
-            verdicts["direct"].append(judge.judge_file(direct_path, prompt))
+            judge_direct(i, prompt)
         log(f"[evaluate] {i + 1}/{len(prompts)} {'ok ' if verdict.ok else 'bad'} {prompt}: "
             f"{', '.join(verdict.failures()) or 'all correct'}")
     seconds = (time.time() - t0) / len(prompts)
