@@ -1,34 +1,52 @@
 #!/bin/bash
-# The one prepared GPU call of issue 7: train the shipped architecture (preset cpu, < 50 MB) on a
-# GPU for a few minutes, starting from a shipped model folder, export, score, and leave it all in
-# $OUT in files of at most 15 MiB (the device tool returns 8 files of 16 MiB at most).
-# Test it on the CPU first with PRESET=tiny. From the repo root:
-#   OUT=/tmp/out FROM=models/shapes-v2 MINUTES=image=4,video_a=2,video_b=2 bash training/device_run.sh
-# Back here: cat $OUT/run.tar.gz.part-* | tar -xz -C training/runs  (then export / npm run eval).
+# The one prepared GPU call of issue 7: continue the shipped architecture on a GPU for a few
+# minutes (preset cpu_on_gpu: the `cpu` model, GPU batch sizes) and return the slimmed run in $OUT,
+# in files of at most 15 MiB (the device tool returns 8 files of 16 MiB at most).
+# Import, export and scoring happen here, not there: the shipped model was exported and checked with
+# this machine's PyTorch, and the GPU machine has no ffmpeg.
+#   1. here:   (cd training && python3 -m firstframe_train.import_model --preset cpu_on_gpu --model ../models/shapes-v1)
+#   2. device: OUT=$OUT MINUTES=image=3.5,video_a=2.5,video_b=1.5 bash training/device_run.sh   (carry training/runs)
+#   3. here:   cat .../run.tar.gz.part-* | tar -xz -C training/runs, then
+#              (cd training && python3 -m firstframe_train.export --preset cpu_on_gpu --out ../models/NAME --no-direct)
+#              and npm run eval -- --model models/NAME
+# Test it on the CPU with tiny minutes first (same command, PYTHON=/usr/bin/python3).
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder to fill}
-PRESET=${PRESET:-cpu}
-FROM=${FROM:-}
-MINUTES=${MINUTES:-image=4,video_a=2,video_b=2}
+PRESET=${PRESET:-cpu_on_gpu}
+MINUTES=${MINUTES:-image=3.5,video_a=2.5,video_b=1.5}
 PY=${PYTHON:-python3}
 cd "$(dirname "$0")"
-RUNS="$OUT/work"
+RUN="runs/$PRESET"
 mkdir -p "$OUT"
 exec > >(tee "$OUT/device_run.log") 2>&1
+[ -f "$RUN/image.pt" ] || { echo "missing $RUN/image.pt: run import_model first and carry training/runs"; exit 2; }
 nvidia-smi -L 2>/dev/null || echo "no nvidia-smi: training on the CPU"
-$PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
-start=tokenizer
-if [ -n "$FROM" ]; then
-  $PY -m firstframe_train.import_model --preset "$PRESET" --runs "$RUNS" --model "../$FROM" --video || exit 1
-  start=image
-fi
-$PY -m firstframe_train.train_all --preset "$PRESET" --runs "$RUNS" --start-at "$start" --minutes "$MINUTES" || exit 1
-# Everything below is best effort: the slim run alone is enough to export here.
-$PY -m firstframe_train.slim_run "$RUNS/$PRESET" "$OUT/run/$PRESET"
+# GPU load every 20 s, to see whether rendering or the GPU limits the steps
+nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 20 >"$OUT/gpu.csv" 2>/dev/null &
+$PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" || exit 1
+export PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE
+
+minutes_of() { tr ',' '\n' <<<"$MINUTES" | sed -n "s/^$1=//p"; }
+# Each stage stops itself (with a checkpoint) after its minutes; `timeout` is only a backstop so a
+# stuck stage cannot take the whole call (SIGTERM also makes the trainer save and exit).
+run_stage() {  # name module args...
+  local name=$1 module=$2; shift 2
+  local m; m=$(minutes_of "$name")
+  [ -n "$m" ] || { echo "no minutes for $name in MINUTES=$MINUTES"; return 1; }
+  local cap; cap=$(awk -v m="$m" 'BEGIN { printf "%d", m * 60 + 45 }')
+  echo "== $name: $m min (backstop ${cap}s) at $(date +%T)"
+  timeout -k 10 "$cap" $PY -m "firstframe_train.$module" --preset "$PRESET" --max-minutes "$m" --save-every-s 60 "$@"
+  local rc=$?
+  [ $rc -eq 124 ] && echo "== $name hit its backstop (it saved on SIGTERM)"
+  [ $rc -eq 0 ] || [ $rc -eq 124 ]
+}
+# A stage that fails stops the call at once, so device time is left to run it again.
+run_stage image train_image || exit 1
+run_stage video_a train_video --stage a || exit 1
+run_stage video_b train_video --stage b || exit 1
+echo "== training done at $(date +%T)"
+
+$PY -m firstframe_train.slim_run "$RUN" "$OUT/run/$PRESET" || exit 1
 tar -C "$OUT/run" -czf - "$PRESET" | split -b 15m - "$OUT/run.tar.gz.part-"
-$PY -m firstframe_train.export --preset "$PRESET" --runs "$RUNS" --out "$OUT/model" --no-direct \
-  || echo "export failed (onnx missing?): export here from the slim run"
-$PY -m firstframe_train.evaluate --preset "$PRESET" --runs "$RUNS" --count 40 --held-out 10 \
-  --out "$OUT/samples" --scores "$OUT/scores.json" || echo "evaluate failed (ffmpeg missing?)"
-rm -rf "$OUT/work" "$OUT/run" "$OUT/samples" "$OUT/model"   # the parts hold the weights
+rm -rf "$OUT/run"
 ls -la "$OUT"

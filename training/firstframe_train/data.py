@@ -1,4 +1,6 @@
 """Training batches rendered on the fly by the shapes world (no data set is stored)."""
+import os
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -26,7 +28,7 @@ def object_mask(pixels: torch.Tensor, captions) -> torch.Tensor:
     """pixels [B, (F,) 3, 64, 64] in [-1, 1] -> float mask [B, (F,) 16, 16]: 1 where a latent
     pixel (4x4 pixels), or its neighbour, shows anything but the caption's background colour."""
     backgrounds = torch.tensor([world.BACKGROUNDS[world.parse_caption(c)[1]] for c in captions],
-                               dtype=torch.float32) / 127.5 - 1.0
+                               dtype=torch.float32, device=pixels.device) / 127.5 - 1.0
     bg = backgrounds.reshape(len(captions), *([1] * (pixels.ndim - 4)), 3, 1, 1)
     on_object = ((pixels - bg).abs().amax(dim=-3) > 0.1).float()  # [B, (F,) 64, 64]
     flat = on_object.reshape(-1, 1, *on_object.shape[-2:])
@@ -68,25 +70,63 @@ class WorldStream:
         return video[torch.arange(batch_size), idx]
 
 
+class _RenderedBatches(torch.utils.data.IterableDataset):
+    """Endless (pixels, captions) batches; each DataLoader worker renders with its own seed."""
+
+    def __init__(self, seed: int, batch_size: int, kind: str, num_frames: int):
+        self.seed, self.batch_size, self.kind, self.num_frames = seed, batch_size, kind, num_frames
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        stream = WorldStream(self.seed if info is None else self.seed * 100 + 1 + info.id, self.num_frames)
+        while True:
+            yield stream.first_frames(self.batch_size) if self.kind == "first" else stream.videos(self.batch_size)
+
+
+def default_data_workers(device) -> int:
+    """Rendering is single-threaded numpy: on a GPU it is the bottleneck unless several processes
+    render. On the CPU the training itself is slower, and one process keeps runs reproducible."""
+    if "FIRSTFRAME_DATA_WORKERS" in os.environ:
+        return int(os.environ["FIRSTFRAME_DATA_WORKERS"])
+    return 0 if torch.device(device).type == "cpu" else max(1, min(12, (os.cpu_count() or 2) - 2))
+
+
+def rendered_batches(seed: int, batch_size: int, kind: str, num_frames: int = 16, workers: int = 0):
+    """Iterator of (pixels, captions): kind "first" gives first frames [B, 3, 64, 64], "videos" gives
+    clips [B, num_frames, 3, 64, 64]. workers > 0 renders in that many background processes."""
+    if kind not in ("first", "videos"):
+        raise ValueError(f"kind {kind!r}: allowed first, videos")
+    dataset = _RenderedBatches(seed, batch_size, kind, num_frames)
+    if workers == 0:
+        return iter(dataset)
+    return iter(torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers, prefetch_factor=4,
+                                            persistent_workers=True))
+
+
 class LatentPool:
     """First-frame latents kept in a pool that is partly refreshed every step, so each batch
-    costs the autoencoder only `refresh` new frames instead of a full batch."""
+    costs the autoencoder only `refresh` new frames instead of a full batch.
+    frames: iterator of (first frames [refresh, 3, 64, 64], captions), see rendered_batches."""
 
-    def __init__(self, stream: WorldStream, encode, size: int, refresh: int):
-        self.stream, self.encode, self.refresh = stream, encode, refresh
-        self.latents, self.masks, self.captions = self._fresh(size)
-        self.rng = stream.rng
+    def __init__(self, frames, encode, size: int, rng: np.random.Generator):
+        self.frames, self.encode, self.rng = frames, encode, rng
+        parts = []
+        while sum(len(part[2]) for part in parts) < size:
+            parts.append(self._fresh())
+        self.latents = torch.cat([part[0] for part in parts])
+        self.masks = torch.cat([part[1] for part in parts])
+        self.captions = [c for part in parts for c in part[2]]
 
-    def _fresh(self, n):
-        images, captions = self.stream.first_frames(n)
+    def _fresh(self):
+        images, captions = next(self.frames)
         with torch.no_grad():
-            latents = torch.cat([self.encode(chunk) for chunk in images.split(64)])
-        return latents, object_mask(images, captions).to(latents.device), captions
+            latents = torch.cat([self.encode(chunk) for chunk in images.split(256)])
+        return latents, object_mask(images, captions).to(latents.device), list(captions)
 
     def batch(self, batch_size: int):
         """-> (latents [B, 4, 16, 16], object masks [B, 16, 16], captions)"""
-        slots = self.rng.choice(len(self.captions), self.refresh, replace=False)
-        new_latents, new_masks, new_captions = self._fresh(self.refresh)
+        new_latents, new_masks, new_captions = self._fresh()
+        slots = self.rng.choice(len(self.captions), len(new_captions), replace=False)
         self.latents[torch.from_numpy(slots)] = new_latents
         self.masks[torch.from_numpy(slots)] = new_masks
         for slot, caption in zip(slots, new_captions):

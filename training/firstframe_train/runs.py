@@ -36,7 +36,8 @@ def load_checkpoint(path: Path, required: bool = True):
         if required:
             raise SystemExit(f"missing checkpoint {path}: run the earlier training stage first")
         return None
-    return torch.load(path, map_location="cpu")
+    # weights_only=False: our own checkpoints (newer PyTorch defaults to True and may refuse plain Python values)
+    return torch.load(path, map_location="cpu", weights_only=False)
 
 
 class Progress:

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from .bundle import load_autoencoder, load_tokenizer, new_image_unet, new_text_encoder
-from .data import LatentPool, WorldStream, loss_weight, weighted_mse
+from .data import LatentPool, default_data_workers, loss_weight, rendered_batches, weighted_mse
 from .runs import load_checkpoint
 from .schedule import TrainingSchedule
 from .trainer import stage_arguments, stage_setup, train_stage
@@ -26,11 +26,16 @@ def main(argv=None):
     start = load_checkpoint(path)["step"] if path.exists() else 0
     torch.manual_seed(preset.seed * 1000 + 2 + start)
     text_encoder, unet = new_text_encoder(preset, tokenizer), new_image_unet(preset)
-    stream = WorldStream(preset.seed * 1000 + 2 + start)
-    rng = np.random.default_rng(preset.seed * 1000 + 2 + start)
+    seed = preset.seed * 1000 + 2 + start
+    rng = np.random.default_rng(seed)
     schedule = TrainingSchedule()
-    pool = LatentPool(stream, lambda x: ae.encoder(x.to(device)) * scaling_factor, size=8 * batch,
-                      refresh=max(1, batch // 4))
+    frames = rendered_batches(seed, max(1, batch // 4), "first", workers=default_data_workers(device))
+
+    def encode(images):
+        with torch.autocast(device.type, enabled=False):  # targets in float32 under bf16 training
+            return ae.encoder(images.to(device)) * scaling_factor
+
+    pool = LatentPool(frames, encode, size=8 * batch, rng=rng)
 
     def loss_fn(step):
         x0, masks, captions = pool.batch(batch)

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .bundle import load_autoencoder, load_image_stage, load_tokenizer, new_video_unet
-from .data import WorldStream, loss_weight, object_mask, weighted_mse
+from .data import default_data_workers, loss_weight, object_mask, rendered_batches, weighted_mse
 from .nets.unet import video_unet_from_image_unet
 from .runs import load_checkpoint, log, save_checkpoint
 from .schedule import TrainingSchedule
@@ -62,17 +62,18 @@ def main(argv=None):
     unet = initial_unet(preset, run, tokenizer, args.stage, args.direct)
     seed = preset.seed * 1000 + 3 + start
     torch.manual_seed(seed)
-    stream = WorldStream(seed, num_frames=stage.num_frames)
+    clips = rendered_batches(seed, batch, "videos", stage.num_frames, workers=default_data_workers(device))
     rng = np.random.default_rng(seed)
     schedule = TrainingSchedule()
     image_dropout = 1.0 if args.direct else stage.image_dropout
 
     def loss_fn(step):
-        videos, captions = stream.videos(batch)
+        videos, captions = next(clips)
+        videos = videos.to(device)
         b, f = videos.shape[:2]
         ids, mask = tokenizer.encode_batch(drop_captions(captions, rng, stage.text_dropout))
-        with torch.no_grad():
-            latents = ae.encoder(videos.flatten(0, 1).to(device)) * scaling_factor
+        with torch.no_grad(), torch.autocast(device.type, enabled=False):  # targets in float32
+            latents = ae.encoder(videos.flatten(0, 1)) * scaling_factor
             x0 = latents.reshape(b, f, *latents.shape[1:]).permute(0, 2, 1, 3, 4)
             context = text_encoder(ids.to(device), mask.to(device))
         keep_image = torch.from_numpy(rng.random(b) >= image_dropout).to(device)
@@ -80,7 +81,7 @@ def main(argv=None):
         t = schedule.sample_timesteps(b, device=device)
         noise = torch.randn_like(x0)
         pred = unet(torch.cat([schedule.add_noise(x0, noise, t), cond], dim=1), t.float(), context)
-        weight = loss_weight(object_mask(videos, captions).to(device))  # [B, F, 16, 16]
+        weight = loss_weight(object_mask(videos, captions))  # [B, F, 16, 16]
         return weighted_mse(pred, schedule.v_target(x0, noise, t), weight)
 
     if args.direct and args.stage == "b" and not path.exists():

@@ -2,6 +2,7 @@
 gradient clipping, an EMA copy of the weights (exported), checkpoints every few minutes and
 at the end, a time budget (`--max-minutes`) that stops cleanly with a checkpoint."""
 import argparse
+import contextlib
 import copy
 import signal
 import time
@@ -40,9 +41,20 @@ class EMA:
     def update(self, modules: dict, step: int, max_decay: float = 0.999):
         decay = min(max_decay, (1 + step) / (10 + step))
         for key, module in modules.items():
-            for e, p in zip(self.modules[key].parameters(), module.parameters()):
-                if p.requires_grad:
-                    e.lerp_(p.detach(), 1 - decay)
+            pairs = [(e, p.detach()) for e, p in zip(self.modules[key].parameters(), module.parameters())
+                     if p.requires_grad]
+            if pairs:  # e = decay * e + (1 - decay) * p, one kernel per list rather than per tensor
+                ema_params = [e for e, _ in pairs]
+                torch._foreach_mul_(ema_params, decay)
+                torch._foreach_add_(ema_params, [p for _, p in pairs], alpha=1 - decay)
+
+
+def mixed_precision(device):
+    """bf16 autocast on a GPU (weights, optimizer and EMA stay float32); plain float32 on the CPU."""
+    if torch.device(device).type != "cuda":
+        return contextlib.nullcontext()
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    return torch.autocast("cuda", dtype=torch.bfloat16)
 
 
 def train_stage(*, name, run, device, modules: dict, total_steps: int, lr: float, loss_fn,
@@ -84,7 +96,8 @@ def train_stage(*, name, run, device, modules: dict, total_steps: int, lr: float
     while step < total_steps and not stop:
         for group in optimizer.param_groups:
             group["lr"] = lr * min(1.0, (step + 1) / warmup_steps)
-        loss = loss_fn(step)
+        with mixed_precision(device):
+            loss = loss_fn(step)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

@@ -1,0 +1,47 @@
+"""Training batches: background rendering (what a GPU run uses) and the latent pool."""
+import numpy as np
+import pytest
+import torch
+
+from firstframe_train import world
+from firstframe_train.config import get_preset
+from firstframe_train.data import LatentPool, rendered_batches
+
+
+def test_rendered_batches_in_one_process_are_reproducible():
+    a_pixels, a_captions = next(rendered_batches(5, 3, "videos", num_frames=4))
+    b_pixels, b_captions = next(rendered_batches(5, 3, "videos", num_frames=4))
+    assert a_pixels.shape == (3, 4, 3, 64, 64)
+    assert a_captions == b_captions and torch.equal(a_pixels, b_pixels)
+
+
+def test_background_workers_render_different_valid_batches():
+    batches = rendered_batches(7, 4, "first", workers=2)
+    seen = [next(batches) for _ in range(4)]
+    for pixels, captions in seen:
+        assert pixels.shape == (4, 3, 64, 64) and pixels.min() >= -1 and pixels.max() <= 1
+        for caption in captions:
+            world.parse_caption(caption)  # raises on a caption outside the grammar
+    # two workers with their own seeds: no two batches repeat
+    assert len({tuple(captions) for _, captions in seen}) == 4
+
+
+def test_unknown_batch_kind_is_refused():
+    with pytest.raises(ValueError, match="allowed first, videos"):
+        rendered_batches(1, 2, "frames")
+
+
+def test_latent_pool_refreshes_from_the_stream():
+    frames = rendered_batches(3, 4, "first")
+    pool = LatentPool(frames, lambda x: torch.cat([x, x[:, :1]], 1)[:, :, ::4, ::4], size=10, rng=np.random.default_rng(0))
+    assert pool.latents.shape == (12, 4, 16, 16) and len(pool.captions) == 12  # whole refresh batches
+    before = list(pool.captions)
+    latents, masks, captions = pool.batch(6)
+    assert latents.shape == (6, 4, 16, 16) and masks.shape == (6, 16, 16) and len(captions) == 6
+    assert sum(a != b for a, b in zip(before, pool.captions)) >= 1  # 4 slots took new scenes
+
+
+def test_gpu_preset_keeps_the_shipped_architecture():
+    cpu, gpu = get_preset("cpu"), get_preset("cpu_on_gpu")
+    assert (gpu.autoencoder, gpu.text, gpu.unet) == (cpu.autoencoder, cpu.text, cpu.unet)
+    assert gpu.train_image.batch_size > cpu.train_image.batch_size
