@@ -105,8 +105,8 @@ def rendered_batches(seed: int, batch_size: int, kind: str, num_frames: int = 16
 
 class LatentPool:
     """First-frame latents kept in a pool that is partly refreshed every step, so each batch
-    costs the autoencoder only `refresh` new frames instead of a full batch.
-    frames: iterator of (first frames [refresh, 3, 64, 64], captions), see rendered_batches."""
+    costs the autoencoder only one (small) batch of new frames instead of a full batch.
+    frames: iterator of (first frames [N, 3, 64, 64], captions), see rendered_batches."""
 
     def __init__(self, frames, encode, size: int, rng: np.random.Generator):
         self.frames, self.encode, self.rng = frames, encode, rng

@@ -24,9 +24,9 @@ def main(argv=None):
     ae.to(device)
     path = run / "image.pt"
     start = load_checkpoint(path)["step"] if path.exists() else 0
-    torch.manual_seed(preset.seed * 1000 + 2 + start)
-    text_encoder, unet = new_text_encoder(preset, tokenizer), new_image_unet(preset)
     seed = preset.seed * 1000 + 2 + start
+    torch.manual_seed(seed)
+    text_encoder, unet = new_text_encoder(preset, tokenizer), new_image_unet(preset)
     rng = np.random.default_rng(seed)
     schedule = TrainingSchedule()
     frames = rendered_batches(seed, max(1, batch // 4), "first", workers=default_data_workers(device))

@@ -53,7 +53,6 @@ def mixed_precision(device):
     """bf16 autocast on a GPU (weights, optimizer and EMA stay float32); plain float32 on the CPU."""
     if torch.device(device).type != "cuda":
         return contextlib.nullcontext()
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     return torch.autocast("cuda", dtype=torch.bfloat16)
 
 
@@ -62,6 +61,8 @@ def train_stage(*, name, run, device, modules: dict, total_steps: int, lr: float
     """modules: name -> nn.Module (trainable parameters are those with requires_grad).
     loss_fn(step) -> scalar loss tensor. Returns the EMA modules (dict)."""
     path = run / f"{name}.pt"
+    if torch.device(device).type == "cuda":  # TF32 for what autocast leaves in float32
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     for m in modules.values():
         m.to(device).train()
     params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
