@@ -4,21 +4,34 @@
 # in files of at most 15 MiB (the device tool returns 8 files of 16 MiB at most).
 # Import, export and scoring happen here, not there: the shipped model was exported and checked with
 # this machine's PyTorch, and the GPU machine has no ffmpeg.
-#   1. here:   (cd training && python3 -m firstframe_train.import_model --preset cpu_on_gpu --model ../models/shapes-v2)
+#   1. here:   (cd training && python3 -m firstframe_train.import_model --preset cpu_on_gpu --model ../models/shapes-v2 [--video])
 #   2. device: OUT=$OUT MINUTES=image=3.5,video_a=2.5,video_b=1.5 bash training/device_run.sh   (carry training/runs)
 #   3. here:   cat .../run.tar.gz.part-* | tar -xz -C training/runs, then
 #              (cd training && python3 -m firstframe_train.export --preset cpu_on_gpu --out ../models/NAME --no-direct)
 #              and npm run eval -- --model models/NAME
 # A stage left out of MINUTES is skipped. To continue the video model as well, import with --video
 # (writes video_b.pt) and leave video_a out: stage B then resumes from the imported weights.
+#
+# PARALLEL=1 runs the stages as lanes side by side on the one GPU (a small U-Net leaves most of it
+# idle): lane 1 the image stage with its text encoder frozen (the video stage beside it was trained
+# against that encoder), lane 2 video_a then video_b. DIRECT=A_STEPS,B_STEPS adds lane 3: the direct
+# text-to-video baseline for exactly that many steps at DIRECT_BATCH=A_BATCH,B_BATCH (the ablation:
+# the factorized model's own steps and batches), from a copy of the image stage as it is at the
+# start, in runs/direct/$PRESET (resumed if it is there: delete it before carrying training/runs for
+# a new baseline), stopped after DIRECT_MINUTES whatever its steps. WORKERS render processes per lane.
 # Test it on the CPU with tiny minutes first (same command, PYTHON=/usr/bin/python3).
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder to fill}
 PRESET=${PRESET:-cpu_on_gpu}
 MINUTES=${MINUTES:-image=3.5,video_a=2.5,video_b=1.5}
+PARALLEL=${PARALLEL:-0}
+DIRECT=${DIRECT:-}
+DIRECT_BATCH=${DIRECT_BATCH:-64,32}
+DIRECT_MINUTES=${DIRECT_MINUTES:-8}
 PY=${PYTHON:-python3}
 cd "$(dirname "$0")"
 RUN="runs/$PRESET"
+DIRECT_RUN="runs/direct/$PRESET"
 mkdir -p "$OUT"
 exec > >(tee "$OUT/device_run.log") 2>&1
 [ -f "$RUN/image.pt" ] || { echo "missing $RUN/image.pt: run import_model first and carry training/runs"; exit 2; }
@@ -27,28 +40,65 @@ nvidia-smi -L 2>/dev/null || echo "no nvidia-smi: training on the CPU"
 nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 20 >"$OUT/gpu.csv" 2>/dev/null &
 $PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" || exit 1
 export PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE
+[ -n "${WORKERS:-}" ] && export FIRSTFRAME_DATA_WORKERS=$WORKERS
 
 minutes_of() { tr ',' '\n' <<<"$MINUTES" | sed -n "s/^$1=//p"; }
 # Each stage stops itself (with a checkpoint) after its minutes; `timeout` is only a backstop so a
 # stuck stage cannot take the whole call (SIGTERM also makes the trainer save and exit).
+train_for() {  # label minutes module args...
+  local label=$1 m=$2 module=$3; shift 3
+  local cap; cap=$(awk -v m="$m" 'BEGIN { printf "%d", m * 60 + 45 }')
+  echo "== $label: $m min (backstop ${cap}s) at $(date +%T)"
+  # --foreground: the signal goes to the trainer only; its render workers must live until it has saved
+  timeout --foreground -k 10 "$cap" $PY -m "firstframe_train.$module" --preset "$PRESET" --max-minutes "$m" --save-every-s 60 "$@" \
+    2>&1 | sed -u "s/^/[$label] /"
+  local rc=${PIPESTATUS[0]}
+  [ $rc -eq 124 ] && echo "== $label hit its backstop (it saved on SIGTERM)"
+  [ $rc -eq 0 ] || [ $rc -eq 124 ] || { echo "== $label FAILED (exit $rc)"; return 1; }
+}
 run_stage() {  # name module args...
   local name=$1 module=$2; shift 2
   local m; m=$(minutes_of "$name")
   [ -n "$m" ] || { echo "== $name: skipped (not in MINUTES=$MINUTES)"; return 0; }
-  local cap; cap=$(awk -v m="$m" 'BEGIN { printf "%d", m * 60 + 45 }')
-  echo "== $name: $m min (backstop ${cap}s) at $(date +%T)"
-  timeout -k 10 "$cap" $PY -m "firstframe_train.$module" --preset "$PRESET" --max-minutes "$m" --save-every-s 60 "$@"
-  local rc=$?
-  [ $rc -eq 124 ] && echo "== $name hit its backstop (it saved on SIGTERM)"
-  [ $rc -eq 0 ] || [ $rc -eq 124 ]
+  train_for "$name" "$m" "$module" "$@"
 }
-# A stage that fails stops the call at once, so device time is left to run it again.
-run_stage image train_image || exit 1
-run_stage video_a train_video --stage a || exit 1
-run_stage video_b train_video --stage b || exit 1
+direct_lane() {  # the baseline for a fixed number of steps, within DIRECT_MINUTES
+  local a_steps=${DIRECT%,*} b_steps=${DIRECT#*,} a_batch=${DIRECT_BATCH%,*} b_batch=${DIRECT_BATCH#*,}
+  local start=$SECONDS
+  train_for direct_a "$DIRECT_MINUTES" train_video --stage a --direct --runs runs/direct \
+    --steps "$a_steps" --batch-size "$a_batch" || return 1
+  local left; left=$(awk -v m="$DIRECT_MINUTES" -v s=$((SECONDS - start)) 'BEGIN { printf "%.2f", m - s / 60 }')
+  awk -v l="$left" 'BEGIN { exit !(l > 0.05) }' || { echo "== direct_b: no time left of DIRECT_MINUTES"; return 0; }
+  train_for direct_b "$left" train_video --stage b --direct --runs runs/direct \
+    --steps $((a_steps + b_steps)) --batch-size "$b_batch"
+}
+
+if [ -n "$DIRECT" ] && [ ! -d "$DIRECT_RUN" ]; then  # the baseline starts from the image stage as it is now
+  mkdir -p "$DIRECT_RUN" && cp "$RUN"/tokenizer*.json "$RUN/autoencoder.pt" "$RUN/image.pt" "$DIRECT_RUN/"
+fi  # (an existing runs/direct/$PRESET is resumed: a second call on the still-warm machine goes on with it)
+if [ "$PARALLEL" = 1 ]; then
+  run_stage image train_image --freeze-text & image_pid=$!
+  { run_stage video_a train_video --stage a && run_stage video_b train_video --stage b; } & video_pid=$!
+  direct_pid=
+  [ -n "$DIRECT" ] && { direct_lane & direct_pid=$!; }
+  failed=0
+  for pid in $image_pid $video_pid $direct_pid; do wait "$pid" || failed=1; done
+  [ $failed -eq 0 ] || { echo "== a lane failed"; exit 1; }
+else
+  # A stage that fails stops the call at once, so device time is left to run it again.
+  run_stage image train_image || exit 1
+  run_stage video_a train_video --stage a || exit 1
+  run_stage video_b train_video --stage b || exit 1
+  [ -z "$DIRECT" ] || direct_lane || exit 1
+fi
 echo "== training done at $(date +%T)"
 
 $PY -m firstframe_train.slim_run "$RUN" "$OUT/run/$PRESET" || exit 1
-tar -C "$OUT/run" -czf - "$PRESET" | split -b 15m - "$OUT/run.tar.gz.part-"
+if [ -n "$DIRECT" ]; then  # only the baseline's own checkpoint and logs come back
+  mkdir -p "$OUT/run/direct/$PRESET"
+  $PY -m firstframe_train.slim_run "$DIRECT_RUN" "$OUT/run/direct-all" || exit 1
+  mv "$OUT/run/direct-all"/direct* "$OUT/run/direct/$PRESET/" && rm -rf "$OUT/run/direct-all"
+fi
+tar -C "$OUT/run" -czf - . | split -b 15m - "$OUT/run.tar.gz.part-"
 rm -rf "$OUT/run"
 ls -la "$OUT"

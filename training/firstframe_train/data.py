@@ -12,9 +12,12 @@ from . import world
 OBJECT_WEIGHT = 5.0
 
 
-def pixels_to_tensor(frames: np.ndarray) -> torch.Tensor:
-    """uint8 [..., 64, 64, 3] -> float32 [..., 3, 64, 64] in [-1, 1]."""
-    x = torch.from_numpy(np.ascontiguousarray(frames)).float() / 127.5 - 1.0
+def pixels_to_tensor(frames, device="cpu") -> torch.Tensor:
+    """uint8 [..., 64, 64, 3] (numpy or tensor) -> float32 [..., 3, 64, 64] in [-1, 1] on device
+    (converted there: a quarter of the bytes cross to a GPU)."""
+    if isinstance(frames, np.ndarray):
+        frames = torch.from_numpy(np.ascontiguousarray(frames))
+    x = frames.to(device, non_blocking=True).float() / 127.5 - 1.0
     return x.movedim(-1, -3)
 
 
@@ -54,15 +57,25 @@ class WorldStream:
         self.rng = np.random.default_rng(seed)
         self.num_frames = num_frames
 
-    def videos(self, batch_size: int):
-        """The first num_frames frames of 16-frame clips: a shorter stage sees the same speed
-        per frame as the full clip (world.sample_batch(num_frames=8) would halve the fps)."""
+    def video_pixels(self, batch_size: int):
+        """uint8 [B, F, 64, 64, 3]: the first num_frames frames of 16-frame clips, so a shorter
+        stage sees the same speed per frame as the full clip (world.sample_batch(num_frames=8)
+        would halve the fps)."""
         frames, captions = world.sample_batch(self.rng, batch_size, num_frames=16, held_out="exclude")
-        return pixels_to_tensor(frames[:, : self.num_frames]), list(captions)
+        return np.ascontiguousarray(frames[:, : self.num_frames]), list(captions)
+
+    def first_frame_pixels(self, batch_size: int):
+        """uint8 [B, 64, 64, 3]"""
+        frames, captions = world.sample_batch(self.rng, batch_size, num_frames=1, held_out="exclude")
+        return np.ascontiguousarray(frames[:, 0]), list(captions)
+
+    def videos(self, batch_size: int):
+        pixels, captions = self.video_pixels(batch_size)
+        return pixels_to_tensor(pixels), captions
 
     def first_frames(self, batch_size: int):
-        frames, captions = world.sample_batch(self.rng, batch_size, num_frames=1, held_out="exclude")
-        return pixels_to_tensor(frames[:, 0]), list(captions)
+        pixels, captions = self.first_frame_pixels(batch_size)
+        return pixels_to_tensor(pixels), captions
 
     def random_frames(self, batch_size: int):
         video, _ = self.videos(batch_size)
@@ -71,7 +84,8 @@ class WorldStream:
 
 
 class _RenderedBatches(torch.utils.data.IterableDataset):
-    """Endless (pixels, captions) batches; each DataLoader worker renders with its own seed."""
+    """Endless (uint8 pixels, captions) batches; each DataLoader worker renders with its own seed.
+    uint8 is a quarter of float32 through the workers' shared memory and the copy to the GPU."""
 
     def __init__(self, seed: int, batch_size: int, kind: str, num_frames: int):
         self.seed, self.batch_size, self.kind, self.num_frames = seed, batch_size, kind, num_frames
@@ -79,8 +93,10 @@ class _RenderedBatches(torch.utils.data.IterableDataset):
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         stream = WorldStream(self.seed if info is None else self.seed * 100 + 1 + info.id, self.num_frames)
+        render = stream.first_frame_pixels if self.kind == "first" else stream.video_pixels
         while True:
-            yield stream.first_frames(self.batch_size) if self.kind == "first" else stream.videos(self.batch_size)
+            pixels, captions = render(self.batch_size)
+            yield torch.from_numpy(pixels), captions
 
 
 def default_data_workers(device) -> int:
@@ -91,16 +107,19 @@ def default_data_workers(device) -> int:
     return 0 if torch.device(device).type == "cpu" else max(1, min(12, (os.cpu_count() or 2) - 2))
 
 
-def rendered_batches(seed: int, batch_size: int, kind: str, num_frames: int = 16, workers: int = 0):
-    """Iterator of (pixels, captions): kind "first" gives first frames [B, 3, 64, 64], "videos" gives
-    clips [B, num_frames, 3, 64, 64]. workers > 0 renders in that many background processes."""
+def rendered_batches(seed: int, batch_size: int, kind: str, num_frames: int = 16, workers: int = 0,
+                     device="cpu"):
+    """Iterator of (pixels on `device`, float32 in [-1, 1], captions): kind "first" gives first frames
+    [B, 3, 64, 64], "videos" gives clips [B, num_frames, 3, 64, 64]. workers > 0 renders in that many
+    background processes; the uint8 -> float conversion happens on `device`."""
     if kind not in ("first", "videos"):
         raise ValueError(f"kind {kind!r}: allowed first, videos")
     dataset = _RenderedBatches(seed, batch_size, kind, num_frames)
-    if workers == 0:
-        return iter(dataset)
-    return iter(torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers, prefetch_factor=4,
-                                            persistent_workers=True))
+    on_gpu = torch.device(device).type == "cuda"
+    batches = iter(dataset) if workers == 0 else iter(torch.utils.data.DataLoader(
+        dataset, batch_size=None, num_workers=workers, prefetch_factor=4, persistent_workers=True,
+        pin_memory=on_gpu))
+    return ((pixels_to_tensor(pixels, device), captions) for pixels, captions in batches)
 
 
 class LatentPool:

@@ -12,10 +12,12 @@ DEFAULT_RUNS = TRAINING_DIR / "runs"
 
 
 def pick_device() -> torch.device:
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    torch.set_num_threads(int(os.environ.get("FIRSTFRAME_THREADS", os.cpu_count() or 1)))
-    return torch.device("cpu")
+    """CUDA when present. FIRSTFRAME_THREADS sets the CPU threads: by default all cores on the CPU,
+    2 beside a GPU (the main process only feeds it; more threads compete with the render workers)."""
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    default = 2 if device.type == "cuda" else (os.cpu_count() or 1)
+    torch.set_num_threads(int(os.environ.get("FIRSTFRAME_THREADS", default)))
+    return device
 
 
 def run_dir(preset_name: str, runs_root=None) -> Path:

@@ -1,7 +1,7 @@
 """Stage 2: text encoder + text-to-image U-Net, trained jointly on first frames.
 v-prediction on the zero-terminal-SNR schedule; the caption is replaced by "" with
 probability text_dropout so classifier-free guidance works.
-Usage: python3 -m firstframe_train.train_image --preset cpu [--steps N] [--max-minutes M]"""
+Usage: python3 -m firstframe_train.train_image --preset cpu [--steps N] [--max-minutes M] [--freeze-text]"""
 import numpy as np
 import torch
 
@@ -17,7 +17,10 @@ def drop_captions(captions, rng, p):
 
 
 def main(argv=None):
-    args = stage_arguments(__doc__).parse_args(argv)
+    parser = stage_arguments(__doc__)
+    parser.add_argument("--freeze-text", action="store_true",
+                        help="keep the text encoder as it is (a video model trained against it goes on at the same time)")
+    args = parser.parse_args(argv)
     preset, stage, steps, batch, run, device = stage_setup(args, "image")
     tokenizer = load_tokenizer(run)
     ae, scaling_factor = load_autoencoder(preset, run)
@@ -27,13 +30,14 @@ def main(argv=None):
     seed = preset.seed * 1000 + 2 + start
     torch.manual_seed(seed)
     text_encoder, unet = new_text_encoder(preset, tokenizer), new_image_unet(preset)
+    text_encoder.requires_grad_(not args.freeze_text)
     rng = np.random.default_rng(seed)
     schedule = TrainingSchedule()
-    frames = rendered_batches(seed, max(1, batch // 4), "first", workers=default_data_workers(device))
+    frames = rendered_batches(seed, max(1, batch // 4), "first", workers=default_data_workers(device), device=device)
 
     def encode(images):
         with torch.autocast(device.type, enabled=False):  # targets in float32 under bf16 training
-            return ae.encoder(images.to(device)) * scaling_factor
+            return ae.encoder(images) * scaling_factor
 
     pool = LatentPool(frames, encode, size=8 * batch, rng=rng)
 

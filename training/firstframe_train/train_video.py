@@ -62,14 +62,14 @@ def main(argv=None):
     unet = initial_unet(preset, run, tokenizer, args.stage, args.direct)
     seed = preset.seed * 1000 + 3 + start
     torch.manual_seed(seed)
-    clips = rendered_batches(seed, batch, "videos", stage.num_frames, workers=default_data_workers(device))
+    clips = rendered_batches(seed, batch, "videos", stage.num_frames, workers=default_data_workers(device),
+                             device=device)
     rng = np.random.default_rng(seed)
     schedule = TrainingSchedule()
     image_dropout = 1.0 if args.direct else stage.image_dropout
 
     def loss_fn(step):
         videos, captions = next(clips)
-        videos = videos.to(device)
         b, f = videos.shape[:2]
         ids, mask = tokenizer.encode_batch(drop_captions(captions, rng, stage.text_dropout))
         with torch.no_grad(), torch.autocast(device.type, enabled=False):  # targets in float32

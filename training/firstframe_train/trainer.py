@@ -75,9 +75,15 @@ def train_stage(*, name, run, device, modules: dict, total_steps: int, lr: float
             m.load_state_dict(ckpt["modules"][k])
             ema.modules[k].load_state_dict(ckpt["ema"][k])
         if ckpt.get("optimizer") is not None:  # None: imported from a model folder (import_model)
-            optimizer.load_state_dict(ckpt["optimizer"])
+            try:
+                optimizer.load_state_dict(ckpt["optimizer"])
+            except ValueError:  # other trainable parameters than when saved (e.g. --freeze-text)
+                log(f"[{name}] the saved optimizer state is for other parameters: starting a fresh one")
         step, seconds_before = ckpt["step"], ckpt.get("train_seconds", 0.0)
         log(f"[{name}] resuming from step {step} ({path})")
+    for k, m in modules.items():
+        if not any(p.requires_grad for p in m.parameters()):  # frozen: train against the exported weights
+            m.load_state_dict(ema.modules[k].state_dict())
     if step >= total_steps:
         log(f"[{name}] already trained to step {step} >= {total_steps}; nothing to do")
         return ema.modules

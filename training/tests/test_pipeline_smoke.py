@@ -62,6 +62,23 @@ def test_resume_is_a_no_op_when_done(trained, capsys):
     assert load_checkpoint(trained / "image.pt")["step"] == before
 
 
+def test_image_stage_with_frozen_text_keeps_the_text_encoder(trained, tmp_path):
+    # what a GPU run does while a video stage trained against that text encoder goes on beside it;
+    # the saved optimizer state covers the text encoder too, so it cannot be reused as it is
+    from firstframe_train import train_image
+    run = tmp_path / "tiny"
+    shutil.copytree(trained, run)
+    before = load_checkpoint(run / "image.pt")
+    train_image.main(["--preset", "tiny", "--runs", str(tmp_path), "--steps", str(before["step"] + 2),
+                      "--freeze-text"])
+    after = load_checkpoint(run / "image.pt")
+    assert after["step"] == before["step"] + 2
+    for key in ("modules", "ema"):
+        for name, value in after[key]["text_encoder"].items():
+            assert torch.equal(value, before["ema"]["text_encoder"][name]), f"{key} text encoder {name} moved"
+    assert any(not torch.equal(v, before["ema"]["unet"][k]) for k, v in after["ema"]["unet"].items())
+
+
 def test_export_is_a_valid_model_folder(trained, tmp_path):
     bundle = load_bundle(get_preset("tiny"), trained)
     export_bundle(bundle, tmp_path, "smoke", trained)
