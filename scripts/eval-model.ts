@@ -26,6 +26,8 @@ const { values } = parseArgs({
     'reference-count': { type: 'string', default: '40' },
     'reference-steps': { type: 'string', default: '50' },
     // Sampling settings other than the model's defaults (to try a guidance scale, say).
+    scheduler: { type: 'string' },
+    steps: { type: 'string' },
     guidance: { type: 'string' },
     'image-guidance': { type: 'string' },
     // onnxruntime threads per operator (0 = automatic); 1 leaves the other cores to training.
@@ -143,7 +145,13 @@ const runNames = ['default'];
 
 const engine = await loadEngine(resolve(values.model), { intraOpThreads: Number(values.threads) });
 try {
-  const full = await generateRun(engine, { name: 'default', prompts }, join(out, 'default'), seed);
+  const defaultRun: EvalRun = {
+    name: 'default',
+    scheduler: values.scheduler,
+    steps: optionalNumber(values.steps),
+    prompts,
+  };
+  const full = await generateRun(engine, defaultRun, join(out, 'default'), seed);
   if (sample.length > 0) {
     // The default run's own outputs for the sampled prompts: no second generation needed.
     const picked = new Set(sample.map((row) => row.index));

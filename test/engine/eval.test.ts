@@ -60,4 +60,20 @@ describe('npm run eval', { skip: missingFixtures() ?? false }, () => {
       [scores.items[0]!.prompt, scores.items[1]!.prompt],
     );
   });
+
+  test('a sweep sets the scheduler and step count of the default run', () => {
+    const out = join(dir, 'sweep');
+    const args = ['--model', TINY_MODEL_DIR, '--count', '1', '--held-out', '0'];
+    args.push('--reference-count', '0', '--scheduler', 'euler', '--steps', '4', '--out', out);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/eval-model.ts', ...args], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(
+      readFileSync(join(out, 'report.md'), 'utf8'),
+      /\| default: euler 4 steps, seen \| 1 \|/,
+    );
+    assert.ok(!existsSync(join(out, 'ddim-reference')));
+  });
 });
