@@ -91,8 +91,9 @@ PRESETS = {
 
 # The shipped architecture (`cpu`) with the batch sizes and learning rates of a GPU run
 # (training/device_run.sh); steps are caps, the run's --minutes decide where it stops.
-# At image 256 / video_b 32 x 16 (how shapes-v2 was trained) an H200 was busy only 20-45 % of a
-# step (Python and launch overhead of a small U-Net), so bigger batches should cost little time.
+# At image 256 / video_b 32 x 16 (shapes-v2) one stage kept an H200 only 20-45 % busy (Python and
+# launch overhead of a small U-Net); at 1024 / 64 x 16 with the stages side by side
+# (device_run.sh PARALLEL=1) it was 89-100 % busy at 0.15-0.24 s/step (shapes-v3).
 PRESETS["cpu_on_gpu"] = replace(
     PRESETS["cpu"], name="cpu_on_gpu",
     train_image=StageConfig(steps=60000, batch_size=1024, lr=5e-4),
