@@ -105,13 +105,23 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: n
   const { defaults, name: model } = engine.describe();
   const settings = {
     scheduler: run.scheduler ?? defaults.scheduler,
-    steps: run.steps ?? defaults.num_inference_steps,
+    steps: stepsLabel(run.steps, defaults),
     guidance: guidance ?? defaults.guidance_scale,
     image_guidance: imageGuidance ?? defaults.image_guidance_scale,
     seconds_per_prompt: (Date.now() - started) / 1000 / run.prompts.length,
   };
   writeManifest(folder, model, settings, items);
   return { settings, items };
+}
+
+/** The step count the run used; "25 (first frames) / 15 (video)" where the model's defaults differ. */
+function stepsLabel(
+  steps: number | undefined,
+  defaults: ReturnType<Engine['describe']>['defaults'],
+) {
+  const image = steps ?? defaults.image_num_inference_steps ?? defaults.num_inference_steps;
+  const video = steps ?? defaults.num_inference_steps;
+  return image === video ? video : `${image} (first frames) / ${video} (video)`;
 }
 
 const optionalNumber = (text: string | undefined) =>

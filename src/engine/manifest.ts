@@ -34,6 +34,8 @@ export const manifestSchema = z.object({
   defaults: z.object({
     scheduler: z.enum(SCHEDULER_NAMES),
     num_inference_steps: z.number().int().positive(),
+    // Steps for the first-frame candidates when they want more than the video (optional).
+    image_num_inference_steps: z.number().int().positive().optional(),
     guidance_scale: z.number(),
     image_guidance_scale: z.number(),
     guidance_rescale: z.number().min(0).max(1),

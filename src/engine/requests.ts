@@ -143,6 +143,7 @@ function checkSettings(
   request: CommonRequest,
   manifest: Manifest,
   tokenizer: PromptTokenizer,
+  defaultSteps: number,
 ): SamplingSettings {
   const defaults = manifest.defaults;
   const scheduler = request.scheduler ?? defaults.scheduler;
@@ -155,7 +156,7 @@ function checkSettings(
   return {
     prompt: checkPrompt(request.prompt, tokenizer),
     scheduler,
-    steps: checkNumber('steps', request.steps, defaults.num_inference_steps, LIMITS.steps, true),
+    steps: checkNumber('steps', request.steps, defaultSteps, LIMITS.steps, true),
     guidance: checkNumber('guidance', request.guidance, defaults.guidance_scale, LIMITS.guidance),
     guidanceRescale: checkNumber(
       'guidanceRescale',
@@ -171,7 +172,8 @@ export function checkCandidatesRequest(
   manifest: Manifest,
   tokenizer: PromptTokenizer,
 ): CandidatesJob {
-  const settings = checkSettings(request, manifest, tokenizer);
+  const { image_num_inference_steps: imageSteps, num_inference_steps: steps } = manifest.defaults;
+  const settings = checkSettings(request, manifest, tokenizer, imageSteps ?? steps);
   let seeds: number[];
   if (request.seeds !== undefined) {
     if (!Array.isArray(request.seeds) || request.seeds.length !== CANDIDATE_COUNT) {
@@ -193,7 +195,12 @@ export function checkAnimateSettings(
   manifest: Manifest,
   tokenizer: PromptTokenizer,
 ): AnimateJob {
-  const settings = checkSettings(request, manifest, tokenizer);
+  const settings = checkSettings(
+    request,
+    manifest,
+    tokenizer,
+    manifest.defaults.num_inference_steps,
+  );
   return {
     ...settings,
     seed: request.seed === undefined ? randomSeed() : checkSeed('seed', request.seed),

@@ -5,11 +5,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { ModelFormatError, loadEngine } from '../../src/engine/index.js';
+import { ModelFormatError, loadEngine, type Progress } from '../../src/engine/index.js';
 import { TINY_MODEL_DIR, missingFixtures } from './helpers/fixtures.js';
 
 interface ManifestJson {
   latent: Record<string, unknown>;
+  defaults: Record<string, unknown>;
   components: Record<string, { inputs: Record<string, unknown[]> }>;
 }
 
@@ -67,5 +68,24 @@ describe('model folder checks', { skip: missingFixtures() ?? false }, () => {
       load(),
       /unet_image: input sample has shape \[.*\] in the ONNX file but \[batch, 5, 16, 16\]/,
     );
+  });
+
+  test('first frames take image_num_inference_steps where set, the video num_inference_steps', async () => {
+    editManifest((m) => {
+      m.defaults.num_inference_steps = 2;
+      m.defaults.image_num_inference_steps = 3;
+    });
+    const engine = await load();
+    try {
+      const totals = new Set<string>();
+      const onProgress = (p: Progress) => totals.add(`${p.stage}/${p.total}`);
+      const prompt = 'a red circle moving right on a black background';
+      const { candidates } = await engine.generateCandidates({ prompt, seed: 1, onProgress });
+      await engine.animate({ prompt, image: candidates[0]!.png, seed: 2, onProgress });
+      assert.ok(totals.has('candidates/3') && totals.has('video/2'), [...totals].join(', '));
+      assert.ok(!totals.has('candidates/2') && !totals.has('video/3'), [...totals].join(', '));
+    } finally {
+      await engine.close();
+    }
   });
 });

@@ -18,7 +18,9 @@ from .runs import run_dir, log
 from .schedule import save_scheduler_config
 
 OPSET = 17
-DEFAULTS = {"scheduler": "dpmpp_2m", "num_inference_steps": 15, "guidance_scale": 5.0,
+# image_num_inference_steps: the first-frame candidates gain from more steps than the video
+# (shapes-v3 sweep in training/README.md); num_inference_steps is the video's (and the default).
+DEFAULTS = {"scheduler": "dpmpp_2m", "num_inference_steps": 15, "image_num_inference_steps": 25, "guidance_scale": 5.0,
             "image_guidance_scale": 1.5, "guidance_rescale": 0.0}
 
 
