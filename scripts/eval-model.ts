@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SHIPPED_MODEL_NAME } from '../src/config/shipped-model.js';
-import { loadEngine, type Engine } from '../src/engine/index.js';
+import { defaultSteps, loadEngine, type Engine } from '../src/engine/index.js';
 
 const PYTHON = '/usr/bin/python3';
 const TRAINING_DIR = resolve('training');
@@ -119,8 +119,8 @@ function stepsLabel(
   steps: number | undefined,
   defaults: ReturnType<Engine['describe']>['defaults'],
 ) {
-  const image = steps ?? defaults.image_num_inference_steps ?? defaults.num_inference_steps;
-  const video = steps ?? defaults.num_inference_steps;
+  const image = steps ?? defaultSteps(defaults, 'candidates');
+  const video = steps ?? defaultSteps(defaults, 'video');
   return image === video ? video : `${image} (first frames) / ${video} (video)`;
 }
 

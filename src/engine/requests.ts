@@ -139,11 +139,20 @@ export function checkPrompt(prompt: unknown, tokenizer: PromptTokenizer): string
   return text;
 }
 
+/** The step count a request without its own gets: first frames may want more than the video. */
+export function defaultSteps(
+  defaults: Manifest['defaults'],
+  stage: 'candidates' | 'video',
+): number {
+  const { image_num_inference_steps: imageSteps, num_inference_steps: steps } = defaults;
+  return stage === 'candidates' ? (imageSteps ?? steps) : steps;
+}
+
 function checkSettings(
   request: CommonRequest,
   manifest: Manifest,
   tokenizer: PromptTokenizer,
-  defaultSteps: number,
+  stage: 'candidates' | 'video',
 ): SamplingSettings {
   const defaults = manifest.defaults;
   const scheduler = request.scheduler ?? defaults.scheduler;
@@ -156,7 +165,7 @@ function checkSettings(
   return {
     prompt: checkPrompt(request.prompt, tokenizer),
     scheduler,
-    steps: checkNumber('steps', request.steps, defaultSteps, LIMITS.steps, true),
+    steps: checkNumber('steps', request.steps, defaultSteps(defaults, stage), LIMITS.steps, true),
     guidance: checkNumber('guidance', request.guidance, defaults.guidance_scale, LIMITS.guidance),
     guidanceRescale: checkNumber(
       'guidanceRescale',
@@ -172,8 +181,7 @@ export function checkCandidatesRequest(
   manifest: Manifest,
   tokenizer: PromptTokenizer,
 ): CandidatesJob {
-  const { image_num_inference_steps: imageSteps, num_inference_steps: steps } = manifest.defaults;
-  const settings = checkSettings(request, manifest, tokenizer, imageSteps ?? steps);
+  const settings = checkSettings(request, manifest, tokenizer, 'candidates');
   let seeds: number[];
   if (request.seeds !== undefined) {
     if (!Array.isArray(request.seeds) || request.seeds.length !== CANDIDATE_COUNT) {
@@ -195,12 +203,7 @@ export function checkAnimateSettings(
   manifest: Manifest,
   tokenizer: PromptTokenizer,
 ): AnimateJob {
-  const settings = checkSettings(
-    request,
-    manifest,
-    tokenizer,
-    manifest.defaults.num_inference_steps,
-  );
+  const settings = checkSettings(request, manifest, tokenizer, 'video');
   return {
     ...settings,
     seed: request.seed === undefined ? randomSeed() : checkSeed('seed', request.seed),

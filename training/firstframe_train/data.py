@@ -73,10 +73,6 @@ class WorldStream:
         pixels, captions = self.video_pixels(batch_size)
         return pixels_to_tensor(pixels), captions
 
-    def first_frames(self, batch_size: int):
-        pixels, captions = self.first_frame_pixels(batch_size)
-        return pixels_to_tensor(pixels), captions
-
     def random_frames(self, batch_size: int):
         video, _ = self.videos(batch_size)
         idx = torch.from_numpy(self.rng.integers(0, video.shape[1], batch_size))
