@@ -19,6 +19,9 @@
 # the factorized model's own steps and batches), from a copy of the image stage as it is at the
 # start, in runs/direct/$PRESET (resumed if it is there: delete it before carrying training/runs for
 # a new baseline), stopped after DIRECT_MINUTES whatever its steps. WORKERS render processes per lane.
+# UNFROZEN=1 adds a lane for the frozen-spatial ablation: video stage B with every U-Net weight
+# trainable (train_video --train-spatial) for the minutes of video_b, from a copy of the run as it is
+# at the start, in runs/unfrozen/$PRESET (its own video_b.pt comes back in run/unfrozen/$PRESET).
 # Test it on the CPU with tiny minutes first (same command, PYTHON=/usr/bin/python3).
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder to fill}
@@ -28,10 +31,13 @@ PARALLEL=${PARALLEL:-0}
 DIRECT=${DIRECT:-}
 DIRECT_BATCH=${DIRECT_BATCH:-64,32}
 DIRECT_MINUTES=${DIRECT_MINUTES:-8}
+UNFROZEN=${UNFROZEN:-0}
+SEED_OFFSET=${SEED_OFFSET:-0}  # set it when continuing an imported model: new clips, not the last round's
 PY=${PYTHON:-python3}
 cd "$(dirname "$0")"
 RUN="runs/$PRESET"
 DIRECT_RUN="runs/direct/$PRESET"
+UNFROZEN_RUN="runs/unfrozen/$PRESET"
 mkdir -p "$OUT"
 exec > >(tee "$OUT/device_run.log") 2>&1
 [ -f "$RUN/image.pt" ] || { echo "missing $RUN/image.pt: run import_model first and carry training/runs"; exit 2; }
@@ -50,7 +56,7 @@ train_for() {  # label minutes module args...
   local cap; cap=$(awk -v m="$m" 'BEGIN { printf "%d", m * 60 + 45 }')
   echo "== $label: $m min (backstop ${cap}s) at $(date +%T)"
   # --foreground: the signal goes to the trainer only; its render workers must live until it has saved
-  timeout --foreground -k 10 "$cap" $PY -m "firstframe_train.$module" --preset "$PRESET" --max-minutes "$m" --save-every-s 60 "$@" \
+  timeout --foreground -k 10 "$cap" $PY -m "firstframe_train.$module" --preset "$PRESET" --max-minutes "$m" --save-every-s 60 --seed-offset "$SEED_OFFSET" "$@" \
     2>&1 | sed -u "s/^/[$label] /"
   local rc=${PIPESTATUS[0]}
   [ $rc -eq 124 ] && echo "== $label hit its backstop (it saved on SIGTERM)"
@@ -72,17 +78,27 @@ direct_lane() {  # the baseline for a fixed number of steps, within DIRECT_MINUT
   train_for direct_b "$left" train_video --stage b --direct --runs runs/direct \
     --steps $((a_steps + b_steps)) --batch-size "$b_batch"
 }
+unfrozen_lane() {  # stage B with the spatial layers trainable, as long as lane 2's stage B
+  local m; m=$(minutes_of video_b)
+  [ -n "$m" ] || { echo "== unfrozen_b: skipped (no video_b in MINUTES=$MINUTES)"; return 0; }
+  train_for unfrozen_b "$m" train_video --stage b --train-spatial --runs runs/unfrozen
+}
 
 if [ -n "$DIRECT" ] && [ ! -d "$DIRECT_RUN" ]; then  # the baseline starts from the image stage as it is now
   mkdir -p "$DIRECT_RUN" && cp "$RUN"/tokenizer*.json "$RUN/autoencoder.pt" "$RUN/image.pt" "$DIRECT_RUN/"
 fi  # (an existing runs/direct/$PRESET is resumed: a second call on the still-warm machine goes on with it)
+if [ "$UNFROZEN" = 1 ] && [ ! -d "$UNFROZEN_RUN" ]; then  # same start as lane 2 (resumed likewise)
+  mkdir -p "$UNFROZEN_RUN" && cp "$RUN"/tokenizer*.json "$RUN"/*.pt "$UNFROZEN_RUN/"
+fi
 if [ "$PARALLEL" = 1 ]; then
   run_stage image train_image --freeze-text & image_pid=$!
   { run_stage video_a train_video --stage a && run_stage video_b train_video --stage b; } & video_pid=$!
   direct_pid=
   [ -n "$DIRECT" ] && { direct_lane & direct_pid=$!; }
+  unfrozen_pid=
+  [ "$UNFROZEN" = 1 ] && { unfrozen_lane & unfrozen_pid=$!; }
   failed=0
-  for pid in $image_pid $video_pid $direct_pid; do wait "$pid" || failed=1; done
+  for pid in $image_pid $video_pid $direct_pid $unfrozen_pid; do wait "$pid" || failed=1; done
   [ $failed -eq 0 ] || { echo "== a lane failed"; exit 1; }
 else
   # A stage that fails stops the call at once, so device time is left to run it again.
@@ -90,6 +106,7 @@ else
   run_stage video_a train_video --stage a || exit 1
   run_stage video_b train_video --stage b || exit 1
   [ -z "$DIRECT" ] || direct_lane || exit 1
+  [ "$UNFROZEN" != 1 ] || unfrozen_lane || exit 1
 fi
 echo "== training done at $(date +%T)"
 
@@ -98,6 +115,11 @@ if [ -n "$DIRECT" ]; then  # only the baseline's own checkpoint and logs come ba
   mkdir -p "$OUT/run/direct/$PRESET"
   $PY -m firstframe_train.slim_run "$DIRECT_RUN" "$OUT/run/direct-all" || exit 1
   mv "$OUT/run/direct-all"/direct* "$OUT/run/direct/$PRESET/" && rm -rf "$OUT/run/direct-all"
+fi
+if [ "$UNFROZEN" = 1 ]; then  # only the ablation's video stage B comes back
+  mkdir -p "$OUT/run/unfrozen/$PRESET"
+  $PY -m firstframe_train.slim_run "$UNFROZEN_RUN" "$OUT/run/unfrozen-all" || exit 1
+  mv "$OUT/run/unfrozen-all"/video_b* "$OUT/run/unfrozen/$PRESET/" && rm -rf "$OUT/run/unfrozen-all"
 fi
 tar -C "$OUT/run" -czf - . | split -b 15m - "$OUT/run.tar.gz.part-"
 rm -rf "$OUT/run"

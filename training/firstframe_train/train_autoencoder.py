@@ -32,7 +32,7 @@ def main(argv=None):
     preset, stage, steps, batch, run, device = stage_setup(args, "autoencoder")
     torch.manual_seed(preset.seed)
     ae = Autoencoder(preset.autoencoder)
-    stream = WorldStream(preset.seed * 1000 + 1 + _resume_step(run))
+    stream = WorldStream(preset.seed * 1000 + 1 + _resume_step(run) + args.seed_offset)
 
     def loss_fn(step):
         frames = stream.random_frames(batch).to(device)

@@ -27,7 +27,7 @@ def main(argv=None):
     ae.to(device)
     path = run / "image.pt"
     start = load_checkpoint(path)["step"] if path.exists() else 0
-    seed = preset.seed * 1000 + 2 + start
+    seed = preset.seed * 1000 + 2 + start + args.seed_offset
     torch.manual_seed(seed)
     text_encoder, unet = new_text_encoder(preset, tokenizer), new_image_unet(preset)
     text_encoder.requires_grad_(not args.freeze_text)

@@ -5,6 +5,8 @@ are the temporal blocks and the widened input conv.
   --stage b: `train_video_b` frames (16), initialised from stage a
   --direct : baseline, image channels always zero, same init / steps / batch as a then b
              (run it as --direct --stage a, then --direct --stage b; checkpoint direct.pt)
+  --train-spatial: the ablation of Emu Video's frozen spatial layers: every U-Net weight trains
+             (use its own --runs folder: the checkpoint names are the same)
 Input channels (docs/model-format.md): noisy latent (4), first-frame latent at frame 0 and zeros
 elsewhere (4), mask 1 at frame 0 (1). Text and image are dropped independently.
 Usage: python3 -m firstframe_train.train_video --preset cpu --stage a [--direct]"""
@@ -47,6 +49,8 @@ def main(argv=None):
     parser = stage_arguments(__doc__)
     parser.add_argument("--stage", choices=["a", "b"], required=True)
     parser.add_argument("--direct", action="store_true", help="train the direct text-to-video baseline")
+    parser.add_argument("--train-spatial", action="store_true",
+                        help="train the spatial layers too (ablation of the frozen spatial layers)")
     args = parser.parse_args(argv)
     preset, stage, steps, batch, run, device = stage_setup(args, f"video_{args.stage}")
     name = "direct" if args.direct else f"video_{args.stage}"
@@ -60,7 +64,9 @@ def main(argv=None):
     path = run / f"{name}.pt"
     start = load_checkpoint(path)["step"] if path.exists() else 0
     unet = initial_unet(preset, run, tokenizer, args.stage, args.direct)
-    seed = preset.seed * 1000 + 3 + start
+    if args.train_spatial:
+        unet.requires_grad_(True)
+    seed = preset.seed * 1000 + 3 + start + args.seed_offset
     torch.manual_seed(seed)
     clips = rendered_batches(seed, batch, "videos", stage.num_frames, workers=default_data_workers(device),
                              device=device)
@@ -90,7 +96,7 @@ def main(argv=None):
         log(f"[direct] continuing the baseline at {stage.num_frames} frames")
     train_stage(name=name, run=run, device=device, modules={"unet": unet}, total_steps=steps, lr=stage.lr,
                 loss_fn=loss_fn, max_minutes=args.max_minutes, save_every_s=args.save_every_s, batch_size=batch,
-                extra_state={"num_frames": stage.num_frames})
+                extra_state={"num_frames": stage.num_frames, "train_spatial": args.train_spatial})
 
 
 if __name__ == "__main__":

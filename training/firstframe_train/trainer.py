@@ -22,6 +22,9 @@ def stage_arguments(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--max-minutes", type=float, default=None,
                         help="stop (with a checkpoint) after this many minutes of this invocation")
     parser.add_argument("--save-every-s", type=float, default=180.0)
+    parser.add_argument("--seed-offset", type=int, default=0,
+                        help="added to the data seed: a run continued from an imported model (step 0) "
+                             "should not see the same clips as the round before it")
     return parser
 
 

@@ -79,6 +79,21 @@ def test_image_stage_with_frozen_text_keeps_the_text_encoder(trained, tmp_path):
     assert any(not torch.equal(v, before["ema"]["unet"][k]) for k, v in after["ema"]["unet"].items())
 
 
+def test_video_stage_with_train_spatial_moves_the_spatial_layers(trained, tmp_path):
+    # the frozen-spatial ablation: the same stage B, every U-Net weight trainable
+    from firstframe_train import train_video
+    run = tmp_path / "tiny"
+    shutil.copytree(trained, run)
+    before = load_checkpoint(run / "video_b.pt")
+    train_video.main(["--preset", "tiny", "--runs", str(tmp_path), "--stage", "b",
+                      "--steps", str(before["step"] + 2), "--train-spatial"])
+    after = load_checkpoint(run / "video_b.pt")
+    assert after["step"] == before["step"] + 2 and after["train_spatial"] is True
+    moved = [k for k, v in after["ema"]["unet"].items()
+             if not is_trainable_in_video(k) and not torch.equal(v, before["ema"]["unet"][k])]
+    assert moved, "no spatial weight trained"
+
+
 def test_export_is_a_valid_model_folder(trained, tmp_path):
     bundle = load_bundle(get_preset("tiny"), trained)
     export_bundle(bundle, tmp_path, "smoke", trained)
