@@ -15,6 +15,12 @@ def trainable_video_parameters(video) -> int:
     return sum(p.numel() for name, p in video.named_parameters() if is_trainable_in_video(name))
 
 
+def spatial_layers_trained(run: Path) -> bool:
+    """Whether the last video stage ran with --train-spatial (saved in its checkpoint)."""
+    ckpt = load_checkpoint(run / "video_b.pt", required=False)
+    return bool(ckpt and ckpt.get("train_spatial"))
+
+
 def median_seconds_per_step(run: Path, stage: str):
     path = run / f"{stage}.log.jsonl"
     if not path.exists():
@@ -53,7 +59,11 @@ def write_model_card(out: Path, bundle, run: Path, index: dict, scores=None) -> 
         "|---|---|",
     ]
     lines += [f"| {k} | {v['parameters']:,} |" for k, v in index["components"].items()]
-    if video is not None:
+    if video is not None and spatial_layers_trained(run):
+        lines += ["", "unet_video trained all its parameters: its spatial layers started as the text-to-image "
+                      "U-Net's and trained on in its last stage (`train_video --train-spatial`), unlike Emu Video's "
+                      "frozen ones."]
+    elif video is not None:
         lines += ["", f"unet_video trains {trainable_video_parameters(video):,} of its parameters "
                       "(temporal blocks + the widened 9-channel input conv); the spatial layers are the "
                       "text-to-image U-Net's, frozen."]

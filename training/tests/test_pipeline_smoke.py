@@ -92,6 +92,8 @@ def test_video_stage_with_train_spatial_moves_the_spatial_layers(trained, tmp_pa
     moved = [k for k, v in after["ema"]["unet"].items()
              if not is_trainable_in_video(k) and not torch.equal(v, before["ema"]["unet"][k])]
     assert moved, "no spatial weight trained"
+    from firstframe_train.model_card import spatial_layers_trained  # what the model card says
+    assert spatial_layers_trained(run) and not spatial_layers_trained(trained)
 
 
 def test_export_is_a_valid_model_folder(trained, tmp_path):
