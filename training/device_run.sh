@@ -22,6 +22,7 @@
 # UNFROZEN=1 adds a lane for the frozen-spatial ablation: video stage B with every U-Net weight
 # trainable (train_video --train-spatial) for the minutes of video_b, from a copy of the run as it is
 # at the start, in runs/unfrozen/$PRESET (its own video_b.pt comes back in run/unfrozen/$PRESET).
+# It won (shapes-v4): to train the shipped model on that way, TRAIN_SPATIAL=1 (no ablation lane).
 # Test it on the CPU with tiny minutes first (same command, PYTHON=/usr/bin/python3).
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder to fill}
@@ -32,6 +33,7 @@ DIRECT=${DIRECT:-}
 DIRECT_BATCH=${DIRECT_BATCH:-64,32}
 DIRECT_MINUTES=${DIRECT_MINUTES:-8}
 UNFROZEN=${UNFROZEN:-0}
+TRAIN_SPATIAL=${TRAIN_SPATIAL:-0}  # 1: lane 2's stage B trains the spatial layers too (shapes-v4's recipe)
 SEED_OFFSET=${SEED_OFFSET:-0}  # set it when continuing an imported model: new clips, not the last round's
 PY=${PYTHON:-python3}
 cd "$(dirname "$0")"
@@ -90,9 +92,10 @@ fi  # (an existing runs/direct/$PRESET is resumed: a second call on the still-wa
 if [ "$UNFROZEN" = 1 ] && [ ! -d "$UNFROZEN_RUN" ]; then  # same start as lane 2 (resumed likewise)
   mkdir -p "$UNFROZEN_RUN" && cp "$RUN"/tokenizer*.json "$RUN"/*.pt "$UNFROZEN_RUN/"
 fi
+spatial_flag=; [ "$TRAIN_SPATIAL" = 1 ] && spatial_flag=--train-spatial
 if [ "$PARALLEL" = 1 ]; then
   run_stage image train_image --freeze-text & image_pid=$!
-  { run_stage video_a train_video --stage a && run_stage video_b train_video --stage b; } & video_pid=$!
+  { run_stage video_a train_video --stage a && run_stage video_b train_video --stage b $spatial_flag; } & video_pid=$!
   direct_pid=
   [ -n "$DIRECT" ] && { direct_lane & direct_pid=$!; }
   unfrozen_pid=
@@ -104,7 +107,7 @@ else
   # A stage that fails stops the call at once, so device time is left to run it again.
   run_stage image train_image || exit 1
   run_stage video_a train_video --stage a || exit 1
-  run_stage video_b train_video --stage b || exit 1
+  run_stage video_b train_video --stage b $spatial_flag || exit 1
   [ -z "$DIRECT" ] || direct_lane || exit 1
   [ "$UNFROZEN" != 1 ] || unfrozen_lane || exit 1
 fi
