@@ -5,7 +5,7 @@ does with the voted image) -> image-to-video -> MP4 -> judge_file. The first fra
 judged alone (repeated 16 times against the caption with every motion set to "still"), which
 scores the text-to-image step by itself.
 Usage: python3 -m firstframe_train.evaluate --preset cpu [--count 12] [--held-out 4]
-           [--steps 15] [--out runs/cpu/samples] [--scores runs/cpu/scores.json] [--direct]"""
+           [--steps N] [--image-steps N] [--out runs/cpu/samples] [--scores runs/cpu/scores.json] [--direct]"""
 import argparse
 import dataclasses
 import json
@@ -37,11 +37,12 @@ def evaluation_prompts(seed: int, count: int, held_out: int):
             [world.sample_scene(rng, held_out="only").caption for _ in range(held_out)])
 
 
-def generate(pipe, prompt, gen, steps, scheduler, unet="video", guidance=None):
-    """-> (first frame uint8 [64,64,3], video uint8 [16,64,64,3] or None when unet is None)"""
+def generate(pipe, prompt, gen, steps, scheduler, unet="video", guidance=None, image_steps=None):
+    """-> (first frame uint8 [64,64,3], video uint8 [16,64,64,3] or None when unet is None).
+    steps: the video's; image_steps: the first frame's (default: steps)."""
     d = dict(DEFAULTS, **(guidance or {}))
     noise = torch.randn(1, 4, 16, 16, generator=gen)
-    _, image = pipe.text_to_image(prompt, noise, scheduler=scheduler, steps=steps,
+    _, image = pipe.text_to_image(prompt, noise, scheduler=scheduler, steps=image_steps or steps,
                                   guidance_scale=d["guidance_scale"], guidance_rescale=d["guidance_rescale"])
     first_u8 = tensor_to_pixels(image[0])
     if unet is None:
@@ -59,7 +60,7 @@ def generate(pipe, prompt, gen, steps, scheduler, unet="video", guidance=None):
 
 def summary_markdown(scores: dict) -> str:
     lines = [f"Judge scores ({scores['count']} seen + {scores['held_out']} held-out prompts, "
-             f"{scores['scheduler']} {scores['steps']} steps, guidance {scores['guidance_scale']}, image guidance "
+             f"{scores['scheduler']} {scores['image_steps']} (first frame) / {scores['steps']} (video) steps, guidance {scores['guidance_scale']}, image guidance "
              f"{scores['image_guidance_scale']}, seed {scores['seed']}; fraction correct):", "",
              "| what | " + " | ".join(ATTRIBUTES) + " |", "|---" * (len(ATTRIBUTES) + 1) + "|"]
     for key, label in (("video", "video (MP4 read back)"), ("first_frame", "first frame alone"),
@@ -80,7 +81,9 @@ def main(argv=None):
     parser.add_argument("--runs", default=None)
     parser.add_argument("--count", type=int, default=12)
     parser.add_argument("--held-out", type=int, default=4)
-    parser.add_argument("--steps", type=int, default=DEFAULTS["num_inference_steps"])
+    parser.add_argument("--steps", type=int, default=None,
+                        help="sampling steps of both stages (default: the export's, 25 first frame / 15 video)")
+    parser.add_argument("--image-steps", type=int, default=None, help="the first frame's steps (default: --steps)")
     parser.add_argument("--scheduler", default=DEFAULTS["scheduler"])
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--out", default=None, help="folder for the MP4s (default <run>/samples)")
@@ -92,6 +95,9 @@ def main(argv=None):
     parser.add_argument("--guidance-scale", type=float, default=DEFAULTS["guidance_scale"])
     parser.add_argument("--image-guidance-scale", type=float, default=DEFAULTS["image_guidance_scale"])
     args = parser.parse_args(argv)
+    # as the engine does with a model folder's defaults: an explicit --steps sets both stages
+    args.image_steps = args.image_steps or args.steps or DEFAULTS["image_num_inference_steps"]
+    args.steps = args.steps or DEFAULTS["num_inference_steps"]
     preset = get_preset(args.preset)
     run = run_dir(preset.name, args.runs)
     pick_device()
@@ -121,7 +127,7 @@ def main(argv=None):
             continue
         gen = torch.Generator().manual_seed(args.seed + i)
         first, video = generate(pipe, prompt, gen, args.steps, args.scheduler,
-                                None if args.image_only else "video", guidance)
+                                None if args.image_only else "video", guidance, args.image_steps)
         first_verdict = judge.judge(np.repeat(first[None], VIDEO_FRAMES, 0), still_caption(prompt))
         verdicts["first_frame"].append(first_verdict)
         stem = f"{i:02d}_{prompt.replace(' ', '_')[:80]}"
@@ -139,7 +145,8 @@ def main(argv=None):
         log(f"[evaluate] {i + 1}/{len(prompts)} {'ok ' if verdict.ok else 'bad'} {prompt}: "
             f"{', '.join(verdict.failures()) or 'all correct'}")
     seconds = (time.time() - t0) / len(prompts)
-    scores = {"count": args.count, "held_out": args.held_out, "steps": args.steps, "scheduler": args.scheduler,
+    scores = {"count": args.count, "held_out": args.held_out, "steps": args.steps, "image_steps": args.image_steps,
+              "scheduler": args.scheduler,
               **guidance,
               "seed": args.seed, "seconds_per_video": seconds,
               **{k: judge.aggregate(v) for k, v in verdicts.items() if v},

@@ -96,6 +96,23 @@ def test_video_stage_with_train_spatial_moves_the_spatial_layers(trained, tmp_pa
     assert spatial_layers_trained(run) and not spatial_layers_trained(trained)
 
 
+def test_reference_evaluation_samples_each_stage_with_its_default_steps(trained, tmp_path):
+    # the Python reference follows the export's defaults as the engine does: the first frame gets
+    # image_num_inference_steps, the video num_inference_steps; an explicit --steps sets both
+    from firstframe_train import evaluate
+    from firstframe_train.export import DEFAULTS
+    common = ["--preset", "tiny", "--runs", str(trained.parent), "--count", "1", "--held-out", "1"]
+    evaluate.main(common + ["--out", str(tmp_path / "a"), "--scores", str(tmp_path / "a.json")])
+    evaluate.main(common + ["--out", str(tmp_path / "b"), "--scores", str(tmp_path / "b.json"), "--steps", "3"])
+    default, explicit = (json.loads((tmp_path / f"{k}.json").read_text()) for k in "ab")
+    assert (default["image_steps"], default["steps"]) == (DEFAULTS["image_num_inference_steps"],
+                                                         DEFAULTS["num_inference_steps"])
+    assert (explicit["image_steps"], explicit["steps"]) == (3, 3)
+    assert default["video"]["all"]["videos"] == 2 and len(list((tmp_path / "a").glob("*.mp4"))) == 4
+    label = f"{DEFAULTS['image_num_inference_steps']} (first frame) / {DEFAULTS['num_inference_steps']} (video) steps"
+    assert label in default["summary_markdown"]
+
+
 def test_export_is_a_valid_model_folder(trained, tmp_path):
     bundle = load_bundle(get_preset("tiny"), trained)
     export_bundle(bundle, tmp_path, "smoke", trained)
