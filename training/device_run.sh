@@ -114,16 +114,14 @@ fi
 echo "== training done at $(date +%T)"
 
 $PY -m firstframe_train.slim_run "$RUN" "$OUT/run/$PRESET" || exit 1
-if [ -n "$DIRECT" ]; then  # only the baseline's own checkpoint and logs come back
-  mkdir -p "$OUT/run/direct/$PRESET"
-  $PY -m firstframe_train.slim_run "$DIRECT_RUN" "$OUT/run/direct-all" || exit 1
-  mv "$OUT/run/direct-all"/direct* "$OUT/run/direct/$PRESET/" && rm -rf "$OUT/run/direct-all"
-fi
-if [ "$UNFROZEN" = 1 ]; then  # only the ablation's video stage B comes back
-  mkdir -p "$OUT/run/unfrozen/$PRESET"
-  $PY -m firstframe_train.slim_run "$UNFROZEN_RUN" "$OUT/run/unfrozen-all" || exit 1
-  mv "$OUT/run/unfrozen-all"/video_b* "$OUT/run/unfrozen/$PRESET/" && rm -rf "$OUT/run/unfrozen-all"
-fi
+return_side_run() {  # side (direct|unfrozen) stage: of a side run only that stage's checkpoint and logs come back
+  local side=$1 stage=$2 tmp="$OUT/run/$1-all"
+  mkdir -p "$OUT/run/$side/$PRESET"
+  $PY -m firstframe_train.slim_run "runs/$side/$PRESET" "$tmp" || return 1
+  mv "$tmp/$stage"* "$OUT/run/$side/$PRESET/" && rm -rf "$tmp"
+}
+[ -z "$DIRECT" ] || return_side_run direct direct || exit 1
+[ "$UNFROZEN" != 1 ] || return_side_run unfrozen video_b || exit 1
 tar -C "$OUT/run" -czf - . | split -b 15m - "$OUT/run.tar.gz.part-"
 rm -rf "$OUT/run"
 ls -la "$OUT"
