@@ -30,6 +30,7 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     guidance: { type: 'string' },
     'image-guidance': { type: 'string' },
+    'guidance-rescale': { type: 'string' },
     // onnxruntime threads per operator (0 = automatic); 1 leaves the other cores to training.
     threads: { type: 'string', default: '0' },
   },
@@ -76,7 +77,13 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: n
   const started = Date.now();
   for (const [done, row] of run.prompts.entries()) {
     const { index } = row;
-    const sampling = { prompt: row.prompt, scheduler: run.scheduler, steps: run.steps, guidance };
+    const sampling = {
+      prompt: row.prompt,
+      scheduler: run.scheduler,
+      steps: run.steps,
+      guidance,
+      guidanceRescale,
+    };
     // Seeds differ per prompt but are fixed, so every run of a prompt starts from the same noise.
     const promptSeed = seed * 1000 + index * 10;
     const drawn = await engine.generateCandidates({ ...sampling, seed: promptSeed });
@@ -108,6 +115,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: n
     steps: stepsLabel(run.steps, defaults),
     guidance: guidance ?? defaults.guidance_scale,
     image_guidance: imageGuidance ?? defaults.image_guidance_scale,
+    guidance_rescale: guidanceRescale ?? defaults.guidance_rescale,
     seconds_per_prompt: (Date.now() - started) / 1000 / run.prompts.length,
   };
   writeManifest(folder, model, settings, items);
@@ -128,6 +136,7 @@ const optionalNumber = (text: string | undefined) =>
   text === undefined ? undefined : Number(text);
 const guidance = optionalNumber(values.guidance);
 const imageGuidance = optionalNumber(values['image-guidance']);
+const guidanceRescale = optionalNumber(values['guidance-rescale']);
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
 const promptsFile = join(out, 'prompts.json');

@@ -21,7 +21,8 @@ from .config import VIDEO_FRAMES, get_preset
 from .data import pixels_to_tensor, tensor_to_pixels
 from .export import DEFAULTS
 from .pipeline import ReferencePipeline
-from .runs import log, pick_device, run_dir
+from .runs import load_checkpoint, log, pick_device, run_dir
+from .schedule import run_schedule_config
 
 ATTRIBUTES = ["caption", "background", "colour", "shape", "size", "motion", "consistency"]
 
@@ -101,8 +102,13 @@ def main(argv=None):
     preset = get_preset(args.preset)
     run = run_dir(preset.name, args.runs)
     pick_device()
+    # an ablation run may be trained without zero terminal SNR: sample on the schedule it learned
+    schedule = run_schedule_config(load_checkpoint(run / "image.pt"))
+    if not schedule["rescale_betas_zero_snr"] and not args.image_only:
+        raise SystemExit(f"{run / 'image.pt'} was trained without zero terminal SNR (an ablation arm) but the video "
+                         "stages with it: score it with --image-only")
     bundle = load_bundle(preset, run, need_video=not args.image_only)
-    pipe = ReferencePipeline(bundle)
+    pipe = ReferencePipeline(bundle, schedule)
     out = Path(args.out or run / "samples")
     out.mkdir(parents=True, exist_ok=True)
     prompts = evaluation_prompts(args.seed, args.count, args.held_out)
@@ -145,7 +151,7 @@ def main(argv=None):
         log(f"[evaluate] {i + 1}/{len(prompts)} {'ok ' if verdict.ok else 'bad'} {prompt}: "
             f"{', '.join(verdict.failures()) or 'all correct'}")
     seconds = (time.time() - t0) / len(prompts)
-    scores = {"count": args.count, "held_out": args.held_out, "steps": args.steps, "image_steps": args.image_steps,
+    scores = {"zero_terminal_snr": schedule["rescale_betas_zero_snr"], "count": args.count, "held_out": args.held_out, "steps": args.steps, "image_steps": args.image_steps,
               "scheduler": args.scheduler,
               **guidance,
               "seed": args.seed, "seconds_per_video": seconds,

@@ -14,7 +14,7 @@ from .bundle import load_bundle
 from .config import IMAGE_SIZE, LATENT_SIZE, VIDEO_FPS, VIDEO_FRAMES, get_preset
 from .model_card import write_model_card
 from .nets.unet import VIDEO_CHANNELS, count_parameters
-from .runs import run_dir, log
+from .runs import load_checkpoint, log, run_dir
 from .schedule import save_scheduler_config
 
 OPSET = 17
@@ -126,6 +126,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     preset = get_preset(args.preset)
     run = run_dir(preset.name, args.runs)
+    if not load_checkpoint(run / "image.pt").get("zero_terminal_snr", True):
+        raise SystemExit(f"{run / 'image.pt'} is the ablation arm trained without zero terminal SNR: "
+                         "models are exported from zero-terminal-SNR runs only (evaluate it with evaluate.py)")
     bundle = load_bundle(preset, run)
     if args.no_direct:
         bundle.unet_direct = None

@@ -21,6 +21,16 @@ SCHEDULER_CONFIG = {
 }
 
 
+def schedule_config(zero_terminal_snr: bool = True) -> dict:
+    """The shipped config, or the same without the zero-terminal-SNR rescale (its ablation)."""
+    return {**SCHEDULER_CONFIG, "rescale_betas_zero_snr": zero_terminal_snr}
+
+
+def run_schedule_config(image_checkpoint: dict) -> dict:
+    """The schedule a text-to-image checkpoint was trained on (older ones: zero terminal SNR)."""
+    return schedule_config(image_checkpoint.get("zero_terminal_snr", True))
+
+
 def make_betas(config: dict) -> torch.Tensor:
     n = config["num_train_timesteps"]
     if config["beta_schedule"] == "linear":

@@ -96,6 +96,32 @@ def test_video_stage_with_train_spatial_moves_the_spatial_layers(trained, tmp_pa
     assert spatial_layers_trained(run) and not spatial_layers_trained(trained)
 
 
+def test_image_stage_without_zero_terminal_snr_is_an_ablation_arm(trained, tmp_path):
+    # the zero-terminal-SNR ablation: a text-to-image run on the plain linear schedule, sampled on
+    # the schedule it learned, never continued on the other one nor exported as a model
+    from firstframe_train import evaluate, export, train_image
+    from firstframe_train.schedule import TrainingSchedule, schedule_config
+    assert TrainingSchedule(schedule_config(True)).sqrt_ac[-1] == 0
+    assert TrainingSchedule(schedule_config(False)).sqrt_ac[-1] > 0.005  # signal left at the last step
+    run = tmp_path / "tiny"
+    shutil.copytree(trained, run)
+    (run / "image.pt").unlink()
+    train_image.main(["--preset", "tiny", "--runs", str(tmp_path), "--steps", "2", "--no-zero-snr"])
+    assert load_checkpoint(run / "image.pt")["zero_terminal_snr"] is False
+    with pytest.raises(SystemExit, match="zero_terminal_snr=False"):
+        train_image.main(["--preset", "tiny", "--runs", str(tmp_path), "--steps", "3"])
+    common = ["--preset", "tiny", "--runs", str(tmp_path), "--count", "1", "--held-out", "0",
+              "--out", str(tmp_path / "samples"), "--scores", str(tmp_path / "scores.json")]
+    with pytest.raises(SystemExit, match="--image-only"):
+        evaluate.main(common)
+    evaluate.main(common + ["--image-only"])
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    assert scores["zero_terminal_snr"] is False and scores["first_frame"]["all"]["videos"] == 1
+    with pytest.raises(SystemExit, match="without zero terminal SNR"):
+        export.main(["--preset", "tiny", "--runs", str(tmp_path), "--out", str(tmp_path / "model")])
+    assert not (tmp_path / "model").exists()
+
+
 def test_reference_evaluation_samples_each_stage_with_its_default_steps(trained, tmp_path):
     # the Python reference follows the export's defaults as the engine does: the first frame gets
     # image_num_inference_steps, the video num_inference_steps; an explicit --steps sets both
