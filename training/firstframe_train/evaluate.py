@@ -105,8 +105,8 @@ def main(argv=None):
     # an ablation run may be trained without zero terminal SNR: sample on the schedule it learned
     schedule = run_schedule_config(load_checkpoint(run / "image.pt"))
     if not schedule["rescale_betas_zero_snr"] and not args.image_only:
-        raise SystemExit(f"{run / 'image.pt'} was trained without zero terminal SNR (an ablation arm) but the video "
-                         "stages with it: score it with --image-only")
+        raise SystemExit(f"{run / 'image.pt'} was trained without zero terminal SNR (an ablation arm), the video "
+                         "stages with it: score its first frames with --image-only")
     bundle = load_bundle(preset, run, need_video=not args.image_only)
     pipe = ReferencePipeline(bundle, schedule)
     out = Path(args.out or run / "samples")
@@ -151,7 +151,8 @@ def main(argv=None):
         log(f"[evaluate] {i + 1}/{len(prompts)} {'ok ' if verdict.ok else 'bad'} {prompt}: "
             f"{', '.join(verdict.failures()) or 'all correct'}")
     seconds = (time.time() - t0) / len(prompts)
-    scores = {"zero_terminal_snr": schedule["rescale_betas_zero_snr"], "count": args.count, "held_out": args.held_out, "steps": args.steps, "image_steps": args.image_steps,
+    scores = {"zero_terminal_snr": schedule["rescale_betas_zero_snr"],
+              "count": args.count, "held_out": args.held_out, "steps": args.steps, "image_steps": args.image_steps,
               "scheduler": args.scheduler,
               **guidance,
               "seed": args.seed, "seconds_per_video": seconds,

@@ -15,7 +15,7 @@ from .config import IMAGE_SIZE, LATENT_SIZE, VIDEO_FPS, VIDEO_FRAMES, get_preset
 from .model_card import write_model_card
 from .nets.unet import VIDEO_CHANNELS, count_parameters
 from .runs import load_checkpoint, log, run_dir
-from .schedule import save_scheduler_config
+from .schedule import save_scheduler_config, trained_with_zero_terminal_snr
 
 OPSET = 17
 # image_num_inference_steps: the first-frame candidates gain from more steps than the video
@@ -126,7 +126,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     preset = get_preset(args.preset)
     run = run_dir(preset.name, args.runs)
-    if not load_checkpoint(run / "image.pt").get("zero_terminal_snr", True):
+    if not trained_with_zero_terminal_snr(load_checkpoint(run / "image.pt")):
         raise SystemExit(f"{run / 'image.pt'} is the ablation arm trained without zero terminal SNR: "
                          "models are exported from zero-terminal-SNR runs only (evaluate it with evaluate.py)")
     bundle = load_bundle(preset, run)

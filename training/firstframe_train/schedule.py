@@ -26,9 +26,14 @@ def schedule_config(zero_terminal_snr: bool = True) -> dict:
     return {**SCHEDULER_CONFIG, "rescale_betas_zero_snr": zero_terminal_snr}
 
 
+def trained_with_zero_terminal_snr(image_checkpoint: dict) -> bool:
+    """What `train_image` recorded (checkpoints older than the flag: zero terminal SNR)."""
+    return image_checkpoint.get("zero_terminal_snr", True)
+
+
 def run_schedule_config(image_checkpoint: dict) -> dict:
-    """The schedule a text-to-image checkpoint was trained on (older ones: zero terminal SNR)."""
-    return schedule_config(image_checkpoint.get("zero_terminal_snr", True))
+    """The schedule a text-to-image checkpoint was trained on."""
+    return schedule_config(trained_with_zero_terminal_snr(image_checkpoint))
 
 
 def make_betas(config: dict) -> torch.Tensor:

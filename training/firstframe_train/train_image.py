@@ -10,7 +10,7 @@ import torch
 from .bundle import load_autoencoder, load_tokenizer, new_image_unet, new_text_encoder
 from .data import LatentPool, default_data_workers, loss_weight, rendered_batches, weighted_mse
 from .runs import load_checkpoint
-from .schedule import TrainingSchedule, schedule_config
+from .schedule import TrainingSchedule, schedule_config, trained_with_zero_terminal_snr
 from .trainer import stage_arguments, stage_setup, train_stage
 
 
@@ -34,8 +34,8 @@ def main(argv=None):
     if path.exists():
         saved = load_checkpoint(path)
         start = saved["step"]
-        if saved.get("zero_terminal_snr", True) != zero_terminal_snr:
-            raise SystemExit(f"{path} was trained with zero_terminal_snr={saved.get('zero_terminal_snr', True)}; "
+        if trained_with_zero_terminal_snr(saved) != zero_terminal_snr:
+            raise SystemExit(f"{path} was trained with zero_terminal_snr={trained_with_zero_terminal_snr(saved)}; "
                              "continue it with the same schedule (add or drop --no-zero-snr)")
     else:
         start = 0
