@@ -32,10 +32,14 @@ def still_caption(caption: str) -> str:
     return world.caption([dataclasses.replace(o, motion="still") for o in objects], background)
 
 
-def evaluation_prompts(seed: int, count: int, held_out: int):
+def evaluation_scenes(seed: int, count: int, held_out: int) -> list:
     rng = np.random.default_rng(seed)
-    return ([world.sample_scene(rng, held_out="exclude").caption for _ in range(count)] +
-            [world.sample_scene(rng, held_out="only").caption for _ in range(held_out)])
+    return ([world.sample_scene(rng, held_out="exclude") for _ in range(count)] +
+            [world.sample_scene(rng, held_out="only") for _ in range(held_out)])
+
+
+def evaluation_prompts(seed: int, count: int, held_out: int) -> list[str]:
+    return [scene.caption for scene in evaluation_scenes(seed, count, held_out)]
 
 
 def generate(pipe, prompt, gen, steps, scheduler, unet="video", guidance=None, image_steps=None):

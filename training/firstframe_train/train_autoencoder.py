@@ -1,5 +1,9 @@
 """Stage 1: the per-frame autoencoder (64x64x3 <-> 4x16x16), then its latent scaling factor.
-Usage: python3 -m firstframe_train.train_autoencoder --preset cpu [--steps N] [--max-minutes M]"""
+Usage: python3 -m firstframe_train.train_autoencoder --preset cpu [--steps N] [--max-minutes M]
+       [--decoder-only]
+--decoder-only fine-tunes the decoder of a trained (or imported) autoencoder with the encoder
+frozen: the latents, their scaling factor and so the diffusion models trained on them stay
+valid, while the decoder learns to draw small shapes sharper (see `autoencoder_eval`)."""
 import torch
 import torch.nn.functional as F
 
@@ -28,10 +32,21 @@ def reconstruction_loss(recon, frames):
 
 
 def main(argv=None):
-    args = stage_arguments(__doc__).parse_args(argv)
+    parser = stage_arguments(__doc__)
+    parser.add_argument("--decoder-only", action="store_true",
+                        help="train the decoder only; the encoder and the scaling factor stay as saved")
+    args = parser.parse_args(argv)
     preset, stage, steps, batch, run, device = stage_setup(args, "autoencoder")
     torch.manual_seed(preset.seed)
     ae = Autoencoder(preset.autoencoder)
+    if args.decoder_only:
+        if not (run / "autoencoder.pt").exists():
+            raise SystemExit(f"--decoder-only fine-tunes a trained autoencoder: {run / 'autoencoder.pt'} "
+                             "does not exist (train stage 1 or run import_model first)")
+        ae.encoder.requires_grad_(False)
+        # The diffusion models were trained on latents times this factor: the encoder does not
+        # change, so neither does it (kept in every checkpoint of the fine-tuning).
+        saved_scaling_factor = load_checkpoint(run / "autoencoder.pt")["scaling_factor"]
     stream = WorldStream(preset.seed * 1000 + 1 + _resume_step(run) + args.seed_offset)
 
     def loss_fn(step):
@@ -41,14 +56,15 @@ def main(argv=None):
 
     ema = train_stage(name="autoencoder", run=run, device=device, modules={"autoencoder": ae},
                       total_steps=steps, lr=stage.lr, loss_fn=loss_fn, max_minutes=args.max_minutes,
-                      save_every_s=args.save_every_s, batch_size=batch)
+                      save_every_s=args.save_every_s, batch_size=batch,
+                      extra_state={"scaling_factor": saved_scaling_factor} if args.decoder_only else None)
     encoder = ema["autoencoder"].encoder
     frames = WorldStream(12345).random_frames(256).to(device)
-    scaling_factor = measure_scaling_factor(encoder, frames)
+    ckpt = load_checkpoint(run / "autoencoder.pt")
+    scaling_factor = saved_scaling_factor if args.decoder_only else measure_scaling_factor(encoder, frames)
     with torch.no_grad():
         recon = ema["autoencoder"].decoder(encoder(frames))
         err = (recon - frames).abs().mul(127.5).mean().item()
-    ckpt = load_checkpoint(run / "autoencoder.pt")
     ckpt.update(scaling_factor=scaling_factor, eval_mean_abs_error_0_255=err)
     save_checkpoint(run / "autoencoder.pt", **ckpt)
     log(f"[autoencoder] scaling_factor {scaling_factor:.4f}; reconstruction mean abs error {err:.2f} / 255")

@@ -87,6 +87,11 @@ def train_stage(*, name, run, device, modules: dict, total_steps: int, lr: float
     for k, m in modules.items():
         if not any(p.requires_grad for p in m.parameters()):  # frozen: train against the exported weights
             m.load_state_dict(ema.modules[k].state_dict())
+        else:  # frozen parts of a module (e.g. the encoder under --decoder-only) likewise
+            with torch.no_grad():
+                for p, exported in zip(m.parameters(), ema.modules[k].parameters()):
+                    if not p.requires_grad:
+                        p.copy_(exported)
     if step >= total_steps:
         log(f"[{name}] already trained to step {step} >= {total_steps}; nothing to do")
         return ema.modules

@@ -79,6 +79,31 @@ def test_image_stage_with_frozen_text_keeps_the_text_encoder(trained, tmp_path):
     assert any(not torch.equal(v, before["ema"]["unet"][k]) for k, v in after["ema"]["unet"].items())
 
 
+def test_decoder_only_fine_tuning_keeps_the_encoder_and_its_scaling_factor(trained, tmp_path):
+    # the shipped diffusion models were trained on these latents: they must not move
+    from firstframe_train import train_autoencoder
+    run = tmp_path / "tiny"
+    shutil.copytree(trained, run)
+    before = load_checkpoint(run / "autoencoder.pt")
+    train_autoencoder.main(["--preset", "tiny", "--runs", str(tmp_path), "--steps", str(before["step"] + 3),
+                            "--decoder-only"])
+    after = load_checkpoint(run / "autoencoder.pt")
+    assert after["step"] == before["step"] + 3
+    assert after["scaling_factor"] == before["scaling_factor"]
+    for key in ("modules", "ema"):
+        for name, value in after[key]["autoencoder"].items():
+            if name.startswith("encoder."):
+                assert torch.equal(value, before["ema"]["autoencoder"][name]), f"{key} {name} moved"
+    assert any(not torch.equal(v, before["ema"]["autoencoder"][k])
+               for k, v in after["ema"]["autoencoder"].items() if k.startswith("decoder."))
+
+
+def test_decoder_only_needs_a_trained_autoencoder(tmp_path):
+    from firstframe_train import train_autoencoder
+    with pytest.raises(SystemExit, match="does not exist"):
+        train_autoencoder.main(["--preset", "tiny", "--runs", str(tmp_path), "--decoder-only"])
+
+
 def test_video_stage_with_train_spatial_moves_the_spatial_layers(trained, tmp_path):
     # the frozen-spatial ablation: the same stage B, every U-Net weight trainable
     from firstframe_train import train_video
@@ -187,3 +212,15 @@ def test_reference_sampler_runs(trained):
         assert torch.isfinite(frames).all()
     with pytest.raises(UnknownWordsError, match="dragon"):
         pipe.encode_prompts(["a red dragon on a black background"])
+
+
+def test_autoencoder_ceiling_report_judges_rendered_and_round_tripped_clips(trained):
+    from firstframe_train import autoencoder_eval
+    text = autoencoder_eval.main(["--preset", "tiny", "--runs", str(trained.parent), "--count", "3",
+                                  "--held-out", "1"])
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in text.splitlines() if line.startswith("| ") and "---" not in line}
+    assert set(rows) == {"frames", "rendered", "autoencoder round trip"}
+    assert rows["rendered"][1] == "100.0 / 100.0"  # the world's own clips: every shape right
+    # the tiny autoencoder trained 4 steps cannot carry a shape through
+    assert rows["autoencoder round trip"][1] != "100.0 / 100.0"
