@@ -35,7 +35,12 @@ def main(argv=None):
     parser = stage_arguments(__doc__)
     parser.add_argument("--decoder-only", action="store_true",
                         help="train the decoder only; the encoder and the scaling factor stay as saved")
+    parser.add_argument("--latent-noise", type=float, default=0.0,
+                        help="with --decoder-only: Gaussian noise of this std (in units of the scaled "
+                             "latents the U-Nets see) added to the latents the decoder trains on")
     args = parser.parse_args(argv)
+    if args.latent_noise and not args.decoder_only:
+        raise SystemExit("--latent-noise needs --decoder-only (the encoder would learn to outgrow the noise)")
     preset, stage, steps, batch, run, device = stage_setup(args, "autoencoder")
     torch.manual_seed(preset.seed)
     ae = Autoencoder(preset.autoencoder)
@@ -51,7 +56,10 @@ def main(argv=None):
 
     def loss_fn(step):
         frames = stream.random_frames(batch).to(device)
-        recon, latent = ae(frames)
+        latent = ae.encoder(frames)
+        # Generated latents are never exactly an encoder's: noise teaches the decoder their neighbourhood.
+        noise = args.latent_noise / saved_scaling_factor * torch.randn_like(latent) if args.latent_noise else 0.0
+        recon = ae.decoder(latent + noise)
         return reconstruction_loss(recon, frames) + LATENT_PENALTY * latent.pow(2).mean()
 
     ema = train_stage(name="autoencoder", run=run, device=device, modules={"autoencoder": ae},

@@ -86,7 +86,7 @@ def test_decoder_only_fine_tuning_keeps_the_encoder_and_its_scaling_factor(train
     shutil.copytree(trained, run)
     before = load_checkpoint(run / "autoencoder.pt")
     train_autoencoder.main(["--preset", "tiny", "--runs", str(tmp_path), "--steps", str(before["step"] + 3),
-                            "--decoder-only"])
+                            "--decoder-only", "--latent-noise", "0.1"])
     after = load_checkpoint(run / "autoencoder.pt")
     assert after["step"] == before["step"] + 3
     assert after["scaling_factor"] == before["scaling_factor"]
@@ -102,6 +102,8 @@ def test_decoder_only_needs_a_trained_autoencoder(tmp_path):
     from firstframe_train import train_autoencoder
     with pytest.raises(SystemExit, match="does not exist"):
         train_autoencoder.main(["--preset", "tiny", "--runs", str(tmp_path), "--decoder-only"])
+    with pytest.raises(SystemExit, match="needs --decoder-only"):
+        train_autoencoder.main(["--preset", "tiny", "--runs", str(tmp_path), "--latent-noise", "0.1"])
 
 
 def test_video_stage_with_train_spatial_moves_the_spatial_layers(trained, tmp_path):
