@@ -44,6 +44,7 @@ def main(argv=None):
     preset, stage, steps, batch, run, device = stage_setup(args, "autoencoder")
     torch.manual_seed(preset.seed)
     ae = Autoencoder(preset.autoencoder)
+    kept_scaling_factor = None  # --decoder-only: the saved one, else measured after training
     if args.decoder_only:
         if not (run / "autoencoder.pt").exists():
             raise SystemExit(f"--decoder-only fine-tunes a trained autoencoder: {run / 'autoencoder.pt'} "
@@ -51,28 +52,28 @@ def main(argv=None):
         ae.encoder.requires_grad_(False)
         # The diffusion models were trained on latents times this factor: the encoder does not
         # change, so neither does it (kept in every checkpoint of the fine-tuning).
-        saved_scaling_factor = load_checkpoint(run / "autoencoder.pt")["scaling_factor"]
+        kept_scaling_factor = load_checkpoint(run / "autoencoder.pt")["scaling_factor"]
     stream = WorldStream(preset.seed * 1000 + 1 + _resume_step(run) + args.seed_offset)
 
     def loss_fn(step):
         frames = stream.random_frames(batch).to(device)
         latent = ae.encoder(frames)
         # Generated latents are never exactly an encoder's: noise teaches the decoder their neighbourhood.
-        noise = args.latent_noise / saved_scaling_factor * torch.randn_like(latent) if args.latent_noise else 0.0
+        noise = args.latent_noise / kept_scaling_factor * torch.randn_like(latent) if args.latent_noise else 0.0
         recon = ae.decoder(latent + noise)
         return reconstruction_loss(recon, frames) + LATENT_PENALTY * latent.pow(2).mean()
 
     ema = train_stage(name="autoencoder", run=run, device=device, modules={"autoencoder": ae},
                       total_steps=steps, lr=stage.lr, loss_fn=loss_fn, max_minutes=args.max_minutes,
                       save_every_s=args.save_every_s, batch_size=batch,
-                      extra_state={"scaling_factor": saved_scaling_factor} if args.decoder_only else None)
+                      extra_state={"scaling_factor": kept_scaling_factor} if args.decoder_only else None)
     encoder = ema["autoencoder"].encoder
     frames = WorldStream(12345).random_frames(256).to(device)
-    ckpt = load_checkpoint(run / "autoencoder.pt")
-    scaling_factor = saved_scaling_factor if args.decoder_only else measure_scaling_factor(encoder, frames)
+    scaling_factor = kept_scaling_factor if args.decoder_only else measure_scaling_factor(encoder, frames)
     with torch.no_grad():
         recon = ema["autoencoder"].decoder(encoder(frames))
         err = (recon - frames).abs().mul(127.5).mean().item()
+    ckpt = load_checkpoint(run / "autoencoder.pt")
     ckpt.update(scaling_factor=scaling_factor, eval_mean_abs_error_0_255=err)
     save_checkpoint(run / "autoencoder.pt", **ckpt)
     log(f"[autoencoder] scaling_factor {scaling_factor:.4f}; reconstruction mean abs error {err:.2f} / 255")
