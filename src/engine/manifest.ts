@@ -55,5 +55,16 @@ export const REQUIRED_COMPONENTS = {
   unet_video: { inputs: ['sample', 'timestep', 'encoder_hidden_states'], outputs: ['out_sample'] },
 } as const;
 
+/** Components a model may add; the engine uses each one when it is there. */
+export const OPTIONAL_COMPONENTS = {
+  // The video's frames at once, [B, C, F, h, w] -> [B, 3, F, H, W] (a temporal decoder against
+  // flicker); without it the video is decoded frame by frame with vae_decoder.
+  vae_video_decoder: { inputs: ['latent'], outputs: ['sample'] },
+} as const;
+
 export type ComponentName = keyof typeof REQUIRED_COMPONENTS;
 export const COMPONENT_NAMES = Object.keys(REQUIRED_COMPONENTS) as ComponentName[];
+export type OptionalComponentName = keyof typeof OPTIONAL_COMPONENTS;
+export const OPTIONAL_COMPONENT_NAMES = Object.keys(OPTIONAL_COMPONENTS) as OptionalComponentName[];
+/** The I/O names every known component must have, required or optional. */
+export const COMPONENT_IO = { ...REQUIRED_COMPONENTS, ...OPTIONAL_COMPONENTS };

@@ -6,10 +6,10 @@ import type { z } from 'zod';
 import type { Session, TensorSignature } from './backend.js';
 import { ModelFormatError } from './errors.js';
 import {
+  COMPONENT_IO,
   COMPONENT_NAMES,
-  REQUIRED_COMPONENTS,
+  OPTIONAL_COMPONENT_NAMES,
   manifestSchema,
-  type ComponentName,
   type ComponentSpec,
   type Manifest,
 } from './manifest.js';
@@ -49,27 +49,18 @@ export function readModelFolder(dir: string): ModelFolder {
   }
   const manifest = readJson(absolute, 'model_index.json', manifestSchema);
   for (const name of COMPONENT_NAMES) {
-    const spec = manifest.components[name];
-    if (!spec) {
+    if (!manifest.components[name]) {
       throw new ModelFormatError(
         `model_index.json in ${absolute} lists no "${name}" component; ` +
           `required: ${COMPONENT_NAMES.join(', ')}`,
       );
     }
-    checkNames(
-      name,
-      'input',
-      Object.keys(spec.inputs),
-      REQUIRED_COMPONENTS[name].inputs,
-      'manifest',
-    );
-    checkNames(
-      name,
-      'output',
-      Object.keys(spec.outputs),
-      REQUIRED_COMPONENTS[name].outputs,
-      'manifest',
-    );
+  }
+  for (const name of [...COMPONENT_NAMES, ...OPTIONAL_COMPONENT_NAMES]) {
+    const spec = manifest.components[name];
+    if (!spec) continue;
+    checkNames(name, 'input', Object.keys(spec.inputs), COMPONENT_IO[name].inputs, 'manifest');
+    checkNames(name, 'output', Object.keys(spec.outputs), COMPONENT_IO[name].outputs, 'manifest');
     if (!existsSync(join(absolute, spec.path))) {
       throw new ModelFormatError(`component ${name}: file ${join(absolute, spec.path)} is missing`);
     }
@@ -97,7 +88,7 @@ function checkNames(
 
 /** Compares an opened ONNX session with the manifest's declared names and fixed dims. */
 export function checkSessionMatchesManifest(
-  name: ComponentName,
+  name: string,
   spec: ComponentSpec,
   session: Pick<Session, 'inputs' | 'outputs'>,
 ): void {

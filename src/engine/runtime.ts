@@ -1,24 +1,32 @@
 // The opened model: one onnxruntime session per component, created once and reused, with
 // typed helpers for each component's call (tensor layouts: docs/model-format.md).
 import { float32, int64, openSession, type Session } from './backend.js';
-import { COMPONENT_NAMES, type ComponentName } from './manifest.js';
+import {
+  COMPONENT_NAMES,
+  OPTIONAL_COMPONENT_NAMES,
+  type ComponentName,
+  type OptionalComponentName,
+} from './manifest.js';
 import { checkSessionMatchesManifest, type ModelFolder } from './model-folder.js';
 import type { EngineOptions } from './options.js';
 
 export class ModelRuntime {
   private constructor(
     readonly folder: ModelFolder,
-    private readonly sessions: Record<ComponentName, Session>,
+    private readonly sessions: Record<ComponentName, Session> &
+      Partial<Record<OptionalComponentName, Session>>,
   ) {}
 
   static async open(
     folder: ModelFolder,
     options: Pick<EngineOptions, 'provider' | 'intraOpThreads' | 'interOpThreads'>,
   ): Promise<ModelRuntime> {
-    const sessions = {} as Record<ComponentName, Session>;
+    const sessions = {} as Record<ComponentName, Session> &
+      Partial<Record<OptionalComponentName, Session>>;
     try {
-      for (const name of COMPONENT_NAMES) {
-        const spec = folder.manifest.components[name]!;
+      for (const name of [...COMPONENT_NAMES, ...OPTIONAL_COMPONENT_NAMES]) {
+        const spec = folder.manifest.components[name];
+        if (!spec) continue; // an optional component the model does not have
         sessions[name] = await openSession(`${folder.dir}/${spec.path}`, options);
         checkSessionMatchesManifest(name, spec, sessions[name]);
       }
@@ -63,6 +71,24 @@ export class ModelRuntime {
     const input = scale === 1 ? latents : latents.map((x) => x / scale);
     const out = await this.sessions.vae_decoder.run({
       latent: float32(input, [count, channels, height, width]),
+    });
+    return out.sample!.data;
+  }
+
+  /** Whether the model decodes videos with a temporal decoder (vae_video_decoder). */
+  get hasVideoDecoder(): boolean {
+    return this.sessions.vae_video_decoder !== undefined;
+  }
+
+  /** Scaled latents [1, C, F, h, w] -> frames [1, 3, F, H, W], about [-1, 1] (vae_video_decoder). */
+  async decodeVideo(latents: Float32Array, frames: number): Promise<Float32Array> {
+    const session = this.sessions.vae_video_decoder;
+    if (!session) throw new Error(`model ${this.manifest.name} has no vae_video_decoder`);
+    const { channels, height, width } = this.manifest.latent;
+    const scale = this.manifest.latent.scaling_factor;
+    const input = scale === 1 ? latents : latents.map((x) => x / scale);
+    const out = await session.run({
+      latent: float32(input, [1, channels, frames, height, width]),
     });
     return out.sample!.data;
   }

@@ -1,11 +1,12 @@
 """Builds the networks of a preset and loads their trained (EMA) weights from a run folder.
 Stage checkpoints: tokenizer.json, autoencoder.pt, image.pt (text encoder + image U-Net),
-video_a.pt / video_b.pt (video U-Net, two stages), direct.pt (direct text-to-video baseline)."""
+video_a.pt / video_b.pt (video U-Net, two stages), direct.pt (direct text-to-video baseline),
+video_decoder.pt (optional temporal decoder, train_video_decoder)."""
 from dataclasses import dataclass
 
 import torch
 
-from .nets.autoencoder import Autoencoder
+from .nets.autoencoder import Autoencoder, VideoDecoder
 from .nets.text_encoder import TextEncoder
 from .nets.unet import UNet, VIDEO_CHANNELS, freeze_spatial
 from .runs import load_checkpoint
@@ -78,6 +79,7 @@ class Bundle:
     unet_video: UNet = None
     unet_direct: UNet = None
     video_stage: str = None
+    video_decoder: VideoDecoder = None
 
 
 def load_bundle(preset, run, need_video: bool = True) -> Bundle:
@@ -89,7 +91,18 @@ def load_bundle(preset, run, need_video: bool = True) -> Bundle:
         raise SystemExit(f"no video checkpoint in {run}: run train_video --stage a first")
     unet_video = load_video_unet(preset, run, stage) if stage else None
     unet_direct = load_video_unet(preset, run, "direct") if (run / "direct.pt").exists() else None
-    return Bundle(preset, tokenizer, ae, sf, text_encoder, unet_image, unet_video, unet_direct, stage)
+    video_decoder = load_video_decoder(preset, run) if (run / "video_decoder.pt").exists() else None
+    return Bundle(preset, tokenizer, ae, sf, text_encoder, unet_image, unet_video, unet_direct, stage, video_decoder)
+
+
+def new_video_decoder(preset) -> VideoDecoder:
+    return VideoDecoder(preset.autoencoder.channels, preset.autoencoder.latent_channels)
+
+
+def load_video_decoder(preset, run) -> VideoDecoder:
+    decoder = new_video_decoder(preset)
+    decoder.load_state_dict(load_checkpoint(run / "video_decoder.pt")["ema"]["video_decoder"])
+    return decoder.eval().requires_grad_(False)
 
 
 @torch.no_grad()

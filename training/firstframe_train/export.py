@@ -65,6 +65,13 @@ def component_specs(bundle):
     video_io = {"inputs": {"sample": ["batch", VIDEO_CHANNELS, "frames", lat, lat], "timestep": ["batch"],
                            "encoder_hidden_states": ["batch", L, D]},
                 "outputs": {"out_sample": ["batch", C, "frames", lat, lat]}}
+    if bundle.video_decoder is not None:  # optional (train_video_decoder): the video's frames, all at once
+        frames_axes = {0: "batch", 2: "frames"}
+        specs["vae_video_decoder"] = (
+            bundle.video_decoder, (torch.zeros(1, C, 4, lat, lat),), ["latent"], ["sample"],
+            {"latent": frames_axes, "sample": frames_axes},
+            {"inputs": {"latent": ["batch", C, "frames", lat, lat]},
+             "outputs": {"sample": ["batch", 3, "frames", img, img]}})
     for name, module in (("unet_video", bundle.unet_video), ("unet_direct", bundle.unet_direct)):
         if module is not None:
             specs[name] = (module, (torch.zeros(2, VIDEO_CHANNELS, 4, lat, lat), t, ctx), unet_names,

@@ -5,8 +5,9 @@ so names are not enough: each module is exported once with random weights, and e
 of that probe export is matched to the parameter whose values it holds (as is or transposed).
 The shipped folder's initializers are then read back through that map.
 Usage: python3 -m firstframe_train.import_model --preset cpu --model ../models/shapes-v5 [--video]
-Writes tokenizer.json, autoencoder.pt, image.pt [, video_b.pt with --video] (the weights as EMA
-and as live weights, step 0: the stages then train on from them)."""
+Writes tokenizer.json, autoencoder.pt, image.pt [, video_b.pt with --video] [, video_decoder.pt when
+the folder has a vae_video_decoder] (the weights as EMA and as live weights, step 0: the stages then
+train on from them)."""
 import argparse
 import json
 import shutil
@@ -18,7 +19,7 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-from .bundle import Bundle, new_image_unet, new_text_encoder, new_video_unet
+from .bundle import Bundle, new_image_unet, new_text_encoder, new_video_decoder, new_video_unet
 from .config import get_preset
 from .export import component_specs, export_onnx
 from .nets.autoencoder import Autoencoder
@@ -82,7 +83,8 @@ def main(argv=None):
     with_video = args.video and "unet_video" in index["components"]
     bundle = Bundle(preset, tokenizer, Autoencoder(preset.autoencoder), index["latent"]["scaling_factor"],
                     new_text_encoder(preset, tokenizer), new_image_unet(preset),
-                    new_video_unet(preset) if with_video else None)
+                    new_video_unet(preset) if with_video else None,
+                    video_decoder=new_video_decoder(preset) if "vae_video_decoder" in index["components"] else None)
     specs = component_specs(bundle)
     with tempfile.TemporaryDirectory() as tmp:
         for comp, (module, inputs, in_names, out_names, axes, _) in specs.items():
@@ -100,6 +102,8 @@ def main(argv=None):
     write("image", {"text_encoder": bundle.text_encoder, "unet": bundle.unet_image})
     if bundle.unet_video is not None:
         write("video_b", {"unet": bundle.unet_video}, num_frames=16)
+    if bundle.video_decoder is not None:
+        write("video_decoder", {"video_decoder": bundle.video_decoder})
     log(f"[import] wrote checkpoints of {model} to {run}")
 
 

@@ -2,9 +2,10 @@
 first frame + text -> video (image-to-video U-Net), with classifier-free guidance exactly as
 docs/model-format.md states. The TypeScript engine must reproduce these numbers (parity
 fixtures are written from this code)."""
+import numpy as np
 import torch
 
-from .schedule import SCHEDULER_CONFIG
+from .schedule import SCHEDULER_CONFIG, TrainingSchedule
 from .schedulers import make_scheduler, rescale_noise_cfg
 from .train_video import image_conditioning
 
@@ -61,9 +62,12 @@ class ReferencePipeline:
     # 3. first frame + text -> video
     @torch.no_grad()
     def image_to_video(self, prompt, first_latent, noise, scheduler="dpmpp_2m", steps=15, guidance_scale=5.0,
-                       image_guidance_scale=1.5, guidance_rescale=0.0, unet="video", trace=None):
+                       image_guidance_scale=1.5, guidance_rescale=0.0, unet="video", trace=None,
+                       init_latents=None, strength=1.0):
         """first_latent: scaled [1, 4, 16, 16]; noise: unit Gaussian [1, 4, F, 16, 16].
         unet="direct" runs the text-to-video baseline (no image: two inputs, text guidance only).
+        init_latents (scaled [1, 4, F, 16, 16]) with strength < 1: SDEdit, as diffusers' img2img:
+        the last round(strength * steps) steps only, from init_latents noised to their level.
         Returns (scaled latents [1, 4, F, 16, 16], frames [F, 3, 64, 64])."""
         num_frames = noise.shape[2]
         direct = unet == "direct"
@@ -77,8 +81,11 @@ class ReferencePipeline:
         cond = image_conditioning(first_latent.expand(len(keep_image), -1, -1, -1), num_frames, keep_image)
         sched = make_scheduler(scheduler, self.scheduler_config)
         sched.set_timesteps(steps)
-        sample = noise * sched.init_noise_sigma
-        for t in sched.timesteps:
+        sample, timesteps = noise * sched.init_noise_sigma, sched.timesteps
+        if init_latents is not None:
+            start = steps - max(1, min(steps, round(strength * steps)))
+            sample, timesteps = self._noised(sched, start, init_latents, noise), timesteps[start:]
+        for t in timesteps:
             model_in = sched.scale_model_input(sample, t).expand(len(keep_image), -1, -1, -1, -1)
             out = network(torch.cat([model_in, cond], dim=1), torch.full((len(keep_image),), float(t)), context)
             if direct:
@@ -91,5 +98,26 @@ class ReferencePipeline:
             sample = sched.step(v, t, sample)
             if trace is not None:
                 trace.append(sample.clone())
-        frames = self.decode(sample[0].permute(1, 0, 2, 3))
-        return sample, frames
+        return sample, self.decode_video(sample, None if direct else first_latent)
+
+    @staticmethod
+    def _noised(sched, start, init_latents, noise):
+        """init_latents at the noise level of timesteps[start], on the scheduler's own scale."""
+        t = sched.timesteps[start]
+        sample = TrainingSchedule().add_noise(init_latents, noise, torch.tensor([t]))
+        sched.step_index = start
+        if hasattr(sched, "sigmas") and sched.init_noise_sigma != 1.0:  # Euler: sample * sqrt(sigma^2 + 1)
+            sample = sample * float(np.sqrt(sched.sigmas[start] ** 2 + 1.0))
+        return sample
+
+    @torch.no_grad()
+    def decode_video(self, latents, first_latent=None):
+        """scaled latents [1, 4, F, 16, 16] -> frames [F, 3, 64, 64]: through the video decoder
+        when the model has one (which sees frame 0 as the first frame's own latent, when given),
+        else frame by frame."""
+        if self.b.video_decoder is None:
+            return self.decode(latents[0].permute(1, 0, 2, 3))
+        latents = latents.clone()
+        if first_latent is not None:
+            latents[:, :, 0] = first_latent
+        return self.b.video_decoder(latents / self.b.scaling_factor)[0].permute(1, 0, 2, 3)

@@ -226,3 +226,69 @@ def test_autoencoder_ceiling_report_judges_rendered_and_round_tripped_clips(trai
     assert rows["rendered"][1] == "100.0 / 100.0"  # the world's own clips: every shape right
     # the tiny autoencoder trained 4 steps cannot carry a shape through
     assert rows["autoencoder round trip"][1] != "100.0 / 100.0"
+
+
+def test_new_video_decoder_is_the_per_frame_decoder(trained):
+    # its temporal blocks start as the identity: training starts from today's frames
+    from firstframe_train.bundle import new_video_decoder
+    bundle = load_bundle(get_preset("tiny"), trained)
+    video_decoder = new_video_decoder(bundle.preset).eval()
+    video_decoder.decoder.load_state_dict(bundle.autoencoder.decoder.state_dict())
+    latents = torch.randn(2, 4, 5, 16, 16, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        together = video_decoder(latents)
+        alone = bundle.autoencoder.decoder(latents.permute(0, 2, 1, 3, 4).flatten(0, 1))
+    assert together.shape == (2, 3, 5, 64, 64)
+    assert torch.allclose(together.permute(0, 2, 1, 3, 4).flatten(0, 1), alone, atol=1e-5)
+
+
+def test_sdedit_runs_only_the_last_steps_from_the_noised_clip(trained):
+    pipe = ReferencePipeline(load_bundle(get_preset("tiny"), trained))
+    gen = torch.Generator().manual_seed(0)
+    clip = torch.randn(1, 4, 4, 16, 16, generator=gen)
+    noise = torch.randn(1, 4, 4, 16, 16, generator=gen)
+    prompt = "a red circle moving left on a black background"
+    for strength, calls in ((0.2, 2), (0.5, 5), (1.0, 10)):
+        trace = []
+        pipe.image_to_video(prompt, clip[:, :, 0], noise, steps=10, trace=trace, init_latents=clip, strength=strength)
+        assert len(trace) == calls
+    full = []
+    pipe.image_to_video(prompt, clip[:, :, 0], noise, steps=10, trace=full)
+    assert torch.allclose(full[-1], trace[-1])  # strength 1 starts from pure noise (zero terminal SNR)
+
+
+def test_video_decoder_stage_trains_exports_and_imports(trained, tmp_path):
+    from firstframe_train import import_model, train_video_decoder
+    run = tmp_path / "tiny"
+    shutil.copytree(trained, run)
+    train_video_decoder.main(["pairs", "--preset", "tiny", "--runs", str(tmp_path), "--count", "2", "--shard", "0"])
+    train_video_decoder.main(["train", "--preset", "tiny", "--runs", str(tmp_path), "--steps", "3"])
+    saved = load_checkpoint(run / "video_decoder.pt")
+    assert saved["step"] == 3 and set(saved["held_back_errors"]) == {"per_frame", "video_decoder"}
+    bundle = load_bundle(get_preset("tiny"), run)
+    assert bundle.video_decoder is not None
+    export_bundle(bundle, tmp_path / "model", "smoke", run)
+    index = json.loads((tmp_path / "model" / "model_index.json").read_text())
+    assert index["components"]["vae_video_decoder"]["inputs"] == {"latent": ["batch", 4, "frames", 16, 16]}
+    imported = tmp_path / "imported"
+    import_model.main(["--preset", "tiny", "--runs", str(imported), "--model", str(tmp_path / "model"), "--video"])
+    back = load_checkpoint(imported / "tiny" / "video_decoder.pt")["ema"]["video_decoder"]
+    for name, value in saved["ema"]["video_decoder"].items():
+        assert torch.equal(back[name], value), name
+    # the reference sampler decodes through it, frame 0 from the first frame's latent
+    pipe = ReferencePipeline(bundle)
+    latents = torch.randn(1, 4, 4, 16, 16, generator=torch.Generator().manual_seed(1))
+    first = torch.randn(1, 4, 16, 16, generator=torch.Generator().manual_seed(2))
+    frames = pipe.decode_video(latents, first)
+    replaced = latents.clone()
+    replaced[:, :, 0] = first
+    with torch.no_grad():
+        expected = bundle.video_decoder(replaced / bundle.scaling_factor)[0].permute(1, 0, 2, 3)
+    assert frames.shape == (4, 3, 64, 64) and torch.equal(frames, expected)
+
+
+def test_video_decoder_training_needs_pairs(trained, tmp_path):
+    from firstframe_train import train_video_decoder
+    shutil.copytree(trained, tmp_path / "tiny")
+    with pytest.raises(SystemExit, match="no pairs"):
+        train_video_decoder.main(["train", "--preset", "tiny", "--runs", str(tmp_path), "--steps", "1"])

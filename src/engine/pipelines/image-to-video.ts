@@ -101,8 +101,51 @@ export async function imageToVideo(
     hooks.onStep?.(index + 1, total);
   }
 
-  // 5. Decode every frame: [1, C, F, h, w] -> [F, C, h, w], in chunks.
+  // 5. Decode: all frames at once when the model has a temporal video decoder, else frame by frame.
   throwIfCancelled(hooks);
+  const pixels = runtime.hasVideoDecoder
+    ? await decodeWithVideoDecoder(runtime, sample, firstLatent, frames)
+    : await decodeFrameByFrame(runtime, sample, frames);
+  return { frames, firstLatent, latents: sample, pixels };
+}
+
+/** The temporal decoder sees frame 0 as the first frame's own latent (as it was trained). */
+async function decodeWithVideoDecoder(
+  runtime: ModelRuntime,
+  latents: Float32Array,
+  firstLatent: Float32Array,
+  frames: number,
+): Promise<Uint8Array> {
+  const { latent, image } = runtime.manifest;
+  const plane = latent.height * latent.width;
+  const input = latents.slice();
+  for (let c = 0; c < latent.channels; c++) {
+    input.set(firstLatent.subarray(c * plane, (c + 1) * plane), c * frames * plane);
+  }
+  const decoded = await runtime.decodeVideo(input, frames); // [1, 3, F, H, W]
+  const size = image.height * image.width;
+  const perFrame = new Float32Array(decoded.length); // -> [F, 3, H, W]
+  for (let f = 0; f < frames; f++) {
+    for (let c = 0; c < 3; c++) {
+      perFrame.set(
+        decoded.subarray((c * frames + f) * size, (c * frames + f + 1) * size),
+        (f * 3 + c) * size,
+      );
+    }
+  }
+  return toPixels(perFrame, frames, image.height, image.width);
+}
+
+async function decodeFrameByFrame(
+  runtime: ModelRuntime,
+  sample: Float32Array,
+  frames: number,
+): Promise<Uint8Array> {
+  const { latent, image } = runtime.manifest;
+  const C = latent.channels;
+  const plane = latent.height * latent.width;
+  const videoSize = C * frames * plane;
+  // [1, C, F, h, w] -> [F, C, h, w], decoded in chunks.
   const perFrame = new Float32Array(videoSize);
   for (let f = 0; f < frames; f++) {
     for (let c = 0; c < C; c++) {
@@ -124,5 +167,5 @@ export async function imageToVideo(
       start * image.height * image.width * 3,
     );
   }
-  return { frames, firstLatent, latents: sample, pixels };
+  return pixels;
 }

@@ -2,7 +2,7 @@
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .layers import ResBlock, Downsample, Upsample, norm
+from .layers import ResBlock, Downsample, Upsample, TemporalBlock, norm
 
 
 class Encoder(nn.Module):
@@ -48,3 +48,30 @@ class Autoencoder(nn.Module):
     def forward(self, sample):
         latent = self.encoder(sample)
         return self.decoder(latent), latent
+
+
+class VideoDecoder(nn.Module):
+    """The per-frame decoder with temporal blocks between its stages, as Stable Video Diffusion
+    fine-tunes its decoder against flicker: latents [B, C, F, h, w] -> frames [B, 3, F, H, W].
+    The per-frame decoder settles each frame's shape alone, so a small object whose generated
+    latents sit between two shapes flickers between them; here every frame sees the others.
+    The temporal blocks start as the identity: a new VideoDecoder is the per-frame decoder."""
+
+    TEMPORAL_AFTER = (0, 2)  # after the ResBlock at 16x16 and the one at 32x32
+
+    def __init__(self, channels=(32, 64), latent_channels=4, heads=4):
+        super().__init__()
+        self.decoder = Decoder(channels, latent_channels)
+        widths = {0: channels[1], 2: channels[0]}
+        self.temporal = nn.ModuleDict({str(i): TemporalBlock(widths[i], heads) for i in self.TEMPORAL_AFTER})
+
+    def forward(self, latents):
+        b, c, f, h, w = latents.shape
+        d = self.decoder
+        x = d.conv_in(latents.permute(0, 2, 1, 3, 4).reshape(b * f, c, h, w))
+        for i, block in enumerate(d.blocks):
+            x = block(x)
+            if str(i) in self.temporal:
+                x = self.temporal[str(i)](x, f)
+        out = d.conv_out(F.silu(d.norm_out(x)))
+        return out.reshape(b, f, *out.shape[1:]).permute(0, 2, 1, 3, 4)
