@@ -8,6 +8,7 @@ from .runs import load_checkpoint
 
 STAGES = [("autoencoder", "autoencoder (per frame)"), ("image", "text encoder + text-to-image U-Net"),
           ("video_a", "image-to-video, stage A"), ("video_b", "image-to-video, stage B"),
+          ("video_decoder", "temporal video decoder (SDEdit pairs)"),
           ("direct", "direct text-to-video baseline (ablation)")]
 
 

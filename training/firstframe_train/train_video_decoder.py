@@ -128,7 +128,8 @@ def train(args, preset, run, device):
 
     ema = train_stage(name="video_decoder", run=run, device=device, modules={"video_decoder": decoder},
                       total_steps=args.steps or 100000, lr=LR, loss_fn=loss_fn, max_minutes=args.max_minutes,
-                      save_every_s=args.save_every_s, batch_size=batch)
+                      save_every_s=args.save_every_s, batch_size=batch,
+                      extra_state={"num_frames": pairs["clips"].shape[1]})
     held = list(range(min(HELD_BACK, n)))
     errors = compare(bundle, ema["video_decoder"].cpu(), pairs["latents"][held], pairs["clips"][held])
     log(f"[video_decoder] held-back pairs ({len(held)}), mean abs error of 255: per-frame decoder "
