@@ -65,6 +65,7 @@ export const OPTIONAL_COMPONENTS = {
 export type ComponentName = keyof typeof REQUIRED_COMPONENTS;
 export const COMPONENT_NAMES = Object.keys(REQUIRED_COMPONENTS) as ComponentName[];
 export type OptionalComponentName = keyof typeof OPTIONAL_COMPONENTS;
-export const OPTIONAL_COMPONENT_NAMES = Object.keys(OPTIONAL_COMPONENTS) as OptionalComponentName[];
 /** The I/O names every known component must have, required or optional. */
 export const COMPONENT_IO = { ...REQUIRED_COMPONENTS, ...OPTIONAL_COMPONENTS };
+export type KnownComponentName = keyof typeof COMPONENT_IO;
+export const KNOWN_COMPONENT_NAMES = Object.keys(COMPONENT_IO) as KnownComponentName[];

@@ -8,7 +8,7 @@ import { ModelFormatError } from './errors.js';
 import {
   COMPONENT_IO,
   COMPONENT_NAMES,
-  OPTIONAL_COMPONENT_NAMES,
+  KNOWN_COMPONENT_NAMES,
   manifestSchema,
   type ComponentSpec,
   type Manifest,
@@ -56,7 +56,7 @@ export function readModelFolder(dir: string): ModelFolder {
       );
     }
   }
-  for (const name of [...COMPONENT_NAMES, ...OPTIONAL_COMPONENT_NAMES]) {
+  for (const name of KNOWN_COMPONENT_NAMES) {
     const spec = manifest.components[name];
     if (!spec) continue;
     checkNames(name, 'input', Object.keys(spec.inputs), COMPONENT_IO[name].inputs, 'manifest');

@@ -2,29 +2,29 @@
 // typed helpers for each component's call (tensor layouts: docs/model-format.md).
 import { float32, int64, openSession, type Session } from './backend.js';
 import {
-  COMPONENT_NAMES,
-  OPTIONAL_COMPONENT_NAMES,
+  KNOWN_COMPONENT_NAMES,
   type ComponentName,
   type OptionalComponentName,
 } from './manifest.js';
 import { checkSessionMatchesManifest, type ModelFolder } from './model-folder.js';
 import type { EngineOptions } from './options.js';
 
+/** Every required component's session, and those of the optional ones the model has. */
+type Sessions = Record<ComponentName, Session> & Partial<Record<OptionalComponentName, Session>>;
+
 export class ModelRuntime {
   private constructor(
     readonly folder: ModelFolder,
-    private readonly sessions: Record<ComponentName, Session> &
-      Partial<Record<OptionalComponentName, Session>>,
+    private readonly sessions: Sessions,
   ) {}
 
   static async open(
     folder: ModelFolder,
     options: Pick<EngineOptions, 'provider' | 'intraOpThreads' | 'interOpThreads'>,
   ): Promise<ModelRuntime> {
-    const sessions = {} as Record<ComponentName, Session> &
-      Partial<Record<OptionalComponentName, Session>>;
+    const sessions = {} as Sessions;
     try {
-      for (const name of [...COMPONENT_NAMES, ...OPTIONAL_COMPONENT_NAMES]) {
+      for (const name of KNOWN_COMPONENT_NAMES) {
         const spec = folder.manifest.components[name];
         if (!spec) continue; // an optional component the model does not have
         sessions[name] = await openSession(`${folder.dir}/${spec.path}`, options);
@@ -67,10 +67,8 @@ export class ModelRuntime {
   /** Scaled latents [N, C, h, w] -> images [N, 3, H, W], about [-1, 1]. */
   async decode(latents: Float32Array, count: number): Promise<Float32Array> {
     const { channels, height, width } = this.manifest.latent;
-    const scale = this.manifest.latent.scaling_factor;
-    const input = scale === 1 ? latents : latents.map((x) => x / scale);
     const out = await this.sessions.vae_decoder.run({
-      latent: float32(input, [count, channels, height, width]),
+      latent: float32(this.unscaled(latents), [count, channels, height, width]),
     });
     return out.sample!.data;
   }
@@ -85,12 +83,16 @@ export class ModelRuntime {
     const session = this.sessions.vae_video_decoder;
     if (!session) throw new Error(`model ${this.manifest.name} has no vae_video_decoder`);
     const { channels, height, width } = this.manifest.latent;
-    const scale = this.manifest.latent.scaling_factor;
-    const input = scale === 1 ? latents : latents.map((x) => x / scale);
     const out = await session.run({
-      latent: float32(input, [1, channels, frames, height, width]),
+      latent: float32(this.unscaled(latents), [1, channels, frames, height, width]),
     });
     return out.sample!.data;
+  }
+
+  /** Scaled latents (what the U-Nets see) -> the decoders' input: divided by scaling_factor. */
+  private unscaled(latents: Float32Array): Float32Array {
+    const scale = this.manifest.latent.scaling_factor;
+    return scale === 1 ? latents : latents.map((x) => x / scale);
   }
 
   /** v-prediction of the text-to-image U-Net for a batch of [B, C, h, w] samples. */

@@ -11,12 +11,14 @@ import { ModelRuntime } from '../../src/engine/runtime.js';
 import { createScheduler, type SchedulerName } from '../../src/engine/schedulers/index.js';
 import {
   TINY_MODEL_DIR,
+  imageToVideoParityInput,
   maxAbsDiff,
   maxScaledDiff,
   missingFixtures,
   readFloat32,
   readParity,
   readUint8,
+  type ImageToVideoParity,
   type TensorRef,
 } from './helpers/fixtures.js';
 
@@ -58,22 +60,7 @@ interface Parity {
     image: TensorRef;
     image_uint8: TensorRef;
   }[];
-  image_to_video: {
-    prompt: string;
-    image_uint8: TensorRef;
-    first_latent: TensorRef;
-    noise: TensorRef;
-    runs: {
-      scheduler: SchedulerName;
-      num_inference_steps: number;
-      guidance_scale: number;
-      image_guidance_scale: number;
-      guidance_rescale: number;
-      latents_after_step1: TensorRef;
-      latents: TensorRef;
-      frames_uint8: TensorRef;
-    }[];
-  };
+  image_to_video: ImageToVideoParity;
 }
 
 const skip = missingFixtures() ?? false;
@@ -223,25 +210,12 @@ describe('parity with the PyTorch reference', { skip }, () => {
     const c = parity.image_to_video;
     for (const run of c.runs) {
       let firstStepError = Infinity;
-      const result = await imageToVideo(
-        runtime,
-        {
-          prompt: c.prompt,
-          firstFrame: readUint8(c.image_uint8),
-          noise: readFloat32(c.noise),
-          scheduler: run.scheduler,
-          steps: run.num_inference_steps,
-          guidance: run.guidance_scale,
-          imageGuidance: run.image_guidance_scale,
-          guidanceRescale: run.guidance_rescale,
+      const result = await imageToVideo(runtime, imageToVideoParityInput(c, run), {
+        onLatents: (step, latents) => {
+          if (step === 1)
+            firstStepError = maxScaledDiff(latents, readFloat32(run.latents_after_step1));
         },
-        {
-          onLatents: (step, latents) => {
-            if (step === 1)
-              firstStepError = maxScaledDiff(latents, readFloat32(run.latents_after_step1));
-          },
-        },
-      );
+      });
       const latentError = maxAbsDiff(result.firstLatent, readFloat32(c.first_latent));
       const finalError = maxScaledDiff(result.latents, readFloat32(run.latents));
       const pixelError = maxAbsDiff(result.pixels, readUint8(run.frames_uint8));

@@ -11,38 +11,22 @@ import { ModelFormatError } from '../../src/engine/errors.js';
 import { readModelFolder } from '../../src/engine/model-folder.js';
 import { imageToVideo } from '../../src/engine/pipelines/image-to-video.js';
 import { ModelRuntime } from '../../src/engine/runtime.js';
-import type { SchedulerName } from '../../src/engine/schedulers/index.js';
 import {
   TINY_MODEL_DIR,
+  imageToVideoParityInput,
   maxAbsDiff,
   maxScaledDiff,
   missingFixtures,
   readFloat32,
   readParity,
   readUint8,
+  type ImageToVideoParity,
   type TensorRef,
 } from './helpers/fixtures.js';
 
 const FIXTURE_DIR = 'test/fixtures/video-decoder';
 const SAMPLING_TOLERANCE = 2e-3;
 const PIXEL_TOLERANCE = 1;
-
-interface I2VParity {
-  image_to_video: {
-    prompt: string;
-    image_uint8: TensorRef;
-    noise: TensorRef;
-    runs: {
-      scheduler: SchedulerName;
-      num_inference_steps: number;
-      guidance_scale: number;
-      image_guidance_scale: number;
-      guidance_rescale: number;
-      latents: TensorRef;
-      frames_uint8: TensorRef;
-    }[];
-  };
-}
 
 interface Fixture {
   component: Record<string, unknown>;
@@ -92,19 +76,10 @@ describe('temporal video decoder (vae_video_decoder)', { skip }, () => {
   });
 
   test('decodes the video through it, to the frames PyTorch decoded', async (t) => {
-    const c = readParity<I2VParity>().image_to_video;
+    const c = readParity<{ image_to_video: ImageToVideoParity }>().image_to_video;
     const run = c.runs[0]!;
     assert.equal(runtime.hasVideoDecoder, true);
-    const result = await imageToVideo(runtime, {
-      prompt: c.prompt,
-      firstFrame: readUint8(c.image_uint8),
-      noise: readFloat32(c.noise),
-      scheduler: run.scheduler,
-      steps: run.num_inference_steps,
-      guidance: run.guidance_scale,
-      imageGuidance: run.image_guidance_scale,
-      guidanceRescale: run.guidance_rescale,
-    });
+    const result = await imageToVideo(runtime, imageToVideoParityInput(c, run));
     const latentError = maxScaledDiff(result.latents, readFloat32(run.latents));
     const pixelError = maxAbsDiff(result.pixels, fixtureFrames(fixture.frames_uint8));
     const perFrame = readUint8(run.frames_uint8);

@@ -117,7 +117,14 @@ class ReferencePipeline:
         else frame by frame."""
         if self.b.video_decoder is None:
             return self.decode(latents[0].permute(1, 0, 2, 3))
+        inputs = video_decoder_input(latents, first_latent, self.b.scaling_factor)
+        return self.b.video_decoder(inputs)[0].permute(1, 0, 2, 3)
+
+
+def video_decoder_input(latents, first_latent, scaling_factor):
+    """What the video decoder sees (the engine gives it the same): scaled latents [B, 4, F, h, w]
+    with frame 0 set to the first frame's own latent (when given), divided by the scaling factor."""
+    if first_latent is not None:
         latents = latents.clone()
-        if first_latent is not None:
-            latents[:, :, 0] = first_latent
-        return self.b.video_decoder(latents / self.b.scaling_factor)[0].permute(1, 0, 2, 3)
+        latents[:, :, 0] = first_latent
+    return latents / scaling_factor

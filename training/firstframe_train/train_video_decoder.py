@@ -20,7 +20,7 @@ import torch
 from .bundle import load_bundle, new_video_decoder
 from .config import get_preset
 from .data import WorldStream, pixels_to_tensor
-from .pipeline import ReferencePipeline
+from .pipeline import ReferencePipeline, video_decoder_input
 from .runs import load_checkpoint, log, pick_device, run_dir, save_checkpoint
 from .train_autoencoder import reconstruction_loss
 from .trainer import stage_arguments, train_stage
@@ -45,6 +45,12 @@ def encode_clip(bundle, pixels: np.ndarray) -> torch.Tensor:
     """uint8 [F, 64, 64, 3] -> scaled latents [1, C, F, h, w]."""
     latents = bundle.autoencoder.encoder(pixels_to_tensor(pixels)) * bundle.scaling_factor
     return latents.permute(1, 0, 2, 3)[None]
+
+
+@torch.no_grad()
+def encode_first_frames(bundle, clips: np.ndarray) -> torch.Tensor:
+    """uint8 [B, F, 64, 64, 3] -> the first frames' scaled latents [B, C, h, w]."""
+    return bundle.autoencoder.encoder(pixels_to_tensor(clips[:, 0])) * bundle.scaling_factor
 
 
 def make_pairs(bundle, count: int, seed: int) -> dict:
@@ -75,27 +81,19 @@ def load_pairs(run) -> dict:
     if not shards:
         raise SystemExit(f"no pairs in {pairs_dir(run)}: run `train_video_decoder pairs` first")
     parts = [load_checkpoint(path) for path in shards]
-    return {"latents": torch.cat([p["latents"] for p in parts]), "clips": torch.cat([p["clips"] for p in parts]),
-            "strengths": [s for p in parts for s in p["strengths"]]}
-
-
-def decoder_input(latents, first_latent, scaling_factor):
-    """What the video decoder sees (as ReferencePipeline.decode_video): frame 0 is the first frame's latent."""
-    latents = latents.clone()
-    latents[:, :, 0] = first_latent
-    return latents / scaling_factor
+    return {"latents": torch.cat([p["latents"] for p in parts]), "clips": torch.cat([p["clips"] for p in parts])}
 
 
 @torch.no_grad()
 def compare(bundle, video_decoder, latents, clips) -> dict:
     """Mean abs error (0..255) against the rendered clips: per-frame decoder vs video decoder."""
     per_frame, video = [], []
-    for generated, clip in zip(latents.float(), clips):
-        target = pixels_to_tensor(clip.numpy())  # [F, 3, H, W]
-        first = encode_clip(bundle, clip.numpy())[:, :, 0]
+    for generated, clip in zip(latents.float(), clips.numpy()):
+        target = pixels_to_tensor(clip)  # [F, 3, H, W]
+        first = encode_first_frames(bundle, clip[None])
         decoded = bundle.autoencoder.decoder(generated.permute(1, 0, 2, 3) / bundle.scaling_factor)
         per_frame.append((decoded - target).abs().mean().item() * 127.5)
-        out = video_decoder(decoder_input(generated[None], first, bundle.scaling_factor))[0].permute(1, 0, 2, 3)
+        out = video_decoder(video_decoder_input(generated[None], first, bundle.scaling_factor))[0].permute(1, 0, 2, 3)
         video.append((out - target).abs().mean().item() * 127.5)
     return {"per_frame": float(np.mean(per_frame)), "video_decoder": float(np.mean(video))}
 
@@ -121,9 +119,9 @@ def train(args, preset, run, device):
                 pixels, _ = stream.video_pixels(1)
                 clips[j] = pixels[0]
                 latents[j] = encode_clip(bundle, pixels[0])[0]
-        first = torch.stack([encode_clip(bundle, c)[0, :, 0] for c in clips])
-        frames = torch.stack([pixels_to_tensor(c) for c in clips]).to(device)  # [B, F, 3, H, W]
-        out = decoder(decoder_input(latents, first, bundle.scaling_factor).to(device))  # [B, 3, F, H, W]
+        first = encode_first_frames(bundle, clips)
+        frames = pixels_to_tensor(clips, device)  # [B, F, 3, H, W]
+        out = decoder(video_decoder_input(latents, first, bundle.scaling_factor).to(device))  # [B, 3, F, H, W]
         return reconstruction_loss(out.permute(0, 2, 1, 3, 4).flatten(0, 1), frames.flatten(0, 1))
 
     ema = train_stage(name="video_decoder", run=run, device=device, modules={"video_decoder": decoder},

@@ -123,16 +123,7 @@ async function decodeWithVideoDecoder(
     input.set(firstLatent.subarray(c * plane, (c + 1) * plane), c * frames * plane);
   }
   const decoded = await runtime.decodeVideo(input, frames); // [1, 3, F, H, W]
-  const size = image.height * image.width;
-  const perFrame = new Float32Array(decoded.length); // -> [F, 3, H, W]
-  for (let f = 0; f < frames; f++) {
-    for (let c = 0; c < 3; c++) {
-      perFrame.set(
-        decoded.subarray((c * frames + f) * size, (c * frames + f + 1) * size),
-        (f * 3 + c) * size,
-      );
-    }
-  }
+  const perFrame = framesFirst(decoded, 3, frames, image.height * image.width);
   return toPixels(perFrame, frames, image.height, image.width);
 }
 
@@ -144,17 +135,8 @@ async function decodeFrameByFrame(
   const { latent, image } = runtime.manifest;
   const C = latent.channels;
   const plane = latent.height * latent.width;
-  const videoSize = C * frames * plane;
   // [1, C, F, h, w] -> [F, C, h, w], decoded in chunks.
-  const perFrame = new Float32Array(videoSize);
-  for (let f = 0; f < frames; f++) {
-    for (let c = 0; c < C; c++) {
-      perFrame.set(
-        sample.subarray((c * frames + f) * plane, (c * frames + f + 1) * plane),
-        (f * C + c) * plane,
-      );
-    }
-  }
+  const perFrame = framesFirst(sample, C, frames, plane);
   const pixels = new Uint8Array(frames * image.height * image.width * 3);
   for (let start = 0; start < frames; start += DECODE_CHUNK) {
     const n = Math.min(DECODE_CHUNK, frames - start);
@@ -168,4 +150,23 @@ async function decodeFrameByFrame(
     );
   }
   return pixels;
+}
+
+/** [1, C, F, plane] -> [F, C, plane]: a video tensor as the per-frame batch images use. */
+function framesFirst(
+  video: Float32Array,
+  channels: number,
+  frames: number,
+  plane: number,
+): Float32Array {
+  const out = new Float32Array(video.length);
+  for (let f = 0; f < frames; f++) {
+    for (let c = 0; c < channels; c++) {
+      out.set(
+        video.subarray((c * frames + f) * plane, (c * frames + f + 1) * plane),
+        (f * channels + c) * plane,
+      );
+    }
+  }
+  return out;
 }

@@ -2,6 +2,8 @@
 // and readers for the parity tensors.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ImageToVideoInput } from '../../../src/engine/pipelines/image-to-video.js';
+import type { SchedulerName } from '../../../src/engine/schedulers/index.js';
 
 export const TINY_MODEL_DIR = 'test/fixtures/tiny-model';
 export const PARITY_DIR = 'test/fixtures/parity';
@@ -56,4 +58,41 @@ export function maxScaledDiff(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   for (let i = 0; i < a.length; i++)
     worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
   return worst;
+}
+
+/** parity.json's image-to-video case: fixed inputs and what PyTorch sampled from them. */
+export interface ImageToVideoParity {
+  prompt: string;
+  image_uint8: TensorRef;
+  first_latent: TensorRef;
+  noise: TensorRef;
+  runs: ImageToVideoParityRun[];
+}
+
+export interface ImageToVideoParityRun {
+  scheduler: SchedulerName;
+  num_inference_steps: number;
+  guidance_scale: number;
+  image_guidance_scale: number;
+  guidance_rescale: number;
+  latents_after_step1: TensorRef;
+  latents: TensorRef;
+  frames_uint8: TensorRef;
+}
+
+/** The engine's input for one of those runs. */
+export function imageToVideoParityInput(
+  c: ImageToVideoParity,
+  run: ImageToVideoParityRun,
+): ImageToVideoInput {
+  return {
+    prompt: c.prompt,
+    firstFrame: readUint8(c.image_uint8),
+    noise: readFloat32(c.noise),
+    scheduler: run.scheduler,
+    steps: run.num_inference_steps,
+    guidance: run.guidance_scale,
+    imageGuidance: run.image_guidance_scale,
+    guidanceRescale: run.guidance_rescale,
+  };
 }
