@@ -5,7 +5,8 @@
 // 3. the judge reads the PNGs and MP4s back and writes a markdown report
 // The default run uses the model's default scheduler and step count on every prompt; a second
 // run with 50 DDIM steps on --reference-count of them (every k-th, same seeds) shows what the
-// default's fewer steps cost.
+// default's fewer steps cost. With --baseline (another run's scores.json, e.g. the shipped model's
+// samples/scores.json) the default run is also compared with it prompt by prompt.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,6 +34,8 @@ const { values } = parseArgs({
     'guidance-rescale': { type: 'string' },
     // onnxruntime threads per operator (0 = automatic); 1 leaves the other cores to training.
     threads: { type: 'string', default: '0' },
+    // scores.json of a run of the same prompts to compare with (fixed / broken objects, sign test).
+    baseline: { type: 'string' },
   },
 });
 
@@ -203,3 +206,15 @@ python([
   reportFile,
 ]);
 console.error(`[eval] report: ${reportFile}`);
+if (values.baseline !== undefined) {
+  const comparisonFile = join(out, 'comparison.md');
+  python([
+    'firstframe_train.product_eval',
+    'compare',
+    resolve(values.baseline),
+    join(out, 'default', 'scores.json'),
+    '--out',
+    comparisonFile,
+  ]);
+  console.error(`[eval] comparison: ${comparisonFile}`);
+}

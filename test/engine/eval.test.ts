@@ -61,10 +61,11 @@ describe('npm run eval', { skip: missingFixtures() ?? false }, () => {
     );
   });
 
-  test('a sweep sets the scheduler and step count of the default run', () => {
+  test('a sweep sets the scheduler and step count and is compared with a baseline run', () => {
     const out = join(dir, 'sweep');
-    const args = ['--model', TINY_MODEL_DIR, '--count', '1', '--held-out', '0'];
+    const args = ['--model', TINY_MODEL_DIR, '--count', '2', '--held-out', '1'];
     args.push('--reference-count', '0', '--scheduler', 'euler', '--steps', '4', '--out', out);
+    args.push('--baseline', join(dir, 'default', 'scores.json'));
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/eval-model.ts', ...args], {
       encoding: 'utf8',
       timeout: 300_000,
@@ -72,8 +73,12 @@ describe('npm run eval', { skip: missingFixtures() ?? false }, () => {
     assert.equal(run.status, 0, run.stderr);
     assert.match(
       readFileSync(join(out, 'report.md'), 'utf8'),
-      /\| default: euler 4 steps, seen \| 1 \|/,
+      /\| default: euler 4 steps, seen \| 2 \|/,
     );
     assert.ok(!existsSync(join(out, 'ddim-reference')));
+    // Same prompts as the first test's default run, so they are compared prompt by prompt.
+    const comparison = readFileSync(join(out, 'comparison.md'), 'utf8');
+    assert.match(comparison, /against .* \(3 prompts\)/);
+    assert.match(comparison, /Fully right videos: \d -> \d; .*sign test p = [01]\.\d{3}/);
   });
 });

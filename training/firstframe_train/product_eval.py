@@ -5,9 +5,17 @@ itself writes: prompts -> TypeScript engine -> 4 candidate PNGs + MP4 -> this mo
       held-out colour-shape pair, then M naming at least one.
   score RUN_DIR [RUN_DIR ...] --out report.md
       each RUN_DIR holds manifest.json (written by the TypeScript side); writes RUN_DIR/scores.json
-      and one markdown report comparing the runs (attribute accuracy, candidates, layouts)."""
+      and one markdown report comparing the runs (attribute accuracy, candidates, layouts).
+  compare BASELINE_SCORES NEW_SCORES [--out comparison.md]
+      a paired comparison of two scored runs of the same prompts (e.g. the shipped model's
+      samples/scores.json against a candidate's): per attribute, the objects each one gets right
+      that the other does not, and a sign test on the videos only one of them gets fully right
+      (whether to ship a model is decided on this, training/README.md)."""
 import argparse
 import json
+import math
+import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +141,58 @@ def report(runs: list[tuple[Path, dict]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact sign test: how likely a split at least this uneven is by chance."""
+    n, k = wins + losses, min(wins, losses)
+    if n == 0:
+        return 1.0
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n)
+
+
+def _failed_attributes(item: dict) -> set[tuple[str, str]]:
+    """('1', 'shape') for 'object 1 shape: saw square'; ('', 'background') for the background."""
+    out = set()
+    for failure in item["failures"]:
+        match = re.match(r"object (\d+) (\w+)", failure)
+        out.add((match[1], match[2]) if match else ("", failure.split(":")[0]))
+    return out
+
+
+def compare(baseline: dict, new: dict) -> dict:
+    """Paired per-object comparison of two scores.json of the same prompts in the same order."""
+    base_items, new_items = baseline["items"], new["items"]
+    if [i["prompt"] for i in base_items] != [i["prompt"] for i in new_items]:
+        raise ValueError(f"the runs scored different prompts ({len(base_items)} and {len(new_items)}): "
+                         "compare runs made with the same --count, --held-out and --seed")
+    fixed, broken = Counter(), Counter()
+    only_new = only_baseline = 0
+    for old, now in zip(base_items, new_items):
+        old_failed, new_failed = _failed_attributes(old), _failed_attributes(now)
+        fixed.update(attr for _, attr in old_failed - new_failed)
+        broken.update(attr for _, attr in new_failed - old_failed)
+        only_new += now["ok"] and not old["ok"]
+        only_baseline += old["ok"] and not now["ok"]
+    return {"fixed": dict(fixed), "broken": dict(broken),
+            "fully_right": {"baseline": sum(i["ok"] for i in base_items), "new": sum(i["ok"] for i in new_items),
+                            "only_new": only_new, "only_baseline": only_baseline,
+                            "sign_test_p": sign_test(only_new, only_baseline)}}
+
+
+def comparison_report(baseline: dict, new: dict, names=("baseline", "new")) -> str:
+    c = compare(baseline, new)
+    right = c["fully_right"]
+    lines = [f"Paired comparison, {names[1]} against {names[0]} ({len(new['items'])} prompts): objects (or videos, "
+             "for background and caption) judged right by one run and wrong by the other.", "",
+             "| attribute | fixed | broken |", "|---|---|---|"]
+    changed = [attr for attr in ATTRIBUTES if c["fixed"].get(attr) or c["broken"].get(attr)]
+    lines += [f"| {attr} | {c['fixed'].get(attr, 0)} | {c['broken'].get(attr, 0)} |" for attr in changed]
+    lines += [] if changed else ["| (none) | 0 | 0 |"]
+    lines += ["", f"Fully right videos: {right['baseline']} -> {right['new']}; right only with {names[1]}: "
+              f"{right['only_new']}, only with {names[0]}: {right['only_baseline']} "
+              f"(two-sided sign test p = {right['sign_test_p']:.3f})."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,9 +204,23 @@ def main(argv=None):
     s = sub.add_parser("score")
     s.add_argument("runs", nargs="+")
     s.add_argument("--out", required=True, help="markdown report")
+    c = sub.add_parser("compare")
+    c.add_argument("baseline", help="scores.json of the run to beat (e.g. models/<name>/samples/scores.json)")
+    c.add_argument("new", help="scores.json of the candidate, same prompts")
+    c.add_argument("--out", help="also write the markdown here")
     args = parser.parse_args(argv)
     if args.command == "prompts":
         write_prompts(args)
+        return
+    if args.command == "compare":
+        scores = [json.loads(Path(path).read_text()) for path in (args.baseline, args.new)]
+        try:
+            text = comparison_report(*scores, names=(scores[0]["model"], scores[1]["model"]))
+        except ValueError as error:
+            raise SystemExit(f"compare: {error}") from None
+        if args.out:
+            Path(args.out).write_text(text)
+        print(text)
         return
     runs = [(Path(r), score_run(Path(r))) for r in args.runs]
     text = report(runs)

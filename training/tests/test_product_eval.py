@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from firstframe_train import media, world
-from firstframe_train.product_eval import foreground_box, layouts_differ, object_count, report, score_run
+from firstframe_train.product_eval import (compare, comparison_report, foreground_box, layouts_differ, main,
+                                           object_count, report, score_run, sign_test)
 
 
 def candidate_scenes(rng, scene, count=4):
@@ -98,3 +99,38 @@ def test_layout_boxes():
     frame[40:44, 40:44] = (40, 80, 230)   # 16 px: counts
     frame[50:52, 50:52] = (40, 80, 230)   # 4 px: a speck, not an object
     assert object_count(frame) == 2
+
+
+def scored(model, failures_per_prompt):
+    items = [{"prompt": f"a red circle moving {d} on a black background", "ok": not failures, "failures": failures}
+             for d, failures in zip(["up", "down", "left", "right"] * 3, failures_per_prompt)]
+    return {"model": model, "items": items}
+
+
+def test_paired_comparison_counts_fixed_and_broken_objects(tmp_path):
+    baseline = scored("old", [["object 1 consistency"], ["object 1 shape: saw square", "object 2 size: saw 12.3"],
+                              [], ["background: saw white"]] + [["object 1 motion: saw still"]] * 7)
+    new = scored("new", [[], ["object 1 shape: saw diamond"], ["object 2 shape: saw cross"],
+                         ["background: saw white"]] + [[]] * 7)
+    result = compare(baseline, new)
+    # object 1's shape failed in both runs (the judge saw another wrong shape): neither fixed nor broken
+    assert result["fixed"] == {"consistency": 1, "size": 1, "motion": 7}
+    assert result["broken"] == {"shape": 1}
+    assert result["fully_right"] == {"baseline": 1, "new": 8, "only_new": 8, "only_baseline": 1,
+                                     "sign_test_p": sign_test(8, 1)}
+    text = comparison_report(baseline, new, names=("old", "new"))
+    assert "| motion | 7 | 0 |" in text and "| shape | 0 | 1 |" in text
+    assert "Fully right videos: 1 -> 8; right only with new: 8, only with old: 1 (two-sided sign test p = 0.039)" in text
+    # the command line reads two scores.json and writes the same markdown
+    for name, scores in (("old", baseline), ("new", new)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(scores))
+    main(["compare", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--out", str(tmp_path / "c.md")])
+    assert (tmp_path / "c.md").read_text() == text
+
+
+def test_sign_test_and_mismatched_runs():
+    assert sign_test(0, 0) == 1.0 and sign_test(3, 3) == 1.0
+    assert sign_test(7, 0) == sign_test(0, 7) == 2 / 128
+    assert abs(sign_test(15, 3) - 0.00754) < 1e-4
+    with pytest.raises(ValueError, match="different prompts"):
+        compare(scored("a", [[]] * 3), scored("b", [[]] * 4))
