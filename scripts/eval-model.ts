@@ -30,6 +30,8 @@ const { values } = parseArgs({
     scheduler: { type: 'string' },
     steps: { type: 'string' },
     guidance: { type: 'string' },
+    // Text guidance for the video only (default: --guidance, else the model's video default).
+    'video-guidance': { type: 'string' },
     'image-guidance': { type: 'string' },
     'guidance-rescale': { type: 'string' },
     // onnxruntime threads per operator (0 = automatic); 1 leaves the other cores to training.
@@ -100,6 +102,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: n
       ...sampling,
       image: drawn.candidates[0]!.png,
       seed: promptSeed + 5,
+      guidance: videoGuidance ?? guidance,
       imageGuidance,
     });
     const videoFile = `${index}.mp4`;
@@ -117,6 +120,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: n
     scheduler: run.scheduler ?? defaults.scheduler,
     steps: stepsLabel(run.steps, defaults),
     guidance: guidance ?? defaults.guidance_scale,
+    video_guidance: videoGuidance ?? guidance ?? defaults.guidance_scale,
     image_guidance: imageGuidance ?? defaults.image_guidance_scale,
     guidance_rescale: guidanceRescale ?? defaults.guidance_rescale,
     seconds_per_prompt: (Date.now() - started) / 1000 / run.prompts.length,
@@ -139,6 +143,7 @@ const optionalNumber = (text: string | undefined) =>
   text === undefined ? undefined : Number(text);
 const guidance = optionalNumber(values.guidance);
 const imageGuidance = optionalNumber(values['image-guidance']);
+const videoGuidance = optionalNumber(values['video-guidance']);
 const guidanceRescale = optionalNumber(values['guidance-rescale']);
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });

@@ -23,6 +23,10 @@
 # trainable (train_video --train-spatial) for the minutes of video_b, from a copy of the run as it is
 # at the start, in runs/unfrozen/$PRESET (its own video_b.pt comes back in run/unfrozen/$PRESET).
 # It won (shapes-v4): to train the shipped model on that way, TRAIN_SPATIAL=1 (no ablation lane).
+# MINUTES=...,video_decoder=M: after video_b, lane 2 makes SDEdit pairs from the new video U-Net (at most
+# PAIRS, PAIRS_BATCH clips at once, for at most PAIRS_MINUTES) and trains the temporal video decoder on
+# them for M minutes at DECODER_BATCH clips: the decoder must learn the latents of the U-Net it ships
+# with (training/README.md, eighth round). Import with --video so it continues the shipped decoder.
 # Test it on the CPU with tiny minutes first (same command, PYTHON=/usr/bin/python3).
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder to fill}
@@ -34,6 +38,7 @@ DIRECT_BATCH=${DIRECT_BATCH:-64,32}
 DIRECT_MINUTES=${DIRECT_MINUTES:-8}
 UNFROZEN=${UNFROZEN:-0}
 TRAIN_SPATIAL=${TRAIN_SPATIAL:-0}  # 1: lane 2's stage B trains the spatial layers too (shapes-v4's recipe)
+PAIRS=${PAIRS:-20000} PAIRS_MINUTES=${PAIRS_MINUTES:-2} PAIRS_BATCH=${PAIRS_BATCH:-256} DECODER_BATCH=${DECODER_BATCH:-32}
 SEED_OFFSET=${SEED_OFFSET:-0}  # set it when continuing an imported model: new clips, not the last round's
 PY=${PYTHON:-python3}
 cd "$(dirname "$0")"
@@ -58,7 +63,7 @@ train_for() {  # label minutes module args...
   local cap; cap=$(awk -v m="$m" 'BEGIN { printf "%d", m * 60 + 45 }')
   echo "== $label: $m min (backstop ${cap}s) at $(date +%T)"
   # --foreground: the signal goes to the trainer only; its render workers must live until it has saved
-  timeout --foreground -k 10 "$cap" $PY -m "firstframe_train.$module" --preset "$PRESET" --max-minutes "$m" --save-every-s 60 --seed-offset "$SEED_OFFSET" "$@" \
+  timeout --foreground -k 10 "$cap" $PY -m "firstframe_train.$module" "$@" --preset "$PRESET" --max-minutes "$m" --save-every-s 60 --seed-offset "$SEED_OFFSET" \
     2>&1 | sed -u "s/^/[$label] /"
   local rc=${PIPESTATUS[0]}
   [ $rc -eq 124 ] && echo "== $label hit its backstop (it saved on SIGTERM)"
@@ -80,6 +85,19 @@ direct_lane() {  # the baseline for a fixed number of steps, within DIRECT_MINUT
   train_for direct_b "$left" train_video --stage b --direct --runs runs/direct \
     --steps $((a_steps + b_steps)) --batch-size "$b_batch"
 }
+video_decoder_stage() {  # SDEdit pairs from the video U-Net as it now is, then the video decoder on them
+  local m; m=$(minutes_of video_decoder)
+  [ -n "$m" ] || { echo "== video_decoder: skipped (not in MINUTES=$MINUTES)"; return 0; }
+  # pairs from an earlier U-Net would teach the decoder that U-Net's latents
+  rm -rf "$RUN/video_decoder_pairs"
+  local cap; cap=$(awk -v m="$PAIRS_MINUTES" 'BEGIN { printf "%d", m * 60 + 60 }')
+  echo "== video_decoder pairs: up to $PAIRS in $PAIRS_MINUTES min, $PAIRS_BATCH at once, at $(date +%T)"
+  timeout --foreground -k 10 "$cap" $PY -m firstframe_train.train_video_decoder pairs --preset "$PRESET" \
+    --count "$PAIRS" --shard $((100 + SEED_OFFSET % 100)) --batch "$PAIRS_BATCH" --max-minutes "$PAIRS_MINUTES" \
+    2>&1 | sed -u "s/^/[video_decoder pairs] /"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "== video_decoder pairs FAILED"; return 1; }
+  train_for video_decoder "$m" train_video_decoder train --batch-size "$DECODER_BATCH"
+}
 unfrozen_lane() {  # stage B with the spatial layers trainable, as long as lane 2's stage B
   local m; m=$(minutes_of video_b)
   [ -n "$m" ] || { echo "== unfrozen_b: skipped (no video_b in MINUTES=$MINUTES)"; return 0; }
@@ -95,7 +113,8 @@ fi
 spatial_flag=; [ "$TRAIN_SPATIAL" = 1 ] && spatial_flag=--train-spatial
 if [ "$PARALLEL" = 1 ]; then
   run_stage image train_image --freeze-text & image_pid=$!
-  { run_stage video_a train_video --stage a && run_stage video_b train_video --stage b $spatial_flag; } & video_pid=$!
+  { run_stage video_a train_video --stage a && run_stage video_b train_video --stage b $spatial_flag \
+    && video_decoder_stage; } & video_pid=$!
   direct_pid=
   [ -n "$DIRECT" ] && { direct_lane & direct_pid=$!; }
   unfrozen_pid=
@@ -108,6 +127,7 @@ else
   run_stage image train_image || exit 1
   run_stage video_a train_video --stage a || exit 1
   run_stage video_b train_video --stage b $spatial_flag || exit 1
+  video_decoder_stage || exit 1
   [ -z "$DIRECT" ] || direct_lane || exit 1
   [ "$UNFROZEN" != 1 ] || unfrozen_lane || exit 1
 fi

@@ -81,6 +81,13 @@ class Bundle:
     video_stage: str = None
     video_decoder: VideoDecoder = None
 
+    def to(self, device) -> "Bundle":
+        for module in (self.autoencoder, self.text_encoder, self.unet_image, self.unet_video, self.unet_direct,
+                       self.video_decoder):
+            if module is not None:
+                module.to(device)
+        return self
+
 
 def load_bundle(preset, run, need_video: bool = True) -> Bundle:
     tokenizer = load_tokenizer(run)

@@ -28,7 +28,8 @@ class ReferencePipeline:
                 known = ", ".join(sorted(w for w in self.b.tokenizer.vocab if not w.startswith("[")))
                 raise UnknownWordsError(f"unknown words {unknown} in {prompt!r}; known words: {known}")
         ids, mask = self.b.tokenizer.encode_batch(prompts)
-        return self.b.text_encoder(ids, mask)
+        device = next(self.b.text_encoder.parameters()).device
+        return self.b.text_encoder(ids.to(device), mask.to(device))
 
     @torch.no_grad()
     def encode_image(self, image):
@@ -63,22 +64,27 @@ class ReferencePipeline:
     @torch.no_grad()
     def image_to_video(self, prompt, first_latent, noise, scheduler="dpmpp_2m", steps=15, guidance_scale=5.0,
                        image_guidance_scale=1.5, guidance_rescale=0.0, unet="video", trace=None,
-                       init_latents=None, strength=1.0):
-        """first_latent: scaled [1, 4, 16, 16]; noise: unit Gaussian [1, 4, F, 16, 16].
+                       init_latents=None, strength=1.0, decode=True):
+        """first_latent: scaled [B, 4, 16, 16]; noise: unit Gaussian [B, 4, F, 16, 16]; prompt: a
+        string (B = 1) or B strings (a batch: training pairs; the product samples one video at a time).
         unet="direct" runs the text-to-video baseline (no image: two inputs, text guidance only).
-        init_latents (scaled [1, 4, F, 16, 16]) with strength < 1: SDEdit, as diffusers' img2img:
+        init_latents (scaled [B, 4, F, 16, 16]) with strength < 1: SDEdit, as diffusers' img2img:
         the last round(strength * steps) steps only, from init_latents noised to their level.
-        Returns (scaled latents [1, 4, F, 16, 16], frames [F, 3, 64, 64])."""
-        num_frames = noise.shape[2]
+        Returns (scaled latents [B, 4, F, 16, 16], frames [F, 3, 64, 64] of the first video, or
+        None when decode is False)."""
+        prompts = [prompt] if isinstance(prompt, str) else list(prompt)
+        batch, num_frames = len(prompts), noise.shape[2]
         direct = unet == "direct"
         network = self.b.unet_direct if direct else self.b.unet_video
-        if direct:
-            context = self.encode_prompts(["", prompt])  # (no text, text), never an image
-            keep_image = torch.tensor([False, False])
-        else:
-            context = self.encode_prompts(["", "", prompt])  # (no text, no image), (no text, image), (text, image)
-            keep_image = torch.tensor([False, True, True])
-        cond = image_conditioning(first_latent.expand(len(keep_image), -1, -1, -1), num_frames, keep_image)
+        if direct:  # rows: (no text, text), never an image
+            context = self.encode_prompts([""] * batch + prompts)
+            keep_image = [False] * 2 * batch
+        else:  # rows: (no text, no image), (no text, image), (text, image)
+            context = self.encode_prompts([""] * 2 * batch + prompts)
+            keep_image = [False] * batch + [True] * 2 * batch
+        rows = len(keep_image) // batch
+        cond = image_conditioning(first_latent.repeat(rows, 1, 1, 1), num_frames,
+                                  torch.tensor(keep_image, device=noise.device))
         sched = make_scheduler(scheduler, self.scheduler_config)
         sched.set_timesteps(steps)
         sample, timesteps = noise * sched.init_noise_sigma, sched.timesteps
@@ -86,8 +92,9 @@ class ReferencePipeline:
             start = steps - max(1, min(steps, round(strength * steps)))
             sample, timesteps = self._noised(sched, start, init_latents, noise), timesteps[start:]
         for t in timesteps:
-            model_in = sched.scale_model_input(sample, t).expand(len(keep_image), -1, -1, -1, -1)
-            out = network(torch.cat([model_in, cond], dim=1), torch.full((len(keep_image),), float(t)), context)
+            model_in = sched.scale_model_input(sample, t).repeat(rows, 1, 1, 1, 1)
+            out = network(torch.cat([model_in, cond], dim=1),
+                          torch.full((len(keep_image),), float(t), device=noise.device), context)
             if direct:
                 v0, v_full = out.chunk(2)
                 v = v0 + guidance_scale * (v_full - v0)
@@ -98,13 +105,15 @@ class ReferencePipeline:
             sample = sched.step(v, t, sample)
             if trace is not None:
                 trace.append(sample.clone())
-        return sample, self.decode_video(sample, None if direct else first_latent)
+        if not decode:
+            return sample, None
+        return sample, self.decode_video(sample[:1], None if direct else first_latent[:1])
 
     @staticmethod
     def _noised(sched, start, init_latents, noise):
         """init_latents at the noise level of timesteps[start], on the scheduler's own scale."""
         t = sched.timesteps[start]
-        sample = TrainingSchedule().add_noise(init_latents, noise, torch.tensor([t]))
+        sample = TrainingSchedule().add_noise(init_latents, noise, torch.tensor([t], device=init_latents.device))
         sched.step_index = start
         if hasattr(sched, "sigmas") and sched.init_noise_sigma != 1.0:  # Euler: sample * sqrt(sigma^2 + 1)
             sample = sample * float(np.sqrt(sched.sigmas[start] ** 2 + 1.0))

@@ -9,7 +9,8 @@ U-Nets, the encoder and the per-frame decoder (the first-frame candidates) stay 
 Usage (from training/):
   python3 -m firstframe_train.train_video_decoder pairs --preset cpu --count 300 --shard 0
   python3 -m firstframe_train.train_video_decoder train --preset cpu --max-minutes 40
-(pairs: one shard per process, e.g. one per core; train reads every shard in the run folder)"""
+(pairs: one shard per process, e.g. one per core; train reads every shard in the run folder. On a GPU,
+`pairs --batch 256` denoises that many clips at once: training/device_run.sh, video_decoder=M)"""
 import argparse
 import random
 import time
@@ -41,37 +42,45 @@ def pairs_dir(run):
 
 
 @torch.no_grad()
-def encode_clip(bundle, pixels: np.ndarray) -> torch.Tensor:
-    """uint8 [F, 64, 64, 3] -> scaled latents [1, C, F, h, w]."""
-    latents = bundle.autoencoder.encoder(pixels_to_tensor(pixels)) * bundle.scaling_factor
-    return latents.permute(1, 0, 2, 3)[None]
+def encode_clips(bundle, clips: np.ndarray, device="cpu") -> torch.Tensor:
+    """uint8 [B, F, 64, 64, 3] -> scaled latents [B, C, F, h, w] (on device, where the bundle is)."""
+    b, f = clips.shape[:2]
+    latents = bundle.autoencoder.encoder(pixels_to_tensor(clips, device).flatten(0, 1)) * bundle.scaling_factor
+    return latents.unflatten(0, (b, f)).transpose(1, 2)
 
 
 @torch.no_grad()
-def encode_first_frames(bundle, clips: np.ndarray) -> torch.Tensor:
+def encode_first_frames(bundle, clips: np.ndarray, device="cpu") -> torch.Tensor:
     """uint8 [B, F, 64, 64, 3] -> the first frames' scaled latents [B, C, h, w]."""
-    return bundle.autoencoder.encoder(pixels_to_tensor(clips[:, 0])) * bundle.scaling_factor
+    return bundle.autoencoder.encoder(pixels_to_tensor(clips[:, 0], device)) * bundle.scaling_factor
 
 
-def make_pairs(bundle, count: int, seed: int) -> dict:
-    """count SDEdit pairs: generated latents (float16) and the rendered clips they came from."""
-    pipe = ReferencePipeline(bundle)
+def make_pairs(bundle, count: int, seed: int, batch: int = 1, device="cpu", max_minutes=None) -> dict:
+    """count SDEdit pairs: generated latents (float16) and the rendered clips they came from.
+    batch clips are denoised together (one strength per batch); batch 1 is the CPU's way, a GPU
+    takes hundreds at once. max_minutes: stop early with the pairs made so far."""
+    pipe = ReferencePipeline(bundle.to(device))
     stream, rng = WorldStream(seed), random.Random(seed)
     gen = torch.Generator().manual_seed(seed)
     latents, clips, strengths, captions = [], [], [], []
-    started = time.time()
-    for i in range(count):
-        pixels, caption = stream.video_pixels(1)
-        clean = encode_clip(bundle, pixels[0])
+    started, logged = time.time(), 0
+    while len(clips) < count:
+        pixels, caption = stream.video_pixels(min(batch, count - len(clips)))
+        clean = encode_clips(bundle, pixels, device)
         strength = rng.choice(STRENGTHS)
-        noise = torch.randn(clean.shape, generator=gen)
-        generated, _ = pipe.image_to_video(caption[0], clean[:, :, 0], noise, init_latents=clean, strength=strength)
-        latents.append(generated[0].half())
-        clips.append(torch.from_numpy(pixels[0]))
-        strengths.append(strength)
-        captions.append(caption[0])
-        if (i + 1) % 25 == 0:
-            log(f"[video_decoder pairs] {i + 1}/{count}, {(time.time() - started) / (i + 1):.2f} s per clip")
+        noise = torch.randn(clean.shape, generator=gen).to(device)
+        generated, _ = pipe.image_to_video(caption, clean[:, :, 0], noise, init_latents=clean, strength=strength,
+                                           decode=False)
+        latents.extend(generated.half().cpu())
+        clips.extend(torch.from_numpy(pixels))
+        strengths += [strength] * len(caption)
+        captions += caption
+        if len(clips) - logged >= 25 or len(clips) == count:
+            logged = len(clips)
+            log(f"[video_decoder pairs] {logged}/{count}, {(time.time() - started) / logged:.3f} s per clip")
+        if max_minutes is not None and len(clips) < count and time.time() - started > max_minutes * 60:
+            log(f"[video_decoder pairs] time budget of {max_minutes} min reached at {len(clips)} pairs")
+            break
     return {"latents": torch.stack(latents), "clips": torch.stack(clips), "strengths": strengths,
             "captions": captions, "seed": seed}
 
@@ -99,7 +108,7 @@ def compare(bundle, video_decoder, latents, clips) -> dict:
 
 
 def train(args, preset, run, device):
-    bundle = load_bundle(preset, run)
+    bundle = load_bundle(preset, run).to(device)
     pairs = load_pairs(run)
     n = len(pairs["clips"])
     train_ids = list(range(HELD_BACK, n)) if n > 2 * HELD_BACK else list(range(n))
@@ -112,16 +121,16 @@ def train(args, preset, run, device):
 
     def loss_fn(step):
         ids = rng.choice(train_ids, batch)
-        latents = pairs["latents"][ids].float()
+        latents = pairs["latents"][ids].to(device).float()
         clips = pairs["clips"][ids].numpy()
         for j in range(batch):
             if rng.random() < CLEAN_FRACTION:  # a fresh rendered clip with its encoder latents
                 pixels, _ = stream.video_pixels(1)
                 clips[j] = pixels[0]
-                latents[j] = encode_clip(bundle, pixels[0])[0]
-        first = encode_first_frames(bundle, clips)
+                latents[j] = encode_clips(bundle, pixels, device)[0]
+        first = encode_first_frames(bundle, clips, device)
         frames = pixels_to_tensor(clips, device)  # [B, F, 3, H, W]
-        out = decoder(video_decoder_input(latents, first, bundle.scaling_factor).to(device))  # [B, 3, F, H, W]
+        out = decoder(video_decoder_input(latents, first, bundle.scaling_factor))  # [B, 3, F, H, W]
         return reconstruction_loss(out.permute(0, 2, 1, 3, 4).flatten(0, 1), frames.flatten(0, 1))
 
     ema = train_stage(name="video_decoder", run=run, device=device, modules={"video_decoder": decoder},
@@ -129,7 +138,7 @@ def train(args, preset, run, device):
                       save_every_s=args.save_every_s, batch_size=batch,
                       extra_state={"num_frames": pairs["clips"].shape[1]})
     held = list(range(min(HELD_BACK, n)))
-    errors = compare(bundle, ema["video_decoder"].cpu(), pairs["latents"][held], pairs["clips"][held])
+    errors = compare(bundle.to("cpu"), ema["video_decoder"].cpu(), pairs["latents"][held], pairs["clips"][held])
     log(f"[video_decoder] held-back pairs ({len(held)}), mean abs error of 255: per-frame decoder "
         f"{errors['per_frame']:.2f}, video decoder {errors['video_decoder']:.2f}")
     ckpt = load_checkpoint(run / "video_decoder.pt")
@@ -146,6 +155,8 @@ def main(argv=None):
     make.add_argument("--runs", default=None)
     make.add_argument("--count", type=int, required=True)
     make.add_argument("--shard", type=int, required=True, help="shard number; also picks the clips' seed")
+    make.add_argument("--batch", type=int, default=1, help="clips denoised together (a GPU: 256)")
+    make.add_argument("--max-minutes", type=float, default=None, help="stop early, keeping the pairs made")
     commands.add_parser("train", parents=[stage_arguments(__doc__)], add_help=False,
                         help="train the video decoder on every shard")
     args = parser.parse_args(argv)
@@ -154,10 +165,11 @@ def main(argv=None):
     device = pick_device()
     if args.command == "pairs":
         bundle = load_bundle(preset, run)
-        shard = make_pairs(bundle, args.count, seed=PAIRS_SEED + args.shard)
+        shard = make_pairs(bundle, args.count, seed=PAIRS_SEED + args.shard, batch=args.batch, device=device,
+                           max_minutes=args.max_minutes)
         path = pairs_dir(run) / f"shard-{args.shard:02d}.pt"
         save_checkpoint(path, **shard)
-        log(f"[video_decoder pairs] wrote {args.count} pairs to {path}")
+        log(f"[video_decoder pairs] wrote {len(shard['clips'])} pairs to {path}")
     else:
         train(args, preset, run, device)
 

@@ -257,6 +257,41 @@ def test_sdedit_runs_only_the_last_steps_from_the_noised_clip(trained):
     assert torch.allclose(full[-1], trace[-1])  # strength 1 starts from pure noise (zero terminal SNR)
 
 
+def test_batched_sampling_matches_one_video_at_a_time(trained):
+    # training pairs on a GPU denoise hundreds of clips together; each must be what the product's one-at-a-time
+    # sampler would have drawn from the same noise
+    pipe = ReferencePipeline(load_bundle(get_preset("tiny"), trained))
+    gen = torch.Generator().manual_seed(3)
+    prompts = ["a red circle moving left on a black background", "a small blue square growing on a white background"]
+    first, noise = torch.randn(2, 4, 16, 16, generator=gen), torch.randn(2, 4, 4, 16, 16, generator=gen)
+    init = torch.randn(2, 4, 4, 16, 16, generator=gen)
+    for unet, extra in (("video", {}), ("direct", {}), ("video", {"init_latents": init, "strength": 0.5})):
+        together, frames = pipe.image_to_video(prompts, first, noise, steps=4, unet=unet, decode=False, **extra)
+        assert frames is None and together.shape == (2, 4, 4, 16, 16)
+        for i, prompt in enumerate(prompts):
+            alone_extra = {k: (v[i:i + 1] if torch.is_tensor(v) else v) for k, v in extra.items()}
+            alone, _ = pipe.image_to_video(prompt, first[i:i + 1], noise[i:i + 1], steps=4, unet=unet, **alone_extra)
+            assert torch.allclose(together[i:i + 1], alone, atol=1e-5), (unet, extra.keys(), i)
+        other, _ = pipe.image_to_video(prompts[::-1], first, noise, steps=4, unet=unet, decode=False, **extra)
+        assert not torch.allclose(other, together, atol=1e-3)  # the captions reach their own rows
+
+
+def test_batched_pairs_are_the_same_kind_of_pairs(trained, tmp_path):
+    from firstframe_train import train_video_decoder
+    run = tmp_path / "tiny"
+    shutil.copytree(trained, run)
+    train_video_decoder.main(["pairs", "--preset", "tiny", "--runs", str(tmp_path), "--count", "5", "--shard", "7",
+                              "--batch", "2"])
+    pairs = load_checkpoint(run / "video_decoder_pairs" / "shard-07.pt")
+    assert pairs["latents"].shape == (5, 4, 16, 16, 16) and pairs["latents"].dtype == torch.float16
+    assert pairs["clips"].shape == (5, 16, 64, 64, 3) and len(pairs["captions"]) == 5
+    assert pairs["strengths"][0] == pairs["strengths"][1]  # one strength per batch of clips
+    assert set(pairs["strengths"]) <= set(train_video_decoder.STRENGTHS)
+    # the clips are the shard's own stream, whatever the batch
+    alone = train_video_decoder.make_pairs(load_bundle(get_preset("tiny"), run), 2, seed=train_video_decoder.PAIRS_SEED + 7)
+    assert alone["captions"] == pairs["captions"][:2]
+
+
 def test_video_decoder_stage_trains_exports_and_imports(trained, tmp_path):
     from firstframe_train import import_model, train_video_decoder
     run = tmp_path / "tiny"
