@@ -61,11 +61,11 @@ describe('npm run eval', { skip: missingFixtures() ?? false }, () => {
     );
   });
 
-  test('a sweep sets the scheduler and step count and is compared with a baseline run', () => {
+  test('a sweep sets the scheduler, step count and video guidance and is compared with a baseline run', () => {
     const out = join(dir, 'sweep');
     const args = ['--model', TINY_MODEL_DIR, '--count', '2', '--held-out', '1'];
     args.push('--reference-count', '0', '--scheduler', 'euler', '--steps', '4', '--out', out);
-    args.push('--baseline', join(dir, 'default', 'scores.json'));
+    args.push('--baseline', join(dir, 'default', 'scores.json'), '--video-guidance', '2.5');
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/eval-model.ts', ...args], {
       encoding: 'utf8',
       timeout: 300_000,
@@ -76,6 +76,12 @@ describe('npm run eval', { skip: missingFixtures() ?? false }, () => {
       /\| default: euler 4 steps, seen \| 2 \|/,
     );
     assert.ok(!existsSync(join(out, 'ddim-reference')));
+    // --video-guidance reaches the video only: the candidates keep the model's guidance.
+    const { settings } = JSON.parse(
+      readFileSync(join(out, 'default', 'manifest.json'), 'utf8'),
+    ) as { settings: { guidance: number; video_guidance: number } };
+    assert.equal(settings.video_guidance, 2.5);
+    assert.notEqual(settings.guidance, 2.5);
     // Same prompts as the first test's default run, so they are compared prompt by prompt.
     const comparison = readFileSync(join(out, 'comparison.md'), 'utf8');
     assert.match(comparison, /against .* \(3 prompts\)/);
