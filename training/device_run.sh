@@ -58,14 +58,20 @@ export PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE
 minutes_of() { tr ',' '\n' <<<"$MINUTES" | sed -n "s/^$1=//p"; }
 # Each stage stops itself (with a checkpoint) after its minutes; `timeout` is only a backstop so a
 # stuck stage cannot take the whole call (SIGTERM also makes the trainer save and exit).
+backstop_s() { awk -v m="$1" 'BEGIN { printf "%d", m * 60 + 45 }'; }
+capped() {  # label seconds module args...: python -m module, output prefixed [label]; returns its exit status
+  local label=$1 cap=$2; shift 2
+  # --foreground: the signal goes to the trainer only; its render workers must live until it has saved
+  timeout --foreground -k 10 "$cap" $PY -m "$@" 2>&1 | sed -u "s/^/[$label] /"
+  return "${PIPESTATUS[0]}"
+}
 train_for() {  # label minutes module args...
   local label=$1 m=$2 module=$3; shift 3
-  local cap; cap=$(awk -v m="$m" 'BEGIN { printf "%d", m * 60 + 45 }')
+  local cap; cap=$(backstop_s "$m")
   echo "== $label: $m min (backstop ${cap}s) at $(date +%T)"
-  # --foreground: the signal goes to the trainer only; its render workers must live until it has saved
-  timeout --foreground -k 10 "$cap" $PY -m "firstframe_train.$module" "$@" --preset "$PRESET" --max-minutes "$m" --save-every-s 60 --seed-offset "$SEED_OFFSET" \
-    2>&1 | sed -u "s/^/[$label] /"
-  local rc=${PIPESTATUS[0]}
+  capped "$label" "$cap" "firstframe_train.$module" "$@" --preset "$PRESET" --max-minutes "$m" --save-every-s 60 \
+    --seed-offset "$SEED_OFFSET"
+  local rc=$?
   [ $rc -eq 124 ] && echo "== $label hit its backstop (it saved on SIGTERM)"
   [ $rc -eq 0 ] || [ $rc -eq 124 ] || { echo "== $label FAILED (exit $rc)"; return 1; }
 }
@@ -90,12 +96,11 @@ video_decoder_stage() {  # SDEdit pairs from the video U-Net as it now is, then 
   [ -n "$m" ] || { echo "== video_decoder: skipped (not in MINUTES=$MINUTES)"; return 0; }
   # pairs from an earlier U-Net would teach the decoder that U-Net's latents
   rm -rf "$RUN/video_decoder_pairs"
-  local cap; cap=$(awk -v m="$PAIRS_MINUTES" 'BEGIN { printf "%d", m * 60 + 60 }')
   echo "== video_decoder pairs: up to $PAIRS in $PAIRS_MINUTES min, $PAIRS_BATCH at once, at $(date +%T)"
-  timeout --foreground -k 10 "$cap" $PY -m firstframe_train.train_video_decoder pairs --preset "$PRESET" \
-    --count "$PAIRS" --shard $((100 + SEED_OFFSET % 100)) --batch "$PAIRS_BATCH" --max-minutes "$PAIRS_MINUTES" \
-    2>&1 | sed -u "s/^/[video_decoder pairs] /"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "== video_decoder pairs FAILED"; return 1; }
+  # pairs stop themselves after PAIRS_MINUTES and save; killed by the backstop they save nothing: a failure
+  capped "video_decoder pairs" "$(backstop_s "$PAIRS_MINUTES")" firstframe_train.train_video_decoder pairs \
+    --preset "$PRESET" --count "$PAIRS" --shard $((100 + SEED_OFFSET % 100)) --batch "$PAIRS_BATCH" \
+    --max-minutes "$PAIRS_MINUTES" || { echo "== video_decoder pairs FAILED"; return 1; }
   train_for video_decoder "$m" train_video_decoder train --batch-size "$DECODER_BATCH"
 }
 unfrozen_lane() {  # stage B with the spatial layers trainable, as long as lane 2's stage B

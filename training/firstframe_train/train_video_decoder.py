@@ -42,17 +42,22 @@ def pairs_dir(run):
 
 
 @torch.no_grad()
-def encode_clips(bundle, clips: np.ndarray, device="cpu") -> torch.Tensor:
-    """uint8 [B, F, 64, 64, 3] -> scaled latents [B, C, F, h, w] (on device, where the bundle is)."""
+def encode_clips(bundle, clips: np.ndarray) -> torch.Tensor:
+    """uint8 [B, F, 64, 64, 3] -> scaled latents [B, C, F, h, w], on the bundle's device."""
     b, f = clips.shape[:2]
-    latents = bundle.autoencoder.encoder(pixels_to_tensor(clips, device).flatten(0, 1)) * bundle.scaling_factor
+    pixels = pixels_to_tensor(clips, encoder_device(bundle)).flatten(0, 1)
+    latents = bundle.autoencoder.encoder(pixels) * bundle.scaling_factor
     return latents.unflatten(0, (b, f)).transpose(1, 2)
 
 
 @torch.no_grad()
-def encode_first_frames(bundle, clips: np.ndarray, device="cpu") -> torch.Tensor:
-    """uint8 [B, F, 64, 64, 3] -> the first frames' scaled latents [B, C, h, w]."""
-    return bundle.autoencoder.encoder(pixels_to_tensor(clips[:, 0], device)) * bundle.scaling_factor
+def encode_first_frames(bundle, clips: np.ndarray) -> torch.Tensor:
+    """uint8 [B, F, 64, 64, 3] -> the first frames' scaled latents [B, C, h, w], on the bundle's device."""
+    return bundle.autoencoder.encoder(pixels_to_tensor(clips[:, 0], encoder_device(bundle))) * bundle.scaling_factor
+
+
+def encoder_device(bundle) -> torch.device:
+    return next(bundle.autoencoder.parameters()).device
 
 
 def make_pairs(bundle, count: int, seed: int, batch: int = 1, device="cpu", max_minutes=None) -> dict:
@@ -66,7 +71,7 @@ def make_pairs(bundle, count: int, seed: int, batch: int = 1, device="cpu", max_
     started, logged = time.time(), 0
     while len(clips) < count:
         pixels, caption = stream.video_pixels(min(batch, count - len(clips)))
-        clean = encode_clips(bundle, pixels, device)
+        clean = encode_clips(bundle, pixels)
         strength = rng.choice(STRENGTHS)
         noise = torch.randn(clean.shape, generator=gen).to(device)
         generated, _ = pipe.image_to_video(caption, clean[:, :, 0], noise, init_latents=clean, strength=strength,
@@ -127,8 +132,8 @@ def train(args, preset, run, device):
             if rng.random() < CLEAN_FRACTION:  # a fresh rendered clip with its encoder latents
                 pixels, _ = stream.video_pixels(1)
                 clips[j] = pixels[0]
-                latents[j] = encode_clips(bundle, pixels, device)[0]
-        first = encode_first_frames(bundle, clips, device)
+                latents[j] = encode_clips(bundle, pixels)[0]
+        first = encode_first_frames(bundle, clips)
         frames = pixels_to_tensor(clips, device)  # [B, F, 3, H, W]
         out = decoder(video_decoder_input(latents, first, bundle.scaling_factor))  # [B, 3, F, H, W]
         return reconstruction_loss(out.permute(0, 2, 1, 3, 4).flatten(0, 1), frames.flatten(0, 1))
