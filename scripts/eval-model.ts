@@ -6,7 +6,9 @@
 // The default run uses the model's default scheduler and step count on every prompt; a second
 // run with 50 DDIM steps on --reference-count of them (every k-th, same seeds) shows what the
 // default's fewer steps cost. With --baseline (another run's scores.json, e.g. the shipped model's
-// samples/scores.json) the default run is also compared with it prompt by prompt.
+// samples/scores.json) the default run is also compared with it prompt by prompt. With --voted a
+// run "voted" animates the candidate the judge votes for instead of candidate 1: what a channel
+// whose vote matches the judge's would get.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -38,6 +40,8 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '0' },
     // scores.json of a run of the same prompts to compare with (fixed / broken objects, sign test).
     baseline: { type: 'string' },
+    // Also animate the candidate the judge votes for, as a channel would (run "voted").
+    voted: { type: 'boolean', default: false },
   },
 });
 
@@ -69,6 +73,7 @@ interface Item {
   held_out: boolean;
   candidates: string[];
   video: string;
+  pick?: number; // the voted run: which candidate (1-4) the video animates
 }
 
 function writeManifest(folder: string, model: string, settings: object, items: Item[]): void {
@@ -76,37 +81,31 @@ function writeManifest(folder: string, model: string, settings: object, items: I
   writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ model, settings, items }, null, 1));
 }
 
-async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: number) {
+async function generateRun(engine: Engine, run: EvalRun, folder: string) {
   mkdirSync(folder, { recursive: true });
   const items: Item[] = [];
   const started = Date.now();
   for (const [done, row] of run.prompts.entries()) {
     const { index } = row;
-    const sampling = {
+    const drawn = await engine.generateCandidates({
       prompt: row.prompt,
       scheduler: run.scheduler,
       steps: run.steps,
       guidance,
       guidanceRescale,
-    };
-    // Seeds differ per prompt but are fixed, so every run of a prompt starts from the same noise.
-    const promptSeed = seed * 1000 + index * 10;
-    const drawn = await engine.generateCandidates({ ...sampling, seed: promptSeed });
+      seed: promptSeed(index),
+    });
     const candidates = [];
     for (const candidate of drawn.candidates) {
       const file = `${index}_candidate${candidate.number}.png`;
       writeFileSync(join(folder, file), candidate.png);
       candidates.push(file);
     }
-    const video = await engine.animate({
-      ...sampling,
-      image: drawn.candidates[0]!.png,
-      seed: promptSeed + 5,
-      guidance: videoGuidance ?? guidance,
-      imageGuidance,
-    });
     const videoFile = `${index}.mp4`;
-    writeFileSync(join(folder, videoFile), video.mp4);
+    writeFileSync(
+      join(folder, videoFile),
+      await animate(engine, run, row, drawn.candidates[0]!.png),
+    );
     items.push({ index, prompt: row.prompt, held_out: row.held_out, candidates, video: videoFile });
     if ((done + 1) % 10 === 0 || done + 1 === run.prompts.length) {
       const perPrompt = (Date.now() - started) / 1000 / (done + 1);
@@ -127,6 +126,60 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string, seed: n
   };
   writeManifest(folder, model, settings, items);
   return { settings, items };
+}
+
+// Seeds differ per prompt but are fixed, so every run of a prompt starts from the same noise.
+const promptSeed = (index: number) => Number(values.seed) * 1000 + index * 10;
+
+/** The video of one candidate (PNG), as a chat round animates the channel's pick. */
+async function animate(engine: Engine, run: EvalRun, row: PromptRow, png: Buffer) {
+  const video = await engine.animate({
+    prompt: row.prompt,
+    scheduler: run.scheduler,
+    steps: run.steps,
+    guidanceRescale,
+    image: png,
+    seed: promptSeed(row.index) + 5,
+    guidance: videoGuidance ?? guidance,
+    imageGuidance,
+  });
+  return video.mp4;
+}
+
+/** `--voted`: the video of the candidate the judge votes for in each prompt (the product animates
+ * the channel's pick, not candidate 1). Reuses the default run's PNGs, and its MP4 where the vote
+ * is candidate 1 (same image and seed: the same video). */
+async function generateVotedRun(
+  engine: Engine,
+  run: EvalRun,
+  defaultRun: { settings: object; items: Item[] },
+) {
+  python(['firstframe_train.product_eval', 'vote', join(out, 'default')]);
+  const votes = JSON.parse(readFileSync(join(out, 'default', 'votes.json'), 'utf8')) as {
+    index: number;
+    pick: number;
+  }[];
+  const pickOf = new Map(votes.map((vote) => [vote.index, vote.pick]));
+  const folder = join(out, 'voted');
+  mkdirSync(folder, { recursive: true });
+  const items: Item[] = [];
+  for (const [k, item] of defaultRun.items.entries()) {
+    const pick = pickOf.get(item.index) ?? 1;
+    let video = `../default/${item.video}`;
+    if (pick !== 1) {
+      video = `${item.index}_candidate${pick}.mp4`;
+      const png = readFileSync(join(out, 'default', item.candidates[pick - 1]!));
+      writeFileSync(join(folder, video), await animate(engine, run, run.prompts[k]!, png));
+    }
+    const candidates = item.candidates.map((file) => `../default/${file}`);
+    items.push({ ...item, candidates, video, pick });
+  }
+  writeManifest(
+    folder,
+    engine.describe().name,
+    { ...defaultRun.settings, animated: 'vote' },
+    items,
+  );
 }
 
 /** The step count the run used; "25 (first frames) / 15 (video)" where the model's defaults differ. */
@@ -167,7 +220,6 @@ const referenceCount = Number(values['reference-count']);
 // The reference run takes every k-th prompt, so seen and held-out prompts keep their proportion.
 const every = Math.max(1, Math.floor(prompts.length / Math.max(1, referenceCount)));
 const sample = prompts.filter((_, i) => i % every === 0).slice(0, referenceCount);
-const seed = Number(values.seed);
 const runNames = ['default'];
 
 const engine = await loadEngine(resolve(values.model), { intraOpThreads: Number(values.threads) });
@@ -178,7 +230,7 @@ try {
     steps: optionalNumber(values.steps),
     prompts,
   };
-  const full = await generateRun(engine, defaultRun, join(out, 'default'), seed);
+  const full = await generateRun(engine, defaultRun, join(out, 'default'));
   if (sample.length > 0) {
     // The default run's own outputs for the sampled prompts: no second generation needed.
     const picked = new Set(sample.map((row) => row.index));
@@ -196,8 +248,12 @@ try {
       steps: Number(values['reference-steps']),
       prompts: sample,
     };
-    await generateRun(engine, reference, join(out, reference.name), seed);
+    await generateRun(engine, reference, join(out, reference.name));
     runNames.push('default-subset', reference.name);
+  }
+  if (values.voted) {
+    await generateVotedRun(engine, defaultRun, full);
+    runNames.push('voted');
   }
 } finally {
   await engine.close();

@@ -61,6 +61,38 @@ describe('npm run eval', { skip: missingFixtures() ?? false }, () => {
     );
   });
 
+  test('--voted animates the candidate the judge votes for and reports it as a run', () => {
+    const out = join(dir, 'voted');
+    const args = ['--model', TINY_MODEL_DIR, '--count', '3', '--held-out', '1'];
+    args.push('--reference-count', '0', '--voted', '--out', out);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/eval-model.ts', ...args], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| voted: .*, seen \| 3 \|/);
+    const votes = JSON.parse(readFileSync(join(out, 'default', 'votes.json'), 'utf8')) as {
+      pick: number;
+      failures: number[];
+    }[];
+    const voted = JSON.parse(readFileSync(join(out, 'voted', 'scores.json'), 'utf8')) as {
+      items: (ScoredItem & { pick: number })[];
+    };
+    assert.equal(voted.items.length, 4);
+    // these seeds give both kinds of vote, so both paths below run
+    assert.ok(votes.some((v) => v.pick === 1) && votes.some((v) => v.pick !== 1));
+    for (const [k, item] of voted.items.entries()) {
+      const { pick, failures } = votes[k]!;
+      // the fewest failures, the lowest number on a tie
+      assert.equal(pick, 1 + failures.indexOf(Math.min(...failures)));
+      assert.equal(item.pick, pick);
+      // candidate 1's video is the default run's; another pick gets its own video
+      if (pick === 1) assert.equal(item.video, `../default/${k}.mp4`);
+      else assert.equal(item.video, `${k}_candidate${pick}.mp4`);
+      assert.equal(probeVideo(join(out, 'voted', item.video)).frames, 16);
+    }
+  });
+
   test('a sweep sets the scheduler, step count and video guidance and is compared with a baseline run', () => {
     const out = join(dir, 'sweep');
     const args = ['--model', TINY_MODEL_DIR, '--count', '2', '--held-out', '1'];

@@ -3,6 +3,9 @@ itself writes: prompts -> TypeScript engine -> 4 candidate PNGs + MP4 -> this mo
   prompts --count N --held-out M --seed S --out prompts.json
       prompts sampled from the caption grammar (the same as `evaluate.py` uses): N naming no
       held-out colour-shape pair, then M naming at least one.
+  vote RUN_DIR
+      the candidate the judge votes for in each item (the fewest failures; ties to the lowest
+      number): RUN_DIR/votes.json, from which the TypeScript side animates the voted candidate
   score RUN_DIR [RUN_DIR ...] --out report.md
       each RUN_DIR holds manifest.json (written by the TypeScript side); writes RUN_DIR/scores.json
       and one markdown report comparing the runs (attribute accuracy, candidates, layouts).
@@ -64,6 +67,28 @@ def layouts_differ(boxes) -> bool:
     return True
 
 
+def judge_candidates(frames, prompt: str) -> list:
+    """Each candidate first frame judged alone against the caption with every motion 'still'."""
+    still = still_caption(prompt)
+    return [judge.judge(np.repeat(f[None], 16, 0), still) for f in frames]
+
+
+def vote(run: Path) -> list[dict]:
+    """The candidate a channel would vote for, with the judge as the channel: the one with the
+    fewest failures against the caption, the lowest number on a tie (so candidate 1 whenever it is
+    among the best). Writes RUN/votes.json: [{index, pick (1-4), failures per candidate}]."""
+    items = json.loads((run / "manifest.json").read_text())["items"]
+    votes = []
+    for it in items:
+        frames = [v[0] for v in media.read_videos([run / c for c in it["candidates"]])]
+        counts = [len(v.failures()) for v in judge_candidates(frames, it["prompt"])]
+        votes.append({"index": it["index"], "pick": 1 + counts.index(min(counts)), "failures": counts})
+    (run / "votes.json").write_text(json.dumps(votes, indent=1) + "\n")
+    changed = sum(v["pick"] != 1 for v in votes)
+    print(f"voted on {len(votes)} prompts in {run}: {changed} pick another candidate than 1")
+    return votes
+
+
 def score_run(run: Path) -> dict:
     manifest = json.loads((run / "manifest.json").read_text())
     items = manifest["items"]
@@ -75,9 +100,8 @@ def score_run(run: Path) -> dict:
     for k, (it, frames) in enumerate(zip(items, videos)):
         verdict = judge.judge(frames, it["prompt"])
         video_verdicts.append(verdict)
-        still = still_caption(it["prompt"])
         frames_k = candidate_frames[k * per_item:(k + 1) * per_item]
-        cand = [judge.judge(np.repeat(f[None], 16, 0), still) for f in frames_k]
+        cand = judge_candidates(frames_k, it["prompt"])
         first_verdicts += cand
         objects, background = parse_caption(it["prompt"])
         candidate_rows.append({"right_count": float(np.mean([object_count(f) == len(objects) for f in frames_k])),
@@ -201,6 +225,8 @@ def main(argv=None):
     p.add_argument("--held-out", type=int, default=40)
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument("--out", required=True)
+    v = sub.add_parser("vote")
+    v.add_argument("run", help="a folder with manifest.json: writes votes.json beside it")
     s = sub.add_parser("score")
     s.add_argument("runs", nargs="+")
     s.add_argument("--out", required=True, help="markdown report")
@@ -211,6 +237,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "prompts":
         write_prompts(args)
+        return
+    if args.command == "vote":
+        vote(Path(args.run))
         return
     if args.command == "compare":
         scores = [json.loads(Path(path).read_text()) for path in (args.baseline, args.new)]

@@ -11,7 +11,7 @@ import pytest
 
 from firstframe_train import media, world
 from firstframe_train.product_eval import (compare, comparison_report, foreground_box, layouts_differ, main,
-                                           object_count, report, score_run, sign_test)
+                                           object_count, report, score_run, sign_test, vote)
 
 
 def candidate_scenes(rng, scene, count=4):
@@ -85,6 +85,22 @@ def test_wrong_captions_and_copied_candidates_are_caught(tmp_path, scenes):
     assert scores["video"]["all"]["shape"] <= 0.1
     assert scores["candidates"]["all"]["faithful"] <= 0.1
     assert scores["candidates"]["all"]["layouts_differ"] == 0.0
+
+
+def test_the_vote_goes_to_the_faithful_candidate(tmp_path, scenes):
+    run = write_run(tmp_path / "run", scenes[:3], np.random.default_rng(2))
+    # prompt 0: candidates 1 and 2 draw every object as the wrong shape, 3 and 4 draw the caption;
+    # prompt 1: candidate 1 is wrong; prompt 2: all four are right
+    for index, wrong_numbers in ((0, (1, 2)), (1, (1,))):
+        scene = scenes[index]
+        wrong = dataclasses.replace(scene, objects=[
+            dataclasses.replace(o, shape="cross" if o.shape != "cross" else "circle") for o in scene.objects])
+        for number in wrong_numbers:
+            write_png(world.render(wrong, num_frames=1)[0], run / f"{index}_candidate{number}.png")
+    votes = vote(run)
+    assert [v["pick"] for v in votes] == [3, 2, 1]
+    assert votes[0]["failures"][0] >= 1 and votes[0]["failures"][2] == 0
+    assert json.loads((run / "votes.json").read_text()) == votes
 
 
 def test_layout_boxes():
