@@ -38,6 +38,7 @@ DIRECT_BATCH=${DIRECT_BATCH:-64,32}
 DIRECT_MINUTES=${DIRECT_MINUTES:-8}
 UNFROZEN=${UNFROZEN:-0}
 TRAIN_SPATIAL=${TRAIN_SPATIAL:-0}  # 1: lane 2's stage B trains the spatial layers too (shapes-v4's recipe)
+FRAME_ANCHOR=${FRAME_ANCHOR:-}  # own+first: stage B's spatial self-attention also reads frame 0 (eleventh round)
 PAIRS=${PAIRS:-20000} PAIRS_MINUTES=${PAIRS_MINUTES:-2} PAIRS_BATCH=${PAIRS_BATCH:-256} DECODER_BATCH=${DECODER_BATCH:-32}
 SEED_OFFSET=${SEED_OFFSET:-0}  # set it when continuing an imported model: new clips, not the last round's
 PY=${PYTHON:-python3}
@@ -116,6 +117,7 @@ if [ "$UNFROZEN" = 1 ] && [ ! -d "$UNFROZEN_RUN" ]; then  # same start as lane 2
   mkdir -p "$UNFROZEN_RUN" && cp "$RUN"/tokenizer*.json "$RUN"/*.pt "$UNFROZEN_RUN/"
 fi
 spatial_flag=; [ "$TRAIN_SPATIAL" = 1 ] && spatial_flag=--train-spatial
+[ -n "$FRAME_ANCHOR" ] && spatial_flag="$spatial_flag --frame-anchor $FRAME_ANCHOR"
 if [ "$PARALLEL" = 1 ]; then
   run_stage image train_image --freeze-text & image_pid=$!
   { run_stage video_a train_video --stage a && run_stage video_b train_video --stage b $spatial_flag \

@@ -57,6 +57,7 @@ def load_video_unet(preset, run, stage: str):
     ckpt = load_checkpoint(run / f"{stage}.pt")
     unet = new_video_unet(preset)
     unet.load_state_dict(ckpt["ema"]["unet"])
+    unet.set_frame_anchor(ckpt.get("frame_anchor", "own"))
     return unet.eval().requires_grad_(False)
 
 

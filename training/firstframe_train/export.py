@@ -112,6 +112,8 @@ def export_bundle(bundle, out: Path, name: str, run: Path, scores=None) -> dict:
         path = out / comp / "model.onnx"
         export_onnx(module, inputs, in_names, out_names, axes, path)
         components[comp] = {"path": f"{comp}/model.onnx", **io, "parameters": count_parameters(module)}
+        if getattr(module, "frame_anchor", "own") != "own":  # baked into the graph; recorded for import_model
+            components[comp]["frame_anchor"] = module.frame_anchor
         log(f"[export] {comp}: {count_parameters(module):,} parameters, {path.stat().st_size / 1e3:.0f} kB")
     index = model_index(bundle, name, components)
     (out / "model_index.json").write_text(json.dumps(index, indent=2) + "\n")

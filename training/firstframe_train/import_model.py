@@ -85,6 +85,8 @@ def main(argv=None):
                     new_text_encoder(preset, tokenizer), new_image_unet(preset),
                     new_video_unet(preset) if with_video else None,
                     video_decoder=new_video_decoder(preset) if "vae_video_decoder" in index["components"] else None)
+    if with_video:  # baked into the ONNX graph: the probe export must draw the same graph
+        bundle.unet_video.set_frame_anchor(index["components"]["unet_video"].get("frame_anchor", "own"))
     specs = component_specs(bundle)
     with tempfile.TemporaryDirectory() as tmp:
         for comp, (module, inputs, in_names, out_names, axes, _) in specs.items():
@@ -101,7 +103,7 @@ def main(argv=None):
     write("autoencoder", {"autoencoder": bundle.autoencoder}, scaling_factor=bundle.scaling_factor)
     write("image", {"text_encoder": bundle.text_encoder, "unet": bundle.unet_image})
     if bundle.unet_video is not None:
-        write("video_b", {"unet": bundle.unet_video}, num_frames=16)
+        write("video_b", {"unet": bundle.unet_video}, num_frames=16, frame_anchor=bundle.unet_video.frame_anchor)
     if bundle.video_decoder is not None:
         write("video_decoder", {"video_decoder": bundle.video_decoder})
     log(f"[import] wrote checkpoints of {model} to {run}")

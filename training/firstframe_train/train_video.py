@@ -15,6 +15,7 @@ import torch
 
 from .bundle import load_autoencoder, load_image_stage, load_tokenizer, new_video_unet
 from .data import default_data_workers, loss_weight, object_mask, rendered_batches, weighted_mse
+from .nets.layers import FRAME_ANCHORS
 from .nets.unet import video_unet_from_image_unet
 from .runs import load_checkpoint, log, save_checkpoint
 from .schedule import TrainingSchedule
@@ -51,6 +52,8 @@ def main(argv=None):
     parser.add_argument("--direct", action="store_true", help="train the direct text-to-video baseline")
     parser.add_argument("--train-spatial", action="store_true",
                         help="train the spatial layers too (ablation of the frozen spatial layers)")
+    parser.add_argument("--frame-anchor", choices=FRAME_ANCHORS, default=None,
+                        help="spatial self-attention keys: own frame, or own + first frame (kept once set)")
     args = parser.parse_args(argv)
     preset, stage, steps, batch, run, device = stage_setup(args, f"video_{args.stage}")
     name = "direct" if args.direct else f"video_{args.stage}"
@@ -66,6 +69,8 @@ def main(argv=None):
     unet = initial_unet(preset, run, tokenizer, args.stage, args.direct)
     if args.train_spatial:
         unet.requires_grad_(True)
+    anchor = args.frame_anchor or (load_checkpoint(path).get("frame_anchor", "own") if path.exists() else "own")
+    unet.set_frame_anchor(anchor)
     seed = preset.seed * 1000 + 3 + start + args.seed_offset
     torch.manual_seed(seed)
     clips = rendered_batches(seed, batch, "videos", stage.num_frames, workers=default_data_workers(device),
@@ -96,7 +101,8 @@ def main(argv=None):
         log(f"[direct] continuing the baseline at {stage.num_frames} frames")
     train_stage(name=name, run=run, device=device, modules={"unet": unet}, total_steps=steps, lr=stage.lr,
                 loss_fn=loss_fn, max_minutes=args.max_minutes, save_every_s=args.save_every_s, batch_size=batch,
-                extra_state={"num_frames": stage.num_frames, "train_spatial": args.train_spatial})
+                extra_state={"num_frames": stage.num_frames, "train_spatial": args.train_spatial,
+                             "frame_anchor": anchor})
 
 
 if __name__ == "__main__":

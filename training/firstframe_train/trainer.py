@@ -3,6 +3,7 @@ gradient clipping, an EMA copy of the weights (exported), checkpoints every few 
 at the end, a time budget (`--max-minutes`) that stops cleanly with a checkpoint."""
 import argparse
 import contextlib
+import dataclasses
 import copy
 import signal
 import time
@@ -19,6 +20,8 @@ def stage_arguments(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--runs", default=None, help="runs folder (default training/runs)")
     parser.add_argument("--steps", type=int, default=None, help="total steps (default: the preset's)")
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--lr", type=float, default=None,
+                        help="peak learning rate (default: the preset's); lower it with a small batch")
     parser.add_argument("--max-minutes", type=float, default=None,
                         help="stop (with a checkpoint) after this many minutes of this invocation")
     parser.add_argument("--save-every-s", type=float, default=180.0)
@@ -31,6 +34,8 @@ def stage_arguments(description: str) -> argparse.ArgumentParser:
 def stage_setup(args, stage_key: str):
     preset = get_preset(args.preset)
     stage = preset.stage(stage_key)
+    if args.lr is not None:
+        stage = dataclasses.replace(stage, lr=args.lr)
     steps = args.steps if args.steps is not None else stage.steps
     batch = args.batch_size or stage.batch_size
     return preset, stage, steps, batch, run_dir(preset.name, args.runs), pick_device()

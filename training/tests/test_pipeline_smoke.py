@@ -292,6 +292,32 @@ def test_batched_pairs_are_the_same_kind_of_pairs(trained, tmp_path):
     assert alone["captions"] == pairs["captions"][:2]
 
 
+def test_frame_anchor_trains_exports_and_imports(trained, tmp_path):
+    # stage B with the spatial self-attention reading the first frame too (training/README.md, eleventh round)
+    from firstframe_train import import_model, train_video
+    run = tmp_path / "tiny"
+    shutil.copytree(trained, run)
+    start = load_checkpoint(run / "video_b.pt")["step"]
+    train_video.main(["--preset", "tiny", "--runs", str(tmp_path), "--stage", "b", "--steps", str(start + 2),
+                      "--frame-anchor", "own+first", "--lr", "1e-4"])
+    assert load_checkpoint(run / "video_b.pt")["frame_anchor"] == "own+first"
+    train_video.main(["--preset", "tiny", "--runs", str(tmp_path), "--stage", "b", "--steps", str(start + 3)])
+    saved = load_checkpoint(run / "video_b.pt")
+    assert saved["step"] == start + 3 and saved["frame_anchor"] == "own+first"  # kept on resume
+    bundle = load_bundle(get_preset("tiny"), run)
+    assert bundle.unet_video.frame_anchor == "own+first"
+    export_bundle(bundle, tmp_path / "model", "smoke", run)
+    index = json.loads((tmp_path / "model" / "model_index.json").read_text())
+    assert index["components"]["unet_video"]["frame_anchor"] == "own+first"
+    assert "frame_anchor" not in index["components"]["unet_image"]
+    imported = tmp_path / "imported"
+    import_model.main(["--preset", "tiny", "--runs", str(imported), "--model", str(tmp_path / "model"), "--video"])
+    back = load_checkpoint(imported / "tiny" / "video_b.pt")
+    assert back["frame_anchor"] == "own+first"
+    for name, value in saved["ema"]["unet"].items():
+        assert torch.equal(back["ema"]["unet"][name], value), name
+
+
 def test_video_decoder_stage_trains_exports_and_imports(trained, tmp_path):
     from firstframe_train import import_model, train_video_decoder
     run = tmp_path / "tiny"

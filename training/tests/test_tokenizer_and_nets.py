@@ -4,6 +4,7 @@ import json
 import torch
 
 from firstframe_train.config import get_preset
+from firstframe_train.nets.layers import SpatialTransformer
 from firstframe_train.nets.unet import UNet, video_unet_from_image_unet, is_trainable_in_video
 from firstframe_train.nets.text_encoder import TextEncoder
 from firstframe_train.tokenizer import WordTokenizer, build_vocab
@@ -44,3 +45,24 @@ def test_video_unet_starts_equal_to_image_unet_on_every_frame():
     trainable = {n for n, p in video.named_parameters() if p.requires_grad}
     assert trainable and all(is_trainable_in_video(n) for n in trainable)
     assert "conv_in.weight" in trainable and not any(n.startswith("down.") for n in trainable)
+
+
+def test_first_frame_anchor_lets_every_frame_attend_to_the_first():
+    torch.manual_seed(0)
+    block = SpatialTransformer(16, 2, 32)
+    x, ctx = torch.randn(2 * 3, 16, 4, 4), torch.randn(2 * 3, 24, 32)   # 2 videos x 3 frames
+    own = block(x, context=ctx, num_frames=3)
+    block.frame_anchor = "own+first"
+    anchored = block(x, context=ctx, num_frames=3)
+    frames = lambda out: out.reshape(2, 3, *out.shape[1:])
+    # the first frame attending to itself twice is the same softmax; later frames now see it too
+    assert torch.allclose(frames(anchored)[:, 0], frames(own)[:, 0], atol=1e-5)
+    assert not torch.allclose(frames(anchored)[:, 1:], frames(own)[:, 1:], atol=1e-3)
+    # a video whose frames are all the first frame is unchanged
+    same = frames(x)[:, :1].expand(-1, 3, -1, -1, -1).reshape(x.shape)
+    block.frame_anchor = "own"
+    reference = block(same, context=ctx, num_frames=3)
+    block.frame_anchor = "own+first"
+    assert torch.allclose(block(same, context=ctx, num_frames=3), reference, atol=1e-5)
+    # per-image calls (the text-to-image U-Net) ignore the anchor
+    assert torch.allclose(block(x, context=ctx), own, atol=1e-6)

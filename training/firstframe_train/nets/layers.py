@@ -94,6 +94,22 @@ class FeedForward(nn.Module):
         return self.net(x)
 
 
+FRAME_ANCHORS = ("own", "own+first", "first")
+
+
+def anchored_keys(tokens, num_frames, anchor):
+    """Keys/values for self-attention over per-frame tokens [B*F, T, C]; None means the frame's own."""
+    if anchor == "own" or num_frames is None:
+        return None
+    first = tokens.reshape(-1, num_frames, *tokens.shape[1:])[:, :1].expand(-1, num_frames, -1, -1)
+    first = first.reshape(tokens.shape)
+    if anchor == "first":
+        return first
+    if anchor == "own+first":
+        return torch.cat([tokens, first], dim=1)
+    raise ValueError(f"unknown frame anchor {anchor!r}: one of {', '.join(FRAME_ANCHORS)}")
+
+
 class SpatialTransformer(nn.Module):
     """Self-attention, cross-attention to text, feed-forward over the H*W positions."""
 
@@ -106,10 +122,17 @@ class SpatialTransformer(nn.Module):
         self.ln3, self.ff = nn.LayerNorm(channels), FeedForward(channels)
         self.proj_out = nn.Conv2d(channels, channels, 1)
 
-    def forward(self, x, emb=None, context=None):
+    # Where self-attention takes its keys and values in a video U-Net (frames stacked as [B*F, ...]):
+    # "own" frame (per-frame, as the image U-Net), or "own+first": the frame's own tokens and the
+    # first frame's, so every frame can copy what the first frame drew (ConsistI2V's first-frame
+    # spatial attention; "first" alone is Text2Video-Zero's training-free cross-frame attention).
+    frame_anchor = "own"
+
+    def forward(self, x, emb=None, context=None, num_frames=None):
         n, c, h, w = x.shape
         t = self.proj_in(self.norm(x)).reshape(n, c, -1).transpose(1, 2)
-        t = t + self.self_attn(self.ln1(t))
+        q = self.ln1(t)
+        t = t + self.self_attn(q, anchored_keys(q, num_frames, self.frame_anchor))
         t = t + self.cross_attn(self.ln2(t), context)
         t = t + self.ff(self.ln3(t))
         return x + self.proj_out(t.transpose(1, 2).reshape(n, c, h, w))

@@ -59,6 +59,16 @@ class UNet(nn.Module):
                         self.temporal[f"{name}_{j}"] = TemporalBlock(
                             out_ch, cfg.temporal_heads, context_dim if cfg.temporal_text else None)
 
+    @property
+    def frame_anchor(self) -> str:
+        return next((m.frame_anchor for m in self.modules() if isinstance(m, SpatialTransformer)), "own")
+
+    def set_frame_anchor(self, anchor: str) -> None:
+        """Keys of every spatial self-attention (SpatialTransformer.frame_anchor); video U-Nets only."""
+        for module in self.modules():
+            if isinstance(module, SpatialTransformer):
+                module.frame_anchor = anchor
+
     def _cells(self):
         yield from ((f"down{i}", c) for i, c in enumerate(self.down))
         yield "mid", self.mid
@@ -66,7 +76,10 @@ class UNet(nn.Module):
 
     def _run(self, name, layers, h, emb, context, num_frames):
         for j, layer in enumerate(layers):
-            h = layer(h, emb, context)
+            if isinstance(layer, SpatialTransformer):
+                h = layer(h, emb, context, num_frames)
+            else:
+                h = layer(h, emb, context)
             key = f"{name}_{j}"
             if key in self.temporal:
                 h = self.temporal[key](h, num_frames, context)
