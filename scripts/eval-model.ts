@@ -163,13 +163,13 @@ async function generateVotedRun(
   const folder = join(out, 'voted');
   mkdirSync(folder, { recursive: true });
   const items: Item[] = [];
-  for (const [k, item] of defaultRun.items.entries()) {
+  for (const item of defaultRun.items) {
     const pick = pickOf.get(item.index) ?? 1;
     let video = `../default/${item.video}`;
     if (pick !== 1) {
       video = `${item.index}_candidate${pick}.mp4`;
       const png = readFileSync(join(out, 'default', item.candidates[pick - 1]!));
-      writeFileSync(join(folder, video), await animate(engine, run, run.prompts[k]!, png));
+      writeFileSync(join(folder, video), await animate(engine, run, item, png));
     }
     const candidates = item.candidates.map((file) => `../default/${file}`);
     items.push({ ...item, candidates, video, pick });

@@ -78,10 +78,12 @@ def vote(run: Path) -> list[dict]:
     fewest failures against the caption, the lowest number on a tie (so candidate 1 whenever it is
     among the best). Writes RUN/votes.json: [{index, pick (1-4), failures per candidate}]."""
     items = json.loads((run / "manifest.json").read_text())["items"]
-    votes = []
+    frames = [v[0] for v in media.read_videos([run / c for it in items for c in it["candidates"]])]
+    votes, first = [], 0
     for it in items:
-        frames = [v[0] for v in media.read_videos([run / c for c in it["candidates"]])]
-        counts = [len(v.failures()) for v in judge_candidates(frames, it["prompt"])]
+        per_item = len(it["candidates"])
+        counts = [len(v.failures()) for v in judge_candidates(frames[first:first + per_item], it["prompt"])]
+        first += per_item
         votes.append({"index": it["index"], "pick": 1 + counts.index(min(counts)), "failures": counts})
     (run / "votes.json").write_text(json.dumps(votes, indent=1) + "\n")
     changed = sum(v["pick"] != 1 for v in votes)

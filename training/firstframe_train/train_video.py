@@ -65,11 +65,12 @@ def main(argv=None):
     text_encoder, _ = load_image_stage(preset, run, tokenizer)
     ae.to(device), text_encoder.to(device)
     path = run / f"{name}.pt"
-    start = load_checkpoint(path)["step"] if path.exists() else 0
+    saved = load_checkpoint(path) if path.exists() else {}
+    start = saved.get("step", 0)
     unet = initial_unet(preset, run, tokenizer, args.stage, args.direct)
     if args.train_spatial:
         unet.requires_grad_(True)
-    anchor = args.frame_anchor or (load_checkpoint(path).get("frame_anchor", "own") if path.exists() else "own")
+    anchor = args.frame_anchor or saved.get("frame_anchor", "own")
     unet.set_frame_anchor(anchor)
     seed = preset.seed * 1000 + 3 + start + args.seed_offset
     torch.manual_seed(seed)

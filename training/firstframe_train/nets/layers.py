@@ -131,8 +131,8 @@ class SpatialTransformer(nn.Module):
     def forward(self, x, emb=None, context=None, num_frames=None):
         n, c, h, w = x.shape
         t = self.proj_in(self.norm(x)).reshape(n, c, -1).transpose(1, 2)
-        q = self.ln1(t)
-        t = t + self.self_attn(q, anchored_keys(q, num_frames, self.frame_anchor))
+        normed = self.ln1(t)
+        t = t + self.self_attn(normed, anchored_keys(normed, num_frames, self.frame_anchor))
         t = t + self.cross_attn(self.ln2(t), context)
         t = t + self.ff(self.ln3(t))
         return x + self.proj_out(t.transpose(1, 2).reshape(n, c, h, w))
