@@ -4,7 +4,7 @@
 # in files of at most 15 MiB (the device tool returns 8 files of 16 MiB at most).
 # Import, export and scoring happen here, not there: the shipped model was exported and checked with
 # this machine's PyTorch, and the GPU machine has no ffmpeg.
-#   1. here:   (cd training && python3 -m firstframe_train.import_model --preset cpu_on_gpu --model ../models/shapes-v7 [--video])
+#   1. here:   (cd training && python3 -m firstframe_train.import_model --preset cpu_on_gpu --model ../models/shapes-v8 [--video])
 #   2. device: OUT=$OUT MINUTES=image=3.5,video_a=2.5,video_b=1.5 bash training/device_run.sh   (carry training/runs)
 #   3. here:   cat .../run.tar.gz.part-* | tar -xz -C training/runs, then
 #              (cd training && python3 -m firstframe_train.export --preset cpu_on_gpu --out ../models/NAME --no-direct)

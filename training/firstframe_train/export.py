@@ -1,6 +1,6 @@
 """Export a trained run to a model folder (docs/model-format.md): ONNX opset 17 per component,
 model_index.json, scheduler_config.json, tokenizer files and a README.md model card.
-Usage: python3 -m firstframe_train.export --preset cpu --out ../models/shapes-v7 [--name shapes-v7]"""
+Usage: python3 -m firstframe_train.export --preset cpu --out ../models/shapes-v8 [--name shapes-v8]"""
 import argparse
 import json
 import shutil

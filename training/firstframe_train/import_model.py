@@ -4,7 +4,7 @@ ONNX renames and transposes some weights (a Linear's weight becomes `onnx::MatMu
 so names are not enough: each module is exported once with random weights, and every initializer
 of that probe export is matched to the parameter whose values it holds (as is or transposed).
 The shipped folder's initializers are then read back through that map.
-Usage: python3 -m firstframe_train.import_model --preset cpu --model ../models/shapes-v7 [--video]
+Usage: python3 -m firstframe_train.import_model --preset cpu --model ../models/shapes-v8 [--video]
 Writes tokenizer.json, autoencoder.pt, image.pt [, video_b.pt with --video] [, video_decoder.pt when
 the folder has a vae_video_decoder] (the weights as EMA and as live weights, step 0: the stages then
 train on from them)."""
