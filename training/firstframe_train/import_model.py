@@ -58,6 +58,13 @@ def _probe_map(module, spec, tmp: Path) -> dict:
 def import_component(module, spec, onnx_path: Path, tmp: Path) -> None:
     mapping = _probe_map(module, spec, tmp)
     shipped = _initializers(onnx_path)
+    # unnamed initializers (onnx::MatMul_N) are numbered by graph position: a folder exported by an
+    # older forward() has other numbers, and its weights cannot be placed safely
+    missing = sorted({init for init, _ in mapping.values()} - shipped.keys())
+    if missing:
+        raise SystemExit(f"{onnx_path}: {len(missing)} weights of this code's export are not in the file "
+                         f"(e.g. {missing[0]}): it was exported from another version of this network; "
+                         "import only folders exported by this training/ (re-export the old one from its run)")
     with torch.no_grad():
         for name, p in module.named_parameters():
             init_name, transposed = mapping[name]
