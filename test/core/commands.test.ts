@@ -53,12 +53,8 @@ test('/video defaults: no seed (the service picks one), the model defaults', () 
   const command = ok(parseCommand('/video a green square'));
   assert.deepEqual(command, {
     kind: 'video',
-    request: {
-      prompt: 'a green square',
-      steps: DEFAULT_VIDEO_LIMITS.steps.default,
-      guidance: DEFAULT_VIDEO_LIMITS.guidance.default,
-      scheduler: 'dpmpp_2m',
-    },
+    // No steps, guidance or scheduler: the engine applies the model's own, per stage.
+    request: { prompt: 'a green square' },
   });
 });
 
@@ -232,7 +228,7 @@ test('/video from options a platform parsed itself (quotes in the prompt are fin
   );
   assert.deepEqual(command, {
     kind: 'video',
-    request: { prompt: 'a "big" red circle', seed: 5, steps: 15, guidance: 5, scheduler: 'euler' },
+    request: { prompt: 'a "big" red circle', seed: 5, scheduler: 'euler' },
   });
   assert.match(
     error(parseCommand('/video', { options: { prompt: 'x', size: '3', steps: '0' } })),

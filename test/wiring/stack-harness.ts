@@ -66,7 +66,7 @@ export class StackHarness {
       config,
       log: silentLog,
       redisUrl: SHARED_REDIS_URL,
-      modelDir: TINY_MODEL_DIR,
+      modelDir: this.settings.MODEL_DIR ?? TINY_MODEL_DIR, // env may name another model
       worker: this.inProcessWorker,
       extraAdapters: this.platforms(config),
       flow: { progressEditIntervalMs: 0 },

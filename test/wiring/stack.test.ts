@@ -16,7 +16,7 @@ const DATABASES: Kind[] = ['sqlite', 'postgresql'];
 for (const kind of DATABASES) {
   describe(`the whole stack on ${kind}`, { timeout: 240_000 }, () => {
     // steps up to 100 here (the product allows the engine's 50), so the engine can refuse one.
-    const harness = new StackHarness(kind, { steps: { min: 1, max: 100, default: 2 } });
+    const harness = new StackHarness(kind, { steps: { min: 1, max: 100 } });
     before(() => harness.start());
     after(() => harness.cleanup());
 

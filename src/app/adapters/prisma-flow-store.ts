@@ -44,10 +44,11 @@ export class PrismaFlowStore implements FlowStore {
     const columns = {
       prompt: settings.prompt,
       negativePrompt: settings.negativePrompt ?? null,
+      // Only what the requester chose; the rest was the model's defaults.
       options: {
-        steps: settings.steps,
-        guidance: settings.guidance,
-        scheduler: settings.scheduler,
+        ...(settings.steps === undefined ? {} : { steps: settings.steps }),
+        ...(settings.guidance === undefined ? {} : { guidance: settings.guidance }),
+        ...(settings.scheduler === undefined ? {} : { scheduler: settings.scheduler }),
       },
       seed: settings.seed,
       status,

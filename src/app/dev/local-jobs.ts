@@ -11,6 +11,8 @@ import type { JobEvent, JobQueue, JobResult, JobTicket, QueueOverview } from '..
 import { sketchFrame, sketchGrid } from './sketch-images.js';
 
 const run = promisify(execFile);
+/** Steps a job without its own takes here (the real engine takes the model's defaults). */
+const FAKE_DEFAULT_STEPS = 15;
 
 export interface LocalJobsOptions {
   artifactDir: string;
@@ -99,9 +101,10 @@ export class LocalJobs implements JobQueue {
 
   private async process(job: FlowJob): Promise<JobResult> {
     const delay = this.options.stepDelayMs ?? 20;
-    for (let step = 1; step <= job.steps; step++) {
+    const total = job.steps ?? FAKE_DEFAULT_STEPS;
+    for (let step = 1; step <= total; step++) {
       await new Promise((resolve) => setTimeout(resolve, delay));
-      this.emit({ type: 'progress', jobId: job.jobId, step, total: job.steps });
+      this.emit({ type: 'progress', jobId: job.jobId, step, total });
     }
     const failure = this.options.failWith?.(job);
     if (failure) throw new Error(failure);

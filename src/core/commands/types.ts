@@ -17,9 +17,10 @@ export interface VideoRequest {
   negativePrompt?: string;
   /** Undefined: the service picks a random seed (and shows it, so the video can be remade). */
   seed?: number;
-  steps: number;
-  guidance: number;
-  scheduler: SchedulerName;
+  /** Undefined: the model's defaults (its own per stage; see limits.ts). */
+  steps?: number;
+  guidance?: number;
+  scheduler?: SchedulerName;
   /** An uploaded first frame: the vote is skipped and this image is animated. */
   image?: IncomingAttachment;
 }

@@ -149,7 +149,7 @@ export function validateVideoRequest(
   const seed = parseNumber('seed', options.seed, { min: 0, max: MAX_SEED }, true, problems);
   const steps = parseNumber('steps', options.steps, limits.steps, true, problems);
   const guidance = parseNumber('guidance', options.guidance, limits.guidance, false, problems);
-  let scheduler: SchedulerName = limits.defaultScheduler;
+  let scheduler: SchedulerName | undefined;
   if (options.scheduler !== undefined) {
     const name = options.scheduler.trim().toLowerCase();
     if ((SCHEDULERS as readonly string[]).includes(name)) scheduler = name as SchedulerName;
@@ -167,12 +167,11 @@ export function validateVideoRequest(
   }
   problems.push(...checkImageAttachments(attachments, limits));
   if (problems.length > 0) return { ok: false, problems };
-  const request: VideoRequest = {
-    prompt,
-    steps: steps ?? limits.steps.default,
-    guidance: guidance ?? limits.guidance.default,
-    scheduler,
-  };
+  // Options left out stay undefined, so the engine applies the model's own defaults.
+  const request: VideoRequest = { prompt };
+  if (steps !== undefined) request.steps = steps;
+  if (guidance !== undefined) request.guidance = guidance;
+  if (scheduler !== undefined) request.scheduler = scheduler;
   if (seed !== undefined) request.seed = seed;
   if (negative) request.negativePrompt = negative;
   if (attachments[0]) request.image = attachments[0];

@@ -26,9 +26,9 @@ function jobBase(state: GenerationState, jobId: string): JobBase {
     generationId: state.id,
     prompt,
     ...(negativePrompt ? { negativePrompt } : {}),
-    steps,
-    guidance,
-    scheduler,
+    ...(steps === undefined ? {} : { steps }),
+    ...(guidance === undefined ? {} : { guidance }),
+    ...(scheduler === undefined ? {} : { scheduler }),
   };
 }
 

@@ -274,7 +274,7 @@ function startNextRound(step: Step): void {
     {
       type: 'edit',
       key: 'status',
-      text: text.drawing(state, round.number, 0, state.settings.steps),
+      text: text.drawing(state, round.number),
     },
   );
 }

@@ -20,9 +20,10 @@ export const text = {
   accepted(state: GenerationState): string {
     return `⏳ "${state.settings.prompt}": queued.`;
   },
-  drawing(state: GenerationState, round: number, step: number, total: number): string {
+  drawing(state: GenerationState, round: number, step?: number, total?: number): string {
     const what = round > 1 ? `new first frames (round ${round})` : '4 first frames';
-    return `🎨 "${state.settings.prompt}": drawing ${what}… step ${step}/${total}`;
+    const progress = step !== undefined && total !== undefined ? ` step ${step}/${total}` : '';
+    return `🎨 "${state.settings.prompt}": drawing ${what}…${progress}`;
   },
   animating(state: GenerationState, step?: number, total?: number): string {
     const progress = step !== undefined && total !== undefined ? ` step ${step}/${total}` : '';

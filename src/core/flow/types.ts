@@ -57,9 +57,10 @@ export interface VideoSettings {
   prompt: string;
   negativePrompt?: string;
   seed: number;
-  steps: number;
-  guidance: number;
-  scheduler: SchedulerName;
+  /** Undefined: the model's defaults. */
+  steps?: number;
+  guidance?: number;
+  scheduler?: SchedulerName;
   /** An uploaded first frame: no vote, this image is animated. */
   imagePath?: string;
 }
@@ -123,9 +124,10 @@ export interface JobBase {
   generationId: string;
   prompt: string;
   negativePrompt?: string;
-  steps: number;
-  guidance: number;
-  scheduler: SchedulerName;
+  /** Undefined: the model's defaults. */
+  steps?: number;
+  guidance?: number;
+  scheduler?: SchedulerName;
 }
 
 /** Work for the job queue. */

@@ -28,21 +28,21 @@ const data = new SlashCommandBuilder()
   .addIntegerOption((option) =>
     option
       .setName('steps')
-      .setDescription(`Denoising steps (default ${limits.steps.default})`)
+      .setDescription("Denoising steps (default: the model's)")
       .setMinValue(limits.steps.min)
       .setMaxValue(limits.steps.max),
   )
   .addNumberOption((option) =>
     option
       .setName('guidance')
-      .setDescription(`How closely to follow the prompt (default ${limits.guidance.default})`)
+      .setDescription("How closely to follow the prompt (default: the model's)")
       .setMinValue(limits.guidance.min)
       .setMaxValue(limits.guidance.max),
   )
   .addStringOption((option) =>
     option
       .setName('scheduler')
-      .setDescription(`Sampler (default ${limits.defaultScheduler})`)
+      .setDescription("Sampler (default: the model's)")
       .addChoices(...SCHEDULERS.map((name) => ({ name, value: name }))),
   )
   .addStringOption((option) =>
