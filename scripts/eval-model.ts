@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SHIPPED_MODEL_NAME } from '../src/config/shipped-model.js';
-import { defaultSteps, loadEngine, type Engine } from '../src/engine/index.js';
+import { loadEngine, stageDefaults, type Engine } from '../src/engine/index.js';
 
 const PYTHON = '/usr/bin/python3';
 const TRAINING_DIR = resolve('training');
@@ -118,7 +118,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string) {
   const settings = {
     scheduler: run.scheduler ?? defaults.scheduler,
     steps: stepsLabel(run.steps, defaults),
-    guidance: guidance ?? defaults.guidance_scale,
+    guidance: guidance ?? stageDefaults(defaults, 'candidates').guidance,
     video_guidance: videoGuidance ?? guidance ?? defaults.guidance_scale,
     image_guidance: imageGuidance ?? defaults.image_guidance_scale,
     guidance_rescale: guidanceRescale ?? defaults.guidance_rescale,
@@ -187,8 +187,8 @@ function stepsLabel(
   steps: number | undefined,
   defaults: ReturnType<Engine['describe']>['defaults'],
 ) {
-  const image = steps ?? defaultSteps(defaults, 'candidates');
-  const video = steps ?? defaultSteps(defaults, 'video');
+  const image = steps ?? stageDefaults(defaults, 'candidates').steps;
+  const video = steps ?? stageDefaults(defaults, 'video').steps;
   return image === video ? video : `${image} (first frames) / ${video} (video)`;
 }
 

@@ -12,7 +12,7 @@ export { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type ExecutionProvider } fr
 export {
   CANDIDATE_COUNT,
   LIMITS,
-  defaultSteps,
+  stageDefaults,
   type AnimateRequest,
   type CandidatesRequest,
   type Progress,

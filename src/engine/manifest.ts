@@ -37,6 +37,8 @@ export const manifestSchema = z.object({
     // Steps for the first-frame candidates when they want more than the video (optional).
     image_num_inference_steps: z.number().int().positive().optional(),
     guidance_scale: z.number(),
+    // Text guidance for the first-frame candidates when it differs from the video's (optional).
+    first_frame_guidance_scale: z.number().optional(),
     image_guidance_scale: z.number(),
     guidance_rescale: z.number().min(0).max(1),
   }),

@@ -139,13 +139,19 @@ export function checkPrompt(prompt: unknown, tokenizer: PromptTokenizer): string
   return text;
 }
 
-/** The step count a request without its own gets: first frames may want more than the video. */
-export function defaultSteps(
+/** What a request without its own steps or guidance gets, per stage: the first frames may take
+ * other settings than the video (optional fields, docs/model-format.md). */
+export function stageDefaults(
   defaults: Manifest['defaults'],
   stage: 'candidates' | 'video',
-): number {
-  const { image_num_inference_steps: imageSteps, num_inference_steps: steps } = defaults;
-  return stage === 'candidates' ? (imageSteps ?? steps) : steps;
+): { steps: number; guidance: number } {
+  if (stage === 'video') {
+    return { steps: defaults.num_inference_steps, guidance: defaults.guidance_scale };
+  }
+  return {
+    steps: defaults.image_num_inference_steps ?? defaults.num_inference_steps,
+    guidance: defaults.first_frame_guidance_scale ?? defaults.guidance_scale,
+  };
 }
 
 function checkSettings(
@@ -155,6 +161,7 @@ function checkSettings(
   stage: 'candidates' | 'video',
 ): SamplingSettings {
   const defaults = manifest.defaults;
+  const ownDefaults = stageDefaults(defaults, stage);
   const scheduler = request.scheduler ?? defaults.scheduler;
   if (!isSchedulerName(scheduler)) {
     throw new EngineInputError(
@@ -165,8 +172,8 @@ function checkSettings(
   return {
     prompt: checkPrompt(request.prompt, tokenizer),
     scheduler,
-    steps: checkNumber('steps', request.steps, defaultSteps(defaults, stage), LIMITS.steps, true),
-    guidance: checkNumber('guidance', request.guidance, defaults.guidance_scale, LIMITS.guidance),
+    steps: checkNumber('steps', request.steps, ownDefaults.steps, LIMITS.steps, true),
+    guidance: checkNumber('guidance', request.guidance, ownDefaults.guidance, LIMITS.guidance),
     guidanceRescale: checkNumber(
       'guidanceRescale',
       request.guidanceRescale,

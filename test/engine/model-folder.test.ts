@@ -88,4 +88,25 @@ describe('model folder checks', { skip: missingFixtures() ?? false }, () => {
       await engine.close();
     }
   });
+
+  test('first frames take first_frame_guidance_scale where set, the video guidance_scale', async () => {
+    editManifest((m) => {
+      m.defaults.num_inference_steps = 2;
+      m.defaults.guidance_scale = 4;
+      m.defaults.first_frame_guidance_scale = 2.5;
+    });
+    const engine = await load();
+    try {
+      const prompt = 'a red circle moving right on a black background';
+      const drawn = await engine.generateCandidates({ prompt, seed: 1 });
+      assert.equal(drawn.settings.guidance, 2.5);
+      const video = await engine.animate({ prompt, image: drawn.candidates[0]!.png, seed: 2 });
+      assert.equal(video.settings.guidance, 4);
+      // A request's own guidance still wins, for either stage.
+      const own = await engine.generateCandidates({ prompt, seed: 1, guidance: 6 });
+      assert.equal(own.settings.guidance, 6);
+    } finally {
+      await engine.close();
+    }
+  });
 });

@@ -48,7 +48,8 @@ def generate(pipe, prompt, gen, steps, scheduler, unet="video", guidance=None, i
     d = dict(DEFAULTS, **(guidance or {}))
     noise = torch.randn(1, 4, 16, 16, generator=gen)
     _, image = pipe.text_to_image(prompt, noise, scheduler=scheduler, steps=image_steps or steps,
-                                  guidance_scale=d["guidance_scale"], guidance_rescale=d["guidance_rescale"])
+                                  guidance_scale=d["first_frame_guidance_scale"],
+                                  guidance_rescale=d["guidance_rescale"])
     first_u8 = tensor_to_pixels(image[0])
     if unet is None:
         return first_u8, None
@@ -65,7 +66,9 @@ def generate(pipe, prompt, gen, steps, scheduler, unet="video", guidance=None, i
 
 def summary_markdown(scores: dict) -> str:
     lines = [f"Judge scores ({scores['count']} seen + {scores['held_out']} held-out prompts, "
-             f"{scores['scheduler']} {scores['image_steps']} (first frame) / {scores['steps']} (video) steps, guidance {scores['guidance_scale']}, image guidance "
+             f"{scores['scheduler']} {scores['image_steps']} (first frame) / {scores['steps']} (video) steps, "
+             f"guidance {scores.get('first_frame_guidance_scale', scores['guidance_scale'])} (first frame) / "
+             f"{scores['guidance_scale']} (video), image guidance "
              f"{scores['image_guidance_scale']}, seed {scores['seed']}; fraction correct):", "",
              "| what | " + " | ".join(ATTRIBUTES) + " |", "|---" * (len(ATTRIBUTES) + 1) + "|"]
     for key, label in (("video", "video (MP4 read back)"), ("first_frame", "first frame alone"),
@@ -98,6 +101,7 @@ def main(argv=None):
                         help="score only the direct baseline (the factorized model scored in another run)")
     parser.add_argument("--image-only", action="store_true", help="score first frames only (no video stage yet)")
     parser.add_argument("--guidance-scale", type=float, default=DEFAULTS["guidance_scale"])
+    parser.add_argument("--first-frame-guidance-scale", type=float, default=DEFAULTS["first_frame_guidance_scale"])
     parser.add_argument("--image-guidance-scale", type=float, default=DEFAULTS["image_guidance_scale"])
     args = parser.parse_args(argv)
     # as the engine does with a model folder's defaults: an explicit --steps sets both stages
@@ -117,7 +121,8 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     prompts = evaluation_prompts(args.seed, args.count, args.held_out)
     verdicts = {"video": [], "first_frame": [], "direct": []}
-    guidance = {"guidance_scale": args.guidance_scale, "image_guidance_scale": args.image_guidance_scale}
+    guidance = {"guidance_scale": args.guidance_scale, "first_frame_guidance_scale": args.first_frame_guidance_scale,
+                "image_guidance_scale": args.image_guidance_scale}
     t0 = time.time()
 
     def judge_direct(i, prompt):

@@ -164,6 +164,10 @@ def test_reference_evaluation_samples_each_stage_with_its_default_steps(trained,
     assert default["video"]["all"]["videos"] == 2 and len(list((tmp_path / "a").glob("*.mp4"))) == 4
     label = f"{DEFAULTS['image_num_inference_steps']} (first frame) / {DEFAULTS['num_inference_steps']} (video) steps"
     assert label in default["summary_markdown"]
+    # and the first frame's own text guidance, the video's for the video
+    assert (default["first_frame_guidance_scale"], default["guidance_scale"]) == (
+        DEFAULTS["first_frame_guidance_scale"], DEFAULTS["guidance_scale"])
+    assert f"guidance {DEFAULTS['first_frame_guidance_scale']} (first frame)" in default["summary_markdown"]
 
 
 def test_export_is_a_valid_model_folder(trained, tmp_path):
