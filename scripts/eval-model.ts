@@ -119,7 +119,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string) {
     scheduler: run.scheduler ?? defaults.scheduler,
     steps: stepsLabel(run.steps, defaults),
     guidance: guidance ?? stageDefaults(defaults, 'candidates').guidance,
-    video_guidance: videoGuidance ?? guidance ?? defaults.guidance_scale,
+    video_guidance: videoGuidance ?? guidance ?? stageDefaults(defaults, 'video').guidance,
     image_guidance: imageGuidance ?? defaults.image_guidance_scale,
     guidance_rescale: guidanceRescale ?? defaults.guidance_rescale,
     seconds_per_prompt: (Date.now() - started) / 1000 / run.prompts.length,

@@ -2,6 +2,7 @@
 // (Generation.flowState), which is what a restart resumes from; the columns, rounds,
 // candidates and votes are mirrored from it so the data can be queried (history, audits).
 import type { Db, GenerationStatus, Prisma } from '../../db/client.js';
+import { chosenSampling } from '../../core/flow/jobs.js';
 import type { GenerationState, Phase, RoundState } from '../../core/flow/types.js';
 import type { FlowStore, HistoryPage, HistoryQuery } from '../ports.js';
 import type { PrismaSubjects } from './prisma-subjects.js';
@@ -44,12 +45,7 @@ export class PrismaFlowStore implements FlowStore {
     const columns = {
       prompt: settings.prompt,
       negativePrompt: settings.negativePrompt ?? null,
-      // Only what the requester chose; the rest was the model's defaults.
-      options: {
-        ...(settings.steps === undefined ? {} : { steps: settings.steps }),
-        ...(settings.guidance === undefined ? {} : { guidance: settings.guidance }),
-        ...(settings.scheduler === undefined ? {} : { scheduler: settings.scheduler }),
-      },
+      options: chosenSampling(settings),
       seed: settings.seed,
       status,
       channelId: state.channelId,

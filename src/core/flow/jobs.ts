@@ -1,7 +1,7 @@
 // Job ids, seeds and job payloads, all derived from the generation, so a replayed event or a
 // restart enqueues the same job id again (the queue treats that as the same job).
 import { MAX_SEED } from '../commands/limits.js';
-import type { FlowJob, GenerationState, JobBase, RoundState } from './types.js';
+import type { FlowJob, GenerationState, JobBase, RoundState, VideoSettings } from './types.js';
 
 export const CANDIDATES_PER_ROUND = 4;
 
@@ -19,16 +19,26 @@ export const animationJobId = (generationId: string) => `${generationId}-animate
 export const quotaKeyOf = (generationId: string, round = 1) =>
   round === 1 ? generationId : `${generationId}-round-${round}`;
 
+/** The sampling options the requester chose; those left out are the model's defaults. */
+export function chosenSampling(
+  settings: VideoSettings,
+): Pick<VideoSettings, 'steps' | 'guidance' | 'scheduler'> {
+  const { steps, guidance, scheduler } = settings;
+  return {
+    ...(steps === undefined ? {} : { steps }),
+    ...(guidance === undefined ? {} : { guidance }),
+    ...(scheduler === undefined ? {} : { scheduler }),
+  };
+}
+
 function jobBase(state: GenerationState, jobId: string): JobBase {
-  const { prompt, negativePrompt, steps, guidance, scheduler } = state.settings;
+  const { prompt, negativePrompt } = state.settings;
   return {
     jobId,
     generationId: state.id,
     prompt,
     ...(negativePrompt ? { negativePrompt } : {}),
-    ...(steps === undefined ? {} : { steps }),
-    ...(guidance === undefined ? {} : { guidance }),
-    ...(scheduler === undefined ? {} : { scheduler }),
+    ...chosenSampling(state.settings),
   };
 }
 
