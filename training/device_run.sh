@@ -23,6 +23,8 @@
 # trainable (train_video --train-spatial) for the minutes of video_b, from a copy of the run as it is
 # at the start, in runs/unfrozen/$PRESET (its own video_b.pt comes back in run/unfrozen/$PRESET).
 # It won (shapes-v4): to train the shipped model on that way, TRAIN_SPATIAL=1 (no ablation lane).
+# With TRAIN_SPATIAL=1 the UNFROZEN lane is the control of an A/B on lane 2's other stage-B flags:
+# e.g. HARD_SHARE=0.5 UNFROZEN=1 TRAIN_SPATIAL=1 trains the hard-case tilt and the world's mix side by side.
 # MINUTES=...,video_decoder=M: after video_b, lane 2 makes SDEdit pairs from the new video U-Net (at most
 # PAIRS, PAIRS_BATCH clips at once, for at most PAIRS_MINUTES) and trains the temporal video decoder on
 # them for M minutes at DECODER_BATCH clips: the decoder must learn the latents of the U-Net it ships
@@ -39,6 +41,7 @@ DIRECT_MINUTES=${DIRECT_MINUTES:-8}
 UNFROZEN=${UNFROZEN:-0}
 TRAIN_SPATIAL=${TRAIN_SPATIAL:-0}  # 1: lane 2's stage B trains the spatial layers too (shapes-v4's recipe)
 FRAME_ANCHOR=${FRAME_ANCHOR:-}  # own+first: stage B's spatial self-attention also reads frame 0 (eleventh round)
+HARD_SHARE=${HARD_SHARE:-0}  # lane 2's stage B: share of clips tilted toward the hard cases (train_video --hard-share)
 PAIRS=${PAIRS:-20000} PAIRS_MINUTES=${PAIRS_MINUTES:-2} PAIRS_BATCH=${PAIRS_BATCH:-256} DECODER_BATCH=${DECODER_BATCH:-32}
 SEED_OFFSET=${SEED_OFFSET:-0}  # set it when continuing an imported model: new clips, not the last round's
 PY=${PYTHON:-python3}
@@ -118,6 +121,7 @@ if [ "$UNFROZEN" = 1 ] && [ ! -d "$UNFROZEN_RUN" ]; then  # same start as lane 2
 fi
 spatial_flag=; [ "$TRAIN_SPATIAL" = 1 ] && spatial_flag=--train-spatial
 [ -n "$FRAME_ANCHOR" ] && spatial_flag="$spatial_flag --frame-anchor $FRAME_ANCHOR"
+[ "$HARD_SHARE" != 0 ] && spatial_flag="$spatial_flag --hard-share $HARD_SHARE"
 if [ "$PARALLEL" = 1 ]; then
   run_stage image train_image --freeze-text & image_pid=$!
   { run_stage video_a train_video --stage a && run_stage video_b train_video --stage b $spatial_flag \

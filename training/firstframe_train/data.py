@@ -50,19 +50,47 @@ def loss_weight(mask: torch.Tensor) -> torch.Tensor:
     return 1.0 + (OBJECT_WEIGHT - 1.0) * mask
 
 
-class WorldStream:
-    """Batches of (video pixels [B, F, 3, 64, 64] in [-1, 1], captions) from a seeded RNG."""
+def hardness(scene: world.Scene) -> int:
+    """How many of the video U-Net's hard cases a scene holds, 0-4: two objects, a bouncing object,
+    a cross, a small object. Share of objects kept consistent by shapes-v8 (training/README.md,
+    thirteenth round): bouncing 21 %, in two-object scenes 43 %, crosses 40 %, small 48 %, the
+    other kinds 51-87 %."""
+    objects = scene.objects
+    return (int(len(objects) == 2) + int(any(o.motion == "bouncing" for o in objects))
+            + int(any(o.shape == "cross" for o in objects)) + int(any(o.size == "small" for o in objects)))
 
-    def __init__(self, seed: int, num_frames: int = 16):
+
+def sample_hard_scene(rng: np.random.Generator) -> world.Scene:
+    """A training scene drawn from the world and kept with probability hardness / 4 (rejection
+    sampling): the world's mix tilted toward the hard cases; a scene with none is never kept."""
+    while True:
+        scene = world.sample_scene(rng, held_out="exclude")
+        if rng.random() < hardness(scene) / 4:
+            return scene
+
+
+class WorldStream:
+    """Batches of (video pixels [B, F, 3, 64, 64] in [-1, 1], captions) from a seeded RNG.
+    hard_share: the share of video clips drawn by sample_hard_scene instead of the world's mix."""
+
+    def __init__(self, seed: int, num_frames: int = 16, hard_share: float = 0.0):
+        if not 0.0 <= hard_share <= 1.0:
+            raise ValueError(f"hard_share must be in [0, 1], got {hard_share!r}")
         self.rng = np.random.default_rng(seed)
         self.num_frames = num_frames
+        self.hard_share = hard_share
 
     def video_pixels(self, batch_size: int):
         """uint8 [B, F, 64, 64, 3]: the first num_frames frames of 16-frame clips, so a shorter
         stage sees the same speed per frame as the full clip (world.sample_batch(num_frames=8)
         would halve the fps)."""
-        frames, captions = world.sample_batch(self.rng, batch_size, num_frames=16, held_out="exclude")
-        return np.ascontiguousarray(frames[:, : self.num_frames]), list(captions)
+        if self.hard_share == 0.0:  # the world's own mix, the same clips as before hard_share existed
+            frames, captions = world.sample_batch(self.rng, batch_size, num_frames=16, held_out="exclude")
+            return np.ascontiguousarray(frames[:, : self.num_frames]), list(captions)
+        scenes = [sample_hard_scene(self.rng) if self.rng.random() < self.hard_share
+                  else world.sample_scene(self.rng, held_out="exclude") for _ in range(batch_size)]
+        frames = np.stack([world.render(scene)[: self.num_frames] for scene in scenes])
+        return frames, [scene.caption for scene in scenes]
 
     def first_frame_pixels(self, batch_size: int):
         """uint8 [B, 64, 64, 3]"""
@@ -83,12 +111,14 @@ class _RenderedBatches(torch.utils.data.IterableDataset):
     """Endless (uint8 pixels, captions) batches; each DataLoader worker renders with its own seed.
     uint8 is a quarter of float32 through the workers' shared memory and the copy to the GPU."""
 
-    def __init__(self, seed: int, batch_size: int, kind: str, num_frames: int):
+    def __init__(self, seed: int, batch_size: int, kind: str, num_frames: int, hard_share: float):
         self.seed, self.batch_size, self.kind, self.num_frames = seed, batch_size, kind, num_frames
+        self.hard_share = hard_share
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
-        stream = WorldStream(self.seed if info is None else self.seed * 100 + 1 + info.id, self.num_frames)
+        stream = WorldStream(self.seed if info is None else self.seed * 100 + 1 + info.id, self.num_frames,
+                             self.hard_share)
         render = stream.first_frame_pixels if self.kind == "first" else stream.video_pixels
         while True:
             pixels, captions = render(self.batch_size)
@@ -104,13 +134,14 @@ def default_data_workers(device) -> int:
 
 
 def rendered_batches(seed: int, batch_size: int, kind: str, num_frames: int = 16, workers: int = 0,
-                     device="cpu"):
+                     device="cpu", hard_share: float = 0.0):
     """Iterator of (pixels on `device`, float32 in [-1, 1], captions): kind "first" gives first frames
     [B, 3, 64, 64], "videos" gives clips [B, num_frames, 3, 64, 64]. workers > 0 renders in that many
-    background processes; the uint8 -> float conversion happens on `device`."""
+    background processes; the uint8 -> float conversion happens on `device`. hard_share tilts the
+    videos toward the hard cases (WorldStream)."""
     if kind not in ("first", "videos"):
         raise ValueError(f"kind {kind!r}: allowed first, videos")
-    dataset = _RenderedBatches(seed, batch_size, kind, num_frames)
+    dataset = _RenderedBatches(seed, batch_size, kind, num_frames, hard_share)
     on_gpu = torch.device(device).type == "cuda"
     batches = iter(dataset) if workers == 0 else iter(torch.utils.data.DataLoader(
         dataset, batch_size=None, num_workers=workers, prefetch_factor=4, persistent_workers=True,

@@ -54,6 +54,9 @@ def main(argv=None):
                         help="train the spatial layers too (ablation of the frozen spatial layers)")
     parser.add_argument("--frame-anchor", choices=FRAME_ANCHORS, default=None,
                         help="spatial self-attention keys: own frame, or own + first frame (kept once set)")
+    parser.add_argument("--hard-share", type=float, default=0.0,
+                        help="share of clips tilted toward the hard cases: two objects, bouncing, crosses, "
+                             "small objects (data.sample_hard_scene); 0 = the world's own mix")
     args = parser.parse_args(argv)
     preset, stage, steps, batch, run, device = stage_setup(args, f"video_{args.stage}")
     name = "direct" if args.direct else f"video_{args.stage}"
@@ -75,7 +78,7 @@ def main(argv=None):
     seed = preset.seed * 1000 + 3 + start + args.seed_offset
     torch.manual_seed(seed)
     clips = rendered_batches(seed, batch, "videos", stage.num_frames, workers=default_data_workers(device),
-                             device=device)
+                             device=device, hard_share=args.hard_share)
     rng = np.random.default_rng(seed)
     schedule = TrainingSchedule()
     image_dropout = 1.0 if args.direct else stage.image_dropout
@@ -103,7 +106,7 @@ def main(argv=None):
     train_stage(name=name, run=run, device=device, modules={"unet": unet}, total_steps=steps, lr=stage.lr,
                 loss_fn=loss_fn, max_minutes=args.max_minutes, save_every_s=args.save_every_s, batch_size=batch,
                 extra_state={"num_frames": stage.num_frames, "train_spatial": args.train_spatial,
-                             "frame_anchor": anchor})
+                             "frame_anchor": anchor, "hard_share": args.hard_share})
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import torch
 
 from firstframe_train import world
 from firstframe_train.config import get_preset
-from firstframe_train.data import LatentPool, rendered_batches
+from firstframe_train.data import LatentPool, WorldStream, hardness, rendered_batches
 
 
 def test_rendered_batches_in_one_process_are_reproducible():
@@ -45,3 +45,30 @@ def test_gpu_preset_keeps_the_shipped_architecture():
     cpu, gpu = get_preset("cpu"), get_preset("cpu_on_gpu")
     assert (gpu.autoencoder, gpu.text, gpu.unet) == (cpu.autoencoder, cpu.text, cpu.unet)
     assert gpu.train_image.batch_size > cpu.train_image.batch_size
+
+
+def test_hard_share_tilts_the_clips_toward_the_hard_cases():
+    def mean_hardness(share):
+        stream = WorldStream(11, num_frames=4, hard_share=share)
+        pixels, captions = stream.video_pixels(200)
+        assert pixels.shape == (200, 4, 64, 64, 3) and len(captions) == 200
+        scenes = [world.Scene(*world.parse_caption(c), c, []) for c in captions]
+        return np.mean([hardness(s) for s in scenes]), min(hardness(s) for s in scenes)
+
+    world_mix, world_min = mean_hardness(0.0)
+    all_hard, all_hard_min = mean_hardness(1.0)
+    assert world_min == 0 and all_hard_min >= 1  # a hard clip holds at least one hard case
+    assert all_hard > world_mix + 0.5
+    with pytest.raises(ValueError, match="hard_share must be in"):
+        WorldStream(1, hard_share=1.5)
+
+
+def test_rendered_hard_clips_show_their_captions_colours():
+    pixels, captions = next(rendered_batches(9, 4, "videos", num_frames=2, hard_share=1.0))
+    assert pixels.shape == (4, 2, 3, 64, 64)
+    frames = ((pixels[:, 0] + 1) * 127.5).round().movedim(1, -1).reshape(4, -1, 3)
+    for clip, caption in zip(frames, captions):
+        objects, background = world.parse_caption(caption)
+        colours = {tuple(c) for c in clip.int().tolist()}
+        assert world.BACKGROUNDS[background] in colours
+        assert all(world.COLOURS[o.colour] in colours for o in objects), caption

@@ -123,6 +123,25 @@ def test_video_stage_with_train_spatial_moves_the_spatial_layers(trained, tmp_pa
     assert spatial_layers_trained(run) and not spatial_layers_trained(trained)
 
 
+def test_hard_share_trains_and_the_loss_report_compares_runs_clip_by_clip(trained, tmp_path, capsys):
+    from firstframe_train import train_video, video_loss
+    run = tmp_path / "tiny"
+    shutil.copytree(trained, run)
+    before = load_checkpoint(run / "video_b.pt")
+    train_video.main(["--preset", "tiny", "--runs", str(tmp_path), "--stage", "b",
+                      "--steps", str(before["step"] + 2), "--hard-share", "1.0"])
+    assert load_checkpoint(run / "video_b.pt")["hard_share"] == 1.0
+    capsys.readouterr()
+    video_loss.main(["--preset", "tiny", "--runs", str(trained.parent), str(trained.parent), str(tmp_path),
+                     "--clips", "6", "--batch", "4"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| run | two objects") and rows[0].rstrip().endswith("all (6) |")
+    same, trained_on = ([cell.strip() for cell in row.split("|")[2:-1]] for row in rows[-2:])
+    assert same[-1] == "+0.0000 ± 0.0000"  # a run against itself: the same clips, noise and steps
+    assert all(cell in ("-", "+0.0000") or cell.startswith("+0.0000 ± 0.0000") for cell in same)
+    assert not trained_on[-1].startswith("+0.0000")  # two more steps changed the losses
+
+
 def test_image_stage_without_zero_terminal_snr_is_an_ablation_arm(trained, tmp_path):
     # the zero-terminal-SNR ablation: a text-to-image run on the plain linear schedule, sampled on
     # the schedule it learned, never continued on the other one nor exported as a model
