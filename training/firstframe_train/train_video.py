@@ -33,6 +33,13 @@ def image_conditioning(first_latent, num_frames: int, keep: torch.Tensor):
     return cond * keep.float().reshape(b, 1, 1, 1, 1)
 
 
+def clip_latents(ae, scaling_factor, videos):
+    """videos [B, F, 3, 64, 64] -> scaled latents [B, 4, F, 16, 16] (frames encoded one by one)."""
+    b, f = videos.shape[:2]
+    latents = ae.encoder(videos.flatten(0, 1)) * scaling_factor
+    return latents.reshape(b, f, *latents.shape[1:]).permute(0, 2, 1, 3, 4)
+
+
 def initial_unet(preset, run, tokenizer, stage_letter, direct):
     checkpoint_name = "direct" if direct else f"video_{stage_letter}"
     if (run / f"{checkpoint_name}.pt").exists():
@@ -88,8 +95,7 @@ def main(argv=None):
         b, f = videos.shape[:2]
         ids, mask = tokenizer.encode_batch(drop_captions(captions, rng, stage.text_dropout))
         with torch.no_grad(), torch.autocast(device.type, enabled=False):  # targets in float32
-            latents = ae.encoder(videos.flatten(0, 1)) * scaling_factor
-            x0 = latents.reshape(b, f, *latents.shape[1:]).permute(0, 2, 1, 3, 4)
+            x0 = clip_latents(ae, scaling_factor, videos)
             context = text_encoder(ids.to(device), mask.to(device))
         keep_image = torch.from_numpy(rng.random(b) >= image_dropout).to(device)
         cond = image_conditioning(x0[:, :, 0], f, keep_image)

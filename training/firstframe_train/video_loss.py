@@ -5,8 +5,8 @@ same noise and timesteps, the first frame always given and the caption never dro
 runs compare clip by clip. The video U-Net is the run's latest stage (EMA weights); the text
 encoder and autoencoder are each run's own.
 Usage: python3 -m firstframe_train.video_loss --preset cpu_on_gpu --runs runs/a runs/b [--clips 256]
-Prints per run the mean loss over all clips and by kind (data.hardness's hard cases, and clips
-with none), and for every run after the first the mean paired difference to it, with its
+Prints per run the mean loss over all clips and by kind (data.HARD_CASES, and clips with none
+of them), and for every run after the first the mean paired difference to it, with its
 standard error (negative: lower loss than the first run)."""
 import argparse
 from pathlib import Path
@@ -17,27 +17,18 @@ import torch
 from . import world
 from .bundle import latest_video_stage, load_autoencoder, load_image_stage, load_tokenizer, load_video_unet
 from .config import get_preset
-from .data import WorldStream, hardness, loss_weight, object_mask, weighted_mse
+from .data import HARD_CASES, WorldStream, loss_weight, object_mask, weighted_mse
 from .runs import log, run_dir
 from .schedule import TrainingSchedule
-from .train_video import image_conditioning
+from .train_video import clip_latents, image_conditioning
 
 CLIP_SEED = 4_242_000  # far from every training seed (preset seed * 1000 + small offsets)
 
-KINDS = {
-    "two objects": lambda objects: len(objects) == 2,
-    "bouncing": lambda objects: any(o.motion == "bouncing" for o in objects),
-    "cross": lambda objects: any(o.shape == "cross" for o in objects),
-    "small": lambda objects: any(o.size == "small" for o in objects),
-}
-
-
 def clip_kinds(captions) -> dict[str, np.ndarray]:
-    """Boolean masks over the clips: each hard kind, "none of those" and "all"."""
+    """Boolean masks over the clips: each of data.HARD_CASES, "none of those" and "all"."""
     objects = [world.parse_caption(c)[0] for c in captions]
-    kinds = {name: np.array([test(o) for o in objects]) for name, test in KINDS.items()}
-    scenes = [world.Scene(o, "black", c, []) for o, c in zip(objects, captions)]
-    kinds["none of those"] = np.array([hardness(s) == 0 for s in scenes])
+    kinds = {name: np.array([test(o) for o in objects]) for name, test in HARD_CASES.items()}
+    kinds["none of those"] = ~np.any(list(kinds.values()), axis=0)
     kinds["all"] = np.ones(len(captions), dtype=bool)
     return kinds
 
@@ -59,8 +50,7 @@ def clip_losses(preset, run: Path, clips: int, batch: int) -> tuple[np.ndarray, 
     for start in range(0, clips, batch):
         pixels, captions = stream.videos(min(batch, clips - start))
         b, f = pixels.shape[:2]
-        latents = ae.encoder(pixels.flatten(0, 1)) * scaling_factor
-        x0 = latents.reshape(b, f, *latents.shape[1:]).permute(0, 2, 1, 3, 4)
+        x0 = clip_latents(ae, scaling_factor, pixels)
         ids, mask = tokenizer.encode_batch(captions)
         context = text_encoder(ids, mask)
         t = schedule.sample_timesteps(b, generator=generator)
