@@ -36,6 +36,8 @@ const { values } = parseArgs({
     'video-guidance': { type: 'string' },
     'image-guidance': { type: 'string' },
     'guidance-rescale': { type: 'string' },
+    // DDIM's eta for the video (default: the model's with its own scheduler, else 0).
+    eta: { type: 'string' },
     // onnxruntime threads per operator (0 = automatic); 1 leaves the other cores to training.
     threads: { type: 'string', default: '0' },
     // scores.json of a run of the same prompts to compare with (fixed / broken objects, sign test).
@@ -55,6 +57,8 @@ interface EvalRun {
   name: string;
   scheduler?: string;
   steps?: number;
+  /** DDIM's eta for the video; only the default run takes --eta (the reference is plain DDIM). */
+  eta?: number;
   prompts: PromptRow[];
 }
 
@@ -116,7 +120,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string) {
   }
   const { defaults, name: model } = engine.describe();
   const settings = {
-    scheduler: run.scheduler ?? defaults.scheduler,
+    scheduler: schedulerLabel(run, defaults),
     steps: stepsLabel(run.steps, defaults),
     guidance: guidance ?? stageDefaults(defaults, 'candidates').guidance,
     video_guidance: videoGuidance ?? guidance ?? stageDefaults(defaults, 'video').guidance,
@@ -142,6 +146,7 @@ async function animate(engine: Engine, run: EvalRun, row: PromptRow, png: Buffer
     seed: promptSeed(row.index) + 5,
     guidance: videoGuidance ?? guidance,
     imageGuidance,
+    eta: run.eta,
   });
   return video.mp4;
 }
@@ -182,6 +187,15 @@ async function generateVotedRun(
   );
 }
 
+/** The sampler the run used; "dpmpp_2m (first frames) / ddim eta 0.5 (video)" where they differ. */
+function schedulerLabel(run: EvalRun, defaults: ReturnType<Engine['describe']>['defaults']) {
+  const { scheduler } = run;
+  const image = scheduler ?? stageDefaults(defaults, 'candidates').scheduler;
+  const videoEta = run.eta ?? (scheduler === undefined ? stageDefaults(defaults, 'video').eta : 0);
+  const video = `${scheduler ?? stageDefaults(defaults, 'video').scheduler}${videoEta > 0 ? ` eta ${videoEta}` : ''}`;
+  return image === video ? video : `${image} (first frames) / ${video} (video)`;
+}
+
 /** The step count the run used; "25 (first frames) / 15 (video)" where the model's defaults differ. */
 function stepsLabel(
   steps: number | undefined,
@@ -198,6 +212,7 @@ const guidance = optionalNumber(values.guidance);
 const imageGuidance = optionalNumber(values['image-guidance']);
 const videoGuidance = optionalNumber(values['video-guidance']);
 const guidanceRescale = optionalNumber(values['guidance-rescale']);
+const eta = optionalNumber(values.eta);
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
 const promptsFile = join(out, 'prompts.json');
@@ -228,6 +243,7 @@ try {
     name: 'default',
     scheduler: values.scheduler,
     steps: optionalNumber(values.steps),
+    eta,
     prompts,
   };
   const full = await generateRun(engine, defaultRun, join(out, 'default'));

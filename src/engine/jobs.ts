@@ -7,6 +7,8 @@ import type { AnimateJob, CandidatesJob } from './requests.js';
 import { fillGaussian } from './rng.js';
 import type { ModelRuntime } from './runtime.js';
 
+const STEP_NOISE_SALT = 0x5bd1e995;
+
 export async function runCandidatesJob(
   runtime: ModelRuntime,
   job: CandidatesJob,
@@ -31,6 +33,8 @@ export async function runAnimateJob(
     new Float32Array(latent.channels * video.num_frames * latent.height * latent.width),
     job.seed,
   );
-  const result = await imageToVideo(runtime, { ...job, firstFrame, noise }, hooks);
+  // A stochastic sampler's per-step noise comes from the same seed, on a stream of its own.
+  const stepNoiseSeed = (job.seed ^ STEP_NOISE_SALT) >>> 0;
+  const result = await imageToVideo(runtime, { ...job, firstFrame, noise, stepNoiseSeed }, hooks);
   return result.pixels;
 }

@@ -31,17 +31,26 @@ export const manifestSchema = z.object({
     pad_token_id: z.number().int().min(0),
     unk_token: z.string().min(1),
   }),
-  defaults: z.object({
-    scheduler: z.enum(SCHEDULER_NAMES),
-    num_inference_steps: z.number().int().positive(),
-    // Steps for the first-frame candidates when they want more than the video (optional).
-    image_num_inference_steps: z.number().int().positive().optional(),
-    guidance_scale: z.number(),
-    // Text guidance for the first-frame candidates when it differs from the video's (optional).
-    first_frame_guidance_scale: z.number().optional(),
-    image_guidance_scale: z.number(),
-    guidance_rescale: z.number().min(0).max(1),
-  }),
+  defaults: z
+    .object({
+      scheduler: z.enum(SCHEDULER_NAMES),
+      num_inference_steps: z.number().int().positive(),
+      // Steps for the first-frame candidates when they want more than the video (optional).
+      image_num_inference_steps: z.number().int().positive().optional(),
+      guidance_scale: z.number(),
+      // Text guidance for the first-frame candidates when it differs from the video's (optional).
+      first_frame_guidance_scale: z.number().optional(),
+      image_guidance_scale: z.number(),
+      guidance_rescale: z.number().min(0).max(1),
+      // The video's own sampler when it differs from the first frames' (optional), and DDIM's eta
+      // for it: a request that names no scheduler gets both, one that names one gets it plain.
+      video_scheduler: z.enum(SCHEDULER_NAMES).optional(),
+      video_eta: z.number().min(0).max(1).optional(),
+    })
+    .refine((d) => !d.video_eta || (d.video_scheduler ?? d.scheduler) === 'ddim', {
+      message: 'video_eta applies only when the video scheduler is ddim',
+      path: ['video_eta'],
+    }),
   components: z.record(z.string(), componentSchema),
 });
 

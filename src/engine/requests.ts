@@ -17,6 +17,7 @@ export const LIMITS = {
   guidance: { min: 0, max: 20 },
   imageGuidance: { min: 0, max: 20 },
   guidanceRescale: { min: 0, max: 1 },
+  eta: { min: 0, max: 1 },
   seed: { min: 0, max: MAX_SEED },
 } as const;
 
@@ -47,6 +48,8 @@ export interface AnimateRequest extends CommonRequest {
   image: Uint8Array;
   seed?: number;
   imageGuidance?: number;
+  /** DDIM's eta for the video (ddim only); default: the model's when no scheduler is named, else 0. */
+  eta?: number;
 }
 
 /** The numbers a pipeline runs with once a request passed the checks. */
@@ -65,6 +68,7 @@ export interface CandidatesJob extends SamplingSettings {
 export interface AnimateJob extends SamplingSettings {
   seed: number;
   imageGuidance: number;
+  eta: number;
 }
 
 function checkNumber(
@@ -139,18 +143,26 @@ export function checkPrompt(prompt: unknown, tokenizer: PromptTokenizer): string
   return text;
 }
 
-/** What a request without its own steps or guidance gets, per stage: the first frames may take
- * other settings than the video (optional fields, docs/model-format.md). */
+/** What a request without its own scheduler, steps or guidance gets, per stage: the first frames
+ * and the video may take other settings (optional fields, docs/model-format.md). `eta` is the
+ * default scheduler's (a request naming a scheduler gets it plain, eta 0). */
 export function stageDefaults(
   defaults: Manifest['defaults'],
   stage: 'candidates' | 'video',
-): { steps: number; guidance: number } {
+): { scheduler: SchedulerName; steps: number; guidance: number; eta: number } {
   if (stage === 'video') {
-    return { steps: defaults.num_inference_steps, guidance: defaults.guidance_scale };
+    return {
+      scheduler: defaults.video_scheduler ?? defaults.scheduler,
+      steps: defaults.num_inference_steps,
+      guidance: defaults.guidance_scale,
+      eta: defaults.video_eta ?? 0,
+    };
   }
   return {
+    scheduler: defaults.scheduler,
     steps: defaults.image_num_inference_steps ?? defaults.num_inference_steps,
     guidance: defaults.first_frame_guidance_scale ?? defaults.guidance_scale,
+    eta: 0,
   };
 }
 
@@ -162,7 +174,7 @@ function checkSettings(
 ): SamplingSettings {
   const defaults = manifest.defaults;
   const ownDefaults = stageDefaults(defaults, stage);
-  const scheduler = request.scheduler ?? defaults.scheduler;
+  const scheduler = request.scheduler ?? ownDefaults.scheduler;
   if (!isSchedulerName(scheduler)) {
     throw new EngineInputError(
       'scheduler',
@@ -211,8 +223,18 @@ export function checkAnimateSettings(
   tokenizer: PromptTokenizer,
 ): AnimateJob {
   const settings = checkSettings(request, manifest, tokenizer, 'video');
+  const defaultEta =
+    request.scheduler === undefined ? stageDefaults(manifest.defaults, 'video').eta : 0;
+  const eta = checkNumber('eta', request.eta, defaultEta, LIMITS.eta);
+  if (eta > 0 && settings.scheduler !== 'ddim') {
+    throw new EngineInputError(
+      'eta',
+      `eta applies only to the ddim scheduler; the video runs ${settings.scheduler} (use eta 0 or scheduler ddim)`,
+    );
+  }
   return {
     ...settings,
+    eta,
     seed: request.seed === undefined ? randomSeed() : checkSeed('seed', request.seed),
     imageGuidance: checkNumber(
       'imageGuidance',

@@ -105,6 +105,12 @@ describe('bad input', { skip: missingFixtures() ?? false }, () => {
     await rejectsCandidates({ seeds: [1, 2, 3, 0.5] }, 'seeds[3]', /whole number/);
     await rejectsCandidates({ scheduler: 'plms' }, 'scheduler', /allowed: ddim, euler, dpmpp_2m/);
     await rejectsAnimate({ imageGuidance: 25 }, 'imageGuidance', /from 0 to 20/);
+    await rejectsAnimate({ eta: 1.5 }, 'eta', /eta must be from 0 to 1, got 1.5/);
+    await rejectsAnimate(
+      { scheduler: 'dpmpp_2m', eta: 0.5 },
+      'eta',
+      /eta applies only to the ddim scheduler; the video runs dpmpp_2m/,
+    );
   });
 
   test('an upload that is not an image', async () => {

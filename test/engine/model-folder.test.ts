@@ -89,6 +89,47 @@ describe('model folder checks', { skip: missingFixtures() ?? false }, () => {
     }
   });
 
+  test('the video takes video_scheduler and video_eta where set; a named scheduler runs plain', async () => {
+    editManifest((m) => {
+      m.defaults.num_inference_steps = 2;
+      m.defaults.scheduler = 'dpmpp_2m';
+      m.defaults.video_scheduler = 'ddim';
+      m.defaults.video_eta = 0.5;
+    });
+    const engine = await load();
+    try {
+      const prompt = 'a red circle moving right on a black background';
+      const drawn = await engine.generateCandidates({ prompt, seed: 1 });
+      assert.equal(drawn.settings.scheduler, 'dpmpp_2m');
+      const image = drawn.candidates[0]!.png;
+      const video = await engine.animate({ prompt, image, seed: 2 });
+      assert.deepEqual([video.settings.scheduler, video.settings.eta], ['ddim', 0.5]);
+      // The step noise comes from the seed: the same request gives the same video.
+      const again = await engine.animate({ prompt, image, seed: 2 });
+      assert.ok(video.gif.equals(again.gif), 'eta 0.5 is not reproducible from the seed');
+      const plain = await engine.animate({ prompt, image, seed: 2, scheduler: 'ddim' });
+      assert.deepEqual([plain.settings.scheduler, plain.settings.eta], ['ddim', 0]);
+      assert.ok(!plain.gif.equals(video.gif), 'eta changed nothing');
+      const own = await engine.animate({ prompt, image, seed: 2, scheduler: 'ddim', eta: 1 });
+      assert.equal(own.settings.eta, 1);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('video_eta without a ddim video scheduler is refused', async () => {
+    editManifest((m) => {
+      m.defaults.scheduler = 'dpmpp_2m';
+      m.defaults.video_eta = 0.5;
+    });
+    await assert.rejects(
+      load(),
+      (e) =>
+        e instanceof ModelFormatError &&
+        /video_eta applies only when the video scheduler is ddim/.test(e.message),
+    );
+  });
+
   test('first frames take first_frame_guidance_scale where set, the video guidance_scale', async () => {
     editManifest((m) => {
       m.defaults.num_inference_steps = 2;

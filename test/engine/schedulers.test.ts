@@ -96,3 +96,45 @@ test('Euler starts from the largest sigma and scales the model input by 1/sqrt(s
   assert.ok(Math.abs(scheduler.initNoiseSigma / sigmaMax - 1) < 1e-12);
   assert.ok(Math.abs(scheduler.modelInputScale(999) - 1 / Math.sqrt(sigmaMax ** 2 + 1)) < 1e-12);
 });
+
+test('DDIM with eta: one step adds std * noise to the deterministic direction (diffusers formula)', () => {
+  const size = 20000;
+  const x0 = fillGaussian(new Float32Array(size), 3);
+  const eps = fillGaussian(new Float32Array(size), 4);
+  const noise = fillGaussian(new Float32Array(size), 5);
+  const scheduler = createScheduler('ddim', config, { eta: 1 });
+  assert.equal(scheduler.stochastic, true);
+  scheduler.setTimesteps(4); // 999 -> 749 -> 499 -> 249
+  const t = scheduler.timesteps[1]!;
+  const [aT, aPrev] = [table[t]!, table[t - 250]!];
+  const sample = new Float32Array(size);
+  const v = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    sample[i] = Math.sqrt(aT) * x0[i]! + Math.sqrt(1 - aT) * eps[i]!;
+    v[i] = Math.sqrt(aT) * eps[i]! - Math.sqrt(1 - aT) * x0[i]!;
+  }
+  scheduler.step(v, t, sample, noise);
+  const std = Math.sqrt(((1 - aPrev) / (1 - aT)) * (1 - aT / aPrev));
+  const direction = Math.sqrt(1 - aPrev - std * std);
+  let worst = 0;
+  let variance = 0;
+  for (let i = 0; i < size; i++) {
+    const expected = Math.sqrt(aPrev) * x0[i]! + direction * eps[i]! + std * noise[i]!;
+    worst = Math.max(worst, Math.abs(sample[i]! - expected));
+    variance += (sample[i]! - Math.sqrt(aPrev) * x0[i]!) ** 2 / size;
+  }
+  assert.ok(worst < 1e-5, `max error ${worst}`);
+  // Noise and direction together keep the marginal at the schedule's noise level 1 - a_prev.
+  assert.ok(Math.abs(variance / (1 - aPrev) - 1) < 0.03, `variance ${variance} vs ${1 - aPrev}`);
+  assert.ok(std > 0.1, `std ${std}: this step should add noise`);
+});
+
+test('DDIM with eta needs the step noise; eta is refused outside 0..1 and for other schedulers', () => {
+  const scheduler = createScheduler('ddim', config, { eta: 0.5 });
+  scheduler.setTimesteps(4);
+  const sample = new Float32Array(8);
+  assert.throws(() => scheduler.step(new Float32Array(8), 749, sample), /needs unit noise of 8/);
+  assert.equal(createScheduler('ddim', config).stochastic, false);
+  assert.throws(() => createScheduler('ddim', config, { eta: 1.5 }), /from 0 to 1, got 1.5/);
+  assert.throws(() => createScheduler('dpmpp_2m', config, { eta: 0.5 }), /only to the ddim/);
+});

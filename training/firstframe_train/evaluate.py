@@ -44,8 +44,11 @@ def evaluation_prompts(seed: int, count: int, held_out: int) -> list[str]:
 
 def generate(pipe, prompt, gen, steps, scheduler, unet="video", guidance=None, image_steps=None):
     """-> (first frame uint8 [64,64,3], video uint8 [16,64,64,3] or None when unet is None).
-    steps: the video's; image_steps: the first frame's (default: steps)."""
+    steps: the video's; image_steps: the first frame's (default: steps). scheduler None: the
+    model's defaults per stage (the video's with its eta), as the engine; a name: both stages, plain."""
     d = dict(DEFAULTS, **(guidance or {}))
+    video_scheduler, eta = (scheduler, 0.0) if scheduler else (d["video_scheduler"], d["video_eta"])
+    scheduler = scheduler or d["scheduler"]
     noise = torch.randn(1, 4, 16, 16, generator=gen)
     _, image = pipe.text_to_image(prompt, noise, scheduler=scheduler, steps=image_steps or steps,
                                   guidance_scale=d["first_frame_guidance_scale"],
@@ -57,7 +60,8 @@ def generate(pipe, prompt, gen, steps, scheduler, unet="video", guidance=None, i
     first_latent = pipe.encode_image(pixels_to_tensor(first_u8)[None])
     if unet == "direct":
         first_latent = torch.zeros_like(first_latent)
-    _, frames = pipe.image_to_video(prompt, first_latent, video_noise, scheduler=scheduler, steps=steps,
+    _, frames = pipe.image_to_video(prompt, first_latent, video_noise, scheduler=video_scheduler, steps=steps,
+                                    eta=eta, generator=gen,
                                     guidance_scale=d["guidance_scale"],
                                     image_guidance_scale=d["image_guidance_scale"],
                                     guidance_rescale=d["guidance_rescale"], unet=unet)
@@ -92,7 +96,8 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=None,
                         help="sampling steps of both stages (default: the export's, 25 first frame / 15 video)")
     parser.add_argument("--image-steps", type=int, default=None, help="the first frame's steps (default: --steps)")
-    parser.add_argument("--scheduler", default=DEFAULTS["scheduler"])
+    parser.add_argument("--scheduler", default=None,
+                        help="one scheduler for both stages, plain (default: the model's per stage)")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--out", default=None, help="folder for the MP4s (default <run>/samples)")
     parser.add_argument("--scores", default=None, help="JSON output (default <run>/scores.json)")
@@ -162,7 +167,8 @@ def main(argv=None):
     seconds = (time.time() - t0) / len(prompts)
     scores = {"zero_terminal_snr": schedule["rescale_betas_zero_snr"],
               "count": args.count, "held_out": args.held_out, "steps": args.steps, "image_steps": args.image_steps,
-              "scheduler": args.scheduler,
+              "scheduler": args.scheduler or (f"{DEFAULTS['scheduler']} (first frame) / {DEFAULTS['video_scheduler']}"
+                                              f" eta {DEFAULTS['video_eta']} (video)"),
               **guidance,
               "seed": args.seed, "seconds_per_video": seconds,
               **{k: judge.aggregate(v) for k, v in verdicts.items() if v},

@@ -64,12 +64,13 @@ class ReferencePipeline:
     @torch.no_grad()
     def image_to_video(self, prompt, first_latent, noise, scheduler="dpmpp_2m", steps=15, guidance_scale=5.0,
                        image_guidance_scale=1.5, guidance_rescale=0.0, unet="video", trace=None,
-                       init_latents=None, strength=1.0, decode=True):
+                       init_latents=None, strength=1.0, decode=True, eta=0.0, generator=None):
         """first_latent: scaled [B, 4, 16, 16]; noise: unit Gaussian [B, 4, F, 16, 16]; prompt: a
         string (B = 1) or B strings (a batch: training pairs; the product samples one video at a time).
         unet="direct" runs the text-to-video baseline (no image: two inputs, text guidance only).
         init_latents (scaled [B, 4, F, 16, 16]) with strength < 1: SDEdit, as diffusers' img2img:
         the last round(strength * steps) steps only, from init_latents noised to their level.
+        eta > 0 (DDIM only): each step adds fresh noise drawn from `generator`.
         Returns (scaled latents [B, 4, F, 16, 16], frames [F, 3, 64, 64] of the first video, or
         None when decode is False)."""
         prompts = [prompt] if isinstance(prompt, str) else list(prompt)
@@ -85,9 +86,10 @@ class ReferencePipeline:
         rows = len(keep_image) // batch
         cond = image_conditioning(first_latent.repeat(rows, 1, 1, 1), num_frames,
                                   torch.tensor(keep_image, device=noise.device))
-        sched = make_scheduler(scheduler, self.scheduler_config)
+        sched = make_scheduler(scheduler, self.scheduler_config, eta)
         sched.set_timesteps(steps)
         sample, timesteps = noise * sched.init_noise_sigma, sched.timesteps
+        step_noise = (lambda: torch.randn(noise.shape, generator=generator).to(noise.device)) if eta else (lambda: None)
         if init_latents is not None:
             start = steps - max(1, min(steps, round(strength * steps)))
             sample, timesteps = self._noised(sched, start, init_latents, noise), timesteps[start:]
@@ -102,7 +104,7 @@ class ReferencePipeline:
                 v0, v_img, v_full = out.chunk(3)
                 v = v0 + image_guidance_scale * (v_img - v0) + guidance_scale * (v_full - v_img)
             v = rescale_noise_cfg(v, v_full, guidance_rescale)
-            sample = sched.step(v, t, sample)
+            sample = sched.step(v, t, sample, step_noise()) if eta else sched.step(v, t, sample)
             if trace is not None:
                 trace.append(sample.clone())
         if not decode:

@@ -43,18 +43,31 @@ class _Base:
 
 
 class DDIMScheduler(_Base):
-    """Deterministic DDIM (eta = 0). prev_t = t - num_train_timesteps // n as in diffusers;
-    alpha_bar_prev = alpha_bar[0] when prev_t < 0 (set_alpha_to_one = false)."""
+    """DDIM. prev_t = t - num_train_timesteps // n as in diffusers; alpha_bar_prev = alpha_bar[0]
+    when prev_t < 0 (set_alpha_to_one = false). eta = 0 is deterministic; eta > 0 adds
+    std * noise each step (diffusers' std_dev_t), and step() then needs `noise`."""
 
-    def step(self, model_output, timestep, sample):
+    def __init__(self, config: dict, eta: float = 0.0):
+        super().__init__(config)
+        if not 0.0 <= eta <= 1.0:
+            raise ValueError(f"eta must be from 0 to 1, got {eta}")
+        self.eta = eta
+
+    def step(self, model_output, timestep, sample, noise=None):
         n = len(self.timesteps)
         prev_t = timestep - self.num_train_timesteps // n
         a_t = self.alphas_cumprod[timestep]
         a_prev = self.alphas_cumprod[prev_t] if prev_t >= 0 else self.alphas_cumprod[0]
         pred_x0 = math.sqrt(a_t) * sample - math.sqrt(1 - a_t) * model_output
         pred_eps = math.sqrt(a_t) * model_output + math.sqrt(1 - a_t) * sample
+        std = self.eta * math.sqrt((1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev))
         self.step_index += 1
-        return math.sqrt(a_prev) * pred_x0 + math.sqrt(1 - a_prev) * pred_eps
+        out = math.sqrt(a_prev) * pred_x0 + math.sqrt(max(0.0, 1 - a_prev - std * std)) * pred_eps
+        if std > 0:
+            if noise is None:
+                raise ValueError(f"DDIM with eta {self.eta} needs unit noise the sample's shape")
+            out = out + std * noise
+        return out
 
 
 def _sigmas(alphas_cumprod_clamped, timesteps):
@@ -129,9 +142,14 @@ class EulerDiscreteScheduler(_Base):
 SCHEDULERS = {"ddim": DDIMScheduler, "dpmpp_2m": DPMSolverMultistepScheduler, "euler": EulerDiscreteScheduler}
 
 
-def make_scheduler(name: str, config: dict):
+def make_scheduler(name: str, config: dict, eta: float = 0.0):
+    """eta: DDIM's (the others take only 0), as the engine's createScheduler."""
     if name not in SCHEDULERS:
         raise ValueError(f"unknown scheduler {name!r}; allowed: {', '.join(SCHEDULERS)}")
+    if eta:
+        if name != "ddim":
+            raise ValueError(f"eta applies only to the ddim scheduler, not {name}")
+        return DDIMScheduler(config, eta)
     return SCHEDULERS[name](config)
 
 

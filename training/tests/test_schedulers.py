@@ -56,3 +56,24 @@ def test_guidance_rescale_matches_the_text_prediction_std():
     full = rescale_noise_cfg(v_cfg, v_text, 1.0)
     assert torch.allclose(full.std(dim=[1, 2, 3]), v_text.std(dim=[1, 2, 3]), rtol=1e-5)
     assert torch.equal(rescale_noise_cfg(v_cfg, v_text, 0.0), v_cfg)
+
+
+def test_ddim_eta_adds_diffusers_std_times_noise_and_keeps_the_noise_level():
+    sched = make_scheduler("ddim", SCHEDULER_CONFIG, eta=1.0)
+    sched.set_timesteps(4)
+    t, prev_t = sched.timesteps[1], sched.timesteps[2]
+    a_t, a_prev = float(sched.alphas_cumprod[t]), float(sched.alphas_cumprod[prev_t])
+    g = torch.Generator().manual_seed(0)
+    x0, eps, noise = (torch.randn(20000, generator=g, dtype=torch.float64) for _ in range(3))
+    sample = a_t ** 0.5 * x0 + (1 - a_t) ** 0.5 * eps
+    v = a_t ** 0.5 * eps - (1 - a_t) ** 0.5 * x0
+    out = sched.step(v, t, sample, noise)
+    std = ((1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev)) ** 0.5
+    expected = a_prev ** 0.5 * x0 + (1 - a_prev - std ** 2) ** 0.5 * eps + std * noise
+    assert std > 0.1
+    assert torch.allclose(out, expected, atol=1e-9)
+    assert abs(float((out - a_prev ** 0.5 * x0).var()) / (1 - a_prev) - 1) < 0.03
+    with pytest.raises(ValueError, match="needs unit noise"):
+        sched.step(v, t, sample)
+    with pytest.raises(ValueError, match="only to the ddim"):
+        make_scheduler("dpmpp_2m", SCHEDULER_CONFIG, eta=0.5)

@@ -2,6 +2,7 @@
 // per step in one batch: (no text, no image), (no text, image), (text, image).
 import { applyVideoGuidance } from '../guidance.js';
 import { fromPixels, toPixels } from '../pixels.js';
+import { createUint32Generator, fillGaussian } from '../rng.js';
 import type { ModelRuntime } from '../runtime.js';
 import { createScheduler, type SchedulerName } from '../schedulers/index.js';
 import { throwIfCancelled, type StepHooks } from './hooks.js';
@@ -13,6 +14,9 @@ export interface ImageToVideoInput {
   /** Unit Gaussian noise [1, C, F, h, w]. */
   noise: Float32Array;
   scheduler: SchedulerName;
+  /** DDIM's eta (0 = deterministic); with eta > 0 each step adds noise drawn from stepNoiseSeed. */
+  eta?: number;
+  stepNoiseSeed?: number;
   steps: number;
   guidance: number;
   imageGuidance: number;
@@ -65,8 +69,13 @@ export async function imageToVideo(
   // 3. Prepare latents and the fixed conditioning channels of the model input
   //    [B, 2C+1, F, h, w]: noisy latent (C), first-frame latent at frame 0 (C), mask (1).
   //    Row 0 has no image (those C+1 channels stay zero).
-  const scheduler = createScheduler(input.scheduler, runtime.folder.schedulerConfig);
+  const scheduler = createScheduler(input.scheduler, runtime.folder.schedulerConfig, {
+    eta: input.eta ?? 0,
+  });
   scheduler.setTimesteps(input.steps);
+  // One seed per step for a stochastic sampler's fresh noise: the same job gives the same video.
+  const stepSeeds = createUint32Generator(input.stepNoiseSeed ?? 0);
+  const stepNoise = scheduler.stochastic ? new Float32Array(videoSize) : undefined;
   const sample = input.noise.map((x) => x * scheduler.initNoiseSigma);
   const rowSize = (2 * C + 1) * frames * plane;
   const modelInput = new Float32Array(BATCH * rowSize);
@@ -96,7 +105,8 @@ export async function imageToVideo(
     timesteps.fill(t);
     const v = await runtime.unetVideo(modelInput, frames, timesteps, context);
     applyVideoGuidance(v, guided, input.guidance, input.imageGuidance, input.guidanceRescale);
-    scheduler.step(guided, t, sample);
+    if (stepNoise) fillGaussian(stepNoise, stepSeeds());
+    scheduler.step(guided, t, sample, stepNoise);
     hooks.onLatents?.(index + 1, sample);
     hooks.onStep?.(index + 1, total);
   }

@@ -18,6 +18,7 @@ function terms(karrasSigma: number): SigmaTerms {
 export class DpmSolver2mScheduler extends SigmaScheduler implements Scheduler {
   readonly name = 'dpmpp_2m' as const;
   readonly initNoiseSigma = 1;
+  readonly stochastic = false;
   /** The previous step's x0 prediction (the second-order term needs it). */
   private previousX0: Float32Array | null = null;
   private hasPrevious = false;

@@ -7,6 +7,7 @@ import { SigmaScheduler } from './base.js';
 export class EulerScheduler extends SigmaScheduler implements Scheduler {
   readonly name = 'euler' as const;
   initNoiseSigma = 1;
+  readonly stochastic = false;
 
   override setTimesteps(n: number): void {
     super.setTimesteps(n);

@@ -8,15 +8,29 @@ export interface Scheduler {
   readonly timesteps: readonly number[];
   /** Multiply unit Gaussian noise by this to get the first sample. */
   readonly initNoiseSigma: number;
+  /** True when step() adds fresh noise (DDIM with eta > 0): the caller then passes it. */
+  readonly stochastic: boolean;
   setTimesteps(numInferenceSteps: number): void;
   /** Factor the model input is multiplied by at the current step (1 except for Euler). */
   modelInputScale(timestep: number): number;
-  /** One denoising step on v-prediction output; writes the previous sample into `sample`. */
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array;
+  /** One denoising step on v-prediction output; writes the previous sample into `sample`.
+   * `noise` (unit Gaussian, the sample's size) is read only by a stochastic scheduler. */
+  step(
+    modelOutput: Float32Array,
+    timestep: number,
+    sample: Float32Array,
+    noise?: Float32Array,
+  ): Float32Array;
 }
 
 export const SCHEDULER_NAMES = ['ddim', 'euler', 'dpmpp_2m'] as const;
 export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
+
+/** Sampler settings beyond the name (as diffusers' pipelines pass `eta` to DDIM's step). */
+export interface SchedulerOptions {
+  /** DDIM's eta: 0 deterministic, 1 DDPM-like; the other schedulers take only 0. */
+  eta?: number;
+}
 
 export function isSchedulerName(name: string): name is SchedulerName {
   return (SCHEDULER_NAMES as readonly string[]).includes(name);
