@@ -36,8 +36,10 @@ const { values } = parseArgs({
     'video-guidance': { type: 'string' },
     'image-guidance': { type: 'string' },
     'guidance-rescale': { type: 'string' },
-    // DDIM's eta for the video (default: the model's with its own scheduler, else 0).
+    // DDIM's eta for the video / the first frames (default: the model's with its own scheduler,
+    // else 0).
     eta: { type: 'string' },
+    'first-frame-eta': { type: 'string' },
     // onnxruntime threads per operator (0 = automatic); 1 leaves the other cores to training.
     threads: { type: 'string', default: '0' },
     // scores.json of a run of the same prompts to compare with (fixed / broken objects, sign test).
@@ -57,8 +59,10 @@ interface EvalRun {
   name: string;
   scheduler?: string;
   steps?: number;
-  /** DDIM's eta for the video; only the default run takes --eta (the reference is plain DDIM). */
+  /** DDIM's eta for the video and the first frames; only the default run takes --eta and
+   * --first-frame-eta (the reference is plain DDIM). */
   eta?: number;
+  firstFrameEta?: number;
   prompts: PromptRow[];
 }
 
@@ -97,6 +101,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string) {
       steps: run.steps,
       guidance,
       guidanceRescale,
+      eta: run.firstFrameEta,
       seed: promptSeed(index),
     });
     const candidates = [];
@@ -189,10 +194,13 @@ async function generateVotedRun(
 
 /** The sampler the run used; "dpmpp_2m (first frames) / ddim eta 0.5 (video)" where they differ. */
 function schedulerLabel(run: EvalRun, defaults: ReturnType<Engine['describe']>['defaults']) {
-  const { scheduler } = run;
-  const image = scheduler ?? stageDefaults(defaults, 'candidates').scheduler;
-  const videoEta = run.eta ?? (scheduler === undefined ? stageDefaults(defaults, 'video').eta : 0);
-  const video = `${scheduler ?? stageDefaults(defaults, 'video').scheduler}${videoEta > 0 ? ` eta ${videoEta}` : ''}`;
+  const stage = (name: 'candidates' | 'video', eta: number | undefined) => {
+    const own = stageDefaults(defaults, name);
+    const chosenEta = eta ?? (run.scheduler === undefined ? own.eta : 0);
+    return `${run.scheduler ?? own.scheduler}${chosenEta > 0 ? ` eta ${chosenEta}` : ''}`;
+  };
+  const image = stage('candidates', run.firstFrameEta);
+  const video = stage('video', run.eta);
   return image === video ? video : `${image} (first frames) / ${video} (video)`;
 }
 
@@ -213,6 +221,7 @@ const imageGuidance = optionalNumber(values['image-guidance']);
 const videoGuidance = optionalNumber(values['video-guidance']);
 const guidanceRescale = optionalNumber(values['guidance-rescale']);
 const eta = optionalNumber(values.eta);
+const firstFrameEta = optionalNumber(values['first-frame-eta']);
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
 const promptsFile = join(out, 'prompts.json');
@@ -244,6 +253,7 @@ try {
     scheduler: values.scheduler,
     steps: optionalNumber(values.steps),
     eta,
+    firstFrameEta,
     prompts,
   };
   const full = await generateRun(engine, defaultRun, join(out, 'default'));

@@ -7,7 +7,9 @@ import type { AnimateJob, CandidatesJob } from './requests.js';
 import { fillGaussian } from './rng.js';
 import type { ModelRuntime } from './runtime.js';
 
+// A stochastic sampler's per-step noise comes from the same seed, on a stream of its own.
 const STEP_NOISE_SALT = 0x5bd1e995;
+const stepNoiseSeed = (seed: number) => (seed ^ STEP_NOISE_SALT) >>> 0;
 
 export async function runCandidatesJob(
   runtime: ModelRuntime,
@@ -18,7 +20,8 @@ export async function runCandidatesJob(
   const size = channels * height * width;
   const noise = new Float32Array(job.seeds.length * size);
   job.seeds.forEach((seed, i) => fillGaussian(noise.subarray(i * size, (i + 1) * size), seed));
-  const result = await textToImage(runtime, { ...job, noise }, hooks);
+  const stepNoiseSeeds = job.seeds.map(stepNoiseSeed);
+  const result = await textToImage(runtime, { ...job, noise, stepNoiseSeeds }, hooks);
   return result.pixels;
 }
 
@@ -33,8 +36,10 @@ export async function runAnimateJob(
     new Float32Array(latent.channels * video.num_frames * latent.height * latent.width),
     job.seed,
   );
-  // A stochastic sampler's per-step noise comes from the same seed, on a stream of its own.
-  const stepNoiseSeed = (job.seed ^ STEP_NOISE_SALT) >>> 0;
-  const result = await imageToVideo(runtime, { ...job, firstFrame, noise, stepNoiseSeed }, hooks);
+  const result = await imageToVideo(
+    runtime,
+    { ...job, firstFrame, noise, stepNoiseSeed: stepNoiseSeed(job.seed) },
+    hooks,
+  );
   return result.pixels;
 }

@@ -46,10 +46,16 @@ export const manifestSchema = z.object({
       // for it: a request that names no scheduler gets both, one that names one gets it plain.
       video_scheduler: z.enum(SCHEDULER_NAMES).optional(),
       video_eta: z.number().min(0).max(1).optional(),
+      // DDIM's eta for the first frames (optional; `scheduler` must then be ddim).
+      first_frame_eta: z.number().min(0).max(1).optional(),
     })
     .refine((d) => !d.video_eta || (d.video_scheduler ?? d.scheduler) === 'ddim', {
       message: 'video_eta applies only when the video scheduler is ddim',
       path: ['video_eta'],
+    })
+    .refine((d) => !d.first_frame_eta || d.scheduler === 'ddim', {
+      message: 'first_frame_eta applies only when scheduler is ddim',
+      path: ['first_frame_eta'],
     }),
   components: z.record(z.string(), componentSchema),
 });

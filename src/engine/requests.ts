@@ -33,6 +33,8 @@ interface CommonRequest {
   guidance?: number;
   guidanceRescale?: number;
   scheduler?: string;
+  /** DDIM's eta (ddim only); default: the model's for the stage when no scheduler is named, else 0. */
+  eta?: number;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
 }
@@ -48,8 +50,6 @@ export interface AnimateRequest extends CommonRequest {
   image: Uint8Array;
   seed?: number;
   imageGuidance?: number;
-  /** DDIM's eta for the video (ddim only); default: the model's when no scheduler is named, else 0. */
-  eta?: number;
 }
 
 /** The numbers a pipeline runs with once a request passed the checks. */
@@ -59,6 +59,7 @@ export interface SamplingSettings {
   steps: number;
   guidance: number;
   guidanceRescale: number;
+  eta: number;
 }
 
 export interface CandidatesJob extends SamplingSettings {
@@ -68,7 +69,6 @@ export interface CandidatesJob extends SamplingSettings {
 export interface AnimateJob extends SamplingSettings {
   seed: number;
   imageGuidance: number;
-  eta: number;
 }
 
 function checkNumber(
@@ -162,7 +162,7 @@ export function stageDefaults(
     scheduler: defaults.scheduler,
     steps: defaults.image_num_inference_steps ?? defaults.num_inference_steps,
     guidance: defaults.first_frame_guidance_scale ?? defaults.guidance_scale,
-    eta: 0,
+    eta: defaults.first_frame_eta ?? 0,
   };
 }
 
@@ -181,9 +181,23 @@ function checkSettings(
       `unknown scheduler "${scheduler}"; allowed: ${SCHEDULER_NAMES.join(', ')}`,
     );
   }
+  // A named scheduler runs plain unless the request gives its own eta.
+  const eta = checkNumber(
+    'eta',
+    request.eta,
+    request.scheduler === undefined ? ownDefaults.eta : 0,
+    LIMITS.eta,
+  );
+  if (eta > 0 && scheduler !== 'ddim') {
+    throw new EngineInputError(
+      'eta',
+      `eta applies only to the ddim scheduler; the ${stage === 'video' ? 'video runs' : 'first frames run'} ${scheduler} (use eta 0 or scheduler ddim)`,
+    );
+  }
   return {
     prompt: checkPrompt(request.prompt, tokenizer),
     scheduler,
+    eta,
     steps: checkNumber('steps', request.steps, ownDefaults.steps, LIMITS.steps, true),
     guidance: checkNumber('guidance', request.guidance, ownDefaults.guidance, LIMITS.guidance),
     guidanceRescale: checkNumber(
@@ -223,18 +237,8 @@ export function checkAnimateSettings(
   tokenizer: PromptTokenizer,
 ): AnimateJob {
   const settings = checkSettings(request, manifest, tokenizer, 'video');
-  const defaultEta =
-    request.scheduler === undefined ? stageDefaults(manifest.defaults, 'video').eta : 0;
-  const eta = checkNumber('eta', request.eta, defaultEta, LIMITS.eta);
-  if (eta > 0 && settings.scheduler !== 'ddim') {
-    throw new EngineInputError(
-      'eta',
-      `eta applies only to the ddim scheduler; the video runs ${settings.scheduler} (use eta 0 or scheduler ddim)`,
-    );
-  }
   return {
     ...settings,
-    eta,
     seed: request.seed === undefined ? randomSeed() : checkSeed('seed', request.seed),
     imageGuidance: checkNumber(
       'imageGuidance',

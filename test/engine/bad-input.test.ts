@@ -111,6 +111,11 @@ describe('bad input', { skip: missingFixtures() ?? false }, () => {
       'eta',
       /eta applies only to the ddim scheduler; the video runs dpmpp_2m/,
     );
+    await rejectsCandidates(
+      { scheduler: 'euler', eta: 0.5 },
+      'eta',
+      /eta applies only to the ddim scheduler; the first frames run euler/,
+    );
   });
 
   test('an upload that is not an image', async () => {

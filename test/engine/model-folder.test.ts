@@ -117,6 +117,49 @@ describe('model folder checks', { skip: missingFixtures() ?? false }, () => {
     }
   });
 
+  test('first frames take first_frame_eta with a ddim scheduler; each candidate keeps its own noise', async () => {
+    editManifest((m) => {
+      m.defaults.image_num_inference_steps = 3;
+      m.defaults.scheduler = 'ddim';
+      m.defaults.first_frame_eta = 1;
+    });
+    const engine = await load();
+    try {
+      const prompt = 'a red circle moving right on a black background';
+      const drawn = await engine.generateCandidates({ prompt, seeds: [1, 2, 3, 4] });
+      assert.deepEqual([drawn.settings.scheduler, drawn.settings.eta], ['ddim', 1]);
+      // Candidate 1 depends on its own seed only, not on the seeds beside it in the batch.
+      const mixed = await engine.generateCandidates({ prompt, seeds: [1, 7, 8, 9] });
+      assert.ok(drawn.candidates[0]!.png.equals(mixed.candidates[0]!.png), 'candidate 1 changed');
+      assert.ok(!drawn.candidates[1]!.png.equals(mixed.candidates[1]!.png), 'seed 7 ignored');
+      const plain = await engine.generateCandidates({ prompt, seeds: [1, 2, 3, 4], eta: 0 });
+      assert.ok(!plain.candidates[0]!.png.equals(drawn.candidates[0]!.png), 'eta changed nothing');
+      // The video's default stays plain: video_eta is unset.
+      const video = await engine.animate({
+        prompt,
+        image: drawn.candidates[0]!.png,
+        seed: 2,
+        steps: 2,
+      });
+      assert.deepEqual([video.settings.scheduler, video.settings.eta], ['ddim', 0]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('first_frame_eta without a ddim scheduler is refused', async () => {
+    editManifest((m) => {
+      m.defaults.scheduler = 'euler';
+      m.defaults.first_frame_eta = 0.5;
+    });
+    await assert.rejects(
+      load(),
+      (e) =>
+        e instanceof ModelFormatError &&
+        /first_frame_eta applies only when scheduler is ddim/.test(e.message),
+    );
+  });
+
   test('video_eta without a ddim video scheduler is refused', async () => {
     editManifest((m) => {
       m.defaults.scheduler = 'dpmpp_2m';

@@ -47,10 +47,12 @@ def generate(pipe, prompt, gen, steps, scheduler, unet="video", guidance=None, i
     steps: the video's; image_steps: the first frame's (default: steps). scheduler None: the
     model's defaults per stage (the video's with its eta), as the engine; a name: both stages, plain."""
     d = dict(DEFAULTS, **(guidance or {}))
-    video_scheduler, eta = (scheduler, 0.0) if scheduler else (d["video_scheduler"], d["video_eta"])
+    image_eta, video_eta = (0.0, 0.0) if scheduler else (d.get("first_frame_eta", 0.0), d.get("video_eta", 0.0))
+    video_scheduler = scheduler or d.get("video_scheduler", d["scheduler"])
     scheduler = scheduler or d["scheduler"]
     noise = torch.randn(1, 4, 16, 16, generator=gen)
     _, image = pipe.text_to_image(prompt, noise, scheduler=scheduler, steps=image_steps or steps,
+                                  eta=image_eta, generator=gen,
                                   guidance_scale=d["first_frame_guidance_scale"],
                                   guidance_rescale=d["guidance_rescale"])
     first_u8 = tensor_to_pixels(image[0])
@@ -61,11 +63,19 @@ def generate(pipe, prompt, gen, steps, scheduler, unet="video", guidance=None, i
     if unet == "direct":
         first_latent = torch.zeros_like(first_latent)
     _, frames = pipe.image_to_video(prompt, first_latent, video_noise, scheduler=video_scheduler, steps=steps,
-                                    eta=eta, generator=gen,
+                                    eta=video_eta, generator=gen,
                                     guidance_scale=d["guidance_scale"],
                                     image_guidance_scale=d["image_guidance_scale"],
                                     guidance_rescale=d["guidance_rescale"], unet=unet)
     return first_u8, tensor_to_pixels(frames)
+
+
+def default_samplers() -> str:
+    """The model's samplers per stage, e.g. "dpmpp_2m (first frame) / ddim eta 0.5 (video)"."""
+    def named(scheduler, eta):
+        return f"{scheduler} eta {eta}" if eta else scheduler
+    return (f"{named(DEFAULTS['scheduler'], DEFAULTS.get('first_frame_eta', 0.0))} (first frame) / "
+            f"{named(DEFAULTS.get('video_scheduler', DEFAULTS['scheduler']), DEFAULTS.get('video_eta', 0.0))} (video)")
 
 
 def summary_markdown(scores: dict) -> str:
@@ -167,8 +177,7 @@ def main(argv=None):
     seconds = (time.time() - t0) / len(prompts)
     scores = {"zero_terminal_snr": schedule["rescale_betas_zero_snr"],
               "count": args.count, "held_out": args.held_out, "steps": args.steps, "image_steps": args.image_steps,
-              "scheduler": args.scheduler or (f"{DEFAULTS['scheduler']} (first frame) / {DEFAULTS['video_scheduler']}"
-                                              f" eta {DEFAULTS['video_eta']} (video)"),
+              "scheduler": args.scheduler or default_samplers(),
               **guidance,
               "seed": args.seed, "seconds_per_video": seconds,
               **{k: judge.aggregate(v) for k, v in verdicts.items() if v},

@@ -44,10 +44,11 @@ class ReferencePipeline:
     # 2. text -> first frame
     @torch.no_grad()
     def text_to_image(self, prompt, noise, scheduler="dpmpp_2m", steps=15, guidance_scale=5.0,
-                      guidance_rescale=0.0, trace=None):
-        """noise: unit Gaussian [1, 4, 16, 16]. Returns (scaled latent, image [1, 3, 64, 64])."""
+                      guidance_rescale=0.0, trace=None, eta=0.0, generator=None):
+        """noise: unit Gaussian [1, 4, 16, 16]. Returns (scaled latent, image [1, 3, 64, 64]).
+        eta > 0 (DDIM only): each step adds fresh noise drawn from `generator`."""
         context = self.encode_prompts(["", prompt])  # (no text, text)
-        sched = make_scheduler(scheduler, self.scheduler_config)
+        sched = make_scheduler(scheduler, self.scheduler_config, eta)
         sched.set_timesteps(steps)
         sample = noise * sched.init_noise_sigma
         for t in sched.timesteps:
@@ -55,7 +56,10 @@ class ReferencePipeline:
             v_uncond, v_text = self.b.unet_image(model_in, torch.full((2,), float(t)), context).chunk(2)
             v = v_uncond + guidance_scale * (v_text - v_uncond)
             v = rescale_noise_cfg(v, v_text, guidance_rescale)
-            sample = sched.step(v, t, sample)
+            if eta:
+                sample = sched.step(v, t, sample, torch.randn(noise.shape, generator=generator).to(noise.device))
+            else:
+                sample = sched.step(v, t, sample)
             if trace is not None:
                 trace.append(sample.clone())
         return sample, self.decode(sample)

@@ -2,10 +2,10 @@
 // per step in one batch: (no text, no image), (no text, image), (text, image).
 import { applyVideoGuidance } from '../guidance.js';
 import { fromPixels, toPixels } from '../pixels.js';
-import { createUint32Generator, fillGaussian } from '../rng.js';
 import type { ModelRuntime } from '../runtime.js';
 import { createScheduler, type SchedulerName } from '../schedulers/index.js';
 import { throwIfCancelled, type StepHooks } from './hooks.js';
+import { stepNoiseFor } from './step-noise.js';
 
 export interface ImageToVideoInput {
   prompt: string;
@@ -73,9 +73,11 @@ export async function imageToVideo(
     eta: input.eta ?? 0,
   });
   scheduler.setTimesteps(input.steps);
-  // One seed per step for a stochastic sampler's fresh noise: the same job gives the same video.
-  const stepSeeds = createUint32Generator(input.stepNoiseSeed ?? 0);
-  const stepNoise = scheduler.stochastic ? new Float32Array(videoSize) : undefined;
+  const stepNoise = stepNoiseFor(
+    scheduler,
+    input.stepNoiseSeed === undefined ? undefined : [input.stepNoiseSeed],
+    videoSize,
+  );
   const sample = input.noise.map((x) => x * scheduler.initNoiseSigma);
   const rowSize = (2 * C + 1) * frames * plane;
   const modelInput = new Float32Array(BATCH * rowSize);
@@ -105,8 +107,7 @@ export async function imageToVideo(
     timesteps.fill(t);
     const v = await runtime.unetVideo(modelInput, frames, timesteps, context);
     applyVideoGuidance(v, guided, input.guidance, input.imageGuidance, input.guidanceRescale);
-    if (stepNoise) fillGaussian(stepNoise, stepSeeds());
-    scheduler.step(guided, t, sample, stepNoise);
+    scheduler.step(guided, t, sample, stepNoise?.next());
     hooks.onLatents?.(index + 1, sample);
     hooks.onStep?.(index + 1, total);
   }

@@ -5,12 +5,17 @@ import { toPixels } from '../pixels.js';
 import type { ModelRuntime } from '../runtime.js';
 import { createScheduler, type SchedulerName } from '../schedulers/index.js';
 import { throwIfCancelled, type StepHooks } from './hooks.js';
+import { stepNoiseFor } from './step-noise.js';
 
 export interface TextToImageInput {
   prompt: string;
   /** Unit Gaussian noise [N, C, h, w]; N = number of candidates. */
   noise: Float32Array;
   scheduler: SchedulerName;
+  /** DDIM's eta (0 = deterministic); with eta > 0 each step adds noise, candidate i's drawn from
+   * stepNoiseSeeds[i]. */
+  eta?: number;
+  stepNoiseSeeds?: readonly number[];
   steps: number;
   guidance: number;
   guidanceRescale: number;
@@ -49,8 +54,11 @@ export async function textToImage(
   }
 
   // 2. Prepare latents: scheduler's starting scale times the noise (one buffer, in place).
-  const scheduler = createScheduler(input.scheduler, runtime.folder.schedulerConfig);
+  const scheduler = createScheduler(input.scheduler, runtime.folder.schedulerConfig, {
+    eta: input.eta ?? 0,
+  });
   scheduler.setTimesteps(input.steps);
+  const stepNoise = stepNoiseFor(scheduler, input.stepNoiseSeeds, sampleSize);
   const sample = input.noise.map((x) => x * scheduler.initNoiseSigma);
   const modelInput = new Float32Array(2 * count * sampleSize);
   const timesteps = new Float32Array(2 * count);
@@ -66,7 +74,7 @@ export async function textToImage(
     timesteps.fill(t);
     const v = await runtime.unetImage(modelInput, timesteps, context);
     applyTextGuidance(v, guided, count, input.guidance, input.guidanceRescale);
-    scheduler.step(guided, t, sample);
+    scheduler.step(guided, t, sample, stepNoise?.next());
     hooks.onLatents?.(index + 1, sample);
     hooks.onStep?.(index + 1, total);
   }
