@@ -147,31 +147,27 @@ describe('model folder checks', { skip: missingFixtures() ?? false }, () => {
     }
   });
 
-  test('first_frame_eta without a ddim scheduler is refused', async () => {
-    editManifest((m) => {
-      m.defaults.scheduler = 'euler';
-      m.defaults.first_frame_eta = 0.5;
+  const etaWithoutDdim = [
+    {
+      field: 'first_frame_eta',
+      scheduler: 'euler',
+      message: /first_frame_eta applies only when scheduler is ddim/,
+    },
+    {
+      field: 'video_eta',
+      scheduler: 'dpmpp_2m',
+      message: /video_eta applies only when the video scheduler is ddim/,
+    },
+  ];
+  for (const { field, scheduler, message } of etaWithoutDdim) {
+    test(`${field} without a ddim scheduler for its stage is refused`, async () => {
+      editManifest((m) => {
+        m.defaults.scheduler = scheduler;
+        m.defaults[field] = 0.5;
+      });
+      await assert.rejects(load(), (e) => e instanceof ModelFormatError && message.test(e.message));
     });
-    await assert.rejects(
-      load(),
-      (e) =>
-        e instanceof ModelFormatError &&
-        /first_frame_eta applies only when scheduler is ddim/.test(e.message),
-    );
-  });
-
-  test('video_eta without a ddim video scheduler is refused', async () => {
-    editManifest((m) => {
-      m.defaults.scheduler = 'dpmpp_2m';
-      m.defaults.video_eta = 0.5;
-    });
-    await assert.rejects(
-      load(),
-      (e) =>
-        e instanceof ModelFormatError &&
-        /video_eta applies only when the video scheduler is ddim/.test(e.message),
-    );
-  });
+  }
 
   test('first frames take first_frame_guidance_scale where set, the video guidance_scale', async () => {
     editManifest((m) => {
