@@ -14,6 +14,12 @@ class UnknownWordsError(ValueError):
     pass
 
 
+def _fresh_noise(noise, eta, generator):
+    """A stochastic step's unit noise, the shape of `noise`, from `generator` (None when eta is 0:
+    nothing is drawn, so deterministic runs keep their generator's sequence)."""
+    return torch.randn(noise.shape, generator=generator).to(noise.device) if eta else None
+
+
 class ReferencePipeline:
     def __init__(self, bundle, scheduler_config: dict = SCHEDULER_CONFIG):
         self.b = bundle
@@ -56,10 +62,7 @@ class ReferencePipeline:
             v_uncond, v_text = self.b.unet_image(model_in, torch.full((2,), float(t)), context).chunk(2)
             v = v_uncond + guidance_scale * (v_text - v_uncond)
             v = rescale_noise_cfg(v, v_text, guidance_rescale)
-            if eta:
-                sample = sched.step(v, t, sample, torch.randn(noise.shape, generator=generator).to(noise.device))
-            else:
-                sample = sched.step(v, t, sample)
+            sample = sched.step(v, t, sample, _fresh_noise(noise, eta, generator))
             if trace is not None:
                 trace.append(sample.clone())
         return sample, self.decode(sample)
@@ -93,7 +96,6 @@ class ReferencePipeline:
         sched = make_scheduler(scheduler, self.scheduler_config, eta)
         sched.set_timesteps(steps)
         sample, timesteps = noise * sched.init_noise_sigma, sched.timesteps
-        step_noise = (lambda: torch.randn(noise.shape, generator=generator).to(noise.device)) if eta else (lambda: None)
         if init_latents is not None:
             start = steps - max(1, min(steps, round(strength * steps)))
             sample, timesteps = self._noised(sched, start, init_latents, noise), timesteps[start:]
@@ -108,7 +110,7 @@ class ReferencePipeline:
                 v0, v_img, v_full = out.chunk(3)
                 v = v0 + image_guidance_scale * (v_img - v0) + guidance_scale * (v_full - v_img)
             v = rescale_noise_cfg(v, v_full, guidance_rescale)
-            sample = sched.step(v, t, sample, step_noise()) if eta else sched.step(v, t, sample)
+            sample = sched.step(v, t, sample, _fresh_noise(noise, eta, generator))
             if trace is not None:
                 trace.append(sample.clone())
         if not decode:

@@ -61,13 +61,11 @@ class DDIMScheduler(_Base):
         pred_x0 = math.sqrt(a_t) * sample - math.sqrt(1 - a_t) * model_output
         pred_eps = math.sqrt(a_t) * model_output + math.sqrt(1 - a_t) * sample
         std = self.eta * math.sqrt((1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev))
+        if std > 0 and noise is None:
+            raise ValueError(f"DDIM with eta {self.eta} needs unit noise the sample's shape")
         self.step_index += 1
         out = math.sqrt(a_prev) * pred_x0 + math.sqrt(max(0.0, 1 - a_prev - std * std)) * pred_eps
-        if std > 0:
-            if noise is None:
-                raise ValueError(f"DDIM with eta {self.eta} needs unit noise the sample's shape")
-            out = out + std * noise
-        return out
+        return out + std * noise if std > 0 else out
 
 
 def _sigmas(alphas_cumprod_clamped, timesteps):
@@ -93,7 +91,7 @@ class DPMSolverMultistepScheduler(_Base):
         lam = math.log(alpha) - math.log(sig) if sig > 0 else math.inf
         return alpha, sig, lam
 
-    def step(self, model_output, timestep, sample):
+    def step(self, model_output, timestep, sample, noise=None):  # noise: read only by DDIM with eta
         i = self.step_index
         alpha_s, sig_s, lam_s = self._alpha_sigma_lambda(self.sigmas[i])
         alpha_t, sig_t, lam_t = self._alpha_sigma_lambda(self.sigmas[i + 1])
@@ -130,7 +128,7 @@ class EulerDiscreteScheduler(_Base):
     def scale_model_input(self, sample, timestep):
         return sample / math.sqrt(self.sigmas[self.step_index] ** 2 + 1.0)
 
-    def step(self, model_output, timestep, sample):
+    def step(self, model_output, timestep, sample, noise=None):  # noise: read only by DDIM with eta
         sigma, sigma_next = self.sigmas[self.step_index], self.sigmas[self.step_index + 1]
         c_out, c_skip = -sigma / math.sqrt(sigma ** 2 + 1.0), 1.0 / (sigma ** 2 + 1.0)
         pred_x0 = c_out * model_output + c_skip * sample
