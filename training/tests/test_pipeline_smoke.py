@@ -294,7 +294,7 @@ def test_batched_sampling_matches_one_video_at_a_time(trained):
         for i, prompt in enumerate(prompts):
             alone_extra = {k: (v[i:i + 1] if torch.is_tensor(v) else v) for k, v in extra.items()}
             alone, _ = pipe.image_to_video(prompt, first[i:i + 1], noise[i:i + 1], steps=4, unet=unet, **alone_extra)
-            assert torch.allclose(together[i:i + 1], alone, atol=1e-5), (unet, extra.keys(), i)
+            assert torch.allclose(together[i:i + 1], alone, atol=1e-4), (unet, extra.keys(), i)
         other, _ = pipe.image_to_video(prompts[::-1], first, noise, steps=4, unet=unet, decode=False, **extra)
         assert not torch.allclose(other, together, atol=1e-3)  # the captions reach their own rows
 
