@@ -386,3 +386,52 @@ def test_video_decoder_training_needs_pairs(trained, tmp_path):
     shutil.copytree(trained, tmp_path / "tiny")
     with pytest.raises(SystemExit, match="no pairs"):
         train_video_decoder.main(["train", "--preset", "tiny", "--runs", str(tmp_path), "--steps", "1"])
+
+
+def test_weak_guidance_trial_skips_the_temporal_blocks_runs_and_compares(trained, tmp_path, monkeypatch, capsys):
+    # tools/weak_guidance_trial.py (sixteenth round): its weak row must be the spatial layers alone, and
+    # its run and compare must work on a real run folder
+    import importlib.util
+    import copy
+    from types import SimpleNamespace
+    from firstframe_train.nets import layers
+    spec = importlib.util.spec_from_file_location("weak_guidance_trial", TRAINING / "tools" / "weak_guidance_trial.py")
+    trial = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trial)
+    monkeypatch.setattr(layers.TemporalBlock, "forward", layers.TemporalBlock.forward)  # undone after the test
+    unet = load_bundle(get_preset("tiny"), trained).unet_video
+    with torch.no_grad():
+        for p in unet.temporal.parameters():
+            p.copy_(0.2 * torch.randn(p.shape, generator=torch.Generator().manual_seed(5)))
+    spatial_only = copy.deepcopy(unet)
+    for key in list(spatial_only.temporal.keys()):
+        spatial_only.temporal[key] = layers.TemporalBlock(spatial_only.temporal[key].conv.in_channels, 2, 32)
+    trial.patch_temporal_blocks()
+    gen = torch.Generator().manual_seed(2)
+    x, t, ctx = torch.randn(1, 9, 4, 16, 16, generator=gen), torch.tensor([500.0]), torch.randn(1, 24, 32, generator=gen)
+    with torch.no_grad():
+        whole, reference = unet(x, t, ctx), spatial_only(x, t, ctx)
+        trial.SKIP.update(on=True, parts="all")
+        skipped = unet(x, t, ctx)
+        trial.SKIP["on"] = False
+    assert torch.allclose(skipped, reference, atol=1e-5) and not torch.allclose(whole, reference, atol=1e-3)
+
+    threads = torch.get_num_threads()
+    out = tmp_path / "skip.json"
+    try:
+        trial.run(SimpleNamespace(mode="skip-all", scale=0.5, old_run=None, preset="tiny", runs=str(trained.parent),
+                                  count=1, held_out=1, seed=3, out=str(out)))
+    finally:
+        torch.set_num_threads(threads)
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["held_out"] for r in rows] == [False, True] and all(r["objects"] for r in rows)
+    # compare: against a copy where the first prompt's objects all fail, every right one counts as fixed
+    broken = json.loads(out.read_text())
+    broken["rows"][0]["ok"] = False
+    broken["rows"][0]["objects"] = [{a: False for a in o} for o in broken["rows"][0]["objects"]]
+    (tmp_path / "broken.json").write_text(json.dumps(broken))
+    capsys.readouterr()
+    trial.compare([str(tmp_path / "broken.json"), str(out)])
+    lines = capsys.readouterr().out.strip().splitlines()
+    colour_right = sum(o["colour"] for o in rows[0]["objects"])
+    assert len(lines) == 2 and "colour" in lines[1] and f"(+{colour_right} -0)" in lines[1].split("colour")[1]
