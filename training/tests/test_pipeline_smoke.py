@@ -399,16 +399,19 @@ def test_weak_guidance_trial_skips_the_temporal_blocks_runs_and_compares(trained
     trial = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(trial)
     monkeypatch.setattr(layers.TemporalBlock, "forward", layers.TemporalBlock.forward)  # undone after the test
-    unet = load_bundle(get_preset("tiny"), trained).unet_video
+    preset = get_preset("tiny")
+    unet = load_bundle(preset, trained).unet_video
     with torch.no_grad():
         for p in unet.temporal.parameters():
             p.copy_(0.2 * torch.randn(p.shape, generator=torch.Generator().manual_seed(5)))
     spatial_only = copy.deepcopy(unet)
     for key in list(spatial_only.temporal.keys()):
-        spatial_only.temporal[key] = layers.TemporalBlock(spatial_only.temporal[key].conv.in_channels, 2, 32)
+        spatial_only.temporal[key] = layers.TemporalBlock(  # a new block is the identity
+            spatial_only.temporal[key].conv.in_channels, preset.unet.temporal_heads, preset.text.hidden_size)
     trial.patch_temporal_blocks()
     gen = torch.Generator().manual_seed(2)
-    x, t, ctx = torch.randn(1, 9, 4, 16, 16, generator=gen), torch.tensor([500.0]), torch.randn(1, 24, 32, generator=gen)
+    x, t = torch.randn(1, 9, 4, 16, 16, generator=gen), torch.tensor([500.0])
+    ctx = torch.randn(1, preset.text.max_length, preset.text.hidden_size, generator=gen)
     with torch.no_grad():
         whole, reference = unet(x, t, ctx), spatial_only(x, t, ctx)
         trial.SKIP.update(on=True, parts="all")

@@ -33,10 +33,11 @@ def patch_temporal_blocks():
             return original(self, x, num_frames, context)
         if SKIP["parts"] == "all":
             return x
-        bf, c, h, w = x.shape  # skip-attn: the text branch and the temporal conv only
-        t = x.reshape(bf, c, h * w).transpose(1, 2)
-        t = t + self.text_attn(self.text_norm(t), context)
-        v = t.transpose(1, 2).reshape(bf, c, h, w).reshape(-1, num_frames, c, h, w).permute(0, 2, 1, 3, 4)
+        bf, c, h, w = x.shape  # skip-attn: the text branch (where there is one) and the temporal conv only
+        if self.text_attn is not None:
+            t = x.reshape(bf, c, h * w).transpose(1, 2)
+            x = (t + self.text_attn(self.text_norm(t), context)).transpose(1, 2).reshape(bf, c, h, w)
+        v = x.reshape(-1, num_frames, c, h, w).permute(0, 2, 1, 3, 4)
         v = v + self.conv(torch.nn.functional.silu(self.conv_norm(v)))
         return v.permute(0, 2, 1, 3, 4).reshape(bf, c, h, w)
 
