@@ -1,4 +1,4 @@
-"""The judge of shared/WORLD.md: does a video show what its caption says?
+"""The judge of training/WORLD.md: does a video show what its caption says?
 
 It reads frames the way people see them (decoded from the product's MP4, downsampled to
 64x64) and, for each object named in the caption, decides colour, shape, size, motion and

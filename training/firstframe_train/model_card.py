@@ -51,7 +51,7 @@ def write_model_card(out: Path, bundle, run: Path, index: dict, scores=None) -> 
         f"# {index['name']}",
         "",
         "Factorized text-to-video model (Emu Video method) for the firstframe shapes world",
-        "(`../shared/WORLD.md` in the project): a text-to-image U-Net draws the first frame, an",
+        "(`training/WORLD.md` in the project): a text-to-image U-Net draws the first frame, an",
         "image-to-video U-Net animates it. 64x64 RGB, 16 frames at 8 fps. Trained from scratch by",
         f"`training/` (preset `{p.name}`); folder layout and tensors: `docs/model-format.md`.",
         "",

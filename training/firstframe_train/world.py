@@ -1,4 +1,4 @@
-"""The shapes world of shared/WORLD.md: scenes, captions and a fast numpy renderer.
+"""The shapes world of training/WORLD.md: scenes, captions and a fast numpy renderer.
 
 Everything is generated on the fly from a numpy Generator; no data set is stored.
 Coordinates are in pixels: x to the right, y down, pixel (i, j) covers [i, i+1) x [j, j+1),

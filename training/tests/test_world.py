@@ -1,4 +1,4 @@
-"""The renderer keeps the promises of shared/WORLD.md."""
+"""The renderer keeps the promises of training/WORLD.md."""
 
 import numpy as np
 import pytest
