@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Limits } from '../src/core/quota.js';
-import { QuotaAdmin, QuotaService, QuotaStateError } from '../src/db/quota.js';
+import { QuotaService, QuotaStateError } from '../src/db/quota.js';
 import { KINDS } from './helpers/databases.js';
 import { seedWorkspace, withMigratedDb } from './helpers/migrated-db.js';
 
@@ -60,61 +60,6 @@ for (const kind of KINDS) {
             ['a', 'refunded'],
             ['b', 'committed'],
           ],
-        );
-      }));
-
-    test('workspace limits, admin set/grant/reset, all audited', () =>
-      withMigratedDb(kind, async (db) => {
-        const { workspace, users } = await seedWorkspace(db, 'admin', 'alice', 'bob');
-        const [admin, alice, bob] = users as [
-          (typeof users)[0],
-          (typeof users)[0],
-          (typeof users)[0],
-        ];
-        const quota = new QuotaService(db, LIMITS);
-        const quotaAdmin = new QuotaAdmin(db);
-        const reserve = (userId: string, jobId: string) =>
-          quota.reserve({ jobId, workspaceId: workspace.id, userId });
-
-        await quotaAdmin.setLimits({ actorId: admin.id, workspaceId: workspace.id, daily: 2 });
-        assert.ok((await reserve(alice.id, 'w1')).ok);
-        assert.ok((await reserve(bob.id, 'w2')).ok);
-        const denied = await reserve(bob.id, 'w3');
-        assert.ok(!denied.ok && denied.scope === 'workspace' && denied.period === 'daily');
-
-        await quotaAdmin.grant({ actorId: admin.id, workspaceId: workspace.id, amount: 1 });
-        assert.ok((await reserve(bob.id, 'w3')).ok, 'a workspace grant adds one');
-        assert.equal((await reserve(bob.id, 'w4')).ok, false);
-
-        await quotaAdmin.reset({ actorId: admin.id, workspaceId: workspace.id });
-        assert.ok((await reserve(bob.id, 'w4')).ok, 'a reset starts counting again');
-
-        await quotaAdmin.setLimits({
-          actorId: admin.id,
-          workspaceId: workspace.id,
-          userId: alice.id,
-          daily: 0,
-        });
-        const blocked = await reserve(alice.id, 'a1');
-        assert.ok(!blocked.ok && blocked.scope === 'user' && blocked.limit === 0);
-
-        const status = await quota.status(workspace.id, alice.id);
-        assert.equal(status.limits.user.daily, 0);
-        assert.equal(status.limits.workspace.daily, 2);
-
-        const log = await db.auditEntry.findMany({ orderBy: { createdAt: 'asc' } });
-        assert.deepEqual(
-          log.map((entry) => [entry.action, entry.target, entry.actorId]),
-          [
-            ['quota.set', 'workspace', admin.id],
-            ['quota.grant', 'workspace', admin.id],
-            ['quota.reset', 'workspace', admin.id],
-            ['quota.set', `user:${alice.id}`, admin.id],
-          ],
-        );
-        await assert.rejects(
-          quotaAdmin.grant({ actorId: admin.id, workspaceId: workspace.id, amount: 0 }),
-          /expected a whole number from 1/,
         );
       }));
   });

@@ -8,9 +8,7 @@ import { describe, migrateDatabase } from './migrations.js';
 export { createClient, type Db } from './client.js';
 export { DatabaseSetupError } from './errors.js';
 export { migrateDatabase } from './migrations.js';
-export * as generations from './generations.js';
-export { QuotaAdmin, QuotaService, QuotaStateError, quotaDefaults } from './quota.js';
-export * as votes from './votes.js';
+export { QuotaService, QuotaStateError, quotaDefaults } from './quota.js';
 export { ensureUser, ensureWorkspace } from './workspaces.js';
 
 export async function openDatabase(target: DatabaseTarget, log: Logger): Promise<Db> {

@@ -9,7 +9,6 @@ import {
   type LedgerItem,
   type Limit,
   type Limits,
-  limitToDb,
   PERIODS,
   type QuotaDecision,
   resolveLimits,
@@ -152,116 +151,6 @@ export class QuotaService {
     };
     return { limits, usage };
   }
-}
-
-/** Admin changes to quotas; each is written to the audit log with who made it. */
-export class QuotaAdmin {
-  constructor(private readonly db: Db) {}
-
-  /** Limits for one user (`userId`) or the whole workspace; null = back to the default. */
-  async setLimits(change: {
-    actorId: string;
-    workspaceId: string;
-    userId?: string;
-    daily?: Limit | null;
-    monthly?: Limit | null;
-    /** Workspace only: default limits for each member. */
-    userDaily?: Limit | null;
-    userMonthly?: Limit | null;
-  }) {
-    const data = {
-      ...(change.daily === undefined ? {} : { dailyLimit: limitToDb(change.daily) }),
-      ...(change.monthly === undefined ? {} : { monthlyLimit: limitToDb(change.monthly) }),
-    };
-    return this.db.$transaction(async (tx) => {
-      if (change.userId) {
-        await tx.userQuotaPolicy.upsert({
-          where: { userId: change.userId },
-          create: { userId: change.userId, ...data },
-          update: data,
-        });
-      } else {
-        const workspaceData = {
-          ...data,
-          ...(change.userDaily === undefined
-            ? {}
-            : { userDailyLimit: limitToDb(change.userDaily) }),
-          ...(change.userMonthly === undefined
-            ? {}
-            : { userMonthlyLimit: limitToDb(change.userMonthly) }),
-        };
-        await tx.workspaceQuotaPolicy.upsert({
-          where: { workspaceId: change.workspaceId },
-          create: { workspaceId: change.workspaceId, ...workspaceData },
-          update: workspaceData,
-        });
-      }
-      await audit(tx, change, 'quota.set', {
-        daily: change.daily,
-        monthly: change.monthly,
-        userDaily: change.userDaily,
-        userMonthly: change.userMonthly,
-      });
-    });
-  }
-
-  /** Extra generations for today and this month, for a user or the workspace. */
-  async grant(change: { actorId: string; workspaceId: string; userId?: string; amount: number }) {
-    if (!Number.isInteger(change.amount) || change.amount < 1) {
-      throw new QuotaStateError(`grant amount ${change.amount}: expected a whole number from 1`);
-    }
-    return this.db.$transaction(async (tx) => {
-      await tx.quotaLedgerEntry.create({
-        data: {
-          key: `grant:${crypto.randomUUID()}`,
-          kind: 'grant',
-          state: 'committed',
-          workspaceId: change.workspaceId,
-          userId: change.userId ?? null,
-          amount: change.amount,
-        },
-      });
-      await audit(tx, change, 'quota.grant', { amount: change.amount });
-    });
-  }
-
-  /** Usage so far stops counting, for a user or the workspace. */
-  async reset(change: { actorId: string; workspaceId: string; userId?: string; now?: Date }) {
-    const resetAt = change.now ?? new Date();
-    return this.db.$transaction(async (tx) => {
-      if (change.userId) {
-        await tx.userQuotaPolicy.upsert({
-          where: { userId: change.userId },
-          create: { userId: change.userId, resetAt },
-          update: { resetAt },
-        });
-      } else {
-        await tx.workspaceQuotaPolicy.upsert({
-          where: { workspaceId: change.workspaceId },
-          create: { workspaceId: change.workspaceId, resetAt },
-          update: { resetAt },
-        });
-      }
-      await audit(tx, change, 'quota.reset', { resetAt: resetAt.toISOString() });
-    });
-  }
-}
-
-async function audit(
-  tx: Tx,
-  change: { actorId: string; workspaceId: string; userId?: string },
-  action: string,
-  details: Record<string, unknown>,
-) {
-  await tx.auditEntry.create({
-    data: {
-      workspaceId: change.workspaceId,
-      actorId: change.actorId,
-      action,
-      target: change.userId ? `user:${change.userId}` : 'workspace',
-      details: JSON.parse(JSON.stringify(details)),
-    },
-  });
 }
 
 export function quotaDefaults(env: {
