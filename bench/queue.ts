@@ -62,7 +62,12 @@ async function overheadPerGeneration() {
     const generationId = `bench${i}`;
     let start = performance.now();
     const first = done(`candidates-${generationId}-r1`);
-    await setup.producer.enqueueCandidates({ generationId, round: 1, prompt: 'a red circle' });
+    await setup.producer.enqueueCandidates({
+      generationId,
+      round: 1,
+      seeds: [1, 2, 3, 4],
+      prompt: 'a red circle',
+    });
     await first;
     const candidatesMs = performance.now() - start;
     start = performance.now();
@@ -71,6 +76,7 @@ async function overheadPerGeneration() {
       generationId,
       prompt: 'a red circle',
       imageKey: `generations/${generationId}/round-1/candidate-1.png`,
+      seed: 1,
     });
     await second;
     if (i < 5) continue; // warm-up

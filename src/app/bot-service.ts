@@ -1,17 +1,15 @@
 // The bot: receives commands and reactions from every chat adapter, answers /history, /quota
 // and the admin commands, and hands /video to the flow runner. Depends only on the ports
 // (src/app/ports.ts) and the chat adapter interface (src/bots/chat-adapter.ts).
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
-  DEFAULT_VIDEO_LIMITS,
   HELP_TEXT,
-  MAX_SEED,
   parseCommand,
   type QuotaChange,
-  type VideoLimits,
   type VideoRequest,
 } from '../core/commands/index.js';
-import { DEFAULT_FLOW_CONFIG, quotaKeyOf, type FlowConfig } from '../core/flow/index.js';
+import { quotaKeyOf, randomSeed, REQUEST_LIMITS, type RequestLimits } from '../core/contract.js';
+import { DEFAULT_FLOW_CONFIG, type FlowConfig } from '../core/flow/index.js';
 import type { ChatAdapter, IncomingCommand, IncomingReaction } from '../bots/chat-adapter.js';
 import type { Logger } from '../log.js';
 import { FlowRunner } from './flow-runner.js';
@@ -33,19 +31,19 @@ export interface BotServiceDeps {
   adapters: ChatAdapter[];
   log: Logger;
   flow?: Partial<FlowConfig>;
-  limits?: VideoLimits;
+  limits?: RequestLimits;
   historyPageSize?: number;
 }
 
 export class BotService {
   readonly runner: FlowRunner;
   private readonly adapters: Map<string, ChatAdapter>;
-  private readonly limits: VideoLimits;
+  private readonly limits: RequestLimits;
   private readonly pageSize: number;
 
   constructor(private readonly deps: BotServiceDeps) {
     this.adapters = new Map(deps.adapters.map((adapter) => [adapter.platform, adapter]));
-    this.limits = deps.limits ?? DEFAULT_VIDEO_LIMITS;
+    this.limits = deps.limits ?? REQUEST_LIMITS;
     this.pageSize = deps.historyPageSize ?? 5;
     this.runner = new FlowRunner({
       store: deps.store,
@@ -181,7 +179,7 @@ export class BotService {
       ...(command.messageId ? { requestMessageId: command.messageId } : {}),
       settings: {
         ...options,
-        seed: seed ?? randomInt(0, MAX_SEED),
+        seed: seed ?? randomSeed(),
         ...(image ? { imagePath: image.path } : {}),
       },
     });

@@ -1,9 +1,9 @@
 // Runs generations: feeds events to the pure flow one at a time per generation, saves the
 // state, and performs the effects through the ports. Outcomes of effects (a posted message's
 // id, a job's queue position, a quota decision) go straight back into the flow.
+import { quotaKeyOf } from '../core/contract.js';
 import {
   isActive,
-  quotaKeyOf,
   reduce,
   resumeEffects,
   startGeneration,

@@ -6,8 +6,8 @@ import { InProcessExecutor, WorkerExecutor, type Executor } from './executor.js'
 import { encodeGrid, encodePng, readUpload } from './images.js';
 import { readModelFolder, type ModelFolder } from './model-folder.js';
 import { resolveEngineOptions, type EngineOptions } from './options.js';
+import type { RequestLimits } from '../core/contract.js';
 import {
-  LIMITS,
   checkAnimateSettings,
   checkCandidatesRequest,
   type AnimateJob,
@@ -15,8 +15,8 @@ import {
   type CandidatesJob,
   type CandidatesRequest,
   type Progress,
+  requestLimitsOf,
 } from './requests.js';
-import { SCHEDULER_NAMES } from './schedulers/index.js';
 import { encodeVideo } from './video.js';
 
 export interface Candidate {
@@ -56,7 +56,7 @@ export interface EngineDescription {
   defaults: ModelFolder['manifest']['defaults'];
   schedulers: readonly string[];
   knownWords: string[];
-  limits: typeof LIMITS & { maxMediaBytes: number; maxUploadBytes: number; maxUploadSide: number };
+  limits: RequestLimits & { maxMediaBytes: number; maxUploadBytes: number; maxUploadSide: number };
   provider: EngineOptions['provider'];
 }
 
@@ -80,11 +80,15 @@ export async function loadEngine(
 }
 
 class OnnxEngine implements Engine {
+  private readonly limits: RequestLimits;
+
   constructor(
     private readonly folder: ModelFolder,
     private readonly options: EngineOptions,
     private readonly executor: Executor,
-  ) {}
+  ) {
+    this.limits = requestLimitsOf(folder);
+  }
 
   private get imageSize() {
     const { width, height } = this.folder.manifest.image;
@@ -93,7 +97,7 @@ class OnnxEngine implements Engine {
 
   async generateCandidates(request: CandidatesRequest): Promise<CandidatesResult> {
     // 1. Check inputs (throws EngineInputError before any inference).
-    const job = checkCandidatesRequest(request, this.folder.manifest, this.folder.tokenizer);
+    const job = checkCandidatesRequest(request, this.folder.manifest, this.limits);
     throwIfAborted(request.signal);
     // 2. Run the text-to-image model for all candidates at once.
     const started = performance.now();
@@ -118,7 +122,7 @@ class OnnxEngine implements Engine {
 
   async animate(request: AnimateRequest): Promise<AnimationResult> {
     // 1. Check inputs and read the first frame (type, size, dimensions) before inference.
-    const job = checkAnimateSettings(request, this.folder.manifest, this.folder.tokenizer);
+    const job = checkAnimateSettings(request, this.folder.manifest, this.limits);
     const firstFrame = await readUpload(request.image, this.imageSize, {
       maxBytes: this.options.maxUploadBytes,
       maxSide: this.options.maxUploadSide,
@@ -160,10 +164,10 @@ class OnnxEngine implements Engine {
       image: this.imageSize,
       video: { frames: manifest.video.num_frames, fps: manifest.video.fps },
       defaults: manifest.defaults,
-      schedulers: SCHEDULER_NAMES,
+      schedulers: this.limits.schedulers,
       knownWords: this.folder.tokenizer.knownWords(),
       limits: {
-        ...LIMITS,
+        ...this.limits,
         maxMediaBytes: this.options.maxMediaBytes,
         maxUploadBytes: this.options.maxUploadBytes,
         maxUploadSide: this.options.maxUploadSide,

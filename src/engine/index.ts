@@ -10,11 +10,10 @@ export type {
 export { EngineAbortedError, EngineInputError, ModelFormatError } from './errors.js';
 export { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type ExecutionProvider } from './options.js';
 export {
-  CANDIDATE_COUNT,
-  LIMITS,
+  requestLimitsOf,
   stageDefaults,
   type AnimateRequest,
   type CandidatesRequest,
   type Progress,
 } from './requests.js';
-export { SCHEDULER_NAMES, type SchedulerName } from './schedulers/index.js';
+export { SCHEDULERS, type SchedulerName } from '../core/contract.js';

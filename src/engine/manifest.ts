@@ -1,6 +1,6 @@
 // model_index.json as docs/model-format.md defines it, validated with zod.
 import { z } from 'zod';
-import { SCHEDULER_NAMES } from './schedulers/index.js';
+import { SCHEDULERS } from '../core/contract.js';
 
 const dims = z.array(z.union([z.number().int(), z.string()]));
 const componentSchema = z.object({
@@ -33,7 +33,7 @@ export const manifestSchema = z.object({
   }),
   defaults: z
     .object({
-      scheduler: z.enum(SCHEDULER_NAMES),
+      scheduler: z.enum(SCHEDULERS),
       num_inference_steps: z.number().int().positive(),
       // Steps for the first-frame candidates when they want more than the video (optional).
       image_num_inference_steps: z.number().int().positive().optional(),
@@ -44,7 +44,7 @@ export const manifestSchema = z.object({
       guidance_rescale: z.number().min(0).max(1),
       // The video's own sampler when it differs from the first frames' (optional), and DDIM's eta
       // for it: a request that names no scheduler gets both, one that names one gets it plain.
-      video_scheduler: z.enum(SCHEDULER_NAMES).optional(),
+      video_scheduler: z.enum(SCHEDULERS).optional(),
       video_eta: z.number().min(0).max(1).optional(),
       // DDIM's eta for the first frames (optional; `scheduler` must then be ddim).
       first_frame_eta: z.number().min(0).max(1).optional(),
@@ -57,6 +57,14 @@ export const manifestSchema = z.object({
       message: 'first_frame_eta applies only when scheduler is ddim',
       path: ['first_frame_eta'],
     }),
+  // What requests this model takes beyond the contract's own limits (optional): a smaller step
+  // maximum, and the schedulers it was checked with.
+  limits: z
+    .object({
+      max_inference_steps: z.number().int().positive().optional(),
+      schedulers: z.array(z.enum(SCHEDULERS)).min(1).optional(),
+    })
+    .optional(),
   components: z.record(z.string(), componentSchema),
 });
 

@@ -1,25 +1,39 @@
-// What callers pass to generateCandidates() / animate(), the allowed ranges, and the checks
-// that turn a request into a validated job before any inference runs.
-import { randomInt } from 'node:crypto';
+// What callers pass to generateCandidates() / animate(), and the checks that turn a request
+// into a validated job before any inference runs. The rules are the request contract's
+// (core/contract.ts), narrowed to this model by `requestLimitsOf`.
+import {
+  CANDIDATE_COUNT,
+  candidateSeeds,
+  limitsForModel,
+  negativePromptProblems,
+  promptProblems,
+  randomSeed,
+  rangeProblem,
+  schedulerProblem,
+  type Range,
+  type RequestLimits,
+  type SchedulerName,
+} from '../core/contract.js';
 import { EngineInputError } from './errors.js';
 import type { Manifest } from './manifest.js';
-import { MAX_SEED } from './rng.js';
-import { SCHEDULER_NAMES, isSchedulerName, type SchedulerName } from './schedulers/index.js';
-import type { PromptTokenizer } from './tokenizer.js';
-
-export const CANDIDATE_COUNT = 4;
+import type { ModelFolder } from './model-folder.js';
 
 const PUNCTUATION = /[^\w\s]+/gu;
 
-export const LIMITS = {
-  promptChars: 500,
-  steps: { min: 1, max: 50 },
-  guidance: { min: 0, max: 20 },
-  imageGuidance: { min: 0, max: 20 },
-  guidanceRescale: { min: 0, max: 1 },
-  eta: { min: 0, max: 1 },
-  seed: { min: 0, max: MAX_SEED },
-} as const;
+/** What this model accepts: its words, its text length, its step maximum and schedulers. */
+export function requestLimitsOf(
+  folder: Pick<ModelFolder, 'manifest' | 'tokenizer'>,
+): RequestLimits {
+  const { manifest, tokenizer } = folder;
+  return limitsForModel({
+    vocabulary: tokenizer.knownWords(),
+    maxWords: manifest.text.max_length,
+    ...(manifest.limits?.max_inference_steps
+      ? { maxSteps: manifest.limits.max_inference_steps }
+      : {}),
+    ...(manifest.limits?.schedulers ? { schedulers: manifest.limits.schedulers } : {}),
+  });
+}
 
 export interface Progress {
   stage: 'candidates' | 'video' | 'encode';
@@ -29,6 +43,8 @@ export interface Progress {
 
 interface CommonRequest {
   prompt: string;
+  /** Words the output should not show: guidance steers away from them instead of from "". */
+  negativePrompt?: string;
   steps?: number;
   guidance?: number;
   guidanceRescale?: number;
@@ -55,6 +71,8 @@ export interface AnimateRequest extends CommonRequest {
 /** The numbers a pipeline runs with once a request passed the checks. */
 export interface SamplingSettings {
   prompt: string;
+  /** The caption of the unguided half of classifier-free guidance ("" without a negative). */
+  negativePrompt: string;
   scheduler: SchedulerName;
   steps: number;
   guidance: number;
@@ -75,72 +93,32 @@ function checkNumber(
   field: string,
   value: number | undefined,
   fallback: number,
-  range: { min: number; max: number },
+  range: Range,
   integer = false,
 ): number {
   const chosen = value ?? fallback;
-  const kind = integer ? 'a whole number' : 'a number';
-  if (
-    typeof chosen !== 'number' ||
-    !Number.isFinite(chosen) ||
-    (integer && !Number.isInteger(chosen))
-  ) {
-    throw new EngineInputError(
-      field,
-      `${field} must be ${kind} from ${range.min} to ${range.max}, got ${String(chosen)}`,
-    );
-  }
-  if (chosen < range.min || chosen > range.max) {
-    throw new EngineInputError(
-      field,
-      `${field} must be from ${range.min} to ${range.max}, got ${chosen}`,
-    );
-  }
+  const problem = rangeProblem(field, chosen, range, integer);
+  if (problem) throw new EngineInputError(field, problem);
   return chosen;
 }
 
-export function checkSeed(field: string, seed: number): number {
-  return checkNumber(field, seed, 0, LIMITS.seed, true);
+function checkSeed(field: string, seed: number, limits: RequestLimits): number {
+  return checkNumber(field, seed, 0, limits.seed, true);
 }
 
-export function randomSeed(): number {
-  return randomInt(0, 2 ** 32 - 1);
-}
-
-export function checkPrompt(prompt: unknown, tokenizer: PromptTokenizer): string {
-  if (typeof prompt !== 'string' || prompt.trim() === '') {
-    throw new EngineInputError(
-      'prompt',
-      'prompt is empty; describe the video, e.g. "a red circle moving right on a black background"',
-    );
-  }
-  if (prompt.length > LIMITS.promptChars) {
-    throw new EngineInputError(
-      'prompt',
-      `prompt is ${prompt.length} characters long; at most ${LIMITS.promptChars} are allowed`,
-    );
-  }
+/** The prompt (or negative prompt) as the model reads it, punctuation dropped; or
+ * EngineInputError with the contract's words. */
+export function checkPrompt(
+  text: unknown,
+  limits: RequestLimits,
+  field: 'prompt' | 'negativePrompt' = 'prompt',
+): string {
+  if (typeof text !== 'string') throw new EngineInputError(field, `${field} must be text`);
+  const problems =
+    field === 'prompt' ? promptProblems(text, limits) : negativePromptProblems(text, limits);
+  if (problems.length > 0) throw new EngineInputError(field, problems.join('; '));
   // The vocabulary has no punctuation: "a red circle, moving right." means the same words.
-  const text = prompt.replace(PUNCTUATION, ' ').replace(/\s+/g, ' ').trim();
-  if (text === '') {
-    throw new EngineInputError('prompt', 'prompt has no words; describe the video in words');
-  }
-  const unknown = tokenizer.unknownWords(text);
-  if (unknown.length > 0) {
-    const listed = [...new Set(unknown)].map((w) => `"${w}"`).join(', ');
-    throw new EngineInputError(
-      'prompt',
-      `the model does not know ${listed}. Known words: ${tokenizer.knownWords().join(', ')}`,
-    );
-  }
-  const tokens = tokenizer.encode(text).tokens.length;
-  if (tokens > tokenizer.maxLength) {
-    throw new EngineInputError(
-      'prompt',
-      `prompt has ${tokens} words; the model reads at most ${tokenizer.maxLength}`,
-    );
-  }
-  return text;
+  return text.replace(PUNCTUATION, ' ').replace(/\s+/g, ' ').trim();
 }
 
 /** What a request without its own scheduler, steps or guidance gets, per stage: the first frames
@@ -169,24 +147,20 @@ export function stageDefaults(
 function checkSettings(
   request: CommonRequest,
   manifest: Manifest,
-  tokenizer: PromptTokenizer,
+  limits: RequestLimits,
   stage: 'candidates' | 'video',
 ): SamplingSettings {
   const defaults = manifest.defaults;
   const ownDefaults = stageDefaults(defaults, stage);
   const scheduler = request.scheduler ?? ownDefaults.scheduler;
-  if (!isSchedulerName(scheduler)) {
-    throw new EngineInputError(
-      'scheduler',
-      `unknown scheduler "${scheduler}"; allowed: ${SCHEDULER_NAMES.join(', ')}`,
-    );
-  }
+  const unknownScheduler = schedulerProblem(scheduler, limits);
+  if (unknownScheduler) throw new EngineInputError('scheduler', unknownScheduler);
   // A named scheduler runs plain unless the request gives its own eta.
   const eta = checkNumber(
     'eta',
     request.eta,
     request.scheduler === undefined ? ownDefaults.eta : 0,
-    LIMITS.eta,
+    limits.eta,
   );
   if (eta > 0 && scheduler !== 'ddim') {
     throw new EngineInputError(
@@ -195,16 +169,17 @@ function checkSettings(
     );
   }
   return {
-    prompt: checkPrompt(request.prompt, tokenizer),
-    scheduler,
+    prompt: checkPrompt(request.prompt, limits),
+    negativePrompt: checkPrompt(request.negativePrompt ?? '', limits, 'negativePrompt'),
+    scheduler: scheduler as SchedulerName,
     eta,
-    steps: checkNumber('steps', request.steps, ownDefaults.steps, LIMITS.steps, true),
-    guidance: checkNumber('guidance', request.guidance, ownDefaults.guidance, LIMITS.guidance),
+    steps: checkNumber('steps', request.steps, ownDefaults.steps, limits.steps, true),
+    guidance: checkNumber('guidance', request.guidance, ownDefaults.guidance, limits.guidance),
     guidanceRescale: checkNumber(
       'guidanceRescale',
       request.guidanceRescale,
       defaults.guidance_rescale,
-      LIMITS.guidanceRescale,
+      limits.guidanceRescale,
     ),
   };
 }
@@ -212,9 +187,9 @@ function checkSettings(
 export function checkCandidatesRequest(
   request: CandidatesRequest,
   manifest: Manifest,
-  tokenizer: PromptTokenizer,
+  limits: RequestLimits,
 ): CandidatesJob {
-  const settings = checkSettings(request, manifest, tokenizer, 'candidates');
+  const settings = checkSettings(request, manifest, limits, 'candidates');
   let seeds: number[];
   if (request.seeds !== undefined) {
     if (!Array.isArray(request.seeds) || request.seeds.length !== CANDIDATE_COUNT) {
@@ -223,10 +198,11 @@ export function checkCandidatesRequest(
         `seeds must list exactly ${CANDIDATE_COUNT} seeds, one per candidate`,
       );
     }
-    seeds = request.seeds.map((seed, i) => checkSeed(`seeds[${i}]`, seed));
+    seeds = request.seeds.map((seed, i) => checkSeed(`seeds[${i}]`, seed, limits));
   } else {
-    const first = request.seed === undefined ? randomSeed() : checkSeed('seed', request.seed);
-    seeds = Array.from({ length: CANDIDATE_COUNT }, (_, i) => (first + i) % (MAX_SEED + 1));
+    const first =
+      request.seed === undefined ? randomSeed() : checkSeed('seed', request.seed, limits);
+    seeds = candidateSeeds(first);
   }
   return { ...settings, seeds };
 }
@@ -234,17 +210,17 @@ export function checkCandidatesRequest(
 export function checkAnimateSettings(
   request: AnimateRequest,
   manifest: Manifest,
-  tokenizer: PromptTokenizer,
+  limits: RequestLimits,
 ): AnimateJob {
-  const settings = checkSettings(request, manifest, tokenizer, 'video');
+  const settings = checkSettings(request, manifest, limits, 'video');
   return {
     ...settings,
-    seed: request.seed === undefined ? randomSeed() : checkSeed('seed', request.seed),
+    seed: request.seed === undefined ? randomSeed() : checkSeed('seed', request.seed, limits),
     imageGuidance: checkNumber(
       'imageGuidance',
       request.imageGuidance,
       manifest.defaults.image_guidance_scale,
-      LIMITS.imageGuidance,
+      limits.imageGuidance,
     ),
   };
 }

@@ -15,13 +15,18 @@ interface EngineCall {
   signal?: AbortSignal;
 }
 
-export interface CandidatesRequest extends EngineCall {
+/** The sampling options of a job, named as the request contract names them. */
+interface SamplingRequest extends EngineCall {
   prompt: string;
   negativePrompt?: string;
-  seed?: number;
   steps?: number;
-  guidanceScale?: number;
+  guidance?: number;
   scheduler?: string;
+}
+
+export interface CandidatesRequest extends SamplingRequest {
+  /** One per candidate (the bot showed and stored these). */
+  seeds: number[];
 }
 
 export interface CandidatesOutput {
@@ -32,16 +37,11 @@ export interface CandidatesOutput {
   seeds: number[];
 }
 
-export interface AnimationRequest extends EngineCall {
-  prompt: string;
+export interface AnimationRequest extends SamplingRequest {
   /** The first frame as PNG bytes. */
   image: Uint8Array;
-  negativePrompt?: string;
-  seed?: number;
-  steps?: number;
-  guidanceScale?: number;
-  imageGuidanceScale?: number;
-  scheduler?: string;
+  seed: number;
+  imageGuidance?: number;
 }
 
 export interface AnimationOutput {

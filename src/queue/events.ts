@@ -4,7 +4,8 @@ import { EventEmitter } from 'node:events';
 import { QueueEvents } from 'bullmq';
 import type { Logger } from '../log.js';
 import type { JobProgress } from './engine-port.js';
-import { DEFAULT_QUEUE_NAMES, JOB_KINDS, type JobKind, type QueueNames } from './job-ids.js';
+import { JOB_KINDS, type JobKind } from '../core/contract.js';
+import { DEFAULT_QUEUE_NAMES, type QueueNames } from './queue-names.js';
 import type { JobResult } from './payloads.js';
 import type { RedisConnection } from './worker.js';
 

@@ -1,6 +1,6 @@
 // Which errors are worth retrying, and the reason a user reads when a job finally fails.
 import { ENGINE_INPUT_ERROR } from './engine-port.js';
-import type { JobKind } from './job-ids.js';
+import type { JobKind } from '../core/contract.js';
 
 /** Bad input never gets better by retrying: invalid payloads and the engine's input errors. */
 export function isPermanent(error: unknown): boolean {

@@ -10,14 +10,7 @@ export {
   type RedisEndpoint,
 } from './redis.js';
 
-export {
-  animationJobId,
-  candidatesJobId,
-  DEFAULT_QUEUE_NAMES,
-  JOB_KINDS,
-  type JobKind,
-  type QueueNames,
-} from './job-ids.js';
+export { DEFAULT_QUEUE_NAMES, type QueueNames } from './queue-names.js';
 export * from './payloads.js';
 export type * from './engine-port.js';
 export { ENGINE_INPUT_ERROR } from './engine-port.js';

@@ -2,7 +2,7 @@
 // a small SQLite one. Every write is idempotent by job id / quota key, because a job can be
 // delivered again after a crash (and, rarely, run twice at once after a stall).
 import type { JobProgress } from './engine-port.js';
-import type { JobKind } from './job-ids.js';
+import type { JobKind } from '../core/contract.js';
 import type { JobResult } from './payloads.js';
 
 /** Which job a write is about. */

@@ -1,13 +1,32 @@
 // Job payloads and results, validated with zod on both sides of the queue: the producer
 // refuses a bad payload before it reaches Redis, and the worker re-checks what it reads
 // (another version of the code may have written it) and fails such a job without retrying.
+// The rules are the request contract's (src/core/contract.ts), in the contract's own words.
 import { z } from 'zod';
-import { GENERATION_ID_PATTERN, type JobKind } from './job-ids.js';
+import {
+  CANDIDATE_COUNT,
+  GENERATION_ID_PATTERN,
+  negativePromptProblems,
+  promptProblems,
+  rangeProblem,
+  REQUEST_LIMITS,
+  schedulerProblem,
+  type JobKind,
+  type Range,
+  type RequestLimits,
+} from '../core/contract.js';
 
-const generationId = z
-  .string()
-  .regex(GENERATION_ID_PATTERN, 'letters, digits, _ and - only, at most 64 characters');
-const seed = z.number().int().min(0).max(0xffffffff);
+/** `schema`, plus the contract's sentences for what is wrong with a value of the right type. */
+function checked<T>(schema: z.ZodType<T>, problems: (value: T) => (string | undefined)[]) {
+  return schema.superRefine((value, context) => {
+    for (const message of problems(value)) {
+      if (message) context.addIssue({ code: 'custom', message });
+    }
+  });
+}
+
+const number = (name: string, range: Range, whole = false) =>
+  checked(z.number(), (value) => [rangeProblem(name, value, range, whole)]);
 
 /** The quota reservation this job settles: refunded when the job finally fails. */
 const quota = z.strictObject({
@@ -17,45 +36,45 @@ const quota = z.strictObject({
   commitOnSuccess: z.boolean(),
 });
 
-/** Sampling options the engine understands; the engine itself checks their ranges. */
-const samplingOptions = {
-  negativePrompt: z.string().max(500).optional(),
-  steps: z.number().int().min(1).max(1000).optional(),
-  guidanceScale: z.number().min(0).max(100).optional(),
-  scheduler: z.string().min(1).max(40).optional(),
-};
+/** Both payload schemas under `limits` (a model's, or any model's by default). */
+export function payloadSchemasFor(limits: RequestLimits = REQUEST_LIMITS) {
+  const common = {
+    generationId: z
+      .string()
+      .regex(GENERATION_ID_PATTERN, 'letters, digits, _ and - only, at most 64 characters'),
+    prompt: checked(z.string(), (prompt) => promptProblems(prompt, limits)),
+    negativePrompt: checked(z.string(), (text) => negativePromptProblems(text, limits)).optional(),
+    steps: number('steps', limits.steps, true).optional(),
+    guidance: number('guidance', limits.guidance).optional(),
+    scheduler: checked(z.string(), (name) => [schedulerProblem(name, limits)]).optional(),
+    quota: quota.optional(),
+  };
+  const seed = number('seed', limits.seed, true);
+  return {
+    candidates: z.strictObject({
+      ...common,
+      round: z.number().int().min(1).max(1000),
+      /** One seed per candidate, as the bot showed and stored them. */
+      seeds: z.array(seed).length(CANDIDATE_COUNT),
+    }),
+    animation: z.strictObject({
+      ...common,
+      /** Artifact-store key of the first frame: the winning candidate or an uploaded image. */
+      imageKey: z.string().min(1).max(500),
+      seed,
+      imageGuidance: number('imageGuidance', limits.imageGuidance).optional(),
+    }),
+  };
+}
 
-export const candidatesPayloadSchema = z.strictObject({
-  generationId,
-  round: z.number().int().min(1).max(1000),
-  prompt: z.string().trim().min(1).max(500),
-  /** Base seed; the engine derives one seed per candidate. Absent = random. */
-  seed: seed.optional(),
-  ...samplingOptions,
-  quota: quota.optional(),
-});
+export type PayloadSchemas = ReturnType<typeof payloadSchemasFor>;
+export const payloadSchemas: PayloadSchemas = payloadSchemasFor();
 
-export const animationPayloadSchema = z.strictObject({
-  generationId,
-  prompt: z.string().trim().min(1).max(500),
-  /** Artifact-store key of the first frame: the winning candidate or an uploaded image. */
-  imageKey: z.string().min(1).max(500),
-  seed: seed.optional(),
-  ...samplingOptions,
-  imageGuidanceScale: z.number().min(0).max(100).optional(),
-  quota: quota.optional(),
-});
-
-export type CandidatesPayload = z.infer<typeof candidatesPayloadSchema>;
-export type AnimationPayload = z.infer<typeof animationPayloadSchema>;
+export type CandidatesPayload = z.infer<PayloadSchemas['candidates']>;
+export type AnimationPayload = z.infer<PayloadSchemas['animation']>;
 export type PayloadOf<K extends JobKind> = K extends 'candidates'
   ? CandidatesPayload
   : AnimationPayload;
-
-export const payloadSchemas = {
-  candidates: candidatesPayloadSchema,
-  animation: animationPayloadSchema,
-} as const;
 
 export interface CandidatesResult {
   kind: 'candidates';
@@ -82,8 +101,12 @@ export class InvalidPayloadError extends Error {
   override name = 'InvalidPayloadError';
 }
 
-export function parsePayload<K extends JobKind>(kind: K, data: unknown): PayloadOf<K> {
-  const parsed = payloadSchemas[kind].safeParse(data);
+export function parsePayload<K extends JobKind>(
+  kind: K,
+  data: unknown,
+  schemas: PayloadSchemas = payloadSchemas,
+): PayloadOf<K> {
+  const parsed = schemas[kind].safeParse(data);
   if (!parsed.success) {
     throw new InvalidPayloadError(`invalid ${kind} job: ${z.prettifyError(parsed.error)}`);
   }

@@ -8,7 +8,7 @@ import type { ArtifactStore } from '../artifacts/index.js';
 import type { Logger } from '../log.js';
 import type { JobProgress } from './engine-port.js';
 import { isPermanent, userReason } from './failure.js';
-import { GENERATION_ID_PATTERN, type JobKind } from './job-ids.js';
+import { GENERATION_ID_PATTERN, type JobKind } from '../core/contract.js';
 import type { JobRef, JobStore } from './job-store.js';
 import {
   type AnimationPayload,

@@ -7,13 +7,19 @@ import type { Logger } from '../log.js';
 import {
   animationJobId,
   candidatesJobId,
-  DEFAULT_QUEUE_NAMES,
   JOB_KINDS,
   type JobKind,
-  type QueueNames,
-} from './job-ids.js';
+  type RequestLimits,
+} from '../core/contract.js';
+import { DEFAULT_QUEUE_NAMES, type QueueNames } from './queue-names.js';
 import { renderMetrics } from './metrics.js';
-import { type AnimationPayload, type CandidatesPayload, parsePayload } from './payloads.js';
+import {
+  type AnimationPayload,
+  type CandidatesPayload,
+  parsePayload,
+  payloadSchemasFor,
+  type PayloadSchemas,
+} from './payloads.js';
 import type { RedisConnection } from './worker.js';
 
 export interface ProducerOptions {
@@ -24,6 +30,8 @@ export interface ProducerOptions {
   attempts?: number;
   /** First retry delay; doubles with each further retry. Default 2 s. */
   backoffMs?: number;
+  /** The running model's request limits, so a job it would refuse never reaches Redis. */
+  limits?: RequestLimits;
   log?: Logger;
 }
 
@@ -42,10 +50,12 @@ export class JobProducer {
   readonly queues: Record<JobKind, Queue>;
   private readonly redis: Redis;
   private readonly jobOptions: JobsOptions;
+  private readonly schemas: PayloadSchemas;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: ProducerOptions) {
     const names = { ...DEFAULT_QUEUE_NAMES, ...options.queueNames };
+    this.schemas = payloadSchemasFor(options.limits);
     const onError = (error: Error) => options.log?.warn({ err: error }, 'queue connection');
     const make = (kind: JobKind) =>
       new Queue(names[kind], { connection: options.connection, prefix: options.prefix }).on(
@@ -65,14 +75,14 @@ export class JobProducer {
   }
 
   async enqueueCandidates(payload: CandidatesPayload): Promise<Enqueued> {
-    const valid = parsePayload('candidates', payload);
+    const valid = parsePayload('candidates', payload, this.schemas);
     const jobId = candidatesJobId(valid.generationId, valid.round);
     await this.queues.candidates.add('candidates', valid, { ...this.jobOptions, jobId });
     return { jobId, kind: 'candidates' };
   }
 
   async enqueueAnimation(payload: AnimationPayload): Promise<Enqueued> {
-    const valid = parsePayload('animation', payload);
+    const valid = parsePayload('animation', payload, this.schemas);
     const jobId = animationJobId(valid.generationId);
     await this.queues.animation.add('animation', valid, { ...this.jobOptions, jobId });
     return { jobId, kind: 'animation' };

@@ -1,9 +1,12 @@
-// Which model folder the product runs, and the words it knows (for rejecting unknown words
-// in `/video` before anything is queued).
-import { existsSync, readFileSync } from 'node:fs';
+// Which model folder the product runs, and what requests it takes (so `/video` refuses what the
+// model would refuse before anything is queued).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
+import type { RequestLimits } from '../core/contract.js';
+import { readModelFolder } from '../engine/model-folder.js';
+import { requestLimitsOf } from '../engine/requests.js';
 import { SHIPPED_MODEL_NAME, SHIPPED_MODEL_SETTING } from '../config/shipped-model.js';
 import type { Logger } from '../log.js';
 
@@ -37,17 +40,8 @@ export function resolveModelDir(config: Config, log: Logger): string {
   );
 }
 
-/** Lower-case words of the model's tokenizer.json, without special tokens like [UNK]. */
-export function modelVocabulary(modelDir: string): Set<string> {
-  const file = path.join(modelDir, 'tokenizer.json');
-  const tokenizer = JSON.parse(readFileSync(file, 'utf8')) as {
-    model?: { vocab?: Record<string, number> };
-  };
-  const vocab = tokenizer.model?.vocab;
-  if (!vocab) throw new ModelMissingError(`${file} has no model.vocab: not a word-level tokenizer`);
-  return new Set(
-    Object.keys(vocab)
-      .filter((word) => !/^\[.*\]$/.test(word))
-      .map((word) => word.toLowerCase()),
-  );
+/** What `/video` accepts with this model: the contract's limits narrowed by the model folder
+ * (its words, its text length, its step maximum and schedulers), read as the engine reads them. */
+export function modelRequestLimits(modelDir: string): RequestLimits {
+  return requestLimitsOf(readModelFolder(modelDir));
 }

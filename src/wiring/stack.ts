@@ -13,17 +13,16 @@ import type { ChatAdapter } from '../bots/chat-adapter.js';
 import { WebChatAdapter } from '../bots/web/web-adapter.js';
 import { startWebServer, type WebServer } from '../bots/web/server.js';
 import type { Config } from '../config/index.js';
-import { DEFAULT_VIDEO_LIMITS, type VideoLimits } from '../core/commands/index.js';
+import type { RequestLimits } from '../core/contract.js';
 import type { FlowConfig } from '../core/flow/index.js';
-import { quotaDefaults } from '../db/quota.js';
+import { quotaDefaults } from '../core/quota.js';
 import { openDatabase, type Db } from '../db/index.js';
-import { LIMITS as ENGINE_LIMITS } from '../engine/requests.js';
 import type { Logger } from '../log.js';
 import { JobEvents } from '../queue/events.js';
 import { createQueueHttpHandler } from '../queue/http.js';
 import { JobProducer } from '../queue/producer.js';
 import type { LocalFolderArtifactStore } from '../artifacts/index.js';
-import { modelVocabulary } from './model.js';
+import { modelRequestLimits } from './model.js';
 import { artifactStoreOf, startEngineWorker } from './worker.js';
 
 export interface StackOptions {
@@ -40,7 +39,7 @@ export interface StackOptions {
   web?: boolean;
   /** Overrides for tests: flow timing, `/video` limits, queue retries. */
   flow?: Partial<FlowConfig>;
-  limits?: Partial<VideoLimits>;
+  limits?: Partial<RequestLimits>;
   attempts?: number;
   backoffMs?: number;
 }
@@ -80,6 +79,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const quota = new PrismaQuotaStore(db, subjects, quotaDefaults(env));
     const artifacts = artifactStoreOf(config);
     const connection = { url: options.redisUrl };
+    // What the model accepts, so a request the bot takes never fails in the worker.
+    const limits = { ...modelRequestLimits(options.modelDir), ...options.limits };
     const prefix = env.QUEUE_PREFIX;
 
     // 2. The worker with the real engine (its own thread), when this process runs one.
@@ -94,6 +95,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       prefix,
       ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
       ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+      limits,
     });
     stops.push(() => producer.close());
     const events = new JobEvents({ connection, prefix });
@@ -119,14 +121,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         regenerateCostsQuota: env.REGENERATE_COSTS_QUOTA,
         ...options.flow,
       },
-      limits: {
-        ...DEFAULT_VIDEO_LIMITS,
-        // What the engine accepts, so a request the bot takes never fails in the worker.
-        steps: { ...DEFAULT_VIDEO_LIMITS.steps, max: ENGINE_LIMITS.steps.max },
-        guidance: { ...DEFAULT_VIDEO_LIMITS.guidance, max: ENGINE_LIMITS.guidance.max },
-        vocabulary: modelVocabulary(options.modelDir),
-        ...options.limits,
-      },
+      limits,
     });
     await bot.start(); // resumes open generations first
     stops.push(() => bot.stop());

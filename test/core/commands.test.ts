@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  DEFAULT_VIDEO_LIMITS,
   detectImageType,
   parseCommand,
   tokenize,
@@ -9,6 +8,7 @@ import {
   type IncomingAttachment,
   type ParseResult,
 } from '../../src/core/commands/index.js';
+import { REQUEST_LIMITS } from '../../src/core/contract.js';
 
 function ok(result: ParseResult): Command {
   assert.ok(result.ok, result.ok ? '' : result.error);
@@ -64,18 +64,15 @@ test('/video bad input: each message names the problem and what is allowed', () 
     ['/video   --seed 3', /prompt is empty/],
     [`/video ${'a '.repeat(30)}`, /too long: 30 words \(at most 24\)/],
     [`/video ${'x'.repeat(201)}`, /too long: 201 characters \(at most 200\)/],
-    [
-      '/video a circle --seed -1',
-      /--seed must be a whole number from 0 to 2147483647 \(got "-1"\)/,
-    ],
-    ['/video a circle --seed 1.5', /--seed must be a whole number/],
-    ['/video a circle --steps 0', /--steps must be a whole number from 1 to 100 \(got "0"\)/],
-    ['/video a circle --steps abc', /--steps must be a whole number from 1 to 100 \(got "abc"\)/],
-    ['/video a circle --guidance 99', /--guidance must be a number from 0 to 20 \(got "99"\)/],
-    ['/video a circle --guidance 1e3', /--guidance must be a number from 0 to 20/],
+    ['/video a circle --seed -1', /seed must be a whole number from 0 to 2147483647 \(got -1\)/],
+    ['/video a circle --seed 1.5', /seed must be a whole number/],
+    ['/video a circle --steps 0', /steps must be a whole number from 1 to 50 \(got 0\)/],
+    ['/video a circle --steps abc', /steps must be a whole number from 1 to 50 \(got "abc"\)/],
+    ['/video a circle --guidance 99', /guidance must be a number from 0 to 20 \(got 99\)/],
+    ['/video a circle --guidance 1e3', /guidance must be a number from 0 to 20/],
     [
       '/video a circle --scheduler pndm',
-      /--scheduler "pndm" is unknown \(allowed: dpmpp_2m, ddim, euler\)/,
+      /scheduler "pndm" is unknown \(allowed: dpmpp_2m, ddim, euler\)/,
     ],
     [
       '/video a circle --size 3',
@@ -85,7 +82,7 @@ test('/video bad input: each message names the problem and what is allowed', () 
     ['/video a circle --seed 1 --seed 2', /--seed is given twice/],
     [
       `/video a circle --negative "${'y'.repeat(201)}"`,
-      /--negative is too long: 201 characters \(at most 200\)/,
+      /the negative prompt is too long: 201 characters \(at most 200\)/,
     ],
     ['/video a "circle', /quote is not closed/],
   ];
@@ -98,14 +95,14 @@ test('/video bad input: each message names the problem and what is allowed', () 
 
 test('/video lists several problems at once, with the usage line', () => {
   const message = error(parseCommand('/video a circle --steps 0 --guidance x'));
-  assert.match(message, /• --steps must be/);
-  assert.match(message, /• --guidance must be/);
+  assert.match(message, /• steps must be/);
+  assert.match(message, /• guidance must be/);
   assert.match(message, /Usage: \/video <prompt>/);
 });
 
 test('/video names unknown words and lists the known ones when a vocabulary is given', () => {
   const limits = {
-    ...DEFAULT_VIDEO_LIMITS,
+    ...REQUEST_LIMITS,
     vocabulary: new Set(['a', 'red', 'circle', 'moving', 'left']),
   };
   ok(parseCommand('/video A red circle, moving left', { limits }));

@@ -33,27 +33,32 @@ test('a request replies "queued", enqueues 4 candidates with derived seeds, show
   assert.equal(enqueue?.type === 'enqueue' && enqueue.job.kind, 'candidates');
   const [job] = enqueued(driver.effects);
   assert.deepEqual(job && job.kind === 'candidates' && [job.jobId, job.seeds], [
-    'gen1-frames-1',
+    'candidates-gen1-r1',
     [100, 101, 102, 103],
   ]);
   assert.deepEqual(driver.state.quotaKeys, ['gen1']);
 
-  const queued = driver.send({ type: 'jobQueued', jobId: 'gen1-frames-1', position: 2 });
+  const queued = driver.send({ type: 'jobQueued', jobId: 'candidates-gen1-r1', position: 2 });
   assert.deepEqual(queued, [
     { type: 'edit', key: 'status', text: '⏳ "a red circle": queued, position 2 in the queue.' },
   ]);
 
-  const first = driver.send({ type: 'jobProgress', jobId: 'gen1-frames-1', step: 1, total: 10 });
+  const first = driver.send({
+    type: 'jobProgress',
+    jobId: 'candidates-gen1-r1',
+    step: 1,
+    total: 10,
+  });
   assert.equal(driver.state.phase, 'generating');
   assert.match(effectsOf(first, 'edit')[0]?.text ?? '', /drawing 4 first frames… step 1\/10/);
   driver.advance(100);
   assert.deepEqual(
-    driver.send({ type: 'jobProgress', jobId: 'gen1-frames-1', step: 2, total: 10 }),
+    driver.send({ type: 'jobProgress', jobId: 'candidates-gen1-r1', step: 2, total: 10 }),
     [],
     'throttled',
   );
   assert.equal(
-    driver.send({ type: 'jobProgress', jobId: 'gen1-frames-1', step: 10, total: 10 }).length,
+    driver.send({ type: 'jobProgress', jobId: 'candidates-gen1-r1', step: 10, total: 10 }).length,
     1,
     'last step shown',
   );
@@ -136,7 +141,7 @@ test('the timer closes the round: the most voted frame is animated with its own 
   const [job] = enqueued(effects);
   assert.deepEqual(job, {
     kind: 'animation',
-    jobId: 'gen1-animate',
+    jobId: 'animation-gen1',
     generationId: 'gen1',
     imagePath: '/art/gen1/r1-2.png',
     prompt: 'a red circle',
@@ -222,7 +227,7 @@ test('a 🔄 majority at the deadline starts round 2 with new seeds; old-round r
   assert.equal(driver.state.rounds.length, 2);
   const [job] = enqueued(effects);
   assert.deepEqual(job?.kind === 'candidates' && [job.jobId, job.seeds], [
-    'gen1-frames-2',
+    'candidates-gen1-r2',
     [104, 105, 106, 107],
   ]);
   assert.deepEqual(driver.state.rounds[0]?.outcome?.kind, 'regenerate');
@@ -320,7 +325,7 @@ test('the video is posted as a reply with prompt, seed and tally, and the quota 
   assert.equal(driver.state.phase, 'animating', 'results of other jobs are ignored');
   const effects = driver.send({
     type: 'animationReady',
-    jobId: 'gen1-animate',
+    jobId: 'animation-gen1',
     mp4: '/art/v.mp4',
     gif: '/art/v.gif',
   });
@@ -343,10 +348,13 @@ test('the video is posted as a reply with prompt, seed and tally, and the quota 
 
 test('a failed job refunds every reservation with a readable message; stale failures are ignored', () => {
   const driver = new FlowDriver();
-  assert.deepEqual(driver.send({ type: 'jobFailed', jobId: 'gen1-frames-9', reason: 'x' }), []);
+  assert.deepEqual(
+    driver.send({ type: 'jobFailed', jobId: 'candidates-gen1-r9', reason: 'x' }),
+    [],
+  );
   const effects = driver.send({
     type: 'jobFailed',
-    jobId: 'gen1-frames-1',
+    jobId: 'candidates-gen1-r1',
     reason: 'the engine ran out of memory',
   });
   assert.equal(driver.state.phase, 'failed');
@@ -359,7 +367,11 @@ test('a failed job refunds every reservation with a readable message; stale fail
   const animation = votingDriver();
   animation.react(ALICE, '1️⃣');
   animation.react(ALICE, '✅');
-  animation.send({ type: 'jobFailed', jobId: 'gen1-animate', reason: 'ffmpeg exited with code 1' });
+  animation.send({
+    type: 'jobFailed',
+    jobId: 'animation-gen1',
+    reason: 'ffmpeg exited with code 1',
+  });
   assert.equal(animation.state.phase, 'failed');
   assert.equal(animation.effects.filter((e) => e.type === 'commitQuota').length, 0);
 });
@@ -382,7 +394,7 @@ test('restart: queued or animating generations enqueue the same job id again', (
   const queued = new FlowDriver();
   assert.deepEqual(
     enqueued(resumeEffects(queued.state)).map((job) => job.jobId),
-    ['gen1-frames-1'],
+    ['candidates-gen1-r1'],
   );
   const animating = votingDriver();
   animating.react(BOB, '4️⃣');
@@ -390,14 +402,14 @@ test('restart: queued or animating generations enqueue the same job id again', (
   animating.send({ type: 'timer', round: 1 });
   const [job] = enqueued(resumeEffects(animating.state));
   assert.deepEqual(job?.kind === 'animation' && [job.jobId, job.imagePath, job.seed], [
-    'gen1-animate',
+    'animation-gen1',
     '/art/gen1/r1-4.png',
     103,
   ]);
   const awaiting = votingDriver({ ...DEFAULT_FLOW_CONFIG, regenerateCostsQuota: true });
   awaiting.react(ALICE, '🔄');
   assert.deepEqual(resumeEffects(awaiting.state), [{ type: 'reserveQuota', key: 'gen1-round-2' }]);
-  animating.send({ type: 'animationReady', jobId: 'gen1-animate', mp4: '/v.mp4' });
+  animating.send({ type: 'animationReady', jobId: 'animation-gen1', mp4: '/v.mp4' });
   assert.deepEqual(resumeEffects(animating.state), []);
 });
 
@@ -406,7 +418,7 @@ test('an uploaded image skips the vote and is animated directly', () => {
   const [job] = enqueued(driver.effects);
   assert.deepEqual(job?.kind === 'animation' && [job.imagePath, job.seed], ['/uploads/me.png', 9]);
   assert.equal(driver.state.phase, 'animating');
-  const effects = driver.send({ type: 'animationReady', jobId: 'gen1-animate', mp4: '/v.mp4' });
+  const effects = driver.send({ type: 'animationReady', jobId: 'animation-gen1', mp4: '/v.mp4' });
   assert.match(effectsOf(effects, 'post')[0]?.message.text ?? '', /seed 9, the uploaded image$/);
 });
 
@@ -428,7 +440,7 @@ test('reduce is pure: the input state is not changed', () => {
     {
       type: 'candidatesReady',
       now: 5,
-      jobId: 'g-frames-1',
+      jobId: 'candidates-g-r1',
       images: ['a', 'b', 'c', 'd'],
       grid: 'g',
     },

@@ -11,7 +11,7 @@ import {
   type Engine,
 } from '../../src/engine/index.js';
 import { readModelFolder } from '../../src/engine/model-folder.js';
-import { checkPrompt } from '../../src/engine/requests.js';
+import { checkPrompt, requestLimitsOf } from '../../src/engine/requests.js';
 import { TINY_MODEL_DIR, missingFixtures } from './helpers/fixtures.js';
 import { pngBomb, solidPng } from './helpers/images.js';
 
@@ -69,14 +69,14 @@ describe('bad input', { skip: missingFixtures() ?? false }, () => {
   });
 
   test('over-long prompt (characters and words)', async () => {
-    await rejectsCandidates({ prompt: 'a '.repeat(300) }, 'prompt', /at most 500 are allowed/);
+    await rejectsCandidates(
+      { prompt: 'a '.repeat(300) },
+      'prompt',
+      /too long: 600 characters \(at most 200\)/,
+    );
     const words = Array.from({ length: 8 }, () => 'a red circle').join(' ');
     const tooMany = `${words} and`;
-    await rejectsCandidates(
-      { prompt: tooMany },
-      'prompt',
-      /has 25 words; the model reads at most 24/,
-    );
+    await rejectsCandidates({ prompt: tooMany }, 'prompt', /too long: 25 words \(at most 24\)/);
   });
 
   test('unknown words are named and the known words listed', async () => {
@@ -88,24 +88,24 @@ describe('bad input', { skip: missingFixtures() ?? false }, () => {
     await rejectsCandidates(
       { prompt: 'a red dragon on a black background' },
       'prompt',
-      /Known words: .*circle.*triangle/,
+      /known words: .*circle.*triangle/,
     );
   });
 
   test('steps, guidance, seeds and scheduler out of range', async () => {
     await rejectsCandidates({ steps: 0 }, 'steps', /from 1 to 50/);
-    await rejectsCandidates({ steps: 51 }, 'steps', /from 1 to 50, got 51/);
+    await rejectsCandidates({ steps: 51 }, 'steps', /from 1 to 50 \(got 51\)/);
     await rejectsCandidates({ steps: 2.5 }, 'steps', /whole number/);
     await rejectsCandidates({ guidance: -1 }, 'guidance', /from 0 to 20/);
     await rejectsCandidates({ guidance: Number.NaN }, 'guidance', /must be a number/);
     await rejectsCandidates({ guidanceRescale: 1.5 }, 'guidanceRescale', /from 0 to 1/);
-    await rejectsCandidates({ seed: -1 }, 'seed', /from 0 to 4294967295/);
-    await rejectsCandidates({ seed: 2 ** 32 }, 'seed', /from 0 to 4294967295/);
+    await rejectsCandidates({ seed: -1 }, 'seed', /from 0 to 2147483647/);
+    await rejectsCandidates({ seed: 2 ** 31 }, 'seed', /from 0 to 2147483647/);
     await rejectsCandidates({ seeds: [1, 2, 3] }, 'seeds', /exactly 4 seeds/);
     await rejectsCandidates({ seeds: [1, 2, 3, 0.5] }, 'seeds[3]', /whole number/);
-    await rejectsCandidates({ scheduler: 'plms' }, 'scheduler', /allowed: ddim, euler, dpmpp_2m/);
+    await rejectsCandidates({ scheduler: 'plms' }, 'scheduler', /allowed: dpmpp_2m, ddim, euler/);
     await rejectsAnimate({ imageGuidance: 25 }, 'imageGuidance', /from 0 to 20/);
-    await rejectsAnimate({ eta: 1.5 }, 'eta', /eta must be from 0 to 1, got 1.5/);
+    await rejectsAnimate({ eta: 1.5 }, 'eta', /eta must be a number from 0 to 1 \(got 1.5\)/);
     await rejectsAnimate(
       { scheduler: 'dpmpp_2m', eta: 0.5 },
       'eta',
@@ -160,12 +160,12 @@ describe('bad input', { skip: missingFixtures() ?? false }, () => {
 
 describe('prompt clean-up', { skip: missingFixtures() ?? false }, () => {
   test('punctuation is dropped and case ignored; the words must still be known', () => {
-    const folder = readModelFolder(TINY_MODEL_DIR);
+    const limits = requestLimitsOf(readModelFolder(TINY_MODEL_DIR));
     assert.equal(
-      checkPrompt('  A Big GREEN cross, growing on a white background! ', folder.tokenizer),
+      checkPrompt('  A Big GREEN cross, growing on a white background! ', limits),
       'A Big GREEN cross growing on a white background',
     );
-    assert.throws(() => checkPrompt('?!', folder.tokenizer), /prompt has no words/);
-    assert.throws(() => checkPrompt('a red-dragon.', folder.tokenizer), /does not know "dragon"/);
+    assert.throws(() => checkPrompt('?!', limits), /prompt has no words/);
+    assert.throws(() => checkPrompt('a red-dragon.', limits), /does not know "dragon"/);
   });
 });

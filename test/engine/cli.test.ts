@@ -49,7 +49,7 @@ describe('firstframe CLI', { skip: missingFixtures() ?? false }, () => {
   test('bad input exits with code 2 and says what is allowed', () => {
     const unknown = firstframe('generate', 'a red dragon', '--model', TINY_MODEL_DIR);
     assert.equal(unknown.status, 2);
-    assert.match(unknown.stderr, /does not know "dragon". Known words: .*circle/);
+    assert.match(unknown.stderr, /does not know "dragon" \(known words: .*circle/);
     const steps = firstframe(
       'generate',
       'a red circle',

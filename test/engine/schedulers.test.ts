@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   DEFAULT_SCHEDULER_CONFIG,
-  SCHEDULER_NAMES,
+  SCHEDULERS,
   ZERO_SNR_CLAMP,
   alphasCumprod,
   createScheduler,
@@ -43,7 +43,7 @@ function alphaBarSeenBy(name: SchedulerName, t: number): number {
   return name !== 'ddim' && t === 999 ? Math.max(table[t]!, ZERO_SNR_CLAMP) : table[t]!;
 }
 
-for (const name of SCHEDULER_NAMES) {
+for (const name of SCHEDULERS) {
   test(`${name}: given the true v at every step, sampling lands on x0`, () => {
     const size = 64;
     const x0 = fillGaussian(new Float32Array(size), 1);

@@ -28,6 +28,7 @@ test('SIGKILL mid-job: another worker finishes it after the stall interval, exac
     generationId: 'crash1',
     prompt: 'a yellow triangle moving up',
     imageKey: 'uploads/frame.png',
+    seed: 1,
     quota: { key: 'crash1', commitOnSuccess: true },
   });
   await waitFor('a worker to be mid-job', () =>
@@ -77,6 +78,7 @@ test('a job that stalls more often than allowed fails with a readable reason and
     generationId: 'stall1',
     prompt: 'a purple diamond growing',
     imageKey: 'uploads/frame.png',
+    seed: 1,
     quota: { key: 'stall1', commitOnSuccess: true },
   });
   await waitFor('the worker to be mid-job', () => store.progressOf(jobId).some((p) => p.step >= 2));

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { LocalFolderArtifactStore } from '../../src/artifacts/index.js';
 import type { EngineModuleRef } from '../../src/queue/engine-port.js';
-import type { QueueNames } from '../../src/queue/job-ids.js';
+import type { QueueNames } from '../../src/queue/queue-names.js';
 import { JobProducer } from '../../src/queue/producer.js';
 import { SqliteJobStore } from './fixtures/sqlite-job-store.js';
 import type { TestEngineOptions } from './fixtures/test-engine.js';

@@ -57,7 +57,7 @@ describe('a generation through the queue', () => {
       generationId: 'gen1',
       round: 1,
       prompt: 'a red circle',
-      seed: 40,
+      seeds: [40, 41, 42, 43],
       quota,
     });
     assert.equal(jobId, 'candidates-gen1-r1');
@@ -85,6 +85,7 @@ describe('a generation through the queue', () => {
       generationId: 'gen1',
       prompt: 'a red circle',
       imageKey: result.candidateKeys[2]!,
+      seed: 1,
       quota: { key: 'gen1', commitOnSuccess: true },
     });
     assert.equal(await settled('animation', animation.jobId), 'completed');
@@ -100,7 +101,12 @@ describe('a generation through the queue', () => {
   });
 
   test('a duplicated enqueue runs once, before and after completion', async () => {
-    const payload = { generationId: 'gen2', round: 1, prompt: 'a blue square' };
+    const payload = {
+      generationId: 'gen2',
+      round: 1,
+      prompt: 'a blue square',
+      seeds: [1, 2, 3, 4],
+    };
     const [first, second] = await Promise.all([
       producer.enqueueCandidates(payload),
       producer.enqueueCandidates(payload),
@@ -123,6 +129,7 @@ describe('a generation through the queue', () => {
     const { jobId } = await producer.enqueueCandidates({
       generationId: 'gen3',
       round: 1,
+      seeds: [1, 2, 3, 4],
       prompt: 'a badword circle',
       quota: { key: 'gen3', commitOnSuccess: false },
     });
@@ -157,7 +164,12 @@ describe('a generation through the queue', () => {
 
   test('the producer refuses a bad payload with a message naming the field', async () => {
     await assert.rejects(
-      producer.enqueueCandidates({ generationId: 'bad:id', round: 1, prompt: 'ok' }),
+      producer.enqueueCandidates({
+        generationId: 'bad:id',
+        round: 1,
+        seeds: [1, 2, 3, 4],
+        prompt: 'ok',
+      }),
       (error: Error) => error.name === 'InvalidPayloadError' && /generationId/.test(error.message),
     );
   });
@@ -170,6 +182,7 @@ describe('a generation through the queue', () => {
       generationId: 'gen5',
       prompt: 'a flaky green cross',
       imageKey: 'generations/gen1/round-1/candidate-1.png',
+      seed: 1,
       quota: { key: 'gen5', commitOnSuccess: true },
     });
     assert.equal(await settled('animation', jobId), 'completed');
@@ -191,6 +204,7 @@ describe('a generation through the queue', () => {
       generationId: 'gen6',
       prompt: 'a broken pink diamond',
       imageKey: 'generations/gen1/round-1/candidate-1.png',
+      seed: 1,
       quota: { key: 'gen6', commitOnSuccess: true },
     });
     assert.equal(await settled('animation', jobId), 'failed');
@@ -216,6 +230,7 @@ describe('a generation through the queue', () => {
       generationId: 'gen7',
       prompt: 'a cyan circle shrinking',
       imageKey: 'generations/gen1/round-1/candidate-1.png',
+      seed: 1,
       quota: { key: 'gen7', commitOnSuccess: true },
     });
     assert.equal(await settled('animation', jobId), 'completed');
@@ -228,6 +243,7 @@ describe('a generation through the queue', () => {
     const { jobId } = await producer.enqueueCandidates({
       generationId: 'gen8',
       round: 1,
+      seeds: [1, 2, 3, 4],
       prompt: 'a threadcrash circle',
     });
     assert.equal(await settled('candidates', jobId), 'completed');

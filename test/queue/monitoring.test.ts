@@ -18,7 +18,7 @@ after(async () => {
 });
 
 const enqueue = (generationId: string, prompt = 'a white cross') =>
-  producer.enqueueCandidates({ generationId, round: 1, prompt });
+  producer.enqueueCandidates({ generationId, round: 1, seeds: [1, 2, 3, 4], prompt });
 
 test('a waiting job knows its place in line', async () => {
   const ids = [];

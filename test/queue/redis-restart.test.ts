@@ -65,6 +65,7 @@ test('Redis restarted mid-run: queued and active jobs all complete, none lost', 
       generationId: `restart${i}`,
       prompt: `a green circle bouncing ${i}`,
       imageKey: 'uploads/frame.png',
+      seed: i,
     });
     ids.push(jobId);
   }

@@ -44,6 +44,7 @@ test('a blocking engine does not stop lock renewal, progress or the event loop',
   const { jobId } = await setup.producer.enqueueCandidates({
     generationId: 'block1',
     round: 1,
+    seeds: [1, 2, 3, 4],
     prompt: 'a blocking gray square',
   });
   const lockKey = `${setup.prefix}:candidates:${jobId}:lock`;

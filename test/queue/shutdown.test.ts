@@ -14,7 +14,7 @@ after(async () => {
 
 const { producer, store } = setup;
 const animate = (generationId: string, prompt: string) =>
-  producer.enqueueAnimation({ generationId, prompt, imageKey: 'uploads/frame.png' });
+  producer.enqueueAnimation({ generationId, prompt, imageKey: 'uploads/frame.png', seed: 1 });
 const stateOf = (jobId: string) => producer.queues.animation.getJobState(jobId);
 const midJob = (jobId: string) =>
   waitFor(`${jobId} to be mid-job`, () => store.progressOf(jobId).some((p) => p.step >= 2));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { WebMessage } from '../../src/bots/web/web-adapter.js';
 import type { ChatAdapter } from '../../src/bots/chat-adapter.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import type { VideoLimits } from '../../src/core/commands/index.js';
+import type { RequestLimits } from '../../src/core/contract.js';
 import { TINY_MODEL_DIR } from '../../src/wiring/model.js';
 import { startStack, type Stack } from '../../src/wiring/stack.js';
 import { createTestDatabase, type Kind, type TestDatabase } from '../helpers/databases.js';
@@ -29,7 +29,7 @@ export class StackHarness {
 
   constructor(
     private readonly kind: Kind,
-    private readonly limits: Partial<VideoLimits> = {},
+    private readonly limits: Partial<RequestLimits> = {},
     /** Extra settings, e.g. VOTE_WINDOW_SECONDS. */
     private readonly env: Record<string, string> = {},
     /** Run the queue worker in this process (false: a test starts `npm run worker`). */

@@ -112,6 +112,28 @@ for (const kind of DATABASES) {
       );
     });
 
+    test('a seed at the top of the range: the same four seeds in the message, the database and the engine', async () => {
+      const top = 2_147_483_647; // the contract's MAX_SEED: a PostgreSQL integer
+      const expected = [top, 0, 1, 2];
+      await harness.say('erin', `/video a red circle moving up --seed ${top} --steps 1`);
+      const round = await harness.waitForMessage(/Round 1 for "a red circle moving up/, 'erin');
+      assert.match(round.text, /Seeds: 2147483647, 0, 1, 2\./);
+      const db = harness.stack.db;
+      const generation = await db.generation.findFirstOrThrow({
+        where: { prompt: 'a red circle moving up' },
+        include: { rounds: { include: { candidates: { orderBy: { number: 'asc' } } } } },
+      });
+      assert.deepEqual(
+        generation.rounds[0]!.candidates.map((candidate) => candidate.seed),
+        expected,
+      );
+      const job = await db.jobRecord.findFirstOrThrow({
+        where: { generationId: generation.id, kind: 'candidates' },
+      });
+      // The seeds the engine reports having drawn with, recorded by the worker.
+      assert.deepEqual((JSON.parse(job.result!) as { seeds: number[] }).seeds, expected);
+    });
+
     test('a request the engine refuses fails once and refunds the quota', async () => {
       await harness.say('carol', '/video a small blue square --steps 60');
       const failed = await harness.waitForMessage(/failed/, 'carol');

@@ -1,17 +1,12 @@
 // The bot's JobQueue port (src/app/ports.ts) on BullMQ (src/queue): flow jobs become queue
 // payloads, queue results (artifact keys) become file paths, QueueEvents become JobEvents.
-// Idempotent by job id: the queue's ids derive from the generation and round just as the
-// flow's do, so re-enqueueing after a restart finds the same BullMQ job and reports its state.
+// Idempotent by job id: the flow and the queue use the contract's job ids (src/core/contract.ts),
+// so re-enqueueing after a restart finds the same BullMQ job and reports its state.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  animationJobId as flowAnimationJobId,
-  candidatesJobId as flowCandidatesJobId,
-  quotaKeyOf,
-} from '../../core/flow/jobs.js';
+import { JOB_KINDS, quotaKeyOf, type JobKind } from '../../core/contract.js';
 import type { FlowJob } from '../../core/flow/types.js';
 import type { LocalFolderArtifactStore } from '../../artifacts/index.js';
-import { JOB_KINDS, type JobKind } from '../../queue/job-ids.js';
 import type { JobEvents } from '../../queue/events.js';
 import type { JobProducer } from '../../queue/producer.js';
 import type { JobResult as QueueResult } from '../../queue/payloads.js';
@@ -30,17 +25,13 @@ export class BullmqJobQueue implements JobQueue {
   ) {
     events.on('progress', ({ jobId, progress }) => {
       if (BOOKKEEPING_STAGES.has(progress.stage)) return;
-      const flowId = toFlowJobId(jobId);
-      if (flowId) this.emit({ type: 'progress', jobId: flowId, ...pick(progress) });
+      this.emit({ type: 'progress', jobId, step: progress.step, total: progress.total });
     });
     events.on('completed', ({ jobId, result }) => {
-      const flowId = toFlowJobId(jobId);
-      if (flowId)
-        this.emit({ type: 'completed', jobId: flowId, result: this.toFlowResult(result) });
+      this.emit({ type: 'completed', jobId, result: this.toFlowResult(result) });
     });
     events.on('failed', ({ jobId, reason }) => {
-      const flowId = toFlowJobId(jobId);
-      if (flowId) this.emit({ type: 'failed', jobId: flowId, reason });
+      this.emit({ type: 'failed', jobId, reason });
     });
   }
 
@@ -48,27 +39,15 @@ export class BullmqJobQueue implements JobQueue {
     // The generation's own reservation goes with every job, so a worker refunds it when the
     // job finally fails even while the bot is down (the flow refunds too; both are idempotent).
     const quota = { key: quotaKeyOf(job.generationId), commitOnSuccess: false };
-    const sampling = {
-      generationId: job.generationId,
-      prompt: job.prompt,
-      ...(job.negativePrompt ? { negativePrompt: job.negativePrompt } : {}),
-      steps: job.steps,
-      guidanceScale: job.guidance,
-      scheduler: job.scheduler,
-      quota,
-    };
-    const enqueued =
-      job.kind === 'candidates'
-        ? await this.producer.enqueueCandidates({
-            ...sampling,
-            round: job.round,
-            seed: job.seeds[0],
-          })
-        : await this.producer.enqueueAnimation({
-            ...sampling,
-            imageKey: await this.imageKey(job.generationId, job.imagePath),
-            seed: job.seed,
-          });
+    let enqueued;
+    if (job.kind === 'candidates') {
+      const { jobId: _id, kind: _kind, ...payload } = job;
+      enqueued = await this.producer.enqueueCandidates({ ...payload, quota });
+    } else {
+      const { jobId: _id, kind: _kind, imagePath, ...payload } = job;
+      const imageKey = await this.imageKey(job.generationId, imagePath);
+      enqueued = await this.producer.enqueueAnimation({ ...payload, imageKey, quota });
+    }
     return this.ticket(enqueued.kind, enqueued.jobId);
   }
 
@@ -131,17 +110,4 @@ export class BullmqJobQueue implements JobQueue {
   private emit(event: JobEvent): void {
     for (const listener of this.listeners) listener(event);
   }
-}
-
-function pick(progress: { step: number; total: number }) {
-  return { step: progress.step, total: progress.total };
-}
-
-/** The flow's id of a queue job (both derive from the generation id and round). */
-export function toFlowJobId(queueJobId: string): string | undefined {
-  const candidates = /^candidates-(.+)-r(\d+)$/.exec(queueJobId);
-  if (candidates) return flowCandidatesJobId(candidates[1]!, Number(candidates[2]));
-  const animation = /^animation-(.+)$/.exec(queueJobId);
-  if (animation) return flowAnimationJobId(animation[1]!);
-  return undefined;
 }

@@ -37,23 +37,12 @@ export async function createEngine(options: OnnxEngineOptions): Promise<Generati
   return new OnnxGenerationEngine(engine);
 }
 
-/**
- * Maps the queue's request names onto the engine's. The engine has no negative prompt (the
- * shapes model is trained without one), so `negativePrompt` is not used.
- */
+/** The queue's requests already use the engine's names (the request contract's). */
 class OnnxGenerationEngine implements GenerationEngine {
   constructor(private readonly engine: Engine) {}
 
   async generateCandidates(request: CandidatesRequest): Promise<CandidatesOutput> {
-    const result = await this.engine.generateCandidates({
-      prompt: request.prompt,
-      ...(request.seed === undefined ? {} : { seed: request.seed }),
-      ...(request.steps === undefined ? {} : { steps: request.steps }),
-      ...(request.guidanceScale === undefined ? {} : { guidance: request.guidanceScale }),
-      ...(request.scheduler === undefined ? {} : { scheduler: request.scheduler }),
-      ...(request.signal ? { signal: request.signal } : {}),
-      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-    });
+    const result = await this.engine.generateCandidates(request);
     return {
       candidates: result.candidates.map((candidate) => candidate.png),
       grid: result.grid,
@@ -62,19 +51,7 @@ class OnnxGenerationEngine implements GenerationEngine {
   }
 
   async animate(request: AnimationRequest): Promise<AnimationOutput> {
-    const result = await this.engine.animate({
-      prompt: request.prompt,
-      image: request.image,
-      ...(request.seed === undefined ? {} : { seed: request.seed }),
-      ...(request.steps === undefined ? {} : { steps: request.steps }),
-      ...(request.guidanceScale === undefined ? {} : { guidance: request.guidanceScale }),
-      ...(request.imageGuidanceScale === undefined
-        ? {}
-        : { imageGuidance: request.imageGuidanceScale }),
-      ...(request.scheduler === undefined ? {} : { scheduler: request.scheduler }),
-      ...(request.signal ? { signal: request.signal } : {}),
-      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
-    });
+    const result = await this.engine.animate(request);
     return { mp4: result.mp4, gif: result.gif, seed: result.settings.seed };
   }
 

@@ -1,5 +1,5 @@
 // Checks an uploaded first frame: one file, an image of an allowed type, not too large.
-import type { VideoLimits } from './limits.js';
+import type { RequestLimits } from '../contract.js';
 import type { IncomingAttachment } from './types.js';
 
 const SIGNATURES: { type: string; matches: (b: Uint8Array) => boolean }[] = [
@@ -32,7 +32,7 @@ function formatBytes(bytes: number): string {
 /** Problems with the attachments of a `/video` command (empty when fine). */
 export function checkImageAttachments(
   attachments: readonly IncomingAttachment[],
-  limits: VideoLimits,
+  limits: RequestLimits,
 ): string[] {
   if (attachments.length === 0) return [];
   if (attachments.length > 1) {

@@ -1,7 +1,6 @@
 // Command parsing and validation (pure): see parse.ts for the entry point.
 export * from './attachment.js';
 export * from './admin.js';
-export * from './limits.js';
 export * from './parse.js';
 export * from './tokenize.js';
 export * from './types.js';

@@ -1,7 +1,7 @@
 // One entry point for every command's text: `/video …`, `/history …`, `/quota …`, `/queue`.
 // Returns a typed command or one readable message saying what is wrong and what is allowed.
 import { parseQuotaArgs } from './admin.js';
-import { DEFAULT_VIDEO_LIMITS, type VideoLimits } from './limits.js';
+import { REQUEST_LIMITS, type RequestLimits } from '../contract.js';
 import { tokenize } from './tokenize.js';
 import type { IncomingAttachment, ParseResult } from './types.js';
 import { splitVideoArgs, structuredVideoArgs, validateVideoRequest, VIDEO_USAGE } from './video.js';
@@ -27,7 +27,7 @@ const ALIASES: Record<string, string> = {
 };
 
 export interface ParseContext {
-  limits?: VideoLimits;
+  limits?: RequestLimits;
   attachments?: readonly IncomingAttachment[];
   /**
    * Options a platform already parsed (Discord slash-command options): `/video` then takes its
@@ -43,7 +43,7 @@ function fail(problems: string[], usage: string): ParseResult {
 }
 
 export function parseCommand(text: string, context: ParseContext = {}): ParseResult {
-  const limits = context.limits ?? DEFAULT_VIDEO_LIMITS;
+  const limits = context.limits ?? REQUEST_LIMITS;
   const tokenized = tokenize(text.trim());
   if (!tokenized.ok) return fail([tokenized.error], HELP_TEXT);
   const [head, ...args] = tokenized.tokens;

@@ -1,5 +1,5 @@
 // The commands the bot understands, after parsing and validation.
-import type { SchedulerName } from './limits.js';
+import type { SchedulerName } from '../contract.js';
 
 /** A file the user attached to a command, already saved locally by the chat adapter. */
 export interface IncomingAttachment {
@@ -17,7 +17,7 @@ export interface VideoRequest {
   negativePrompt?: string;
   /** Undefined: the service picks a random seed (and shows it, so the video can be remade). */
   seed?: number;
-  /** Undefined: the model's defaults (its own per stage; see limits.ts). */
+  /** Undefined: the model's defaults (its own per stage, docs/model-format.md). */
   steps?: number;
   guidance?: number;
   scheduler?: SchedulerName;

@@ -2,7 +2,15 @@
 // Parsing (text → raw strings) is separate from validation (raw → typed request), so adapters
 // with structured options (Discord slash-command options) can call `validateVideoRequest`.
 import { checkImageAttachments } from './attachment.js';
-import { MAX_SEED, SCHEDULERS, type SchedulerName, type VideoLimits } from './limits.js';
+import {
+  negativePromptProblems,
+  promptProblems,
+  rangeProblem,
+  schedulerProblem,
+  type Range,
+  type RequestLimits,
+  type SchedulerName,
+} from '../contract.js';
 import type { IncomingAttachment, VideoRequest } from './types.js';
 
 export const VIDEO_OPTIONS = ['seed', 'steps', 'guidance', 'scheduler', 'negative'] as const;
@@ -88,83 +96,40 @@ function splitOnce(text: string, separator: string): [string, string | undefined
 function parseNumber(
   name: string,
   value: string | undefined,
-  range: { min: number; max: number },
+  range: Range,
   whole: boolean,
   problems: string[],
 ): number | undefined {
   if (value === undefined) return undefined;
   const pattern = whole ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*|\.\d+)$/;
-  const number = pattern.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isFinite(number) || number < range.min || number > range.max) {
-    const kind = whole ? 'a whole number' : 'a number';
-    problems.push(`--${name} must be ${kind} from ${range.min} to ${range.max} (got "${value}")`);
-    return undefined;
-  }
-  return number;
-}
-
-/** Words of a prompt as the model's tokenizer sees them (lower case, letters and digits). */
-export function promptWords(prompt: string): string[] {
-  return prompt.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
-
-function checkPrompt(prompt: string, limits: VideoLimits, problems: string[]): void {
-  if (prompt.length === 0) {
-    problems.push('the prompt is empty: describe the video, e.g. "a red circle moving left"');
-    return;
-  }
-  if (prompt.length > limits.promptMaxChars) {
-    problems.push(
-      `the prompt is too long: ${prompt.length} characters (at most ${limits.promptMaxChars})`,
-    );
-  }
-  const words = promptWords(prompt);
-  if (words.length > limits.promptMaxWords) {
-    problems.push(
-      `the prompt is too long: ${words.length} words (at most ${limits.promptMaxWords})`,
-    );
-  }
-  if (limits.vocabulary) {
-    const vocabulary = limits.vocabulary;
-    const unknown = [...new Set(words.filter((word) => !vocabulary.has(word)))];
-    if (unknown.length > 0) {
-      const known = [...vocabulary].sort().join(', ');
-      problems.push(
-        `the model does not know ${unknown.map((w) => `"${w}"`).join(', ')} (known words: ${known})`,
-      );
-    }
-  }
+  const number = pattern.test(value.trim()) ? Number(value) : value;
+  const problem = rangeProblem(name, number, range, whole);
+  if (problem) problems.push(problem);
+  return problem ? undefined : (number as number);
 }
 
 /** Turns raw strings into a typed request, or lists every problem with what is allowed. */
 export function validateVideoRequest(
   raw: RawVideoRequest,
-  limits: VideoLimits,
+  limits: RequestLimits,
   attachments: readonly IncomingAttachment[] = [],
 ): { ok: true; request: VideoRequest } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   const prompt = raw.prompt.trim().replace(/\s+/g, ' ');
-  checkPrompt(prompt, limits, problems);
+  problems.push(...promptProblems(prompt, limits));
   const { options } = raw;
-  const seed = parseNumber('seed', options.seed, { min: 0, max: MAX_SEED }, true, problems);
+  const seed = parseNumber('seed', options.seed, limits.seed, true, problems);
   const steps = parseNumber('steps', options.steps, limits.steps, true, problems);
   const guidance = parseNumber('guidance', options.guidance, limits.guidance, false, problems);
   let scheduler: SchedulerName | undefined;
   if (options.scheduler !== undefined) {
     const name = options.scheduler.trim().toLowerCase();
-    if ((SCHEDULERS as readonly string[]).includes(name)) scheduler = name as SchedulerName;
-    else {
-      problems.push(
-        `--scheduler "${options.scheduler}" is unknown (allowed: ${SCHEDULERS.join(', ')})`,
-      );
-    }
+    const problem = schedulerProblem(name, limits);
+    if (problem) problems.push(problem);
+    else scheduler = name as SchedulerName;
   }
   const negative = options.negative?.trim();
-  if (negative !== undefined && negative.length > limits.negativeMaxChars) {
-    problems.push(
-      `--negative is too long: ${negative.length} characters (at most ${limits.negativeMaxChars})`,
-    );
-  }
+  if (negative) problems.push(...negativePromptProblems(negative, limits));
   problems.push(...checkImageAttachments(attachments, limits));
   if (problems.length > 0) return { ok: false, problems };
   // Options left out stay undefined, so the engine applies the model's own defaults.

@@ -1,12 +1,6 @@
 // Starting a generation and resuming one after a restart.
-import {
-  animationJob,
-  animationJobId,
-  candidatesJob,
-  candidatesJobId,
-  quotaKeyOf,
-  seedsForRound,
-} from './jobs.js';
+import { animationJobId, candidateSeeds, candidatesJobId, quotaKeyOf } from '../contract.js';
+import { animationJob, candidatesJob } from './jobs.js';
 import { text } from './text.js';
 import type {
   FlowEffect,
@@ -19,7 +13,7 @@ import type {
 export function newRound(state: GenerationState, number: number): RoundState {
   return {
     number,
-    seeds: seedsForRound(state.settings.seed, number),
+    seeds: candidateSeeds(state.settings.seed, number),
     jobId: candidatesJobId(state.id, number),
     votes: {},
   };

@@ -1,7 +1,8 @@
 // The flow as a pure function: (state, event) → new state + effects. The service runs the
 // effects (chat, queue, store, timers) and feeds their outcomes back as events.
 import { choiceOfEmoji, CONFIRM_EMOJI, emojiOfChoice, ROUND_REACTIONS } from './emoji.js';
-import { animationJob, animationJobId, candidatesJob, quotaKeyOf } from './jobs.js';
+import { animationJobId, quotaKeyOf } from '../contract.js';
+import { animationJob, candidatesJob } from './jobs.js';
 import { newRound } from './lifecycle.js';
 import { leadingCandidate, regenerateHasMajority, tallyRound } from './tally.js';
 import { text } from './text.js';

@@ -34,7 +34,8 @@ export const text = {
     return (
       `🗳️ Round ${round.number} for "${state.settings.prompt}": vote for the first frame with ` +
       `${CANDIDATE_EMOJI.join(' ')}, or ${REGENERATE_EMOJI} for new frames. ` +
-      `Voting closes in ${seconds(windowMs)} s; ${state.requester.name} can close it early with ${CONFIRM_EMOJI}.`
+      `Voting closes in ${seconds(windowMs)} s; ${state.requester.name} can close it early with ${CONFIRM_EMOJI}. ` +
+      `Seeds: ${round.seeds.join(', ')}.`
     );
   },
   voteStatus(state: GenerationState, round: RoundState): string {

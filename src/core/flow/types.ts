@@ -1,7 +1,7 @@
 // The flow's data: one generation's state (plain JSON, saved after every event, reloaded
 // after a restart), the events that drive it and the effects it asks the service to perform.
 // Everything carries absolute times (ms since epoch) so nothing here reads a clock.
-import type { SchedulerName } from '../commands/limits.js';
+import type { SchedulerName } from '../contract.js';
 
 /** A voter's choice in a round: a candidate (1–4) or new frames. */
 export type Choice = 1 | 2 | 3 | 4 | 'regenerate';

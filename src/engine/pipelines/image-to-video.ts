@@ -9,6 +9,8 @@ import { stepNoiseFor } from './step-noise.js';
 
 export interface ImageToVideoInput {
   prompt: string;
+  /** Caption of the unguided rows: guidance pushes away from it ("" = plain guidance, as trained). */
+  negativePrompt?: string;
   /** The first frame as RGB pixels H x W x 3 at the model's image size. */
   firstFrame: Uint8Array;
   /** Unit Gaussian noise [1, C, F, h, w]. */
@@ -51,10 +53,10 @@ export async function imageToVideo(
   }
   const videoSize = C * frames * plane;
 
-  // 1. Encode the prompt: rows (no text, no text, text).
+  // 1. Encode the prompt: rows (no text, no text, text); "no text" is the negative prompt if any.
   throwIfCancelled(hooks);
   const contextSize = text.max_length * text.hidden_size;
-  const encoded = await runtime.encodeText(['', input.prompt]);
+  const encoded = await runtime.encodeText([input.negativePrompt ?? '', input.prompt]);
   const context = new Float32Array(BATCH * contextSize);
   context.set(encoded.subarray(0, contextSize), 0);
   context.set(encoded.subarray(0, contextSize), contextSize);

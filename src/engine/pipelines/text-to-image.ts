@@ -9,6 +9,8 @@ import { stepNoiseFor } from './step-noise.js';
 
 export interface TextToImageInput {
   prompt: string;
+  /** Caption of the unguided rows: guidance pushes away from it ("" = plain guidance, as trained). */
+  negativePrompt?: string;
   /** Unit Gaussian noise [N, C, h, w]; N = number of candidates. */
   noise: Float32Array;
   scheduler: SchedulerName;
@@ -43,10 +45,11 @@ export async function textToImage(
     throw new RangeError(`noise has ${input.noise.length} values, not a multiple of ${sampleSize}`);
   }
 
-  // 1. Encode the prompt: row 0 = no text (""), row 1 = the prompt; repeat for the batch.
+  // 1. Encode the prompt: row 0 = no text ("" or the negative prompt), row 1 = the prompt;
+  //    repeat for the batch.
   throwIfCancelled(hooks);
   const contextSize = text.max_length * text.hidden_size;
-  const encoded = await runtime.encodeText(['', input.prompt]);
+  const encoded = await runtime.encodeText([input.negativePrompt ?? '', input.prompt]);
   const context = new Float32Array(2 * count * contextSize);
   for (let n = 0; n < count; n++) {
     context.set(encoded.subarray(0, contextSize), n * contextSize);

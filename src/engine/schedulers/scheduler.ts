@@ -1,6 +1,9 @@
 // The one small surface every sampler has (as in diffusers): configure from
 // scheduler_config.json, setTimesteps(n), then for each t: scale the model input, run the
 // model, step(modelOutput, t, sample). `step` updates `sample` in place and returns it.
+import type { SchedulerName } from '../../core/contract.js';
+
+export { SCHEDULERS, isSchedulerName, type SchedulerName } from '../../core/contract.js';
 
 export interface Scheduler {
   readonly name: SchedulerName;
@@ -23,15 +26,8 @@ export interface Scheduler {
   ): Float32Array;
 }
 
-export const SCHEDULER_NAMES = ['ddim', 'euler', 'dpmpp_2m'] as const;
-export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
-
 /** Sampler settings beyond the name (as diffusers' pipelines pass `eta` to DDIM's step). */
 export interface SchedulerOptions {
   /** DDIM's eta: 0 deterministic, 1 DDPM-like; the other schedulers take only 0. */
   eta?: number;
-}
-
-export function isSchedulerName(name: string): name is SchedulerName {
-  return (SCHEDULER_NAMES as readonly string[]).includes(name);
 }

@@ -2,7 +2,7 @@
 // forwards progress and aborts, and turns the thread's replies back into promises.
 import { Worker } from 'node:worker_threads';
 import type { EngineModuleRef, JobProgress } from '../engine-port.js';
-import type { JobKind } from '../job-ids.js';
+import type { JobKind } from '../../core/contract.js';
 import {
   deserializeError,
   type FromThread,

@@ -7,7 +7,7 @@ import type {
   EngineModuleRef,
   JobProgress,
 } from '../engine-port.js';
-import type { JobKind } from '../job-ids.js';
+import type { JobKind } from '../../core/contract.js';
 
 type Plain<T> = Omit<T, 'onProgress' | 'signal'>;
 export type RequestOf<K extends JobKind> = K extends 'candidates'

@@ -1,11 +1,10 @@
 // /video prompt:<text> [seed] [steps] [guidance] [scheduler] [negative] [image]
-// Discord checks types and ranges in the client; the core validates again (with the model's
-// vocabulary) and answers with what is wrong. The image is downloaded by the adapter.
+// Discord checks types and ranges in the client against the contract's limits for any model;
+// the core validates again with the running model's (its words, its step maximum) and answers
+// with what is wrong. The image is downloaded by the adapter.
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
-import { DEFAULT_VIDEO_LIMITS, MAX_SEED, SCHEDULERS } from '../../../core/commands/index.js';
+import { REQUEST_LIMITS as limits } from '../../../core/contract.js';
 import type { SlashCommand } from './types.js';
-
-const limits = DEFAULT_VIDEO_LIMITS;
 
 const data = new SlashCommandBuilder()
   .setName('video')
@@ -22,8 +21,8 @@ const data = new SlashCommandBuilder()
     option
       .setName('seed')
       .setDescription('Random seed, to make the same frames again')
-      .setMinValue(0)
-      .setMaxValue(MAX_SEED),
+      .setMinValue(limits.seed.min)
+      .setMaxValue(limits.seed.max),
   )
   .addIntegerOption((option) =>
     option
@@ -43,7 +42,7 @@ const data = new SlashCommandBuilder()
     option
       .setName('scheduler')
       .setDescription("Sampler (default: the model's)")
-      .addChoices(...SCHEDULERS.map((name) => ({ name, value: name }))),
+      .addChoices(...limits.schedulers.map((name) => ({ name, value: name }))),
   )
   .addStringOption((option) =>
     option

@@ -1,0 +1,189 @@
+// The request contract: what a video request may say, the seeds its candidates draw, and the
+// ids and keys its jobs go by. Command parsing (core/commands), the queue's payload schema
+// (queue/payloads.ts) and the engine's checks (engine/requests.ts) all read this one module,
+// so they refuse the same things with the same words. A model narrows the limits (its words,
+// its step maximum, its schedulers) through `limitsForModel`.
+import { randomInt } from 'node:crypto';
+
+// --- Schedulers ---------------------------------------------------------------------------
+
+export const SCHEDULERS = ['dpmpp_2m', 'ddim', 'euler'] as const;
+export type SchedulerName = (typeof SCHEDULERS)[number];
+
+export function isSchedulerName(name: string): name is SchedulerName {
+  return (SCHEDULERS as readonly string[]).includes(name);
+}
+
+// --- Seeds --------------------------------------------------------------------------------
+
+/** Seeds are stored as PostgreSQL integers, so they stay in 0..2^31-1 everywhere. */
+export const MAX_SEED = 2_147_483_647;
+export const CANDIDATE_COUNT = 4;
+
+export function randomSeed(): number {
+  return randomInt(0, MAX_SEED + 1);
+}
+
+/** Round n draws base+4(n-1) … base+4(n-1)+3, wrapping to 0 past MAX_SEED. The bot shows these,
+ * stores them and sends them with the job; the engine uses them as they come. */
+export function candidateSeeds(baseSeed: number, round = 1): number[] {
+  const first = baseSeed + (round - 1) * CANDIDATE_COUNT;
+  return Array.from({ length: CANDIDATE_COUNT }, (_, i) => (first + i) % (MAX_SEED + 1));
+}
+
+// --- Ids and keys -------------------------------------------------------------------------
+
+/** Generation ids are database ids (cuid/uuid): BullMQ forbids ':' in custom job ids. */
+export const GENERATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export type JobKind = 'candidates' | 'animation';
+export const JOB_KINDS: readonly JobKind[] = ['candidates', 'animation'];
+
+// Job ids derive from the generation, so a replayed event, a restart or a duplicated command
+// enqueues the same id again, and the queue treats it as the same job.
+export const candidatesJobId = (generationId: string, round: number) =>
+  `candidates-${generationId}-r${round}`;
+export const animationJobId = (generationId: string) => `animation-${generationId}`;
+
+/** The quota reservation of the generation itself, and of each paid extra round. */
+export const quotaKeyOf = (generationId: string, round = 1) =>
+  round === 1 ? generationId : `${generationId}-round-${round}`;
+
+// --- Limits -------------------------------------------------------------------------------
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export interface RequestLimits {
+  promptMaxChars: number;
+  /** Words the text encoder reads (its max_length for a word-level tokenizer). */
+  promptMaxWords: number;
+  negativeMaxChars: number;
+  steps: Range;
+  guidance: Range;
+  imageGuidance: Range;
+  guidanceRescale: Range;
+  eta: Range;
+  seed: Range;
+  schedulers: readonly SchedulerName[];
+  /** Lower-case words the model knows; when set, other words are refused by name. */
+  vocabulary?: ReadonlySet<string>;
+  /** Uploaded first frames (`image` option). */
+  imageMaxBytes: number;
+  imageTypes: readonly string[];
+}
+
+/** What any model accepts; `limitsForModel` narrows it to one model. */
+export const REQUEST_LIMITS: RequestLimits = {
+  promptMaxChars: 200,
+  promptMaxWords: 24,
+  negativeMaxChars: 200,
+  steps: { min: 1, max: 50 },
+  guidance: { min: 0, max: 20 },
+  imageGuidance: { min: 0, max: 20 },
+  guidanceRescale: { min: 0, max: 1 },
+  eta: { min: 0, max: 1 },
+  seed: { min: 0, max: MAX_SEED },
+  schedulers: SCHEDULERS,
+  imageMaxBytes: 5 * 1024 * 1024,
+  imageTypes: ['image/png', 'image/jpeg', 'image/webp'],
+};
+
+/** What a model folder says about its own requests (docs/model-format.md, `limits`). */
+export interface ModelLimits {
+  vocabulary?: Iterable<string>;
+  maxWords?: number;
+  maxSteps?: number;
+  schedulers?: readonly SchedulerName[];
+}
+
+export function limitsForModel(model: ModelLimits, base = REQUEST_LIMITS): RequestLimits {
+  return {
+    ...base,
+    ...(model.vocabulary ? { vocabulary: new Set(model.vocabulary) } : {}),
+    ...(model.maxWords ? { promptMaxWords: model.maxWords } : {}),
+    ...(model.maxSteps ? { steps: { ...base.steps, max: model.maxSteps } } : {}),
+    ...(model.schedulers ? { schedulers: model.schedulers } : {}),
+  };
+}
+
+// --- Checks -------------------------------------------------------------------------------
+// Each returns what is wrong in the project's words (empty when nothing is), so the core can
+// list every problem at once and the queue and engine refuse with the same sentences.
+
+/** The words the model reads: lower case, punctuation dropped (its vocabulary has none). */
+export function promptWords(prompt: string): string[] {
+  return prompt.toLowerCase().match(/\w+/gu) ?? [];
+}
+
+export function promptProblems(prompt: string, limits: RequestLimits): string[] {
+  if (prompt.trim().length === 0) {
+    return ['the prompt is empty: describe the video, e.g. "a red circle moving left"'];
+  }
+  const problems: string[] = [];
+  if (prompt.length > limits.promptMaxChars) {
+    problems.push(
+      `the prompt is too long: ${prompt.length} characters (at most ${limits.promptMaxChars})`,
+    );
+  }
+  const words = promptWords(prompt);
+  if (words.length === 0) problems.push('the prompt has no words: describe the video in words');
+  if (words.length > limits.promptMaxWords) {
+    problems.push(
+      `the prompt is too long: ${words.length} words (at most ${limits.promptMaxWords})`,
+    );
+  }
+  const vocabulary = limits.vocabulary;
+  if (vocabulary) {
+    const unknown = [...new Set(words.filter((word) => !vocabulary.has(word)))];
+    if (unknown.length > 0) {
+      const known = [...vocabulary].sort().join(', ');
+      problems.push(
+        `the model does not know ${unknown.map((w) => `"${w}"`).join(', ')} (known words: ${known})`,
+      );
+    }
+  }
+  return problems;
+}
+
+export function negativePromptProblems(negative: string, limits: RequestLimits): string[] {
+  const problems: string[] = [];
+  if (negative.length > limits.negativeMaxChars) {
+    problems.push(
+      `the negative prompt is too long: ${negative.length} characters (at most ${limits.negativeMaxChars})`,
+    );
+  }
+  const vocabulary = limits.vocabulary;
+  const unknown = vocabulary ? promptWords(negative).filter((word) => !vocabulary.has(word)) : [];
+  if (unknown.length > 0) {
+    const listed = [...new Set(unknown)].map((w) => `"${w}"`).join(', ');
+    problems.push(`the negative prompt has words the model does not know: ${listed}`);
+  }
+  return problems;
+}
+
+/** `value` as a number in `range` (`whole`: an integer too), or what is wrong with it. */
+export function rangeProblem(
+  name: string,
+  value: unknown,
+  range: Range,
+  whole: boolean,
+): string | undefined {
+  const fits =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (!whole || Number.isInteger(value)) &&
+    value >= range.min &&
+    value <= range.max;
+  if (fits) return undefined;
+  const kind = whole ? 'a whole number' : 'a number';
+  const got = typeof value === 'string' ? `"${value}"` : String(value);
+  return `${name} must be ${kind} from ${range.min} to ${range.max} (got ${got})`;
+}
+
+export function schedulerProblem(name: string, limits: RequestLimits): string | undefined {
+  if ((limits.schedulers as readonly string[]).includes(name)) return undefined;
+  return `scheduler "${name}" is unknown (allowed: ${limits.schedulers.join(', ')})`;
+}
