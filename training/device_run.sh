@@ -28,7 +28,7 @@
 # MINUTES=...,video_decoder=M: after video_b, lane 2 makes SDEdit pairs from the new video U-Net (at most
 # PAIRS, PAIRS_BATCH clips at once, for at most PAIRS_MINUTES) and trains the temporal video decoder on
 # them for M minutes at DECODER_BATCH clips: the decoder must learn the latents of the U-Net it ships
-# with (training/README.md, eighth round). Import with --video so it continues the shipped decoder.
+# with (training/experiments/08-video-decoder-shapes-v6.md). Import with --video so it continues the shipped decoder.
 # Test it on the CPU with tiny minutes first (same command, PYTHON=/usr/bin/python3).
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder to fill}

@@ -51,7 +51,7 @@ def loss_weight(mask: torch.Tensor) -> torch.Tensor:
 
 
 # The video U-Net's hard cases, each a test on a scene's objects. Share of objects kept consistent
-# by shapes-v8 (training/README.md, thirteenth round): bouncing 21 %, in two-object scenes 43 %,
+# by shapes-v8 (training/experiments/13-step-count-samplers.md): bouncing 21 %, in two-object scenes 43 %,
 # crosses 40 %, small 48 %, the other kinds 51-87 %.
 HARD_CASES = {
     "two objects": lambda objects: len(objects) == 2,

@@ -19,11 +19,11 @@ from .schedule import save_scheduler_config, trained_with_zero_terminal_snr
 
 OPSET = 17
 # First frames: 15 DPM-Solver++ steps at text guidance 3 draw them as well as 25 at 5, where 15
-# steps lose 9-13 faithful points (training/README.md, thirteenth round); the video keeps 5.
+# steps lose 9-13 faithful points (training/experiments/13-step-count-samplers.md); the video keeps 5.
 DEFAULTS = {"scheduler": "dpmpp_2m", "num_inference_steps": 15, "image_num_inference_steps": 15, "guidance_scale": 5.0,
             "first_frame_guidance_scale": 3.0, "image_guidance_scale": 1.5, "guidance_rescale": 0.0,
             # The video: DDIM 15 with eta 0.5, whose fresh noise per step undoes more doubled and
-            # morphing objects than DPM-Solver++ 15 (training/README.md, fifteenth round).
+            # morphing objects than DPM-Solver++ 15 (training/experiments/15-ddim-eta.md).
             "video_scheduler": "ddim", "video_eta": 0.5}
 
 

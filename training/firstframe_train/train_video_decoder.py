@@ -2,7 +2,7 @@
 the latents the video U-Net *generates* back into clean clips. The per-frame decoder was trained on
 the encoder's latents only; generated ones are softer, and a small object whose latents sit
 between two shapes flickers between them from frame to frame (most consistency failures,
-training/README.md). Training pairs come from SDEdit: a rendered clip is encoded, noised to a
+training/experiments/06-cpu-stage-b.md). Training pairs come from SDEdit: a rendered clip is encoded, noised to a
 random strength and denoised by the video U-Net from its own first frame and caption (the
 product's sampler and guidance); the decoder learns the rendered clip from those latents. The
 U-Nets, the encoder and the per-frame decoder (the first-frame candidates) stay as they are.

@@ -1,6 +1,6 @@
-"""A trial harness for guidance by a weak model on the video (not in the product: training/README.md,
-sixteenth round, has what it measured). Each step adds one more U-Net row, (text, image) through a
-weak network, and pushes the guided v away from it:
+"""A trial harness for guidance by a weak model on the video (not in the product:
+training/experiments/16-weak-guidance.md has what it measured). Each step adds one more U-Net
+row, (text, image) through a weak network, and pushes the guided v away from it:
     v = v_cfg + scale * (v_full - v_weak)
 with v_weak from
   skip-all   the video U-Net with every temporal block skipped (spatial layers alone, frame by frame:
