@@ -12,6 +12,23 @@ STAGES = [("autoencoder", "autoencoder (per frame)"), ("image", "text encoder + 
           ("direct", "direct text-to-video baseline (ablation)")]
 
 
+SCHEDULER_NAMES = {"dpmpp_2m": "DPM-Solver++ 2M", "ddim": "DDIM", "euler": "Euler"}
+
+
+def sampling_defaults(defaults: dict) -> str:
+    """The card's sentence on model_index.json's sampling defaults (each stage's, as the engine reads them)."""
+    steps = defaults["num_inference_steps"]
+    image_steps = defaults.get("image_num_inference_steps", steps)
+    image_guidance = defaults.get("first_frame_guidance_scale", defaults["guidance_scale"])
+    video = defaults.get("video_scheduler", defaults["scheduler"])
+    eta = defaults.get("video_eta", 0.0) if video == "ddim" else 0.0
+    with_eta = f" with eta {eta}" if eta else ""
+    return (f"Sampling defaults (`model_index.json`): the four first-frame candidates take {image_steps} "
+            f"{SCHEDULER_NAMES.get(defaults['scheduler'], defaults['scheduler'])} steps at text guidance "
+            f"{image_guidance}; the video takes {steps} {SCHEDULER_NAMES.get(video, video)} steps{with_eta} at "
+            f"text guidance {defaults['guidance_scale']} and image guidance {defaults['image_guidance_scale']}.")
+
+
 def trainable_video_parameters(video) -> int:
     return sum(p.numel() for name, p in video.named_parameters() if is_trainable_in_video(name))
 
@@ -74,6 +91,8 @@ def write_model_card(out: Path, bundle, run: Path, index: dict, scores=None) -> 
         "Schedule: linear betas 1e-4..0.02 over 1000 steps rescaled to zero terminal SNR, v-prediction,",
         "trailing timesteps.",
         "",
+        sampling_defaults(index["defaults"]),
+        "",
         "## Training (CPU: 2 cores shared with other work, PyTorch 1.13, unless noted)",
         "| stage | steps | batch | frames | minutes | median s/step |",
         "|---|---|---|---|---|---|",
@@ -88,8 +107,11 @@ def write_model_card(out: Path, bundle, run: Path, index: dict, scores=None) -> 
         lines += [scores.get("summary_markdown", "")]
     else:
         lines += ["Not measured for this export."]
-    lines += ["", "## Limits",
+    lines += ["", "## Known failures",
+              "Not listed for this export (`python3 -m firstframe_train.score_kinds` on an `npm run eval` run's",
+              "scores.json gives the video's failures by kind).",
+              "", "## Limits",
               "Trained briefly on CPU: it knows only the words in tokenizer.json (shapes world), draws at 64x64,",
-              "and its motion and composition are far from perfect. Held-out colour-shape pairs (WORLD.md)",
-              "were never seen in training."]
+              "and its motion and composition are far from perfect. Held-out colour-shape pairs",
+              "(training/WORLD.md) were never seen in training."]
     Path(out, "README.md").write_text("\n".join(lines) + "\n")

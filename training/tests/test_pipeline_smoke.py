@@ -15,7 +15,8 @@ import torch
 from firstframe_train import train_all
 from firstframe_train.bundle import load_bundle
 from firstframe_train.config import get_preset
-from firstframe_train.export import export_bundle
+from firstframe_train.export import DEFAULTS, export_bundle
+from firstframe_train.model_card import sampling_defaults
 from firstframe_train.nets.unet import is_trainable_in_video
 from firstframe_train.pipeline import ReferencePipeline, UnknownWordsError
 from firstframe_train.runs import load_checkpoint
@@ -204,7 +205,9 @@ def test_export_is_a_valid_model_folder(trained, tmp_path):
     assert scheduler["timestep_spacing"] == "trailing"
     tokenizer = json.loads((tmp_path / "tokenizer.json").read_text())
     assert tokenizer["model"]["vocab"]["[PAD]"] == 0 and tokenizer["model"]["vocab"]["[UNK]"] == 1
-    assert "| image-to-video, stage B | 2 |" in (tmp_path / "README.md").read_text()
+    card = (tmp_path / "README.md").read_text()
+    assert "| image-to-video, stage B | 2 |" in card
+    assert "`training/WORLD.md`" in card and sampling_defaults(DEFAULTS) in card
 
     parity = tmp_path / "parity"
     write_fixtures(bundle, str(tmp_path), parity)
@@ -316,7 +319,8 @@ def test_batched_pairs_are_the_same_kind_of_pairs(trained, tmp_path):
 
 
 def test_frame_anchor_trains_exports_and_imports(trained, tmp_path):
-    # stage B with the spatial self-attention reading the first frame too (training/README.md, eleventh round)
+    # stage B with the spatial self-attention reading the first frame too
+    # (training/experiments/11-voted-video-first-frame-attention.md)
     from firstframe_train import import_model, train_video
     run = tmp_path / "tiny"
     shutil.copytree(trained, run)
