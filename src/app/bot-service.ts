@@ -169,6 +169,21 @@ export class BotService {
       await reply(quotaRefusal(decision));
       return;
     }
+    // Slack posts the request only now that it is accepted; if the platform refuses, the
+    // reservation goes back.
+    let requestMessageId = command.messageId;
+    if (command.announce) {
+      try {
+        requestMessageId = await command.announce();
+      } catch (error) {
+        await this.deps.quota.refund(quotaKeyOf(id));
+        throw error; // answered like any command that failed
+      }
+      if (requestMessageId === undefined) {
+        await this.deps.quota.refund(quotaKeyOf(id)); // the adapter told the user why
+        return;
+      }
+    }
     const { image, seed, ...options } = request;
     await this.runner.begin({
       id,
@@ -176,7 +191,7 @@ export class BotService {
       workspaceId: command.workspaceId,
       channelId: command.channelId,
       requester: { id: command.user.id, name: command.user.name },
-      ...(command.messageId ? { requestMessageId: command.messageId } : {}),
+      ...(requestMessageId ? { requestMessageId } : {}),
       settings: {
         ...options,
         seed: seed ?? randomSeed(),

@@ -36,6 +36,12 @@ export interface IncomingCommand {
   text: string;
   /** The request's own message id, when the platform has one: replies thread under it. */
   messageId?: string;
+  /**
+   * Posts the request where everyone sees it (Slack: slash commands leave no message), once the
+   * service accepted a `/video`; resolves to that message's id, the thread the vote goes under,
+   * or undefined when the platform refused (the adapter has told the user why).
+   */
+  announce?: () => Promise<string | undefined>;
   /** Files attached to the command, already saved locally by the adapter. */
   attachments?: IncomingAttachment[];
   /**

@@ -17,7 +17,6 @@ import {
   type SlashCommand,
   webApi,
 } from '@slack/bolt';
-import { parseCommand } from '../../core/commands/index.js';
 import type { Logger } from '../../log.js';
 import type {
   ChatAdapter,
@@ -279,32 +278,31 @@ export class SlackChatAdapter implements ChatAdapter {
       id: command.user_id,
       name: user.name === command.user_id ? command.user_name : user.name,
     };
-    let messageId: string | undefined;
-    // A well-formed /video is repeated in the channel, so everyone sees it and can vote in its
-    // thread; anything else is answered to the user alone.
-    if (command.command === '/video' && parseCommand(text).ok) {
+    // A /video the service accepts is repeated in the channel, so everyone sees it and can vote
+    // in its thread; anything else is answered to the user alone.
+    const announce = async (): Promise<string | undefined> => {
       try {
         const posted = await this.client.chat.postMessage({
           channel: command.channel_id,
           text: `<@${command.user_id}>: ${escapeSlackText(text)}`,
           unfurl_links: false,
         });
-        messageId = posted.ts;
+        return posted.ts;
       } catch (error) {
         if (!NOT_IN_CHANNEL.has(slackError(error) ?? '')) throw error;
         await respond({
           response_type: 'ephemeral',
           text: 'I cannot post in this channel yet: invite me (/invite @firstframe), then try again.',
         });
-        return;
+        return undefined;
       }
-    }
+    };
     await handlers.command({
       workspaceId: command.team_id,
       channelId: command.channel_id,
       user: chatUser,
       text,
-      ...(messageId ? { messageId } : {}),
+      ...(command.command === '/video' ? { announce } : {}),
     });
   }
 
