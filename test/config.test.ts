@@ -31,12 +31,12 @@ test('defaults describe the embedded setup: SQLite file under ./data', () => {
   assert.equal(config.env.REDIS_URL, undefined);
   assert.equal(config.env.ENGINE_PROVIDER, 'cpu');
   assert.equal(config.env.QUOTA_USER_DAILY, 10);
-  assert.equal(config.env.QUOTA_WORKSPACE_MONTHLY, 'unlimited');
+  assert.equal(config.env.QUOTA_WORKSPACE_MONTHLY, null);
 });
 
 test('quota limits take a whole number or "unlimited"', () => {
   const config = load({ QUOTA_USER_DAILY: 'unlimited', QUOTA_WORKSPACE_DAILY: '50' });
-  assert.equal(config.env.QUOTA_USER_DAILY, 'unlimited');
+  assert.equal(config.env.QUOTA_USER_DAILY, null);
   assert.equal(config.env.QUOTA_WORKSPACE_DAILY, 50);
   const error = assertThrowsConfigError(() => load({ QUOTA_USER_MONTHLY: 'lots' }));
   assert.match(

@@ -4,7 +4,7 @@
 import { PrismaQuotaStore } from '../app/adapters/prisma-quota.js';
 import { PrismaSubjects } from '../app/adapters/prisma-subjects.js';
 import { openDatabase } from '../db/index.js';
-import { quotaDefaults } from '../db/quota.js';
+import { quotaDefaults } from '../core/quota.js';
 import { resolveModelDir } from '../wiring/model.js';
 import { artifactStoreOf, startEngineWorker } from '../wiring/worker.js';
 import { runProcess } from './run-process.js';

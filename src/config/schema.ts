@@ -8,12 +8,12 @@ const integer = (min: number, max: number) => z.coerce.number().int().min(min).m
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
-/** A quota limit: a whole number, or "unlimited". */
+/** A quota limit: a whole number, or "unlimited" (null). */
 const quotaLimit = z
   .string()
   .trim()
   .regex(/^(unlimited|\d{1,9})$/, 'expected a whole number or "unlimited"')
-  .transform((value): number | 'unlimited' => (value === 'unlimited' ? value : Number(value)));
+  .transform((value): number | null => (value === 'unlimited' ? null : Number(value)));
 /** An optional setting where an empty string means "not set". */
 const optionalText = z
   .string()
@@ -70,8 +70,8 @@ export const envSchema = z.object({
   /** Default limits (generations per UTC day / month) when no policy overrides them. */
   QUOTA_USER_DAILY: quotaLimit.default(10),
   QUOTA_USER_MONTHLY: quotaLimit.default(100),
-  QUOTA_WORKSPACE_DAILY: quotaLimit.default('unlimited'),
-  QUOTA_WORKSPACE_MONTHLY: quotaLimit.default('unlimited'),
+  QUOTA_WORKSPACE_DAILY: quotaLimit.default(null),
+  QUOTA_WORKSPACE_MONTHLY: quotaLimit.default(null),
   /** Largest MP4/GIF the bot posts (Discord's default upload limit is 10 MiB). */
   MAX_UPLOAD_BYTES: integer(1024, 1024 ** 3).default(10 * 1024 * 1024),
   /** Comma-separated names that are admins in the web playground. */

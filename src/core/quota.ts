@@ -1,7 +1,8 @@
 // Quota rules, pure: which limits apply, how much of them is used, and whether one more
 // generation fits. Periods are calendar days and months in UTC.
 
-export type Limit = number | 'unlimited';
+/** A number of generations per period; null = unlimited. */
+export type Limit = number | null;
 export type Period = 'daily' | 'monthly';
 export type Scope = 'user' | 'workspace';
 export const PERIODS: readonly Period[] = ['daily', 'monthly'];
@@ -11,48 +12,43 @@ export interface Limits {
   workspace: Record<Period, Limit>;
 }
 
-/** Stored policy limits: null = inherit, -1 = unlimited (see prisma/models.prisma). */
-export interface StoredLimits {
-  dailyLimit: number | null;
-  monthlyLimit: number | null;
-}
-export interface StoredWorkspacePolicy extends StoredLimits {
-  userDailyLimit: number | null;
-  userMonthlyLimit: number | null;
-}
-
-export const UNLIMITED_IN_DB = -1;
-
-export function limitFromDb(value: number | null | undefined): Limit | undefined {
-  if (value === null || value === undefined) return undefined;
-  return value === UNLIMITED_IN_DB ? 'unlimited' : value;
+/** The limits when no admin has set any: the QUOTA_* settings. */
+export function quotaDefaults(env: {
+  QUOTA_USER_DAILY: Limit;
+  QUOTA_USER_MONTHLY: Limit;
+  QUOTA_WORKSPACE_DAILY: Limit;
+  QUOTA_WORKSPACE_MONTHLY: Limit;
+}): Limits {
+  return {
+    user: { daily: env.QUOTA_USER_DAILY, monthly: env.QUOTA_USER_MONTHLY },
+    workspace: { daily: env.QUOTA_WORKSPACE_DAILY, monthly: env.QUOTA_WORKSPACE_MONTHLY },
+  };
 }
 
-export function limitToDb(limit: Limit | null): number | null {
-  return limit === null ? null : limit === 'unlimited' ? UNLIMITED_IN_DB : limit;
+/** Limits an admin set; a period that is missing (undefined) inherits. */
+export type Policy = Partial<Record<Period, Limit>>;
+
+export interface Policies {
+  /** The user's own. */
+  user?: Policy | undefined;
+  /** The workspace's default for each of its members. */
+  member?: Policy | undefined;
+  /** The whole workspace's. */
+  workspace?: Policy | undefined;
 }
 
 /** A user's own policy wins, then the workspace's default for members, then the defaults. */
-export function resolveLimits(
-  defaults: Limits,
-  workspace?: StoredWorkspacePolicy | null,
-  user?: StoredLimits | null,
-): Limits {
+export function resolveLimits(defaults: Limits, policies: Policies): Limits {
+  const resolve = (fallback: Record<Period, Limit>, ...layers: (Policy | undefined)[]) =>
+    Object.fromEntries(
+      PERIODS.map((period) => {
+        const set = layers.map((layer) => layer?.[period]).find((limit) => limit !== undefined);
+        return [period, set === undefined ? fallback[period] : set];
+      }),
+    ) as Record<Period, Limit>;
   return {
-    user: {
-      daily:
-        limitFromDb(user?.dailyLimit) ??
-        limitFromDb(workspace?.userDailyLimit) ??
-        defaults.user.daily,
-      monthly:
-        limitFromDb(user?.monthlyLimit) ??
-        limitFromDb(workspace?.userMonthlyLimit) ??
-        defaults.user.monthly,
-    },
-    workspace: {
-      daily: limitFromDb(workspace?.dailyLimit) ?? defaults.workspace.daily,
-      monthly: limitFromDb(workspace?.monthlyLimit) ?? defaults.workspace.monthly,
-    },
+    user: resolve(defaults.user, policies.user, policies.member),
+    workspace: resolve(defaults.workspace, policies.workspace),
   };
 }
 
@@ -100,6 +96,17 @@ export function usageSince(items: readonly LedgerItem[], since: Date): PeriodUsa
 
 export type Usage = Record<Scope, Record<Period, PeriodUsage>>;
 
+/** Usage in each period, each counted from its start or from the later reset. */
+export function usageByPeriod(
+  items: readonly LedgerItem[],
+  now: Date,
+  resetAt?: Date | null,
+): Record<Period, PeriodUsage> {
+  return Object.fromEntries(
+    PERIODS.map((period) => [period, usageSince(items, countingSince(period, now, resetAt))]),
+  ) as Record<Period, PeriodUsage>;
+}
+
 export type QuotaDecision =
   | { ok: true }
   | {
@@ -112,28 +119,17 @@ export type QuotaDecision =
       resetsAt: Date;
     };
 
-/** Whether `amount` more generations fit every limit; the first one exceeded is reported. */
-export function decide(limits: Limits, usage: Usage, now: Date, amount = 1): QuotaDecision {
+/** Whether one more generation fits every limit; the first one exceeded is reported. */
+export function decide(limits: Limits, usage: Usage, now: Date): QuotaDecision {
   for (const scope of ['user', 'workspace'] as const) {
     for (const period of PERIODS) {
       const limit = limits[scope][period];
-      if (limit === 'unlimited') continue;
+      if (limit === null) continue;
       const { used, granted } = usage[scope][period];
-      if (used + amount > limit + granted) {
+      if (used >= limit + granted) {
         return { ok: false, scope, period, limit, used, granted, resetsAt: periodEnd(period, now) };
       }
     }
   }
   return { ok: true };
-}
-
-/** A sentence for the person who asked, e.g. in a chat reply. */
-export function describeDenial(decision: Extract<QuotaDecision, { ok: false }>): string {
-  const whose = decision.scope === 'user' ? 'Your' : "This workspace's";
-  const period = decision.period === 'daily' ? 'daily' : 'monthly';
-  const allowance = decision.limit + decision.granted;
-  return (
-    `${whose} ${period} quota is used up (${decision.used} of ${allowance}). ` +
-    `It resets at ${decision.resetsAt.toISOString().replace('.000Z', 'Z')}.`
-  );
 }

@@ -8,7 +8,6 @@ import { describe, migrateDatabase } from './migrations.js';
 export { createClient, type Db } from './client.js';
 export { DatabaseSetupError } from './errors.js';
 export { migrateDatabase } from './migrations.js';
-export { QuotaService, QuotaStateError, quotaDefaults } from './quota.js';
 export { ensureUser, ensureWorkspace } from './workspaces.js';
 
 export async function openDatabase(target: DatabaseTarget, log: Logger): Promise<Db> {

@@ -1,6 +1,6 @@
 // The queue's JobStore port (src/queue/job-store.ts) on Prisma: one JobRecord row per job
 // holds its result or final failure, written once; progress goes on the Generation row;
-// quota settles through the same ledger as the bot (src/db/quota.ts), idempotent by key.
+// quota settles through the bot's own QuotaStore (prisma-quota.ts), idempotent by key.
 import type { Db } from '../../db/index.js';
 import type { JobProgress } from '../../queue/engine-port.js';
 import type { JobRef, JobStore } from '../../queue/job-store.js';

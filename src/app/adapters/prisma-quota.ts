@@ -1,11 +1,26 @@
-// The QuotaStore and AuditLog ports on Prisma: reservations go through foundation's atomic
-// ledger (src/db/quota.ts, idempotent by key); admin changes write the policy rows directly,
-// because the bot records its own audit entry for each (allowed or refused) action.
+// The QuotaStore and AuditLog ports on Prisma, over the rules in src/core/quota.ts.
+// Reservations are a ledger, atomic and idempotent by key: reserve (before a job is queued)
+// -> commit (video posted) or refund (finally failed). Reservations for one workspace run one
+// at a time: each first bumps the workspace's and the user's `quotaLock` row, whose row locks
+// (PostgreSQL) or write lock (SQLite) make any concurrent reservation wait until this one has
+// committed, then count what it wrote. Admin changes write the policy rows; the bot records
+// its own audit entry for each (allowed or refused) action.
 import { randomUUID } from 'node:crypto';
 import type { QuotaChange } from '../../core/commands/types.js';
-import { type Limits, limitToDb, periodEnd, PERIODS, type Usage } from '../../core/quota.js';
+import {
+  decide,
+  type LedgerItem,
+  type Limit,
+  type Limits,
+  periodEnd,
+  PERIODS,
+  periodStart,
+  type Policy,
+  resolveLimits,
+  type Usage,
+  usageByPeriod,
+} from '../../core/quota.js';
 import type { Db } from '../../db/index.js';
-import { QuotaService, QuotaStateError } from '../../db/quota.js';
 import type {
   AuditEntry,
   AuditLog,
@@ -17,63 +32,117 @@ import type {
 } from '../ports.js';
 import type { PrismaSubjects } from './prisma-subjects.js';
 
-export class PrismaQuotaStore implements QuotaStore, AuditLog {
-  private readonly service: QuotaService;
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
+export class QuotaStateError extends Error {
+  override name = 'QuotaStateError';
+}
+
+// Many reservations may queue behind one lock; give them time rather than fail.
+const TRANSACTION = { maxWait: 30_000, timeout: 30_000 };
+
+/** Policy columns hold null for "inherit" and -1 for unlimited (prisma/models.prisma). */
+const UNLIMITED_COLUMN = -1;
+
+function policyOf(daily: number | null | undefined, monthly: number | null | undefined) {
+  const limitOf = (value: number | null | undefined): Limit | undefined =>
+    value === null || value === undefined ? undefined : value === UNLIMITED_COLUMN ? null : value;
+  return { daily: limitOf(daily), monthly: limitOf(monthly) } satisfies Policy;
+}
+
+const columnOf = (limit: Limit): number => limit ?? UNLIMITED_COLUMN;
+
+export class PrismaQuotaStore implements QuotaStore, AuditLog {
   constructor(
     private readonly db: Db,
     private readonly subjects: PrismaSubjects,
-    defaults: Limits,
-  ) {
-    this.service = new QuotaService(db, defaults);
-  }
+    private readonly defaults: Limits,
+  ) {}
 
   async reserve(key: string, subject: QuotaSubject, now: number): Promise<QuotaDecision> {
     const { workspaceId, userId } = await this.rows(subject);
-    const decision = await this.service.reserve({
-      jobId: key,
-      workspaceId,
-      userId,
-      now: new Date(now),
-    });
-    if (decision.ok) return { ok: true };
-    const { scope, period, limit, granted, resetsAt } = decision;
-    return { ok: false, scope, period, limit: limit + granted, resetsAt: resetsAt.getTime() };
-  }
+    const at = new Date(now);
+    return this.db.$transaction(async (tx): Promise<QuotaDecision> => {
+      await tx.workspace.update({
+        where: { id: workspaceId },
+        data: { quotaLock: { increment: 1 } },
+      });
+      await tx.user.update({ where: { id: userId }, data: { quotaLock: { increment: 1 } } });
 
-  commit(key: string): Promise<void> {
-    return this.service.commit(key);
-  }
-
-  /** A key already refunded, or never reserved, is ignored (the port's contract). */
-  async refund(key: string): Promise<void> {
-    try {
-      await this.service.refund(key);
-    } catch (error) {
-      if (!(error instanceof QuotaStateError) || /already committed/.test(error.message)) {
-        throw error;
+      const existing = await tx.quotaLedgerEntry.findUnique({ where: { key } });
+      if (existing) {
+        if (existing.kind !== 'job' || existing.userId !== userId) {
+          throw new QuotaStateError(`quota key ${key} belongs to another ledger entry`);
+        }
+        return { ok: true }; // a repeated request: nothing new charged
       }
+      const { limits, usage } = await this.usage(tx, workspaceId, userId, at);
+      const decision = decide(limits, usage, at);
+      if (!decision.ok) {
+        const { scope, period, limit, granted, resetsAt } = decision;
+        return { ok: false, scope, period, limit: limit + granted, resetsAt: resetsAt.getTime() };
+      }
+      await tx.quotaLedgerEntry.create({
+        data: {
+          key,
+          kind: 'job',
+          state: 'reserved',
+          workspaceId,
+          userId,
+          amount: 1,
+          createdAt: at,
+        },
+      });
+      return { ok: true };
+    }, TRANSACTION);
+  }
+
+  /** The video was posted: the reservation becomes a charge. Repeating it changes nothing. */
+  commit(key: string): Promise<void> {
+    return this.settle(key, 'committed');
+  }
+
+  /**
+   * The job finally failed: the reservation is given back. Repeating it, or a key never
+   * reserved, changes nothing; a committed charge is not given back.
+   */
+  refund(key: string): Promise<void> {
+    return this.settle(key, 'refunded');
+  }
+
+  private async settle(key: string, to: 'committed' | 'refunded'): Promise<void> {
+    const { count } = await this.db.quotaLedgerEntry.updateMany({
+      where: { key, kind: 'job', state: 'reserved' },
+      data: { state: to },
+    });
+    if (count === 1) return;
+    const entry = await this.db.quotaLedgerEntry.findUnique({ where: { key } });
+    if (!entry) {
+      if (to === 'refunded') return;
+      throw new QuotaStateError(`no quota reservation for key ${key}`);
+    }
+    if (entry.state !== to) {
+      throw new QuotaStateError(`quota key ${key} was already ${entry.state}; it cannot be ${to}`);
     }
   }
 
   async status(subject: QuotaSubject, now: number): Promise<QuotaStatus> {
     const { workspaceId, userId } = await this.rows(subject);
     const at = new Date(now);
-    const { limits, usage } = await this.service.status(workspaceId, userId, at);
+    const { limits, usage } = await this.db.$transaction((tx) =>
+      this.usage(tx, workspaceId, userId, at),
+    );
     const windows = (scope: keyof Usage) =>
       Object.fromEntries(
-        PERIODS.map((period): [string, QuotaWindow] => {
-          const limit = limits[scope][period];
-          return [
-            period,
-            {
-              used: usage[scope][period].used,
-              // The base limit; grants are reported apart (`granted`).
-              limit: limit === 'unlimited' ? null : limit,
-              resetsAt: periodEnd(period, at).getTime(),
-            },
-          ];
-        }),
+        PERIODS.map((period): [string, QuotaWindow] => [
+          period,
+          {
+            used: usage[scope][period].used,
+            // The base limit; grants are reported apart (`granted`).
+            limit: limits[scope][period],
+            resetsAt: periodEnd(period, at).getTime(),
+          },
+        ]),
       ) as QuotaStatus['user'];
     return {
       user: windows('user'),
@@ -99,20 +168,7 @@ export class PrismaQuotaStore implements QuotaStore, AuditLog {
     switch (change.action) {
       case 'set': {
         const column = change.period === 'daily' ? 'dailyLimit' : 'monthlyLimit';
-        const data = { [column]: limitToDb(change.limit ?? 'unlimited') };
-        if (userId) {
-          await this.db.userQuotaPolicy.upsert({
-            where: { userId },
-            create: { userId, ...data },
-            update: data,
-          });
-        } else {
-          await this.db.workspaceQuotaPolicy.upsert({
-            where: { workspaceId },
-            create: { workspaceId, ...data },
-            update: data,
-          });
-        }
+        await this.writePolicy(workspaceId, userId, { [column]: columnOf(change.limit) });
         return;
       }
       case 'grant':
@@ -128,23 +184,9 @@ export class PrismaQuotaStore implements QuotaStore, AuditLog {
           },
         });
         return;
-      case 'reset': {
-        const resetAt = new Date(now);
-        if (userId) {
-          await this.db.userQuotaPolicy.upsert({
-            where: { userId },
-            create: { userId, resetAt },
-            update: { resetAt },
-          });
-        } else {
-          await this.db.workspaceQuotaPolicy.upsert({
-            where: { workspaceId },
-            create: { workspaceId, resetAt },
-            update: { resetAt },
-          });
-        }
+      case 'reset':
+        await this.writePolicy(workspaceId, userId, { resetAt: new Date(now) });
         return;
-      }
     }
   }
 
@@ -169,6 +211,63 @@ export class PrismaQuotaStore implements QuotaStore, AuditLog {
         createdAt: new Date(entry.at),
       },
     });
+  }
+
+  /** The user's policy row when `userId` is given, else the workspace's. */
+  private async writePolicy(
+    workspaceId: string,
+    userId: string | undefined,
+    data: { dailyLimit?: number; monthlyLimit?: number; resetAt?: Date },
+  ): Promise<void> {
+    if (userId) {
+      await this.db.userQuotaPolicy.upsert({
+        where: { userId },
+        create: { userId, ...data },
+        update: data,
+      });
+    } else {
+      await this.db.workspaceQuotaPolicy.upsert({
+        where: { workspaceId },
+        create: { workspaceId, ...data },
+        update: data,
+      });
+    }
+  }
+
+  /** The limits that apply and what is used of them, in one transaction. */
+  private async usage(tx: Tx, workspaceId: string, userId: string, now: Date) {
+    const [workspacePolicy, userPolicy] = await Promise.all([
+      tx.workspaceQuotaPolicy.findUnique({ where: { workspaceId } }),
+      tx.userQuotaPolicy.findUnique({ where: { userId } }),
+    ]);
+    const limits = resolveLimits(this.defaults, {
+      user: policyOf(userPolicy?.dailyLimit, userPolicy?.monthlyLimit),
+      member: policyOf(workspacePolicy?.userDailyLimit, workspacePolicy?.userMonthlyLimit),
+      workspace: policyOf(workspacePolicy?.dailyLimit, workspacePolicy?.monthlyLimit),
+    });
+    // Resets only move the start later, so the month's entries hold every period's.
+    const since = periodStart('monthly', now);
+    const charged = { kind: 'job' as const, state: { not: 'refunded' as const } };
+    const select = { kind: true, amount: true, createdAt: true };
+    const [userItems, workspaceItems]: LedgerItem[][] = await Promise.all([
+      tx.quotaLedgerEntry.findMany({
+        where: { userId, createdAt: { gte: since }, OR: [charged, { kind: 'grant' }] },
+        select,
+      }),
+      tx.quotaLedgerEntry.findMany({
+        where: {
+          workspaceId,
+          createdAt: { gte: since },
+          OR: [charged, { kind: 'grant', userId: null }],
+        },
+        select,
+      }),
+    ]);
+    const usage: Usage = {
+      user: usageByPeriod(userItems, now, userPolicy?.resetAt),
+      workspace: usageByPeriod(workspaceItems, now, workspacePolicy?.resetAt),
+    };
+    return { limits, usage };
   }
 
   private async rows(subject: QuotaSubject) {

@@ -25,8 +25,8 @@ export function openDemoParts(
   options: { stepDelayMs?: number } = {},
 ): DemoParts {
   mkdirSync(folder, { recursive: true });
-  // The demo store counts 0 as unlimited; the configuration says 'unlimited'.
-  const limit = (value: number | 'unlimited') => (value === 'unlimited' ? 0 : value);
+  // The demo store counts 0 as unlimited; the configuration says null.
+  const limit = (value: number | null) => value ?? 0;
   const store = new SqliteStore(path.join(folder, `${path.basename(folder)}.db`), {
     userDaily: limit(env.QUOTA_USER_DAILY),
     userMonthly: limit(env.QUOTA_USER_MONTHLY),
