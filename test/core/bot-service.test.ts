@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { after, test } from 'node:test';
 import { Harness } from './service-harness.js';
+import { auditEntries } from '../helpers/audit.js';
 import { waitFor } from './manual-clock.js';
 
 const harnesses: Harness[] = [];
@@ -73,7 +74,7 @@ test('a full video: queued, grid with reactions, two voters, timer close, MP4 + 
     status,
     `the status message says done: ${JSON.stringify(h.messages().map((m) => m.text))}`,
   );
-  const quota = await h.store.status(
+  const quota = await h.quota.status(
     { platform: 'local', workspaceId: 'local', userId: 'alice' },
     h.clock.now(),
   );
@@ -156,7 +157,7 @@ test('a failed job refunds the quota and says why', async () => {
   await h.waitForMessage(
     /❌ "a yellow triangle" failed: the animation model crashed. Your quota was refunded./,
   );
-  const quota = await h.store.status(
+  const quota = await h.quota.status(
     { platform: 'local', workspaceId: 'local', userId: 'alice' },
     h.clock.now(),
   );
@@ -177,12 +178,12 @@ test('admin commands: a non-admin is refused and audited; an admin change applie
   await h.adapter.submit('admin', '/queue');
   await h.waitForMessage(/Queue: 0 waiting, 0 running, 0 failed; 0 votes open/, 'admin');
   assert.deepEqual(
-    h.store.auditEntries().map((e) => [e.actorId, e.action, e.target, e.allowed]),
+    (await auditEntries(h.bot.db)).map((e) => [e.actorId, e.action, e.target, e.allowed]),
     [
-      ['bob', 'quota.set', 'user:carol', 0],
-      ['admin', 'quota.set', 'user:carol', 1],
-      ['bob', 'queue.view', 'queue', 0],
-      ['admin', 'queue.view', 'queue', 1],
+      ['bob', 'quota.set', 'user:carol', false],
+      ['admin', 'quota.set', 'user:carol', true],
+      ['bob', 'queue.view', 'queue', false],
+      ['admin', 'queue.view', 'queue', true],
     ],
   );
 
@@ -260,7 +261,7 @@ test('a generation that cannot be saved gives its quota back and says something 
   };
   await h.adapter.submit('alice', '/video a red circle --steps 1');
   await h.waitForMessage(/something went wrong on our side/);
-  const quota = await h.store.status(
+  const quota = await h.quota.status(
     { platform: 'local', workspaceId: 'local', userId: 'alice' },
     h.clock.now(),
   );
@@ -297,7 +298,7 @@ test('a queue that refuses the job fails the generation with a refund', async ()
   await h.waitForMessage(
     /❌ "a red circle" failed: the job queue could not take the job. Your quota was refunded./,
   );
-  const quota = await h.store.status(
+  const quota = await h.quota.status(
     { platform: 'local', workspaceId: 'local', userId: 'alice' },
     h.clock.now(),
   );

@@ -1,36 +1,34 @@
-// A whole bot on real parts: SQLite file store, the in-process job runner that writes real
-// PNG/MP4/GIF files, the web playground's chat adapter, and a hand-moved clock.
+// A whole bot on real parts: the product's Prisma stores on a SQLite file, the in-process job
+// runner that writes real PNG/MP4/GIF files, the web playground's chat adapter, and a
+// hand-moved clock.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BotService } from '../../src/app/bot-service.js';
-import { ffmpegPath } from '../../src/app/dev/ffmpeg-path.js';
-import { LocalJobs, type LocalJobsOptions } from '../../src/app/dev/local-jobs.js';
-import { SqliteStore, type DefaultLimits } from '../../src/app/dev/sqlite-store.js';
-import type { FlowConfig } from '../../src/core/flow/index.js';
-import { WebChatAdapter, type WebMessage } from '../../src/bots/web/web-adapter.js';
+import { demoDatabase, type DemoParts, openDemoParts } from '../../src/app/dev/demo-parts.js';
+import type { LocalJobsOptions } from '../../src/app/dev/local-jobs.js';
 import type { Clock } from '../../src/app/ports.js';
 import type { ChatAdapter } from '../../src/bots/chat-adapter.js';
+import { WebChatAdapter, type WebMessage } from '../../src/bots/web/web-adapter.js';
+import type { FlowConfig } from '../../src/core/flow/index.js';
+import type { Limits } from '../../src/core/quota.js';
 import type { Logger } from '../../src/log.js';
+import { migratedSqliteFile } from '../helpers/migrated-db.js';
 import { silentLog } from '../helpers/silent-log.js';
 import { ManualClock, waitFor } from './manual-clock.js';
 
-export const LIMITS: DefaultLimits = {
-  userDaily: 5,
-  userMonthly: 50,
-  workspaceDaily: 0,
-  workspaceMonthly: 0,
+export const LIMITS: Limits = {
+  user: { daily: 5, monthly: 50 },
+  workspace: { daily: null, monthly: null },
 };
 
-export interface DemoBot {
-  store: SqliteStore;
-  jobs: LocalJobs;
+export interface DemoBot extends DemoParts {
   service: BotService;
 }
 
 /**
- * The bot service on the demo parts under `dir` (SQLite file, in-process jobs writing real
- * files), with the given chat adapters; started again on the same `dir` it resumes.
+ * The bot service on the demo parts under `dir` (a migrated SQLite file, in-process jobs
+ * writing real files), with the given chat adapters; started again on the same `dir` it resumes.
  */
 export async function startDemoBot(options: {
   dir: string;
@@ -40,40 +38,35 @@ export async function startDemoBot(options: {
   flow?: Partial<FlowConfig>;
   jobOptions?: Partial<LocalJobsOptions>;
 }): Promise<DemoBot> {
-  const store = new SqliteStore(path.join(options.dir, 'bot.db'), LIMITS);
-  const jobs = new LocalJobs({
-    artifactDir: path.join(options.dir, 'artifacts'),
-    ffmpegPath: ffmpegPath(),
-    stepDelayMs: 1,
-    ...options.jobOptions,
+  await migratedSqliteFile(demoDatabase(options.dir).file);
+  const parts = await openDemoParts({
+    folder: options.dir,
+    limits: LIMITS,
+    log: options.log,
+    jobs: { stepDelayMs: 1, ...options.jobOptions },
   });
   const service = new BotService({
-    store,
-    quota: store,
-    audit: store,
-    queue: jobs,
+    ...parts.deps,
     clock: options.clock,
     adapters: options.adapters,
     log: options.log,
     flow: { progressEditIntervalMs: 0, ...options.flow },
   });
   await service.start();
-  return { store, jobs, service };
+  return { ...parts, service };
 }
 
-export async function stopDemoBot({ store, jobs, service }: DemoBot): Promise<void> {
-  jobs.stop();
-  await service.stop();
-  store.close();
+export async function stopDemoBot(bot: DemoBot): Promise<void> {
+  bot.jobs.stop();
+  await bot.service.stop();
+  await bot.close();
 }
 
 export class Harness {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'ff-flow-'));
   readonly clock = new ManualClock();
   readonly adapter = new WebChatAdapter({ admins: ['admin'] });
-  store!: SqliteStore;
-  jobs!: LocalJobs;
-  service!: BotService;
+  bot!: DemoBot;
 
   constructor(
     private readonly flow: Partial<FlowConfig> = {},
@@ -82,7 +75,7 @@ export class Harness {
 
   /** Starts (or restarts, on the same database file and chat channel) the bot. */
   async start(): Promise<this> {
-    const bot = await startDemoBot({
+    this.bot = await startDemoBot({
       dir: this.dir,
       clock: this.clock,
       adapters: [this.adapter],
@@ -90,13 +83,12 @@ export class Harness {
       flow: this.flow,
       jobOptions: this.jobOptions,
     });
-    ({ store: this.store, jobs: this.jobs, service: this.service } = bot);
     return this;
   }
 
   /** Stops the bot as a crash would leave things: the database and the channel stay. */
   async stop(): Promise<void> {
-    await stopDemoBot(this);
+    await stopDemoBot(this.bot);
   }
 
   async cleanup(): Promise<void> {
@@ -119,6 +111,19 @@ export class Harness {
       () => this.messages(user).find((m) => m.author.isBot && pattern.test(m.text)),
       `a message matching ${pattern}`,
     );
+  }
+
+  get store() {
+    return this.bot.store;
+  }
+  get quota() {
+    return this.bot.quota;
+  }
+  get jobs() {
+    return this.bot.jobs;
+  }
+  get service() {
+    return this.bot.service;
   }
 
   async settle(): Promise<void> {

@@ -1,12 +1,9 @@
 // The real bot on Discord faked at the wire: the discord.js client of DiscordChatAdapter talks
-// to FakeDiscord's gateway and REST API; behind it the real BotService with the SQLite file
-// store and the in-process job runner (real PNG/MP4/GIF files), on a hand-moved clock.
+// to FakeDiscord's gateway and REST API; behind it the real BotService on the Prisma stores
+// (a SQLite file) and the in-process job runner (real PNG/MP4/GIF files), on a hand-moved clock.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BotService } from '../../src/app/bot-service.js';
-import type { LocalJobs } from '../../src/app/dev/local-jobs.js';
-import type { SqliteStore } from '../../src/app/dev/sqlite-store.js';
 import {
   createDiscordAdapter,
   type DiscordAdapterOptions,
@@ -14,7 +11,7 @@ import {
 } from '../../src/bots/discord/index.js';
 import type { FlowConfig } from '../../src/core/flow/index.js';
 import { ManualClock, waitFor } from '../core/manual-clock.js';
-import { startDemoBot, stopDemoBot } from '../core/service-harness.js';
+import { type DemoBot, startDemoBot, stopDemoBot } from '../core/service-harness.js';
 import { silentLog } from '../helpers/silent-log.js';
 import { FakeDiscord, type FakeMessage } from './fake/fake-discord.js';
 
@@ -26,10 +23,8 @@ export class DiscordHarness {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'ff-discord-'));
   readonly clock = new ManualClock();
   fake!: FakeDiscord;
-  store!: SqliteStore;
-  jobs!: LocalJobs;
   adapter!: DiscordChatAdapter;
-  service!: BotService;
+  bot!: DemoBot;
 
   constructor(
     private readonly extras: AdapterExtras = {},
@@ -48,25 +43,32 @@ export class DiscordHarness {
       now: () => this.clock.now(),
       ...this.extras,
     });
-    const bot = await startDemoBot({
+    this.bot = await startDemoBot({
       dir: this.dir,
       clock: this.clock,
       adapters: [this.adapter],
       log: silentLog,
       flow: this.flow,
     });
-    ({ store: this.store, jobs: this.jobs, service: this.service } = bot);
     return this;
   }
+
   /** Stops the bot as a restart would: Discord, the database and the files stay. */
   async stop(): Promise<void> {
-    await stopDemoBot(this);
+    await stopDemoBot(this.bot);
   }
 
   async cleanup(): Promise<void> {
     await this.stop();
     await this.fake.close();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  get store() {
+    return this.bot.store;
+  }
+  get quota() {
+    return this.bot.quota;
   }
 
   /** Waits for a (not deleted) bot message whose text matches. */
@@ -91,7 +93,7 @@ export class DiscordHarness {
   }
 
   async settle(): Promise<void> {
-    await this.service.runner.idle();
+    await this.bot.service.runner.idle();
   }
 }
 

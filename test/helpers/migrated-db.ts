@@ -1,4 +1,7 @@
-// A fresh, migrated database of each kind, with the client connected, for one test.
+// A fresh, migrated database of each kind, with the client connected, for one test; and
+// migrated SQLite files for the chat harnesses, copied from one migrated once per process.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { createClient, type Db, migrateDatabase } from '../../src/db/index.js';
 import { ensureUser, ensureWorkspace } from '../../src/db/workspaces.js';
 import { createTestDatabase, type Kind } from './databases.js';
@@ -26,4 +29,18 @@ export async function seedWorkspace(db: Db, ...names: string[]) {
     users.push(await ensureUser(db, { workspaceId: workspace.id, externalId: name }));
   }
   return { workspace, users };
+}
+
+let template: Promise<string> | undefined;
+
+/** Puts an empty migrated SQLite database at `file`, unless there is one already. */
+export async function migratedSqliteFile(file: string): Promise<void> {
+  if (existsSync(file)) return;
+  template ??= createTestDatabase('sqlite').then(async ({ target, drop }) => {
+    process.once('exit', () => void drop());
+    await migrateDatabase(target);
+    return (target as { file: string }).file;
+  });
+  mkdirSync(path.dirname(file), { recursive: true });
+  copyFileSync(await template, file);
 }

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { waitFor } from '../core/manual-clock.js';
 import { slackSignature } from './signed-requests.js';
 import { BOT, SlackHarness, TEAM, USERS } from './slack-harness.js';
+import { auditEntries } from '../helpers/audit.js';
 
 const PNG = '89504e470d0a1a0a';
 let h: SlackHarness;
@@ -75,7 +76,7 @@ test('a full /video round: ack, progress by chat.update, grid upload with reacti
   );
   assert.ok(status.history.some((text) => /animating frame 3/.test(text)));
 
-  const quota = await h.store.status(
+  const quota = await h.quota.status(
     { platform: 'slack', workspaceId: TEAM, userId: USERS.alice },
     h.clock.now(),
   );
@@ -143,7 +144,7 @@ test('a forged signature and a request older than 5 minutes are refused with 401
 
 test('admin quota commands: refused for a non-admin (nothing changes, audited), allowed for workspace admins and the configured list', async () => {
   const subject = { platform: 'slack', workspaceId: TEAM, userId: USERS.alice };
-  const before = await h.store.status(subject, h.clock.now());
+  const before = await h.quota.status(subject, h.clock.now());
 
   const refused = await h.command('bob', '/video-quota', `set <@${USERS.alice}|alice> daily 0`);
   assert.equal(refused.status, 200);
@@ -151,31 +152,30 @@ test('admin quota commands: refused for a non-admin (nothing changes, audited), 
     await h.waitForAnswer(refused.responseId, /admins/),
     /^Sorry, only workspace admins can use \/video-quota that way\.$/,
   );
-  assert.deepEqual(await h.store.status(subject, h.clock.now()), before, 'nothing changed');
-  const denied = h.store.auditEntries().at(-1);
+  assert.deepEqual(await h.quota.status(subject, h.clock.now()), before, 'nothing changed');
+  const denied = (await auditEntries(h.bot.db)).at(-1);
   assert.equal(denied?.actorId, USERS.bob);
   assert.equal(denied?.action, 'quota.set');
   assert.equal(denied?.target, `user:${USERS.alice}`);
-  assert.equal(denied?.allowed, 0);
+  assert.equal(denied?.allowed, false);
 
   // dave is a workspace admin according to users.info.
   const granted = await h.command('dave', '/video-quota', `grant <@${USERS.alice}|alice> 3`);
   await h.waitForAnswer(granted.responseId, /^Done/);
-  assert.equal((await h.store.status(subject, h.clock.now())).granted, before.granted + 3);
+  assert.equal((await h.quota.status(subject, h.clock.now())).granted, before.granted + 3);
 
   // erin is no workspace admin, but on the app's own admin list.
   const set = await h.command('erin', '/video-quota', `set <@${USERS.alice}> daily 2`);
   await h.waitForAnswer(set.responseId, /^Done/);
-  assert.equal((await h.store.status(subject, h.clock.now())).user.daily.limit, 2);
+  assert.equal((await h.quota.status(subject, h.clock.now())).user.daily.limit, 2);
   const queue = await h.command('erin', '/video-queue', '');
   await h.waitForAnswer(queue.responseId, /waiting/i);
 
   assert.deepEqual(
-    h.store
-      .auditEntries()
+    (await auditEntries(h.bot.db))
       .slice(-4)
       .map((entry) => `${entry.actorName}:${entry.action}:${entry.allowed}`),
-    ['bob:quota.set:0', 'dave:quota.grant:1', 'erin:quota.set:1', 'erin:queue.view:1'],
+    ['bob:quota.set:false', 'dave:quota.grant:true', 'erin:quota.set:true', 'erin:queue.view:true'],
   );
 });
 
@@ -198,7 +198,7 @@ test('a /video in a channel the bot is not in asks to invite it', async () => {
     channelId: 'C0ELSEWHERE',
   });
   assert.match(await h.waitForAnswer(responseId, /invite me/), /\/invite @firstframe/);
-  const quota = await h.store.status(
+  const quota = await h.quota.status(
     { platform: 'slack', workspaceId: TEAM, userId: USERS.alice },
     h.clock.now(),
   );

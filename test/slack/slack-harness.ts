@@ -1,19 +1,17 @@
 // The Slack bot on real parts, minus Slack: the Bolt app listening on a local port (HTTP
 // mode, checking signatures) or connected to the fake's Socket Mode WebSocket, its Web API
-// calls answered by FakeSlack, and the real bot service behind it: in `SlackHarness` with the
-// SQLite store and the in-process jobs that write real PNG/MP4/GIF files, where only the flow's
-// clock is moved by hand (to close a vote); Bolt's signature check uses the real time.
+// calls answered by FakeSlack, and the real bot service behind it: in `SlackHarness` on the
+// Prisma stores (a SQLite file) and the in-process jobs that write real PNG/MP4/GIF files, where
+// only the flow's clock is moved by hand (to close a vote); Bolt's signature check uses the
+// real time.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BotService } from '../../src/app/bot-service.js';
-import type { LocalJobs } from '../../src/app/dev/local-jobs.js';
-import type { SqliteStore } from '../../src/app/dev/sqlite-store.js';
 import { createSlackAdapter, type SlackChatAdapter } from '../../src/bots/slack/index.js';
 import type { GenerationState } from '../../src/core/flow/types.js';
 import type { FlowStore } from '../../src/app/ports.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import { startDemoBot, stopDemoBot } from '../core/service-harness.js';
+import { type DemoBot, startDemoBot, stopDemoBot } from '../core/service-harness.js';
 import { ManualClock, waitFor } from '../core/manual-clock.js';
 import { FakeSlack, type FakeMessage } from './fake-slack.js';
 import {
@@ -41,7 +39,7 @@ export type Person = keyof typeof USERS;
 
 /**
  * Slack faked at the wire and the Slack adapter talking to it; what runs behind the adapter
- * (the bot service and its store) is up to the subclass: `SlackHarness` (SQLite demo parts,
+ * (the bot service and its store) is up to the subclass: `SlackHarness` (the demo parts,
  * hand-moved clock) or a test's own on the real stack.
  */
 export abstract class SlackDriver {
@@ -245,24 +243,29 @@ export abstract class SlackDriver {
   }
 }
 
-/** The Slack bot on the SQLite demo store and the in-process jobs, on a hand-moved clock. */
+/** The Slack bot on the demo parts (Prisma stores on SQLite, in-process jobs), on a hand-moved
+ * clock. */
 export class SlackHarness extends SlackDriver {
   readonly clock = new ManualClock();
-  store!: SqliteStore;
-  jobs!: LocalJobs;
-  service!: BotService;
+  bot!: DemoBot;
 
   protected async startBot(adapter: SlackChatAdapter, log: Logger): Promise<void> {
-    const bot = await startDemoBot({ dir: this.dir, clock: this.clock, adapters: [adapter], log });
-    ({ store: this.store, jobs: this.jobs, service: this.service } = bot);
+    this.bot = await startDemoBot({ dir: this.dir, clock: this.clock, adapters: [adapter], log });
   }
 
   protected stopBot(): Promise<void> {
-    return stopDemoBot(this);
+    return stopDemoBot(this.bot);
   }
 
   protected get flowStore(): FlowStore {
-    return this.store;
+    return this.bot.store;
+  }
+
+  get quota() {
+    return this.bot.quota;
+  }
+  get service() {
+    return this.bot.service;
   }
 }
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { waitFor } from '../core/manual-clock.js';
 import { BOT, SlackHarness, TEAM, USERS } from './slack-harness.js';
+import { auditEntries } from '../helpers/audit.js';
 
 let h: SlackHarness;
 
@@ -48,10 +49,10 @@ test('Socket Mode: a /video round with two voters and a redelivered event, video
 
 test('Socket Mode: a non-admin admin command is refused and changes nothing', async () => {
   const subject = { platform: 'slack', workspaceId: TEAM, userId: USERS.alice };
-  const before = await h.store.status(subject, h.clock.now());
+  const before = await h.quota.status(subject, h.clock.now());
   const refused = await h.command('carol', '/video-quota', `reset <@${USERS.alice}>`);
   assert.equal(refused.status, 200);
   await h.waitForAnswer(refused.responseId, /only workspace admins/);
-  assert.deepEqual(await h.store.status(subject, h.clock.now()), before);
-  assert.equal(h.store.auditEntries().at(-1)?.allowed, 0);
+  assert.deepEqual(await h.quota.status(subject, h.clock.now()), before);
+  assert.equal((await auditEntries(h.bot.db)).at(-1)?.allowed, false);
 });

@@ -1,60 +1,61 @@
-// The demo's storage and jobs in one folder: the SQLite store (generations, quota, audit) and the
-// in-process job runner (stand-in pictures, real MP4/GIF), with the bot service's settings from
-// the environment. `npm run playground` and `npm run slack` run on these until the Prisma store
-// and the BullMQ queue take their place.
-import { mkdirSync } from 'node:fs';
+// The playground's parts in one folder: the product's Prisma stores on a SQLite file there
+// (migrated when opened, as `npm start` does) and, instead of BullMQ and the engine, the
+// in-process job runner (stand-in pictures, real MP4/GIF). The tests' chat harnesses run the
+// bot service on these same parts.
 import path from 'node:path';
-import type { Env } from '../../config/schema.js';
+import type { DatabaseTarget } from '../../config/index.js';
+import type { Limits } from '../../core/quota.js';
+import { type Db, openDatabase } from '../../db/index.js';
+import type { Logger } from '../../log.js';
+import { PrismaFlowStore } from '../adapters/prisma-flow-store.js';
+import { PrismaQuotaStore } from '../adapters/prisma-quota.js';
+import { PrismaSubjects } from '../adapters/prisma-subjects.js';
 import type { BotServiceDeps } from '../bot-service.js';
-import { systemClock } from '../clock.js';
 import { ffmpegPath } from './ffmpeg-path.js';
-import { LocalJobs } from './local-jobs.js';
-import { SqliteStore } from './sqlite-store.js';
+import { LocalJobs, type LocalJobsOptions } from './local-jobs.js';
 
 export interface DemoParts {
-  store: SqliteStore;
+  db: Db;
+  store: PrismaFlowStore;
+  /** The quota store, which keeps the audit log too. */
+  quota: PrismaQuotaStore;
   jobs: LocalJobs;
-  /** Everything the bot service needs but its chat adapters and logger. */
-  deps: Omit<BotServiceDeps, 'adapters' | 'log'>;
-  close(): void;
+  /** What the bot service needs from these parts. */
+  deps: Pick<BotServiceDeps, 'store' | 'quota' | 'audit' | 'queue'>;
+  close(): Promise<void>;
 }
 
-export function openDemoParts(
-  folder: string,
-  env: Env,
-  options: { stepDelayMs?: number } = {},
-): DemoParts {
-  mkdirSync(folder, { recursive: true });
-  // The demo store counts 0 as unlimited; the configuration says null.
-  const limit = (value: number | null) => value ?? 0;
-  const store = new SqliteStore(path.join(folder, `${path.basename(folder)}.db`), {
-    userDaily: limit(env.QUOTA_USER_DAILY),
-    userMonthly: limit(env.QUOTA_USER_MONTHLY),
-    workspaceDaily: limit(env.QUOTA_WORKSPACE_DAILY),
-    workspaceMonthly: limit(env.QUOTA_WORKSPACE_MONTHLY),
-  });
+/** The SQLite database of the parts in `folder`. */
+export function demoDatabase(folder: string): Extract<DatabaseTarget, { kind: 'sqlite' }> {
+  const file = path.join(folder, 'demo.db');
+  return { kind: 'sqlite', url: `file:${file}`, file };
+}
+
+export async function openDemoParts(options: {
+  folder: string;
+  /** Quota limits when no admin has set any. */
+  limits: Limits;
+  log: Logger;
+  jobs?: Partial<LocalJobsOptions>;
+}): Promise<DemoParts> {
+  const db = await openDatabase(demoDatabase(options.folder), options.log);
+  const subjects = new PrismaSubjects(db);
+  const store = new PrismaFlowStore(db, subjects);
+  const quota = new PrismaQuotaStore(db, subjects, options.limits);
   const jobs = new LocalJobs({
-    artifactDir: path.join(folder, 'artifacts'),
+    artifactDir: path.join(options.folder, 'artifacts'),
     ffmpegPath: ffmpegPath(),
-    ...options,
+    ...options.jobs,
   });
   return {
+    db,
     store,
+    quota,
     jobs,
-    deps: {
-      store,
-      quota: store,
-      audit: store,
-      queue: jobs,
-      clock: systemClock,
-      flow: {
-        voteWindowMs: env.VOTE_WINDOW_SECONDS * 1000,
-        regenerateCostsQuota: env.REGENERATE_COSTS_QUOTA,
-      },
-    },
-    close: () => {
+    deps: { store, quota, audit: quota, queue: jobs },
+    close: async () => {
       jobs.stop();
-      store.close();
+      await db.$disconnect();
     },
   };
 }
