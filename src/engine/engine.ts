@@ -1,9 +1,11 @@
 // The public engine: loadEngine(modelDir, options) -> generateCandidates / animate /
-// describe / close. Requests are checked here, on the caller's thread, before any
-// inference; inference runs in the executor (a worker thread by default).
+// describe / close. By default the whole engine (request checks, inference, encoding) runs in
+// a worker thread (thread-host.ts) and the caller gets a stand-in that forwards to it; with
+// `useWorker: false` it runs on the calling thread, one job at a time in call order. Requests
+// are checked before any inference.
 import { EngineAbortedError } from './errors.js';
-import { InProcessExecutor, WorkerExecutor, type Executor } from './executor.js';
 import { encodeGrid, encodePng, readUpload } from './images.js';
+import { runAnimateJob, runCandidatesJob } from './jobs.js';
 import { readModelFolder, type ModelFolder } from './model-folder.js';
 import { resolveEngineOptions, type EngineOptions } from './options.js';
 import type { RequestLimits } from '../core/contract.js';
@@ -17,6 +19,9 @@ import {
   type Progress,
   requestLimitsOf,
 } from './requests.js';
+import type { StepHooks } from './pipelines/hooks.js';
+import { ModelRuntime } from './runtime.js';
+import { ThreadHost, threadModule } from './thread-host.js';
 import { encodeVideo } from './video.js';
 
 export interface Candidate {
@@ -72,22 +77,77 @@ export async function loadEngine(
   partialOptions: Partial<EngineOptions> = {},
 ): Promise<Engine> {
   const options = resolveEngineOptions(partialOptions);
+  if (options.useWorker) return EngineInThread.open(modelDir, { ...options, useWorker: false });
   const folder = readModelFolder(modelDir);
-  const executor: Executor = options.useWorker
-    ? await WorkerExecutor.open(folder, options)
-    : await InProcessExecutor.open(folder, options);
-  return new OnnxEngine(folder, options, executor);
+  return new OnnxEngine(folder, options, await ModelRuntime.open(folder, options));
 }
 
+// The thread runs this module's own loadEngine (with `useWorker: false`).
+const ENGINE_MODULE = threadModule<typeof loadEngine>(new URL(import.meta.url), 'loadEngine');
+
+/** The caller's side of an engine in its thread. */
+class EngineInThread implements Engine {
+  private constructor(
+    private readonly host: ThreadHost<Engine>,
+    private readonly description: EngineDescription,
+  ) {}
+
+  static async open(modelDir: string, options: EngineOptions): Promise<Engine> {
+    const host = await ThreadHost.open(ENGINE_MODULE, modelDir, options);
+    const description = await host.call('describe').catch(async (error: unknown) => {
+      await host.close();
+      throw error;
+    });
+    return new EngineInThread(host, description);
+  }
+
+  // Buffers arrive as plain Uint8Arrays (structured clone): give them their class back.
+  async generateCandidates(request: CandidatesRequest): Promise<CandidatesResult> {
+    const result = await this.host.call('generateCandidates', request);
+    const candidates = result.candidates.map((c) => ({ ...c, png: asBuffer(c.png) }));
+    return { ...result, candidates, grid: asBuffer(result.grid) };
+  }
+
+  async animate(request: AnimateRequest): Promise<AnimationResult> {
+    const result = await this.host.call('animate', request);
+    return { ...result, mp4: asBuffer(result.mp4), gif: asBuffer(result.gif) };
+  }
+
+  describe(): EngineDescription {
+    return this.description;
+  }
+
+  close(): Promise<void> {
+    return this.host.close();
+  }
+}
+
+const asBuffer = (bytes: Uint8Array) =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** The engine on this thread. */
 class OnnxEngine implements Engine {
   private readonly limits: RequestLimits;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly folder: ModelFolder,
     private readonly options: EngineOptions,
-    private readonly executor: Executor,
+    private readonly runtime: ModelRuntime,
   ) {
     this.limits = requestLimitsOf(folder);
+  }
+
+  /** Runs inference after every earlier job settled: one job at a time, in call order. */
+  private infer(
+    run: (hooks: StepHooks) => Promise<Uint8Array>,
+    signal: AbortSignal | undefined,
+    onStep: (step: number, total: number) => void,
+  ): Promise<Uint8Array> {
+    const task = () => run({ onStep, isCancelled: () => signal?.aborted ?? false });
+    const result = this.queue.then(task, task);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   private get imageSize() {
@@ -101,10 +161,11 @@ class OnnxEngine implements Engine {
     throwIfAborted(request.signal);
     // 2. Run the text-to-image model for all candidates at once.
     const started = performance.now();
-    const pixels = await this.executor.candidates(job, {
-      signal: request.signal,
-      onStep: (step, total) => report(request.onProgress, { stage: 'candidates', step, total }),
-    });
+    const pixels = await this.infer(
+      (hooks) => runCandidatesJob(this.runtime, job, hooks),
+      request.signal,
+      (step, total) => report(request.onProgress, { stage: 'candidates', step, total }),
+    );
     const inferenceMs = performance.now() - started;
     // 3. Encode PNGs and the numbered grid.
     const size = this.imageSize;
@@ -130,10 +191,11 @@ class OnnxEngine implements Engine {
     throwIfAborted(request.signal);
     // 2. Run the image-to-video model.
     const started = performance.now();
-    const pixels = await this.executor.animate(job, firstFrame, {
-      signal: request.signal,
-      onStep: (step, total) => report(request.onProgress, { stage: 'video', step, total }),
-    });
+    const pixels = await this.infer(
+      (hooks) => runAnimateJob(this.runtime, job, firstFrame, hooks),
+      request.signal,
+      (step, total) => report(request.onProgress, { stage: 'video', step, total }),
+    );
     const inferenceMs = performance.now() - started;
     throwIfAborted(request.signal);
     // 3. Encode MP4 + GIF under the size limit.
@@ -177,7 +239,7 @@ class OnnxEngine implements Engine {
   }
 
   close(): Promise<void> {
-    return this.executor.close();
+    return this.runtime.close();
   }
 }
 

@@ -17,7 +17,7 @@ export interface EngineOptions {
   maxUploadSide: number;
   /** Side of the displayed video and grid cells (the model draws 64x64; shown upscaled). */
   displaySize: number;
-  /** Run inference in a worker thread (true for servers; tests may run in-process). */
+  /** Run the engine in a worker thread (thread-host.ts); false runs it on the calling thread. */
   useWorker: boolean;
 }
 

@@ -1,6 +1,5 @@
-// What the queue needs from the engine (src/engine implements it through a small adapter).
-// The engine is created inside the sandbox thread from a module the worker names, since a
-// function cannot cross a thread boundary: see `EngineModuleRef`.
+// What the queue needs from the engine (src/engine implements it through a small adapter,
+// src/app/adapters/onnx-engine.ts).
 
 /** Where a job is: `stage` is a short word ("denoising", "decoding", ...), step i of n. */
 export interface JobProgress {
@@ -50,25 +49,17 @@ export interface AnimationOutput {
   seed?: number;
 }
 
+/**
+ * The engine a worker runs its jobs on. It must not block the worker's event loop (the loop
+ * renews job locks and publishes progress): src/engine runs its engine in a worker thread
+ * (thread-host.ts), and the tests' fake engine runs in the same host.
+ * Errors it throws for bad input must have `name === 'EngineInputError'` (they fail the job at
+ * once, without retries); any other error is retried.
+ */
 export interface GenerationEngine {
   generateCandidates(request: CandidatesRequest): Promise<CandidatesOutput>;
   animate(request: AnimationRequest): Promise<AnimationOutput>;
   close(): Promise<void>;
-}
-
-/**
- * A module that creates the engine, loaded inside the sandbox thread:
- * `export async function createEngine(options): Promise<GenerationEngine>`.
- * Errors the engine throws for bad input must have `name === 'EngineInputError'`
- * (they fail the job at once, without retries); any other error is retried.
- */
-export interface EngineModuleRef {
-  /** Absolute path or file: URL of the module. */
-  module: string;
-  /** Export to call; default `createEngine`. */
-  exportName?: string;
-  /** Passed to the factory; must survive structured cloning (plain data). */
-  options?: unknown;
 }
 
 export const ENGINE_INPUT_ERROR = 'EngineInputError';

@@ -1,12 +1,12 @@
 // What a worker does with one job, on its main thread: validate the payload, skip the engine
-// when a result was already recorded (redelivery after a crash), run the engine in its thread,
+// when a result was already recorded (redelivery after a crash), run the engine,
 // store the artifacts, record the result once, settle the quota. Bad input fails at once; other
 // errors are retried by BullMQ, and after the last attempt the user gets a readable reason and
 // the quota reservation is refunded.
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { ArtifactStore } from '../artifacts/index.js';
 import type { Logger } from '../log.js';
-import type { JobProgress } from './engine-port.js';
+import type { GenerationEngine, JobProgress } from './engine-port.js';
 import { isPermanent, userReason } from './failure.js';
 import { GENERATION_ID_PATTERN, type JobKind } from '../core/contract.js';
 import type { JobRef, JobStore } from './job-store.js';
@@ -17,12 +17,11 @@ import {
   parsePayload,
   type PayloadOf,
 } from './payloads.js';
-import type { EngineHost } from './sandbox/engine-host.js';
 
 export interface ProcessorDeps {
   store: JobStore;
   artifacts: ArtifactStore;
-  engine: EngineHost;
+  engine: GenerationEngine;
   log: Logger;
   /** True once shutdown decided to hand active jobs back instead of finishing them. */
   handingBack(): boolean;
@@ -116,7 +115,7 @@ async function produceCandidates(
   signal: AbortSignal | undefined,
 ): Promise<JobResult> {
   const { generationId, round, quota: _quota, ...request } = payload;
-  const output = await deps.engine.run('candidates', request, { onProgress, signal });
+  const output = await deps.engine.generateCandidates({ ...request, onProgress, signal });
   const folder = `generations/${generationId}/round-${round}`;
   const candidateKeys = output.candidates.map((_, i) => `${folder}/candidate-${i + 1}.png`);
   const gridKey = `${folder}/grid.png`;
@@ -136,7 +135,7 @@ async function produceAnimation(
 ): Promise<JobResult> {
   const { generationId, imageKey, quota: _quota, ...rest } = payload;
   const image = await deps.artifacts.get(imageKey);
-  const output = await deps.engine.run('animation', { ...rest, image }, { onProgress, signal });
+  const output = await deps.engine.animate({ ...rest, image, onProgress, signal });
   const mp4Key = `generations/${generationId}/video.mp4`;
   const gifKey = `generations/${generationId}/video.gif`;
   onProgress({ stage: 'saving', step: 0, total: 1 });

@@ -1,4 +1,4 @@
-// A queue worker: one BullMQ Worker per kind of job, all sharing one engine thread. Run it as
+// A queue worker: one BullMQ Worker per kind of job, all sharing one engine. Run it as
 // its own process (`npm run worker`) on as many machines as you like, sharing Redis and the
 // database. `close()` is the SIGTERM path: stop taking jobs, let the active ones finish within
 // the grace period, then hand what is still running back to the queue.
@@ -6,14 +6,13 @@ import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ArtifactStore } from '../artifacts/index.js';
 import { createLogger, type Logger } from '../log.js';
-import type { EngineModuleRef } from './engine-port.js';
+import type { GenerationEngine } from './engine-port.js';
 import { STALLED_LIMIT_REASON, stalledReason } from './failure.js';
 import { JOB_KINDS, type JobKind } from '../core/contract.js';
 import { DEFAULT_QUEUE_NAMES, type QueueNames } from './queue-names.js';
 import type { JobStore } from './job-store.js';
 import { type FailureOutcome, recordDuration, recordFailure } from './metrics.js';
 import { createProcessor } from './processor.js';
-import { EngineHost } from './sandbox/engine-host.js';
 
 /** Redis as BullMQ and ioredis both take it. */
 export interface RedisConnection {
@@ -29,7 +28,8 @@ export interface StartWorkerOptions {
   kinds?: JobKind[];
   /** Jobs run at once per kind. */
   concurrency?: number;
-  engineFactory: EngineModuleRef;
+  /** Shared by both kinds of job; the worker closes it on `close()`. */
+  engine: GenerationEngine;
   store: JobStore;
   artifacts: ArtifactStore;
   log?: Logger;
@@ -55,8 +55,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const log = options.log ?? createLogger('info', 'worker');
   const names = { ...DEFAULT_QUEUE_NAMES, ...options.queueNames };
   const kinds = options.kinds ?? [...JOB_KINDS];
-  const engine = new EngineHost(options.engineFactory);
-  await engine.start(); // fail fast when the model cannot load
+  const engine = options.engine;
   const redis = new Redis(options.connection.url, { maxRetriesPerRequest: null });
   redis.on('error', (error) => log.debug({ err: error }, 'metrics redis connection'));
 

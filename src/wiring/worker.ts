@@ -3,7 +3,7 @@
 // the database and the artifacts folder (DATA_DIR/artifacts, or a shared mount).
 import path from 'node:path';
 import { LocalFolderArtifactStore } from '../artifacts/index.js';
-import { onnxEngineModule } from '../app/adapters/onnx-engine.js';
+import { createEngine } from '../app/adapters/onnx-engine.js';
 import { PrismaJobStore } from '../app/adapters/prisma-job-store.js';
 import type { PrismaQuotaStore } from '../app/adapters/prisma-quota.js';
 import type { Config } from '../config/index.js';
@@ -25,16 +25,18 @@ export async function startEngineWorker(options: {
   artifacts: LocalFolderArtifactStore;
 }): Promise<WorkerHandle> {
   const env = options.config.env;
+  // Loaded first: a model that cannot load stops start-up here.
+  const engine = await createEngine({
+    modelDir: options.modelDir,
+    provider: env.ENGINE_PROVIDER,
+    threads: env.ENGINE_THREADS,
+    maxMediaBytes: env.MAX_UPLOAD_BYTES,
+  });
   const worker = await startWorker({
     connection: { url: options.redisUrl },
     prefix: env.QUEUE_PREFIX,
     concurrency: env.WORKER_CONCURRENCY,
-    engineFactory: onnxEngineModule({
-      modelDir: options.modelDir,
-      provider: env.ENGINE_PROVIDER,
-      threads: env.ENGINE_THREADS,
-      maxMediaBytes: env.MAX_UPLOAD_BYTES,
-    }),
+    engine,
     store: new PrismaJobStore(options.db, options.quota),
     artifacts: options.artifacts,
     log: options.log.child({ part: 'worker' }),

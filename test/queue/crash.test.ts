@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { readRuns, solidPng } from './fixtures/test-engine.js';
-import { createSetup, spawnWorker, testEngine, waitFor, type WorkerProcess } from './helpers.js';
+import { createSetup, spawnWorker, waitFor, type WorkerProcess } from './helpers.js';
 
 const setup = createSetup();
 const workers: WorkerProcess[] = [];
@@ -15,7 +15,7 @@ after(async () => {
 test('SIGKILL mid-job: another worker finishes it after the stall interval, exactly once', async () => {
   const { producer, store } = setup;
   const config = setup.workerConfig({
-    engine: testEngine({ logDir: setup.logDir, stepMs: 100, steps: 20 }),
+    engine: { logDir: setup.logDir, stepMs: 100, steps: 20 },
     lockDurationMs: 1500,
     stalledIntervalMs: 1000,
   });
@@ -63,7 +63,7 @@ test('SIGKILL mid-job: another worker finishes it after the stall interval, exac
 test('a job that stalls more often than allowed fails with a readable reason and a refund', async () => {
   const { producer, store } = setup;
   const config = setup.workerConfig({
-    engine: testEngine({ logDir: setup.logDir, stepMs: 100, steps: 30 }),
+    engine: { logDir: setup.logDir, stepMs: 100, steps: 30 },
     lockDurationMs: 1000,
     stalledIntervalMs: 500,
     maxStalledCount: 0,

@@ -9,11 +9,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { LocalFolderArtifactStore } from '../../src/artifacts/index.js';
-import type { EngineModuleRef } from '../../src/queue/engine-port.js';
+import { ThreadHost, threadModule } from '../../src/engine/thread-host.js';
+import type { GenerationEngine } from '../../src/queue/engine-port.js';
 import type { QueueNames } from '../../src/queue/queue-names.js';
 import { JobProducer } from '../../src/queue/producer.js';
 import { SqliteJobStore } from './fixtures/sqlite-job-store.js';
-import type { TestEngineOptions } from './fixtures/test-engine.js';
+import type { createEngine, TestEngineOptions } from './fixtures/test-engine.js';
 
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,7 +25,7 @@ export interface WorkerProcessConfig {
   queueNames?: Partial<QueueNames>;
   dbPath: string;
   artifactsDir: string;
-  engine: EngineModuleRef;
+  engine: TestEngineOptions;
   concurrency?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -32,8 +33,23 @@ export interface WorkerProcessConfig {
   shutdownGraceMs?: number;
 }
 
-export function testEngine(options: TestEngineOptions): EngineModuleRef {
-  return { module: path.join(here, 'fixtures', 'test-engine.ts'), options };
+// The test engine must run in a thread, as the real one does (a crash ends the thread, a
+// blocking step blocks the thread only), and a function cannot cross into a thread: the host
+// imports the module from this URL there. The `import type { createEngine }` above is the same
+// module, so tsc checks the factory's options and result against it.
+const TEST_ENGINE = threadModule<typeof createEngine>(
+  new URL('./fixtures/test-engine.ts', import.meta.url),
+  'createEngine',
+);
+
+/** The test engine in a thread of its own (src/engine/thread-host.ts), as a queue engine. */
+export async function startTestEngine(options: TestEngineOptions): Promise<GenerationEngine> {
+  const host = await ThreadHost.open(TEST_ENGINE, options);
+  return {
+    generateCandidates: (request) => host.call('generateCandidates', request),
+    animate: (request) => host.call('animate', request),
+    close: () => host.close(),
+  };
 }
 
 export async function waitFor<T>(
@@ -78,7 +94,7 @@ export interface Setup {
   producer: JobProducer;
   /** Config for a worker process sharing this setup. */
   workerConfig(
-    extra: Partial<WorkerProcessConfig> & { engine: EngineModuleRef },
+    extra: Partial<WorkerProcessConfig> & { engine: TestEngineOptions },
   ): WorkerProcessConfig;
   cleanup(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { CandidatesResult } from '../../src/queue/payloads.js';
 import { startWorker, type WorkerHandle } from '../../src/queue/worker.js';
 import { silentLog } from '../helpers/silent-log.js';
 import { readRuns } from './fixtures/test-engine.js';
-import { createSetup, testEngine, waitFor } from './helpers.js';
+import { createSetup, startTestEngine, waitFor } from './helpers.js';
 
 const setup = createSetup({ attempts: 3, backoffMs: 50 });
 const { producer, store, artifacts } = setup;
@@ -19,7 +19,7 @@ before(async () => {
   worker = await startWorker({
     connection: { url: setup.redisUrl },
     prefix: setup.prefix,
-    engineFactory: testEngine({ logDir: setup.logDir, stepMs: 30, steps: 6, flakyFailures: 1 }),
+    engine: await startTestEngine({ logDir: setup.logDir, stepMs: 30, steps: 6, flakyFailures: 1 }),
     store,
     artifacts,
     log: silentLog,

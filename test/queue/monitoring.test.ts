@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { createQueueHttpHandler } from '../../src/queue/http.js';
 import { startWorker } from '../../src/queue/worker.js';
 import { silentLog } from '../helpers/silent-log.js';
-import { createSetup, testEngine, waitFor } from './helpers.js';
+import { createSetup, startTestEngine, waitFor } from './helpers.js';
 
 const setup = createSetup({ attempts: 2, backoffMs: 20 });
 const { producer } = setup;
@@ -40,7 +40,7 @@ test('metrics count depth, durations and failures; the dashboard lists the queue
   const worker = await startWorker({
     connection: { url: setup.redisUrl },
     prefix: setup.prefix,
-    engineFactory: testEngine({ logDir: setup.logDir, stepMs: 5, steps: 3 }),
+    engine: await startTestEngine({ logDir: setup.logDir, stepMs: 5, steps: 3 }),
     store: setup.store,
     artifacts: setup.artifacts,
     log: silentLog,

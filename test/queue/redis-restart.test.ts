@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { pingRedis } from '../../src/queue/redis.js';
 import { freePort } from '../helpers/ports.js';
 import { solidPng } from './fixtures/test-engine.js';
-import { createSetup, spawnWorker, testEngine, waitFor, type WorkerProcess } from './helpers.js';
+import { createSetup, spawnWorker, waitFor, type WorkerProcess } from './helpers.js';
 
 const port = await freePort();
 const redisUrl = `redis://127.0.0.1:${port}`;
@@ -53,7 +53,7 @@ test('Redis restarted mid-run: queued and active jobs all complete, none lost', 
   workers.push(
     await spawnWorker(
       setup.workerConfig({
-        engine: testEngine({ logDir: setup.logDir, stepMs: 50, steps: 8 }),
+        engine: { logDir: setup.logDir, stepMs: 50, steps: 8 },
         lockDurationMs: 5000,
         stalledIntervalMs: 2000,
       }),

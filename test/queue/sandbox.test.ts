@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { JobEvents } from '../../src/queue/events.js';
 import { startWorker } from '../../src/queue/worker.js';
 import { silentLog } from '../helpers/silent-log.js';
-import { createSetup, testEngine, waitFor } from './helpers.js';
+import { createSetup, startTestEngine, waitFor } from './helpers.js';
 
 const setup = createSetup();
 const redis = new Redis(setup.redisUrl);
@@ -20,7 +20,7 @@ test('a blocking engine does not stop lock renewal, progress or the event loop',
   const worker = await startWorker({
     connection: { url: setup.redisUrl },
     prefix: setup.prefix,
-    engineFactory: testEngine({ logDir: setup.logDir, stepMs: 500, steps: 5 }),
+    engine: await startTestEngine({ logDir: setup.logDir, stepMs: 500, steps: 5 }),
     store: setup.store,
     artifacts: setup.artifacts,
     log: silentLog,

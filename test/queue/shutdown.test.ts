@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { readRuns, solidPng } from './fixtures/test-engine.js';
-import { createSetup, spawnWorker, testEngine, waitFor, type WorkerProcess } from './helpers.js';
+import { createSetup, spawnWorker, waitFor, type WorkerProcess } from './helpers.js';
 
 const setup = createSetup();
 const workers: WorkerProcess[] = [];
@@ -23,7 +23,7 @@ test('within the grace period the active job finishes, and no new job is taken',
   await setup.artifacts.put('uploads/frame.png', solidPng(5));
   const worker = await spawnWorker(
     setup.workerConfig({
-      engine: testEngine({ logDir: setup.logDir, stepMs: 100, steps: 12 }),
+      engine: { logDir: setup.logDir, stepMs: 100, steps: 12 },
       shutdownGraceMs: 20_000,
     }),
   );
@@ -42,7 +42,7 @@ test('within the grace period the active job finishes, and no new job is taken',
 
 test('past the grace period the active job is handed back and another worker finishes it', async () => {
   const config = setup.workerConfig({
-    engine: testEngine({ logDir: setup.logDir, stepMs: 100, steps: 60 }),
+    engine: { logDir: setup.logDir, stepMs: 100, steps: 60 },
     shutdownGraceMs: 300,
   });
   // term2 from the test above is still waiting: this worker takes it first.
@@ -65,7 +65,7 @@ test('past the grace period the active job is handed back and another worker fin
   );
 
   const quick = setup.workerConfig({
-    engine: testEngine({ logDir: setup.logDir, stepMs: 10, steps: 5 }),
+    engine: { logDir: setup.logDir, stepMs: 10, steps: 5 },
   });
   const successor = await spawnWorker(quick);
   workers.push(successor);

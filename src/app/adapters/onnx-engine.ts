@@ -1,18 +1,14 @@
 // The queue's GenerationEngine port (src/queue/engine-port.ts) on the real ONNX engine
-// (src/engine). The queue loads this module inside its engine thread (`engineModuleRef`), so
-// the engine runs in-process there: the thread already keeps the worker's main thread free.
-import { fileURLToPath } from 'node:url';
+// (src/engine), which runs in its own worker thread, keeping the queue worker's main thread free.
 import { loadEngine, type Engine } from '../../engine/index.js';
 import type {
   AnimationOutput,
   AnimationRequest,
   CandidatesOutput,
   CandidatesRequest,
-  EngineModuleRef,
   GenerationEngine,
 } from '../../queue/engine-port.js';
 
-/** Plain data, since it crosses into the engine thread. */
 export interface OnnxEngineOptions {
   modelDir: string;
   provider?: 'cpu' | 'cuda';
@@ -22,14 +18,8 @@ export interface OnnxEngineOptions {
   maxMediaBytes?: number;
 }
 
-/** What a worker passes to `startWorker({ engineFactory })`. */
-export function onnxEngineModule(options: OnnxEngineOptions): EngineModuleRef {
-  return { module: fileURLToPath(import.meta.url), exportName: 'createEngine', options };
-}
-
 export async function createEngine(options: OnnxEngineOptions): Promise<GenerationEngine> {
   const engine = await loadEngine(options.modelDir, {
-    useWorker: false,
     provider: options.provider ?? 'cpu',
     intraOpThreads: options.threads ?? 0,
     ...(options.maxMediaBytes ? { maxMediaBytes: options.maxMediaBytes } : {}),
