@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import {
   EngineAbortedError,
+  EngineInputError,
   loadEngine,
   type Engine,
   type Progress,
@@ -103,6 +104,15 @@ describe('engine on the tiny model (worker thread)', { skip: missingFixtures() ?
     );
     const ok = await engine.generateCandidates({ prompt: PROMPT, steps: 1, seed: 3 });
     assert.equal(ok.candidates.length, 4);
+  });
+
+  test('a bad request comes back from the thread as an EngineInputError with its field', async () => {
+    await assert.rejects(engine.generateCandidates({ prompt: '', steps: 2 }), (error) => {
+      assert.ok(error instanceof EngineInputError, `not an EngineInputError: ${String(error)}`);
+      assert.equal(error.name, 'EngineInputError');
+      assert.equal(error.field, 'prompt');
+      return true;
+    });
   });
 
   test('a chosen candidate becomes a 16-frame H.264 yuv420p MP4 and a GIF', async () => {
