@@ -208,9 +208,7 @@ test('admin commands: a non-admin is refused and audited; an admin change applie
 test('bad input, /history and /help reply only to the user who asked', async () => {
   const h = await bot();
   await h.adapter.submit('alice', '/video a circle --steps 500');
-  const error = await h.waitForMessage(
-    /--steps must be a whole number from 1 to 100 \(got "500"\)/,
-  );
+  const error = await h.waitForMessage(/steps must be a whole number from 1 to 50 \(got 500\)/);
   assert.equal(error.visibleTo, 'alice');
   await h.adapter.submit('alice', '/history');
   await h.waitForMessage(/No videos yet \(yours\)/);
