@@ -3,7 +3,7 @@
 // accepts the SLACK_* settings. Half a configuration is an error, not a silent skip, so a typo
 // in a token's name does not leave a bot quietly offline.
 import path from 'node:path';
-import { ffmpegPath } from '../app/dev/ffmpeg-path.js';
+import { FFMPEG_PATH } from '../engine/video.js';
 import type { ChatAdapter } from '../bots/chat-adapter.js';
 import {
   createDiscordAdapter,
@@ -49,7 +49,7 @@ export function discordAdapterFrom(
     // Among the artifacts, like the playground's uploads, so any worker can read them.
     uploadDir: path.join(config.dataDir, 'artifacts', 'uploads'),
     maxUploadBytes: config.env.MAX_UPLOAD_BYTES,
-    shrinkVideo: ffmpegShrinker(ffmpegPath()),
+    shrinkVideo: ffmpegShrinker(FFMPEG_PATH),
     ...(discordApi ? { api: discordApi } : {}),
   };
   return createDiscordAdapter(options);

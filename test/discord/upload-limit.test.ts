@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { ffmpegPath } from '../../src/app/dev/ffmpeg-path.js';
+import { FFMPEG_PATH } from '../../src/engine/video.js';
 import { ROUND_REACTIONS } from '../../src/core/flow/emoji.js';
 import { ffmpegShrinker } from '../../src/bots/discord/index.js';
 import { planUpload } from '../../src/bots/discord/upload-limit.js';
@@ -48,7 +48,7 @@ async function makeVideo(extras: AdapterExtras) {
 }
 
 test('an MP4 over the limit is re-encoded smaller and posted', async () => {
-  const { result } = await makeVideo({ shrinkVideo: ffmpegShrinker(ffmpegPath()) });
+  const { result } = await makeVideo({ shrinkVideo: ffmpegShrinker(FFMPEG_PATH) });
   const [video] = result.files;
   assert.equal(video?.filename, 'video.mp4');
   assert.ok(video.size <= LIMIT, `uploaded ${video.size} bytes, limit ${LIMIT}`);

@@ -11,7 +11,7 @@ import { PrismaFlowStore } from '../adapters/prisma-flow-store.js';
 import { PrismaQuotaStore } from '../adapters/prisma-quota.js';
 import { PrismaSubjects } from '../adapters/prisma-subjects.js';
 import type { BotServiceDeps } from '../bot-service.js';
-import { ffmpegPath } from './ffmpeg-path.js';
+import { FFMPEG_PATH } from '../../engine/video.js';
 import { LocalJobs, type LocalJobsOptions } from './local-jobs.js';
 
 export interface DemoParts {
@@ -44,7 +44,7 @@ export async function openDemoParts(options: {
   const quota = new PrismaQuotaStore(db, subjects, options.limits);
   const jobs = new LocalJobs({
     artifactDir: path.join(options.folder, 'artifacts'),
-    ffmpegPath: ffmpegPath(),
+    ffmpegPath: FFMPEG_PATH,
     ...options.jobs,
   });
   return {
