@@ -9,7 +9,7 @@
 // The job store is the tests' SQLite one (a real file shared by the worker processes).
 import { QueueEvents, Worker } from 'bullmq';
 import { JobEvents } from '../src/queue/events.js';
-import { startWorker } from '../src/queue/worker.js';
+import { startWorker } from '../src/queue/queue-worker.js';
 import { silentLog } from '../test/helpers/silent-log.js';
 import { createSetup, spawnWorker, startTestEngine, type Setup } from '../test/queue/helpers.js';
 

@@ -1,12 +1,12 @@
 // `npm run worker`: a queue worker with the ONNX engine. Needs a Redis that answers (REDIS_URL
 // or 127.0.0.1:6379); unlike `npm start` it never starts one, since workers on several
 // machines must share one, along with the database and the artifacts folder.
-import { PrismaQuotaStore } from '../app/adapters/prisma-quota.js';
-import { PrismaSubjects } from '../app/adapters/prisma-subjects.js';
+import { PrismaQuotaStore } from '../adapters/prisma/prisma-quota.js';
+import { PrismaSubjects } from '../adapters/prisma/prisma-subjects.js';
 import { openDatabase } from '../db/index.js';
 import { quotaDefaults } from '../core/quota.js';
 import { resolveModelDir } from '../wiring/model.js';
-import { artifactStoreOf, startEngineWorker } from '../wiring/worker.js';
+import { artifactStoreOf, startEngineWorker } from '../wiring/engine-worker.js';
 import { runProcess } from './run-process.js';
 import { requireSharedRedis } from './shared-redis.js';
 

@@ -2,30 +2,26 @@
 // animated -> MP4 (+ GIF, + the numbered grid). Or, with --image, animate that image.
 // Needs only the model folder: no Redis, no database.
 import { readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SHIPPED_MODEL_NAME } from '../config/shipped-model.js';
+import { MAX_SEED, SCHEDULERS } from '../core/contract.js';
 import { EngineInputError, loadEngine, type ExecutionProvider } from '../engine/index.js';
+import { DEFAULT_MODEL_DIR } from '../wiring/model.js';
 import { createProgressBar } from './progress-bar.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const DEFAULT_MODEL_DIR = `models/${SHIPPED_MODEL_NAME}`;
-function defaultModelDir(): string {
-  return `${REPO_ROOT}${DEFAULT_MODEL_DIR}`;
-}
 
 export const GENERATE_USAGE = `Usage: firstframe generate "<prompt>" [options] -o out.mp4
 
 Options:
   -o, --output <file>      MP4 to write (default: out.mp4); a GIF is written next to it
-      --seed <n>           seed (0..4294967295; default: random)
+      --seed <n>           seed (0..${MAX_SEED}; default: random)
       --steps <n>          denoising steps (default: the model's)
-      --scheduler <name>   ddim | euler | dpmpp_2m (default: the model's)
+      --scheduler <name>   ${SCHEDULERS.join(' | ')} (default: the model's)
       --guidance <x>       text guidance scale (default: the model's)
+      --negative <words>   what the frames should not show (guidance steers away from it)
       --image-guidance <x> image guidance scale for the video (default: the model's)
       --image <file>       animate this PNG/JPEG instead of generating first frames
       --pick <1-4>         which candidate to animate (default: 1)
-      --model <dir>        model folder (default: ${DEFAULT_MODEL_DIR})
+      --model <dir>        model folder (default: models/${SHIPPED_MODEL_NAME})
       --threads <n>        onnxruntime threads per operator (default: automatic)
       --provider <name>    cpu | cuda (default: cpu)`;
 
@@ -48,6 +44,7 @@ export async function generateCommand(args: string[]): Promise<void> {
       steps: { type: 'string' },
       scheduler: { type: 'string' },
       guidance: { type: 'string' },
+      negative: { type: 'string' },
       'image-guidance': { type: 'string' },
       image: { type: 'string' },
       pick: { type: 'string', default: '1' },
@@ -72,12 +69,13 @@ export async function generateCommand(args: string[]): Promise<void> {
     steps: number('steps', values.steps),
     scheduler: values.scheduler,
     guidance: number('guidance', values.guidance),
+    ...(values.negative === undefined ? {} : { negativePrompt: values.negative }),
     onProgress: createProgressBar(),
   };
   const output = values.output!;
   const base = output.replace(/\.mp4$/i, '');
 
-  const engine = await loadEngine(values.model ?? defaultModelDir(), {
+  const engine = await loadEngine(values.model ?? DEFAULT_MODEL_DIR, {
     provider: values.provider as ExecutionProvider,
     intraOpThreads: number('threads', values.threads)!,
   });

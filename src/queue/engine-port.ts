@@ -1,5 +1,5 @@
 // What the queue needs from the engine (src/engine implements it through a small adapter,
-// src/app/adapters/onnx-engine.ts).
+// src/adapters/onnx/onnx-engine.ts).
 
 /** Where a job is: `stage` is a short word ("denoising", "decoding", ...), step i of n. */
 export interface JobProgress {

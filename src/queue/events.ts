@@ -7,7 +7,7 @@ import type { JobProgress } from './engine-port.js';
 import { JOB_KINDS, type JobKind } from '../core/contract.js';
 import { DEFAULT_QUEUE_NAMES, type QueueNames } from './queue-names.js';
 import type { JobResult } from './payloads.js';
-import type { RedisConnection } from './worker.js';
+import type { RedisConnection } from './queue-worker.js';
 
 export interface JobEventMap {
   progress: [{ kind: JobKind; jobId: string; progress: JobProgress }];

@@ -1,5 +1,5 @@
 // The queue: producers and progress for the bots, workers for `npm run worker`, the dashboard
-// and metrics for the all-in-one process (src/wiring/worker.ts gives the worker its engine and
+// and metrics for the all-in-one process (src/wiring/engine-worker.ts gives the worker its engine and
 // the Prisma JobStore).
 export {
   DEFAULT_REDIS_PORT,
@@ -29,4 +29,4 @@ export {
   type RedisConnection,
   type StartWorkerOptions,
   type WorkerHandle,
-} from './worker.js';
+} from './queue-worker.js';

@@ -20,7 +20,7 @@ import {
   payloadSchemasFor,
   type PayloadSchemas,
 } from './payloads.js';
-import type { RedisConnection } from './worker.js';
+import type { RedisConnection } from './queue-worker.js';
 
 export interface ProducerOptions {
   connection: RedisConnection;

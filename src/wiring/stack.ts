@@ -2,13 +2,13 @@
 // running the ONNX engine), the bot service with its chat adapters, and the web playground.
 // `npm start` runs all of it in one process; tests run the same function with their own
 // database, Redis prefix and model. Everything it starts, `close()` stops, in reverse order.
-import { BotService } from '../app/bot-service.js';
-import { systemClock } from '../app/clock.js';
-import { BullmqJobQueue } from '../app/adapters/bullmq-job-queue.js';
-import { PrismaFlowStore } from '../app/adapters/prisma-flow-store.js';
-import { PrismaQuotaStore } from '../app/adapters/prisma-quota.js';
-import { PrismaSubjects } from '../app/adapters/prisma-subjects.js';
-import type { FlowStore } from '../app/ports.js';
+import { BotService } from '../service/bot-service.js';
+import { systemClock } from '../service/clock.js';
+import { BullmqJobQueue } from '../adapters/bullmq/bullmq-job-queue.js';
+import { PrismaFlowStore } from '../adapters/prisma/prisma-flow-store.js';
+import { PrismaQuotaStore } from '../adapters/prisma/prisma-quota.js';
+import { PrismaSubjects } from '../adapters/prisma/prisma-subjects.js';
+import type { FlowStore } from '../service/ports.js';
 import type { ChatAdapter } from '../bots/chat-adapter.js';
 import { WebChatAdapter } from '../bots/web/web-adapter.js';
 import { startWebServer, type WebServer } from '../bots/web/server.js';
@@ -23,7 +23,7 @@ import { createQueueHttpHandler } from '../queue/http.js';
 import { JobProducer } from '../queue/producer.js';
 import type { LocalFolderArtifactStore } from '../artifacts/index.js';
 import { modelRequestLimits } from './model.js';
-import { artifactStoreOf, startEngineWorker } from './worker.js';
+import { artifactStoreOf, startEngineWorker } from './engine-worker.js';
 
 export interface StackOptions {
   config: Config;

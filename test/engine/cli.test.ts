@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import { TINY_MODEL_DIR, missingFixtures } from './helpers/fixtures.js';
 import { probeVideo } from './helpers/probe.js';
 
-const CLI = 'src/cli/firstframe.mjs';
+const CLI = 'src/bin/firstframe.mjs';
 const dir = mkdtempSync(join(tmpdir(), 'firstframe-cli-'));
 
 function firstframe(...args: string[]) {
@@ -50,6 +50,17 @@ describe('firstframe CLI', { skip: missingFixtures() ?? false }, () => {
     const unknown = firstframe('generate', 'a red dragon', '--model', TINY_MODEL_DIR);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /does not know "dragon" \(known words: .*circle/);
+    // --negative reaches the engine, which checks its words like the prompt's.
+    const negative = firstframe(
+      'generate',
+      'a red circle',
+      '--negative',
+      'blue dragon',
+      '--model',
+      TINY_MODEL_DIR,
+    );
+    assert.equal(negative.status, 2);
+    assert.match(negative.stderr, /negative prompt has words the model does not know: "dragon"/);
     const steps = firstframe(
       'generate',
       'a red circle',

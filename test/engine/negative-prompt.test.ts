@@ -2,7 +2,7 @@
 // the model draws; the queue's engine adapter passes it through (it used to drop it).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createEngine } from '../../src/app/adapters/onnx-engine.js';
+import { createEngine } from '../../src/adapters/onnx/onnx-engine.js';
 import { candidateSeeds } from '../../src/core/contract.js';
 import type { GenerationEngine } from '../../src/queue/engine-port.js';
 import { TINY_MODEL_DIR, missingFixtures } from './helpers/fixtures.js';

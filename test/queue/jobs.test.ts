@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { JobEvents } from '../../src/queue/events.js';
 import type { JobProgress } from '../../src/queue/engine-port.js';
 import type { CandidatesResult } from '../../src/queue/payloads.js';
-import { startWorker, type WorkerHandle } from '../../src/queue/worker.js';
+import { startWorker, type WorkerHandle } from '../../src/queue/queue-worker.js';
 import { silentLog } from '../helpers/silent-log.js';
 import { readRuns } from './fixtures/test-engine.js';
 import { createSetup, startTestEngine, waitFor } from './helpers.js';

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { createQueueHttpHandler } from '../../src/queue/http.js';
-import { startWorker } from '../../src/queue/worker.js';
+import { startWorker } from '../../src/queue/queue-worker.js';
 import { silentLog } from '../helpers/silent-log.js';
 import { createSetup, startTestEngine, waitFor } from './helpers.js';
 

@@ -1,0 +1,119 @@
+// The bot's JobQueue port (src/service/ports.ts) on BullMQ (src/queue): flow jobs become queue
+// payloads, queue results (artifact keys) become file paths, QueueEvents become JobEvents.
+// Idempotent by job id: the flow and the queue use the contract's job ids (src/core/contract.ts),
+// so re-enqueueing after a restart finds the same BullMQ job and reports its state.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { JOB_KINDS, quotaKeyOf, type JobKind } from '../../core/contract.js';
+import type { FlowJob } from '../../core/flow/types.js';
+import type { LocalFolderArtifactStore } from '../../artifacts/index.js';
+import type { JobEvents } from '../../queue/events.js';
+import type { JobProducer } from '../../queue/producer.js';
+import type { JobResult as QueueResult } from '../../queue/payloads.js';
+import type {
+  JobEvent,
+  JobQueue,
+  JobResult,
+  JobTicket,
+  QueueOverview,
+} from '../../service/ports.js';
+
+/** Stages the worker reports around the engine's own (they have no useful step count). */
+const BOOKKEEPING_STAGES = new Set(['starting', 'saving', 'encode']);
+
+export class BullmqJobQueue implements JobQueue {
+  private readonly listeners = new Set<(event: JobEvent) => void>();
+
+  constructor(
+    private readonly producer: JobProducer,
+    private readonly events: JobEvents,
+    private readonly artifacts: LocalFolderArtifactStore,
+  ) {
+    events.on('progress', ({ jobId, progress }) => {
+      if (BOOKKEEPING_STAGES.has(progress.stage)) return;
+      this.emit({ type: 'progress', jobId, step: progress.step, total: progress.total });
+    });
+    events.on('completed', ({ jobId, result }) => {
+      this.emit({ type: 'completed', jobId, result: this.toFlowResult(result) });
+    });
+    events.on('failed', ({ jobId, reason }) => {
+      this.emit({ type: 'failed', jobId, reason });
+    });
+  }
+
+  async enqueue(job: FlowJob): Promise<JobTicket> {
+    // The generation's own reservation goes with every job, so a worker refunds it when the
+    // job finally fails even while the bot is down (the flow refunds too; both are idempotent).
+    const quota = { key: quotaKeyOf(job.generationId), commitOnSuccess: false };
+    let enqueued;
+    if (job.kind === 'candidates') {
+      const { jobId: _id, kind: _kind, ...payload } = job;
+      enqueued = await this.producer.enqueueCandidates({ ...payload, quota });
+    } else {
+      const { jobId: _id, kind: _kind, imagePath, ...payload } = job;
+      const imageKey = await this.imageKey(job.generationId, imagePath);
+      enqueued = await this.producer.enqueueAnimation({ ...payload, imageKey, quota });
+    }
+    return this.ticket(enqueued.kind, enqueued.jobId);
+  }
+
+  subscribe(listener: (event: JobEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async overview(): Promise<QueueOverview> {
+    const counts = await Promise.all(
+      JOB_KINDS.map((kind) => this.producer.queues[kind].getJobCounts('wait', 'active', 'failed')),
+    );
+    const sum = (state: string) => counts.reduce((total, count) => total + (count[state] ?? 0), 0);
+    return { waiting: sum('wait'), active: sum('active'), failed: sum('failed') };
+  }
+
+  private async ticket(kind: JobKind, jobId: string): Promise<JobTicket> {
+    const where = await this.producer.position(kind, jobId);
+    switch (where.state) {
+      case 'waiting':
+      case 'prioritized':
+      case 'waiting-children':
+        return { state: 'waiting', position: where.position ?? 1 };
+      case 'completed': {
+        const job = await this.producer.queues[kind].getJob(jobId);
+        if (job?.returnvalue) {
+          return { state: 'completed', result: this.toFlowResult(job.returnvalue as QueueResult) };
+        }
+        return { state: 'active' }; // the completed event carries the result
+      }
+      case 'failed': {
+        const job = await this.producer.queues[kind].getJob(jobId);
+        return { state: 'failed', reason: job?.failedReason ?? 'the job failed' };
+      }
+      default:
+        // active, or delayed before a retry: the outcome arrives as an event
+        return { state: 'active' };
+    }
+  }
+
+  /** The first frame as an artifact key: a candidate already is one; an upload is copied in. */
+  private async imageKey(generationId: string, imagePath: string): Promise<string> {
+    const relative = path.relative(this.artifacts.root, imagePath);
+    if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
+      return relative.split(path.sep).join('/');
+    }
+    const extension = path.extname(imagePath).replace(/[^A-Za-z0-9.]/g, '') || '.png';
+    const key = `generations/${generationId}/first-frame${extension}`;
+    await this.artifacts.put(key, await readFile(imagePath));
+    return key;
+  }
+
+  private toFlowResult(result: QueueResult): JobResult {
+    const file = (key: string) => this.artifacts.pathOf(key);
+    return result.kind === 'candidates'
+      ? { kind: 'candidates', images: result.candidateKeys.map(file), grid: file(result.gridKey) }
+      : { kind: 'animation', mp4: file(result.mp4Key), gif: file(result.gifKey) };
+  }
+
+  private emit(event: JobEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

@@ -1,0 +1,174 @@
+// The FlowStore port on Prisma: each generation's whole flow state is kept as JSON
+// (Generation.flowState), which is what a restart resumes from; the columns, rounds,
+// candidates and votes are mirrored from it so the data can be queried (history, audits).
+import type { Db, GenerationStatus, Prisma } from '../../db/client.js';
+import { chosenSampling } from '../../core/flow/jobs.js';
+import type { GenerationState, Phase, RoundState } from '../../core/flow/types.js';
+import type { FlowStore, HistoryPage, HistoryQuery } from '../../service/ports.js';
+import type { PrismaSubjects } from './prisma-subjects.js';
+
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+const STATUS_OF: Record<Phase, GenerationStatus> = {
+  queued: 'queued',
+  generating: 'generating_candidates',
+  voting: 'voting',
+  'awaiting-quota': 'voting',
+  animating: 'animating',
+  done: 'succeeded',
+  failed: 'failed',
+};
+const FINISHED: GenerationStatus[] = ['succeeded', 'failed', 'cancelled'];
+const CHOICE_REGENERATE = 0;
+
+export class PrismaFlowStore implements FlowStore {
+  constructor(
+    private readonly db: Db,
+    private readonly subjects: PrismaSubjects,
+  ) {}
+
+  async saveGeneration(state: GenerationState): Promise<void> {
+    const { platform, workspaceId: workspace } = state;
+    const workspaceId = await this.subjects.workspaceId(platform, workspace);
+    const requesterId = await this.subjects.userId(
+      platform,
+      workspace,
+      state.requester.id,
+      state.requester.name,
+    );
+    const voters = new Map<string, string>();
+    for (const voter of new Set(state.rounds.flatMap((round) => Object.keys(round.votes)))) {
+      voters.set(voter, await this.subjects.userId(platform, workspace, voter));
+    }
+    const { settings } = state;
+    const status = STATUS_OF[state.phase];
+    const columns = {
+      prompt: settings.prompt,
+      negativePrompt: settings.negativePrompt ?? null,
+      options: chosenSampling(settings),
+      seed: settings.seed,
+      status,
+      channelId: state.channelId,
+      requestMessageId: state.requestMessageId ?? null,
+      replyMessageId: state.messages.status ?? null,
+      inputImagePath: settings.imagePath ?? null,
+      videoPath: state.result?.mp4 ?? null,
+      gifPath: state.result?.gif ?? null,
+      error: state.error ?? null,
+      flowState: state as unknown as Prisma.InputJsonValue,
+      finishedAt: FINISHED.includes(status) ? new Date(state.updatedAt) : null,
+    };
+    await this.db.$transaction(async (tx) => {
+      await tx.generation.upsert({
+        where: { id: state.id },
+        create: {
+          id: state.id,
+          workspaceId,
+          requesterId,
+          createdAt: new Date(state.createdAt),
+          ...columns,
+        },
+        update: columns,
+      });
+      for (const round of state.rounds) await saveRound(tx, state, round, voters);
+    });
+  }
+
+  async loadActiveGenerations(): Promise<GenerationState[]> {
+    const rows = await this.db.generation.findMany({
+      where: { status: { notIn: FINISHED } },
+      orderBy: { createdAt: 'asc' },
+      select: { flowState: true },
+    });
+    return rows
+      .map((row) => row.flowState as unknown as GenerationState | null)
+      .filter((state): state is GenerationState => state !== null);
+  }
+
+  async history(query: HistoryQuery): Promise<HistoryPage> {
+    const empty: HistoryPage = { items: [], page: query.page, total: 0 };
+    const workspaceId = await this.subjects.workspaceId(query.platform, query.workspaceId);
+    let requesterId: string | undefined;
+    if (query.userId) {
+      const user = await this.subjects.findUser(query.platform, query.workspaceId, query.userId);
+      if (!user) return empty;
+      requesterId = user.id;
+    }
+    const where = { workspaceId, ...(requesterId ? { requesterId } : {}) };
+    const [total, rows] = await Promise.all([
+      this.db.generation.count({ where }),
+      this.db.generation.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: (query.page - 1) * query.pageSize,
+        take: query.pageSize,
+        include: { requester: { select: { externalId: true, displayName: true } } },
+      }),
+    ]);
+    const items = rows.map((row) => {
+      const state = row.flowState as unknown as GenerationState | null;
+      return {
+        id: row.id,
+        prompt: row.prompt,
+        seed: row.seed,
+        requesterName: row.requester.displayName ?? row.requester.externalId,
+        phase: state?.phase ?? (row.status === 'succeeded' ? 'done' : 'failed'),
+        createdAt: row.createdAt.getTime(),
+        ...(state?.chosen ? { chosenSeed: state.chosen.seed } : {}),
+        ...(row.videoPath ? { videoPath: row.videoPath } : {}),
+      } as const;
+    });
+    return { items, page: query.page, total };
+  }
+}
+
+/** Mirrors one round: its row, its four candidates once drawn, and the current votes. */
+async function saveRound(
+  tx: Tx,
+  state: GenerationState,
+  round: RoundState,
+  voters: Map<string, string>,
+): Promise<void> {
+  const columns = {
+    status: round.outcome ? ('closed' as const) : ('open' as const),
+    messageId: state.messages[`round:${round.number}`] ?? null,
+    gridPath: round.grid ?? null,
+    closesAt: round.closesAt === undefined ? null : new Date(round.closesAt),
+  };
+  const row = await tx.round.upsert({
+    where: { generationId_number: { generationId: state.id, number: round.number } },
+    create: { generationId: state.id, number: round.number, ...columns },
+    update: columns,
+  });
+  for (const [index, imagePath] of (round.candidates ?? []).entries()) {
+    const number = index + 1;
+    const candidate = await tx.candidate.upsert({
+      where: { roundId_number: { roundId: row.id, number } },
+      create: { roundId: row.id, number, seed: round.seeds[index] ?? 0, imagePath },
+      update: { imagePath },
+    });
+    const chosen = state.chosen;
+    if (chosen && chosen.round === round.number && chosen.candidate === number) {
+      await tx.generation.update({
+        where: { id: state.id },
+        data: { chosenCandidateId: candidate.id },
+      });
+    }
+  }
+  const current = Object.entries(round.votes);
+  await tx.vote.deleteMany({
+    where: { roundId: row.id, userId: { notIn: current.map(([voter]) => voters.get(voter)!) } },
+  });
+  for (const [voter, vote] of current) {
+    const data = {
+      choice: vote.choice === 'regenerate' ? CHOICE_REGENERATE : vote.choice,
+      castAt: new Date(vote.at),
+    };
+    const userId = voters.get(voter)!;
+    await tx.vote.upsert({
+      where: { roundId_userId: { roundId: row.id, userId } },
+      create: { roundId: row.id, userId, ...data },
+      update: data,
+    });
+  }
+}

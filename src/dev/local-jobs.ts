@@ -1,0 +1,145 @@
+// An in-process job queue for the playground demo and the end-to-end tests. It really writes
+// the files the real engine would (4 PNG candidates + a 2x2 grid; an MP4 and a GIF made by
+// ffmpeg from the chosen frame), one job at a time, with progress events. The product runs
+// BullMQ workers and the ONNX engine instead (src/queue, src/engine) behind the same port.
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { FlowJob } from '../core/flow/types.js';
+import type { JobEvent, JobQueue, JobResult, JobTicket, QueueOverview } from '../service/ports.js';
+import { sketchFrame, sketchGrid } from './sketch-images.js';
+
+const run = promisify(execFile);
+/** Steps a job without its own takes here (the real engine takes the model's defaults). */
+const FAKE_DEFAULT_STEPS = 15;
+
+export interface LocalJobsOptions {
+  artifactDir: string;
+  ffmpegPath: string;
+  /** Pause per denoising step, so progress is visible. */
+  stepDelayMs?: number;
+  /** Makes a job fail with this reason (tests of the failure path). */
+  failWith?: (job: FlowJob) => string | undefined;
+}
+
+interface Entry {
+  job: FlowJob;
+  ticket: JobTicket;
+}
+
+export class LocalJobs implements JobQueue {
+  private readonly entries = new Map<string, Entry>();
+  private readonly waiting: string[] = [];
+  private readonly listeners = new Set<(event: JobEvent) => void>();
+  private running = false;
+  private stopped = false;
+
+  constructor(private readonly options: LocalJobsOptions) {}
+
+  async enqueue(job: FlowJob): Promise<JobTicket> {
+    const existing = this.entries.get(job.jobId);
+    if (existing) return this.ticketOf(existing);
+    const entry: Entry = { job, ticket: { state: 'waiting', position: 0 } };
+    this.entries.set(job.jobId, entry);
+    this.waiting.push(job.jobId);
+    const ticket = this.ticketOf(entry);
+    setImmediate(() => void this.drain());
+    return ticket;
+  }
+
+  subscribe(listener: (event: JobEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async overview(): Promise<QueueOverview> {
+    const states = [...this.entries.values()].map((entry) => entry.ticket.state);
+    return {
+      waiting: states.filter((state) => state === 'waiting').length,
+      active: states.filter((state) => state === 'active').length,
+      failed: states.filter((state) => state === 'failed').length,
+    };
+  }
+
+  /** Finishes the job in hand and takes no more. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private ticketOf(entry: Entry): JobTicket {
+    if (entry.ticket.state !== 'waiting') return entry.ticket;
+    return { state: 'waiting', position: this.waiting.indexOf(entry.job.jobId) + 1 };
+  }
+
+  private emit(event: JobEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      let jobId: string | undefined;
+      while (!this.stopped && (jobId = this.waiting.shift()) !== undefined) {
+        const entry = this.entries.get(jobId) as Entry;
+        entry.ticket = { state: 'active' };
+        try {
+          const result = await this.process(entry.job);
+          entry.ticket = { state: 'completed', result };
+          this.emit({ type: 'completed', jobId, result });
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          entry.ticket = { state: 'failed', reason };
+          this.emit({ type: 'failed', jobId, reason });
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async process(job: FlowJob): Promise<JobResult> {
+    const delay = this.options.stepDelayMs ?? 20;
+    const total = job.steps ?? FAKE_DEFAULT_STEPS;
+    for (let step = 1; step <= total; step++) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      this.emit({ type: 'progress', jobId: job.jobId, step, total });
+    }
+    const failure = this.options.failWith?.(job);
+    if (failure) throw new Error(failure);
+    const folder = path.join(this.options.artifactDir, job.generationId);
+    await mkdir(folder, { recursive: true });
+    return job.kind === 'candidates' ? this.drawCandidates(job, folder) : this.animate(job, folder);
+  }
+
+  private async drawCandidates(
+    job: Extract<FlowJob, { kind: 'candidates' }>,
+    folder: string,
+  ): Promise<JobResult> {
+    const frames = await Promise.all(job.seeds.map((seed) => sketchFrame(seed)));
+    const images = frames.map((_, i) => path.join(folder, `round${job.round}-${i + 1}.png`));
+    await Promise.all(frames.map((frame, i) => writeFile(images[i] as string, frame)));
+    const grid = path.join(folder, `round${job.round}-grid.png`);
+    await writeFile(grid, await sketchGrid(frames));
+    return { kind: 'candidates', images, grid };
+  }
+
+  private async animate(
+    job: Extract<FlowJob, { kind: 'animation' }>,
+    folder: string,
+  ): Promise<JobResult> {
+    const mp4 = path.join(folder, 'video.mp4');
+    const gif = path.join(folder, 'video.gif');
+    const ffmpeg = this.options.ffmpegPath;
+    // 16 frames at 8 fps, 256x256: the frame slides right, standing in for real motion.
+    const slide = 'scale=256:256:flags=neighbor,pad=320:256:32:0,crop=256:256:32-t*16:0';
+    await run(ffmpeg, [
+      ...['-y', '-loglevel', 'error', '-loop', '1', '-framerate', '8', '-i', job.imagePath],
+      ...['-frames:v', '16', '-vf', slide, '-c:v', 'libx264', '-pix_fmt', 'yuv420p'],
+      ...['-movflags', '+faststart', mp4],
+    ]);
+    await run(ffmpeg, ['-y', '-loglevel', 'error', '-i', mp4, '-vf', 'fps=8', gif]);
+    return { kind: 'animation', mp4, gif };
+  }
+}

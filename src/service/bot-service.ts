@@ -1,0 +1,257 @@
+// The bot: receives commands and reactions from every chat adapter, answers /history, /quota
+// and the admin commands, and hands /video to the flow runner. Depends only on the ports
+// (src/service/ports.ts) and the chat adapter interface (src/bots/chat-adapter.ts).
+import { randomUUID } from 'node:crypto';
+import {
+  HELP_TEXT,
+  parseCommand,
+  type QuotaChange,
+  type VideoRequest,
+} from '../core/commands/index.js';
+import { quotaKeyOf, randomSeed, REQUEST_LIMITS, type RequestLimits } from '../core/contract.js';
+import { DEFAULT_FLOW_CONFIG, type FlowConfig } from '../core/flow/index.js';
+import type { ChatAdapter, IncomingCommand, IncomingReaction } from '../bots/chat-adapter.js';
+import type { Logger } from '../log.js';
+import { FlowRunner } from './flow-runner.js';
+import {
+  describeQuotaChange,
+  historyReport,
+  queueReport,
+  quotaRefusal,
+  quotaReport,
+} from './format.js';
+import type { AuditLog, Clock, FlowStore, JobQueue, QuotaStore } from './ports.js';
+
+export interface BotServiceDeps {
+  store: FlowStore;
+  quota: QuotaStore;
+  audit: AuditLog;
+  queue: JobQueue;
+  clock: Clock;
+  adapters: ChatAdapter[];
+  log: Logger;
+  flow?: Partial<FlowConfig>;
+  limits?: RequestLimits;
+  historyPageSize?: number;
+}
+
+export class BotService {
+  readonly runner: FlowRunner;
+  private readonly adapters: Map<string, ChatAdapter>;
+  private readonly limits: RequestLimits;
+  private readonly pageSize: number;
+
+  constructor(private readonly deps: BotServiceDeps) {
+    this.adapters = new Map(deps.adapters.map((adapter) => [adapter.platform, adapter]));
+    this.limits = deps.limits ?? REQUEST_LIMITS;
+    this.pageSize = deps.historyPageSize ?? 5;
+    this.runner = new FlowRunner({
+      store: deps.store,
+      quota: deps.quota,
+      queue: deps.queue,
+      clock: deps.clock,
+      adapters: this.adapters,
+      config: { ...DEFAULT_FLOW_CONFIG, ...deps.flow },
+      log: deps.log,
+    });
+  }
+
+  /** Resumes open generations, then starts listening on every adapter. */
+  async start(): Promise<void> {
+    await this.runner.start();
+    for (const adapter of this.adapters.values()) {
+      await adapter.start({
+        command: (command) => this.onCommand(adapter, command),
+        reaction: (reaction) => this.onReaction(adapter, reaction),
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const adapter of this.adapters.values()) await adapter.stop();
+    await this.runner.stop();
+  }
+
+  async onReaction(adapter: ChatAdapter, reaction: IncomingReaction): Promise<void> {
+    const generationId = this.runner.generationOfMessage(adapter.platform, reaction.messageId);
+    if (!generationId) return;
+    await this.runner.dispatch(generationId, {
+      type: 'reaction',
+      messageId: reaction.messageId,
+      user: { id: reaction.user.id, name: reaction.user.name },
+      fromBot: reaction.user.isBot === true,
+      emoji: reaction.emoji,
+      added: reaction.added,
+    });
+  }
+
+  async onCommand(adapter: ChatAdapter, command: IncomingCommand): Promise<void> {
+    const reply = (text: string) =>
+      adapter.post(command.channelId, {
+        text,
+        visibleTo: command.user.id,
+        ...(command.messageId ? { replyTo: command.messageId } : {}),
+      });
+    try {
+      const parsed = parseCommand(command.text, {
+        limits: this.limits,
+        attachments: command.attachments ?? [],
+        ...(command.options ? { options: command.options } : {}),
+      });
+      if (!parsed.ok) {
+        await reply(parsed.error);
+        return;
+      }
+      const subject = {
+        platform: adapter.platform,
+        workspaceId: command.workspaceId,
+        userId: command.user.id,
+      };
+      const parsedCommand = parsed.command;
+      switch (parsedCommand.kind) {
+        case 'video':
+          await this.startVideo(adapter, command, parsedCommand.request, reply);
+          return;
+        case 'history': {
+          const page = await this.deps.store.history({
+            platform: adapter.platform,
+            workspaceId: command.workspaceId,
+            ...(parsedCommand.scope === 'mine' ? { userId: command.user.id } : {}),
+            page: parsedCommand.page,
+            pageSize: this.pageSize,
+          });
+          const scope = parsedCommand.scope === 'mine' ? 'yours' : 'everyone here';
+          await reply(historyReport(page, this.pageSize, scope));
+          return;
+        }
+        case 'quota-show':
+          await reply(
+            quotaReport(
+              await this.deps.quota.status(subject, this.deps.clock.now()),
+              command.user.name,
+            ),
+          );
+          return;
+        case 'quota-admin':
+          await this.changeQuota(adapter, command, parsedCommand.change, reply);
+          return;
+        case 'queue': {
+          if (!(await this.checkAdmin(adapter, command, 'queue.view', 'queue', reply))) return;
+          await this.audit(adapter, command, 'queue.view', 'queue', true);
+          const overview = await this.deps.queue.overview();
+          await reply(queueReport(overview, this.runner.openGenerations));
+          return;
+        }
+        case 'help':
+          await reply(HELP_TEXT);
+          return;
+      }
+    } catch (error) {
+      this.deps.log.error({ err: error, text: command.text }, 'command failed');
+      await reply('Sorry, something went wrong on our side; please try again.').catch(() => {});
+    }
+  }
+
+  private async startVideo(
+    adapter: ChatAdapter,
+    command: IncomingCommand,
+    request: VideoRequest,
+    reply: (text: string) => Promise<unknown>,
+  ): Promise<void> {
+    const id = randomUUID();
+    const subject = {
+      platform: adapter.platform,
+      workspaceId: command.workspaceId,
+      userId: command.user.id,
+    };
+    const decision = await this.deps.quota.reserve(quotaKeyOf(id), subject, this.deps.clock.now());
+    if (!decision.ok) {
+      await reply(quotaRefusal(decision));
+      return;
+    }
+    // Slack posts the request only now that it is accepted; if the platform refuses, the
+    // reservation goes back.
+    let requestMessageId = command.messageId;
+    if (command.announce) {
+      try {
+        requestMessageId = await command.announce();
+      } catch (error) {
+        await this.deps.quota.refund(quotaKeyOf(id));
+        throw error; // answered like any command that failed
+      }
+      if (requestMessageId === undefined) {
+        await this.deps.quota.refund(quotaKeyOf(id)); // the adapter told the user why
+        return;
+      }
+    }
+    const { image, seed, ...options } = request;
+    await this.runner.begin({
+      id,
+      platform: adapter.platform,
+      workspaceId: command.workspaceId,
+      channelId: command.channelId,
+      requester: { id: command.user.id, name: command.user.name },
+      ...(requestMessageId ? { requestMessageId } : {}),
+      settings: {
+        ...options,
+        seed: seed ?? randomSeed(),
+        ...(image ? { imagePath: image.path } : {}),
+      },
+    });
+  }
+
+  /** Checks the platform's admin permission; a refusal is audited too. */
+  private async checkAdmin(
+    adapter: ChatAdapter,
+    command: IncomingCommand,
+    action: string,
+    target: string,
+    reply: (text: string) => Promise<unknown>,
+  ): Promise<boolean> {
+    const allowed = await adapter.isAdmin(command.workspaceId, command.user.id);
+    if (!allowed) {
+      await this.audit(adapter, command, action, target, false);
+      await reply(`Sorry, only workspace admins can use ${command.text.split(/\s+/)[0]} that way.`);
+    }
+    return allowed;
+  }
+
+  private async changeQuota(
+    adapter: ChatAdapter,
+    command: IncomingCommand,
+    change: QuotaChange,
+    reply: (text: string) => Promise<unknown>,
+  ): Promise<void> {
+    const action = `quota.${change.action}`;
+    const target = change.target.kind === 'user' ? `user:${change.target.userId}` : 'workspace';
+    if (!(await this.checkAdmin(adapter, command, action, target, reply))) return;
+    await this.deps.quota.change(
+      { platform: adapter.platform, workspaceId: command.workspaceId },
+      change,
+      this.deps.clock.now(),
+    );
+    await this.audit(adapter, command, action, target, true, change);
+    await reply(`Done: ${describeQuotaChange(change)}.`);
+  }
+
+  private audit(
+    adapter: ChatAdapter,
+    command: IncomingCommand,
+    action: string,
+    target: string,
+    allowed: boolean,
+    details?: unknown,
+  ): Promise<void> {
+    return this.deps.audit.record({
+      platform: adapter.platform,
+      workspaceId: command.workspaceId,
+      actorId: command.user.id,
+      actorName: command.user.name,
+      action,
+      target,
+      allowed,
+      ...(details === undefined ? {} : { details }),
+      at: this.deps.clock.now(),
+    });
+  }
+}

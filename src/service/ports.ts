@@ -1,0 +1,152 @@
+// The ports the bot service (src/service) runs the flow against. Each is small on purpose; the
+// service knows nothing else about storage, queues or time.
+//
+//   FlowStore   generations as `GenerationState` JSON-able objects, plus history paging.
+//               Prisma: upsert Generation + Round/Candidate/Vote rows from the state, and
+//               rebuild the state from them in `loadActiveGenerations` (restart recovery).
+//   QuotaStore  reserve / commit / refund by key (idempotent), usage, admin changes.
+//   AuditLog    one row per admin action (allowed or denied).
+//   JobQueue    enqueue a FlowJob (idempotent by jobId), progress/completion events, overview.
+//   Clock       now() and absolute-time timers (deadlines survive restarts because they are
+//               stored as absolute times and set again at start-up).
+//   ChatAdapter see src/bots/chat-adapter.ts.
+import type { QuotaChange, QuotaPeriod } from '../core/commands/types.js';
+import type { FlowJob, GenerationState, Phase } from '../core/flow/types.js';
+
+export interface FlowStore {
+  /** Insert or update, by `state.id`. Called after every event. */
+  saveGeneration(state: GenerationState): Promise<void>;
+  /** Every generation not yet done or failed, to carry on after a restart. */
+  loadActiveGenerations(): Promise<GenerationState[]>;
+  history(query: HistoryQuery): Promise<HistoryPage>;
+}
+
+export interface HistoryQuery {
+  platform: string;
+  workspaceId: string;
+  /** Only this requester's generations; undefined = the whole workspace. */
+  userId?: string;
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+}
+
+export interface HistoryItem {
+  id: string;
+  prompt: string;
+  seed: number;
+  requesterName: string;
+  phase: Phase;
+  createdAt: number;
+  /** The chosen frame's seed, once chosen. */
+  chosenSeed?: number;
+  videoPath?: string;
+}
+
+export interface HistoryPage {
+  items: HistoryItem[];
+  page: number;
+  total: number;
+}
+
+/** Who uses or owns quota. */
+export interface QuotaSubject {
+  platform: string;
+  workspaceId: string;
+  userId: string;
+}
+
+export type QuotaDecision =
+  | { ok: true }
+  | {
+      ok: false;
+      /** Which limit is reached: the user's or the whole workspace's. */
+      scope: 'user' | 'workspace';
+      period: QuotaPeriod;
+      limit: number;
+      /** When a video can be made again (ms since epoch). */
+      resetsAt: number;
+    };
+
+export interface QuotaWindow {
+  used: number;
+  /** null = unlimited. */
+  limit: number | null;
+  resetsAt: number;
+}
+
+export interface QuotaStatus {
+  user: Record<QuotaPeriod, QuotaWindow>;
+  workspace: Record<QuotaPeriod, QuotaWindow>;
+  /** Extra videos granted by admins, counted in the current windows. */
+  granted: number;
+}
+
+export interface QuotaStore {
+  /** Reserve one video under `key`. Reserving a key that is already reserved or committed is ok. */
+  reserve(key: string, subject: QuotaSubject, now: number): Promise<QuotaDecision>;
+  commit(key: string): Promise<void>;
+  /** Gives the video back; a key already refunded or unknown is ignored. */
+  refund(key: string): Promise<void>;
+  status(subject: QuotaSubject, now: number): Promise<QuotaStatus>;
+  /** An admin's change; for a user target, `change.target.userId` is the platform user id. */
+  change(
+    workspace: { platform: string; workspaceId: string },
+    change: QuotaChange,
+    now: number,
+  ): Promise<void>;
+}
+
+export interface AuditEntry {
+  platform: string;
+  workspaceId: string;
+  actorId: string;
+  actorName: string;
+  /** e.g. 'quota.set', 'quota.grant', 'quota.reset', 'queue.view' */
+  action: string;
+  target: string;
+  allowed: boolean;
+  details?: unknown;
+  at: number;
+}
+
+export interface AuditLog {
+  record(entry: AuditEntry): Promise<void>;
+}
+
+export type JobResult =
+  | { kind: 'candidates'; images: string[]; grid: string }
+  | { kind: 'animation'; mp4: string; gif?: string };
+
+/** Where a job stands when (re-)enqueued. */
+export type JobTicket =
+  | { state: 'waiting'; position: number }
+  | { state: 'active' }
+  | { state: 'completed'; result: JobResult }
+  | { state: 'failed'; reason: string };
+
+export type JobEvent =
+  | { type: 'progress'; jobId: string; step: number; total: number }
+  | { type: 'completed'; jobId: string; result: JobResult }
+  /** Final failure (after retries), with a reason a user can read. */
+  | { type: 'failed'; jobId: string; reason: string };
+
+export interface QueueOverview {
+  waiting: number;
+  active: number;
+  failed: number;
+}
+
+export interface JobQueue {
+  /** Idempotent by `job.jobId`: an existing job is not added again, its state is returned. */
+  enqueue(job: FlowJob): Promise<JobTicket>;
+  /** Events of every job; returns the unsubscribe function. */
+  subscribe(listener: (event: JobEvent) => void): () => void;
+  overview(): Promise<QueueOverview>;
+}
+
+export interface Clock {
+  now(): number;
+  /** Calls back at the absolute time `at` (at once if it has passed); returns a cancel function. */
+  setTimer(at: number, callback: () => void): () => void;
+}

@@ -1,0 +1,47 @@
+// A queue worker with the real engine and the Prisma job store: what `npm run worker` runs
+// alone and `npm start` runs next to the bot. Workers on several machines must share Redis,
+// the database and the artifacts folder (DATA_DIR/artifacts, or a shared mount).
+import path from 'node:path';
+import { LocalFolderArtifactStore } from '../artifacts/index.js';
+import { createEngine } from '../adapters/onnx/onnx-engine.js';
+import { PrismaJobStore } from '../adapters/prisma/prisma-job-store.js';
+import type { PrismaQuotaStore } from '../adapters/prisma/prisma-quota.js';
+import type { Config } from '../config/index.js';
+import type { Db } from '../db/index.js';
+import type { Logger } from '../log.js';
+import { startWorker, type WorkerHandle } from '../queue/queue-worker.js';
+
+export function artifactStoreOf(config: Config): LocalFolderArtifactStore {
+  return new LocalFolderArtifactStore(path.join(config.dataDir, 'artifacts'));
+}
+
+export async function startEngineWorker(options: {
+  config: Config;
+  log: Logger;
+  redisUrl: string;
+  modelDir: string;
+  db: Db;
+  quota: Pick<PrismaQuotaStore, 'commit' | 'refund'>;
+  artifacts: LocalFolderArtifactStore;
+}): Promise<WorkerHandle> {
+  const env = options.config.env;
+  // Loaded first: a model that cannot load stops start-up here.
+  const engine = await createEngine({
+    modelDir: options.modelDir,
+    provider: env.ENGINE_PROVIDER,
+    threads: env.ENGINE_THREADS,
+    maxMediaBytes: env.MAX_UPLOAD_BYTES,
+  });
+  const worker = await startWorker({
+    connection: { url: options.redisUrl },
+    prefix: env.QUEUE_PREFIX,
+    concurrency: env.WORKER_CONCURRENCY,
+    engine,
+    store: new PrismaJobStore(options.db, options.quota),
+    artifacts: options.artifacts,
+    log: options.log.child({ part: 'worker' }),
+  });
+  await worker.ready();
+  options.log.info({ model: options.modelDir, prefix: env.QUEUE_PREFIX }, 'worker ready');
+  return worker;
+}

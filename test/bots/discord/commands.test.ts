@@ -1,0 +1,154 @@
+// The other slash commands through the real client: admin quota changes (refused for a
+// member, done for a Manage Server member), /history and /quota seen by the caller only, a
+// refused /video, an uploaded first frame, and the registration data sent by deploy-commands.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { PermissionFlagsBits } from 'discord.js';
+import sharp from 'sharp';
+import { deployCommands } from '../../../src/bots/discord/index.js';
+import { waitFor } from '../../helpers/manual-clock.js';
+import { auditEntries } from '../../helpers/audit.js';
+import { ADMIN_PERMISSIONS, type FakeInteraction, type FakeUser } from './fake/fake-discord.js';
+import { DiscordHarness } from './harness.js';
+
+const EPHEMERAL = 64;
+let h: DiscordHarness;
+let alice: FakeUser;
+let bob: FakeUser;
+let dana: FakeUser;
+
+before(async () => {
+  h = await new DiscordHarness().start();
+  alice = h.fake.world.addUser('alice');
+  bob = h.fake.world.addUser('bob');
+  dana = h.fake.world.addUser('dana', ADMIN_PERMISSIONS);
+});
+
+after(async () => {
+  await h?.cleanup();
+});
+
+/** The reply the caller sees (the deferred reply once answered). */
+function answerTo(interaction: FakeInteraction) {
+  return waitFor(() => {
+    const reply = h.fake.world.messages.get(interaction.originalMessageId ?? '');
+    return reply && reply.content !== '' && reply;
+  }, 'the answer');
+}
+
+async function dailyLimitOf(user: FakeUser) {
+  const subject = { platform: 'discord', workspaceId: h.fake.world.guildId, userId: user.id };
+  return (await h.quota.status(subject, h.clock.now())).user.daily.limit;
+}
+
+test('a member without Manage Server is refused an admin command and nothing changes', async () => {
+  const limitBefore = await dailyLimitOf(alice);
+  const interaction = h.fake.command(bob, 'quota-admin', {
+    subcommand: 'set',
+    values: { period: 'daily', limit: '0' },
+    users: { user: alice },
+  });
+  const answer = await answerTo(interaction);
+  assert.match(answer.content, /only workspace admins/);
+  assert.equal(answer.flags & EPHEMERAL, EPHEMERAL, 'only the caller sees it');
+  assert.equal(await dailyLimitOf(alice), limitBefore);
+  const [entry] = await auditEntries(h.bot.db);
+  assert.equal(entry?.action, 'quota.set');
+  assert.equal(entry?.actorId, bob.id);
+  assert.equal(entry?.allowed, false, 'the refusal is audited');
+});
+
+test('a member with Manage Server changes a quota with /quota-admin', async () => {
+  const interaction = h.fake.command(dana, 'quota-admin', {
+    subcommand: 'set',
+    values: { period: 'daily', limit: '2' },
+    users: { user: alice },
+  });
+  assert.match((await answerTo(interaction)).content, /^Done/);
+  assert.equal(await dailyLimitOf(alice), 2);
+  const grant = h.fake.command(dana, 'quota-admin', {
+    subcommand: 'grant',
+    values: { amount: 3 },
+    users: { user: alice },
+  });
+  assert.match((await answerTo(grant)).content, /^Done/);
+  const quota = h.fake.command(alice, 'quota');
+  const report = await answerTo(quota);
+  assert.match(report.content, /Quota for alice/);
+  assert.equal(report.flags & EPHEMERAL, EPHEMERAL);
+});
+
+test('/queue answers a Manage Server member and refuses a member', async () => {
+  assert.match((await answerTo(h.fake.command(dana, 'queue'))).content, /^Queue: 0 waiting/);
+  assert.match((await answerTo(h.fake.command(bob, 'queue'))).content, /only workspace admins/);
+});
+
+test('without the permissions of a recent command, isAdmin reads the member and their roles', async () => {
+  const fresh = h.fake.world.addUser('erin', ADMIN_PERMISSIONS);
+  const plain = h.fake.world.addUser('frank');
+  assert.equal(await h.adapter.isAdmin(h.fake.world.guildId, fresh.id), true);
+  assert.equal(await h.adapter.isAdmin(h.fake.world.guildId, plain.id), false);
+  assert.ok(h.fake.rest.calls('GET', new RegExp(`/members/${fresh.id}$`)).length === 1);
+});
+
+test('a refused /video is told to its author only', async () => {
+  // Discord's client offers the three schedulers only; the bot checks again all the same.
+  const interaction = h.fake.command(alice, 'video', {
+    values: { prompt: 'a red circle', scheduler: 'lms' },
+  });
+  const refusal = await h.waitForMessage(/scheduler "lms" is unknown/);
+  assert.equal(refusal.flags & EPHEMERAL, EPHEMERAL);
+  assert.equal(refusal.via, 'followup');
+  assert.equal(
+    h.fake.world.messages.get(interaction.originalMessageId!)?.deleted,
+    true,
+    'the public "thinking…" reply is removed',
+  );
+});
+
+test('/video with an image skips the vote and animates the upload', async () => {
+  const png = await sharp({
+    create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 30, b: 30 } },
+  })
+    .png()
+    .toBuffer();
+  h.fake.command(alice, 'video', {
+    values: { prompt: 'a red square' },
+    attachment: { option: 'image', name: 'frame.png', contentType: 'image/png', data: png },
+  });
+  const result = await h.waitForMessage(/🎬 "a red square"/);
+  assert.match(result.content, /the uploaded image/);
+  assert.equal(result.files[0]?.filename, 'video.mp4');
+});
+
+test("/history lists the caller's videos, to the caller only", async () => {
+  const interaction = h.fake.command(alice, 'history', { values: { scope: 'mine' } });
+  const answer = await answerTo(interaction);
+  assert.match(answer.content, /a red square/);
+  assert.equal(answer.flags & EPHEMERAL, EPHEMERAL);
+});
+
+test('deploy-commands registers every command in a server, or globally', async () => {
+  const options = {
+    token: h.fake.token,
+    applicationId: h.fake.world.applicationId,
+    api: h.fake.api,
+  };
+  const names = await deployCommands({ ...options, guildId: h.fake.world.guildId });
+  assert.deepEqual(names, ['video', 'history', 'quota', 'quota-admin', 'queue']);
+  const [guildPut] = h.fake.rest.calls('PUT', /\/guilds\/\d+\/commands$/);
+  const body = guildPut?.body as { json: Record<string, unknown>[] };
+  const byName = new Map(body.json.map((command) => [command.name, command]));
+  const manageGuild = PermissionFlagsBits.ManageGuild.toString();
+  assert.equal(byName.get('quota-admin')?.default_member_permissions, manageGuild);
+  assert.equal(byName.get('queue')?.default_member_permissions, manageGuild);
+  assert.equal(byName.get('video')?.default_member_permissions, undefined);
+  const video = byName.get('video') as { options: { name: string; required?: boolean }[] };
+  assert.deepEqual(
+    video.options.map((option) => option.name),
+    ['prompt', 'seed', 'steps', 'guidance', 'scheduler', 'negative', 'image'],
+  );
+  assert.equal(video.options[0]?.required, true);
+  await deployCommands(options);
+  assert.equal(h.fake.rest.calls('PUT', /^\/applications\/\d+\/commands$/).length, 1);
+});

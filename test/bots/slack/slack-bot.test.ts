@@ -1,0 +1,206 @@
+// The Slack bot end to end over real HTTP: signed slash commands and Events API callbacks go
+// to the running Bolt app; its Web API calls (messages, reactions, the files.uploadV2 flow,
+// users.info) are answered by a local fake Slack; the bot service runs for real.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { waitFor } from '../../helpers/manual-clock.js';
+import { slackSignature } from './signed-requests.js';
+import { BOT, SlackHarness, TEAM, USERS } from './slack-harness.js';
+import { auditEntries } from '../../helpers/audit.js';
+
+const PNG = '89504e470d0a1a0a';
+let h: SlackHarness;
+
+before(async () => {
+  h = await new SlackHarness().start();
+});
+
+after(async () => {
+  await h.cleanup();
+});
+
+test('a full /video round: ack, progress by chat.update, grid upload with reactions, two voters, video in the thread', async () => {
+  const prompt = 'a red circle moving left';
+  const { request, grid } = await h.startVideo(prompt, '--seed 7 --steps 3');
+
+  assert.equal(request.threadTs, undefined, 'the request starts a thread');
+  assert.match(grid.text, /^🗳️ Round 1 for "a red circle moving left": vote for the first frame/);
+  const gridFile = h.fake.files.get(grid.fileIds[0] as string);
+  assert.equal(gridFile?.data?.subarray(0, 8).toString('hex'), PNG, 'the grid is a PNG');
+  assert.deepEqual(
+    h.fake.reactions.filter((r) => r.ts === grid.ts).map((r) => `${r.user}:${r.name}`),
+    ['one', 'two', 'three', 'four', 'arrows_counterclockwise', 'white_check_mark'].map(
+      (name) => `${BOT}:${name}`,
+    ),
+  );
+  const uploadSteps = h.fake.calls
+    .map((call) => call.method)
+    .filter((method) => method.startsWith('files.'));
+  assert.deepEqual(uploadSteps.slice(0, 3), [
+    'files.getUploadURLExternal',
+    'files.completeUploadExternal',
+    'files.info',
+  ]);
+
+  // Slack also reports the bot's own reactions; they never count.
+  await h.react(BOT, 'one', grid.ts);
+  await h.react(USERS.bob, 'three', grid.ts);
+  await h.react(USERS.carol, 'three', grid.ts);
+  await h.react(USERS.alice, 'one', grid.ts);
+  await h.react(USERS.bob, 'thumbsup', grid.ts);
+  await h.waitForVotes(prompt, { [USERS.bob]: 3, [USERS.carol]: 3, [USERS.alice]: 1 });
+
+  h.clock.advance(60_000);
+  const result = await h.waitForMessage(
+    (m) => m.threadTs === request.ts && m.text.startsWith('🎬'),
+    'the video in the thread of the request',
+  );
+  assert.equal(
+    result.text,
+    '🎬 "a red circle moving left" for alice: seed 9, frame 3 of round 1; votes: 1️⃣ 1 · 2️⃣ 0 · 3️⃣ 2 · 4️⃣ 0 · 🔄 0',
+  );
+  const [mp4, gif] = result.fileIds.map((id) => h.fake.files.get(id));
+  assert.equal(mp4?.data?.subarray(4, 8).toString('latin1'), 'ftyp', 'an MP4 file');
+  assert.match(mp4?.filename ?? '', /\.mp4$/);
+  assert.equal(gif?.data?.subarray(0, 6).toString('latin1'), 'GIF89a', 'a GIF preview');
+
+  // The status message in the thread went through the whole story by chat.update.
+  await h.service.runner.idle();
+  const status = h.fake.messages.find((m) => m.threadTs === request.ts && m.text.startsWith('✅'));
+  assert.ok(status, 'the status message says done');
+  assert.equal(status.text, '✅ "a red circle moving left": done, the video is posted below.');
+  assert.equal(status.history[0], '⏳ "a red circle moving left": queued.');
+  assert.ok(
+    status.history.some((text) => /drawing 4 first frames… step \d\/3/.test(text)),
+    `progress was shown: ${JSON.stringify(status.history)}`,
+  );
+  assert.ok(status.history.some((text) => /animating frame 3/.test(text)));
+
+  const quota = await h.quota.status(
+    { platform: 'slack', workspaceId: TEAM, userId: USERS.alice },
+    h.clock.now(),
+  );
+  assert.equal(quota.user.daily.used, 1, 'the video counts once against alice');
+});
+
+test('an Events API redelivery (X-Slack-Retry-Num) of a removal does not take back a later vote', async () => {
+  const prompt = 'a blue square';
+  const { request, grid } = await h.startVideo(prompt, '--seed 5 --steps 2');
+
+  await h.react(USERS.bob, 'two', grid.ts);
+  await h.waitForVotes(prompt, { [USERS.bob]: 2 });
+  const removal = await h.react(USERS.bob, 'two', grid.ts, false);
+  await h.waitForVotes(prompt, {});
+  await h.react(USERS.bob, 'two', grid.ts);
+  await h.waitForVotes(prompt, { [USERS.bob]: 2 });
+
+  // Slack did not hear our 200 in time and sends the removal again.
+  await h.react(USERS.bob, 'two', grid.ts, false, removal, 1);
+  await waitFor(
+    () =>
+      h.logs.some((line) => line.msg === 'dropped a redelivered event' && line.eventId === removal),
+    'the redelivery to be dropped',
+  );
+  await h.react(USERS.carol, 'four', grid.ts);
+  await h.waitForVotes(prompt, { [USERS.bob]: 2, [USERS.carol]: 4 });
+
+  h.clock.advance(60_000);
+  const result = await h.waitForMessage(
+    (m) => m.threadTs === request.ts && m.text.startsWith('🎬'),
+    'the video',
+  );
+  assert.match(result.text, /frame 2 of round 1; votes: 1️⃣ 0 · 2️⃣ 1 · 3️⃣ 0 · 4️⃣ 1 · 🔄 0$/);
+  await h.service.runner.idle();
+});
+
+test('a forged signature and a request older than 5 minutes are refused with 401, and nothing happens', async () => {
+  const before = h.fake.calls.length;
+  const forged = await h.command('bob', '/video', 'a forged request --seed 1', {
+    signature: slackSignature('not-the-secret', Math.floor(Date.now() / 1000), 'x'),
+  });
+  assert.equal(forged.status, 401);
+
+  const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
+  const stale = await h.command('bob', '/video', 'a replayed request --seed 1', {
+    timestamp: sixMinutesAgo,
+  });
+  assert.equal(stale.status, 401, 'a correctly signed but stale request');
+
+  const unsigned = await fetch(h.eventsUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  assert.equal(unsigned.status, 401);
+
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(h.fake.calls.length, before, 'no Web API call was made');
+  assert.equal(h.answersTo(forged.responseId).length + h.answersTo(stale.responseId).length, 0);
+  // The same request, correctly signed and fresh, is taken (the refusals were about the signature).
+  const fresh = await h.command('bob', '/video-quota', '');
+  assert.equal(fresh.status, 200);
+  await h.waitForAnswer(fresh.responseId, /bob/);
+});
+
+test('admin quota commands: refused for a non-admin (nothing changes, audited), allowed for workspace admins and the configured list', async () => {
+  const subject = { platform: 'slack', workspaceId: TEAM, userId: USERS.alice };
+  const before = await h.quota.status(subject, h.clock.now());
+
+  const refused = await h.command('bob', '/video-quota', `set <@${USERS.alice}|alice> daily 0`);
+  assert.equal(refused.status, 200);
+  assert.match(
+    await h.waitForAnswer(refused.responseId, /admins/),
+    /^Sorry, only workspace admins can use \/video-quota that way\.$/,
+  );
+  assert.deepEqual(await h.quota.status(subject, h.clock.now()), before, 'nothing changed');
+  const denied = (await auditEntries(h.bot.db)).at(-1);
+  assert.equal(denied?.actorId, USERS.bob);
+  assert.equal(denied?.action, 'quota.set');
+  assert.equal(denied?.target, `user:${USERS.alice}`);
+  assert.equal(denied?.allowed, false);
+
+  // dave is a workspace admin according to users.info.
+  const granted = await h.command('dave', '/video-quota', `grant <@${USERS.alice}|alice> 3`);
+  await h.waitForAnswer(granted.responseId, /^Done/);
+  assert.equal((await h.quota.status(subject, h.clock.now())).granted, before.granted + 3);
+
+  // erin is no workspace admin, but on the app's own admin list.
+  const set = await h.command('erin', '/video-quota', `set <@${USERS.alice}> daily 2`);
+  await h.waitForAnswer(set.responseId, /^Done/);
+  assert.equal((await h.quota.status(subject, h.clock.now())).user.daily.limit, 2);
+  const queue = await h.command('erin', '/video-queue', '');
+  await h.waitForAnswer(queue.responseId, /waiting/i);
+
+  assert.deepEqual(
+    (await auditEntries(h.bot.db))
+      .slice(-4)
+      .map((entry) => `${entry.actorName}:${entry.action}:${entry.allowed}`),
+    ['bob:quota.set:false', 'dave:quota.grant:true', 'erin:quota.set:true', 'erin:queue.view:true'],
+  );
+});
+
+test('/video-history and /video-quota answer the user alone; bad input says what is allowed', async () => {
+  const history = await h.command('alice', '/video-history', '');
+  assert.match(await h.waitForAnswer(history.responseId, /red circle/), /a blue square/);
+
+  const quota = await h.command('alice', '/video-quota', '');
+  assert.match(await h.waitForAnswer(quota.responseId, /alice/), /2/);
+
+  const messagesBefore = h.fake.messages.length;
+  const bad = await h.command('bob', '/video', '--steps 9999');
+  assert.equal(bad.status, 200);
+  assert.match(await h.waitForAnswer(bad.responseId, /Sorry/), /steps/);
+  assert.equal(h.fake.messages.length, messagesBefore, 'a bad /video is not repeated publicly');
+});
+
+test('a /video in a channel the bot is not in asks to invite it', async () => {
+  const { responseId } = await h.command('alice', '/video', 'a green line --seed 2', {
+    channelId: 'C0ELSEWHERE',
+  });
+  assert.match(await h.waitForAnswer(responseId, /invite me/), /\/invite @firstframe/);
+  const quota = await h.quota.status(
+    { platform: 'slack', workspaceId: TEAM, userId: USERS.alice },
+    h.clock.now(),
+  );
+  assert.equal(quota.user.daily.used, 2, 'no quota was taken for it');
+});
