@@ -1,4 +1,5 @@
 // Engine settings, passed explicitly by the caller (the config module maps env vars onto these).
+import { REQUEST_LIMITS } from '../core/contract.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
 
@@ -11,7 +12,7 @@ export interface EngineOptions {
   interOpThreads: number;
   /** Largest MP4 or GIF returned; encoding gets smaller until it fits (Discord: 10 MiB). */
   maxMediaBytes: number;
-  /** Largest uploaded image file accepted by animate(). */
+  /** Largest uploaded image file accepted by animate() (default: the request contract's). */
   maxUploadBytes: number;
   /** Largest uploaded image side in pixels (decompression-bomb guard: checked before decoding). */
   maxUploadSide: number;
@@ -26,7 +27,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   intraOpThreads: 0,
   interOpThreads: 1,
   maxMediaBytes: 10 * 1024 * 1024,
-  maxUploadBytes: 10 * 1024 * 1024,
+  maxUploadBytes: REQUEST_LIMITS.imageMaxBytes,
   maxUploadSide: 4096,
   displaySize: 256,
   useWorker: true,

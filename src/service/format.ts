@@ -1,5 +1,6 @@
 // Replies to /history, /quota, /queue and quota refusals, as plain text.
-import type { QuotaChange, QuotaPeriod } from '../core/commands/types.js';
+import type { QuotaChange } from '../core/commands/types.js';
+import type { Period } from '../core/quota.js';
 import type {
   HistoryPage,
   QueueOverview,
@@ -44,7 +45,7 @@ export function describeQuotaChange(change: QuotaChange): string {
   const target = change.target.kind === 'workspace' ? 'the workspace' : `@${change.target.userId}`;
   switch (change.action) {
     case 'set': {
-      const period: QuotaPeriod = change.period;
+      const period: Period = change.period;
       return `${period} limit of ${target} set to ${change.limit ?? 'unlimited'}`;
     }
     case 'grant':

@@ -10,7 +10,8 @@
 //   Clock       now() and absolute-time timers (deadlines survive restarts because they are
 //               stored as absolute times and set again at start-up).
 //   ChatAdapter see src/bots/chat-adapter.ts.
-import type { QuotaChange, QuotaPeriod } from '../core/commands/types.js';
+import type { QuotaChange } from '../core/commands/types.js';
+import type { Period, QuotaDecision as Decision } from '../core/quota.js';
 import type { FlowJob, GenerationState, Phase } from '../core/flow/types.js';
 
 export interface FlowStore {
@@ -56,17 +57,14 @@ export interface QuotaSubject {
   userId: string;
 }
 
+/** The rules' decision (src/core/quota.ts) as the service shows it: which limit is reached, the
+ * limit with the user's grants added, and when a video can be made again (ms since epoch). */
 export type QuotaDecision =
   | { ok: true }
-  | {
-      ok: false;
-      /** Which limit is reached: the user's or the whole workspace's. */
-      scope: 'user' | 'workspace';
-      period: QuotaPeriod;
+  | (Pick<Extract<Decision, { ok: false }>, 'ok' | 'scope' | 'period'> & {
       limit: number;
-      /** When a video can be made again (ms since epoch). */
       resetsAt: number;
-    };
+    });
 
 export interface QuotaWindow {
   used: number;
@@ -76,8 +74,8 @@ export interface QuotaWindow {
 }
 
 export interface QuotaStatus {
-  user: Record<QuotaPeriod, QuotaWindow>;
-  workspace: Record<QuotaPeriod, QuotaWindow>;
+  user: Record<Period, QuotaWindow>;
+  workspace: Record<Period, QuotaWindow>;
   /** Extra videos granted by admins, counted in the current windows. */
   granted: number;
 }

@@ -4,7 +4,8 @@
 //   /quota reset <@user|workspace>
 // Users are named the way the platform writes a mention: <@U123>, <@!123>, <@U123|name>, or
 // @name (the web playground, where the name is the id).
-import type { Command, QuotaPeriod, QuotaTarget } from './types.js';
+import type { Period } from '../quota.js';
+import type { Command, QuotaTarget } from './types.js';
 
 export const QUOTA_USAGE =
   'Usage: /quota (your usage and limits); admins: /quota set <@user|workspace> <daily|monthly> <N|unlimited>, ' +
@@ -77,7 +78,7 @@ export function parseQuotaArgs(args: readonly string[]): Parsed<Command> {
         ok: true,
         value: {
           kind: 'quota-admin',
-          change: { action: 'set', target: target.value, period: period as QuotaPeriod, limit },
+          change: { action: 'set', target: target.value, period: period as Period, limit },
         },
       };
     }

@@ -1,4 +1,5 @@
 // The commands the bot understands, after parsing and validation.
+import type { Limit, Period } from '../quota.js';
 import type { SchedulerName } from '../contract.js';
 
 /** A file the user attached to a command, already saved locally by the chat adapter. */
@@ -27,11 +28,10 @@ export interface VideoRequest {
 
 /** Who a quota command is about: one user (platform user id) or the whole workspace. */
 export type QuotaTarget = { kind: 'user'; userId: string } | { kind: 'workspace' };
-export type QuotaPeriod = 'daily' | 'monthly';
 
 export type QuotaChange =
   /** `limit: null` = unlimited. */
-  | { action: 'set'; target: QuotaTarget; period: QuotaPeriod; limit: number | null }
+  | { action: 'set'; target: QuotaTarget; period: Period; limit: Limit }
   /** Extra videos on top of the limits (counted in the current day and month). */
   | { action: 'grant'; target: Extract<QuotaTarget, { kind: 'user' }>; amount: number }
   /** Forget usage so far (the counters restart now). */
