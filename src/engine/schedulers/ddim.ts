@@ -1,7 +1,8 @@
 // DDIM for v-prediction, as diffusers' DDIMScheduler with set_alpha_to_one = false:
 // prev_t = t - T // n, and alpha_bar_prev = alpha_bar[0] below 0. eta = 0 is the deterministic
 // sampler; eta > 0 adds fresh noise each step (eta = 1 is DDPM-like ancestral sampling), which
-// lets later steps correct what earlier ones got wrong (the video's doubled objects, training/README).
+// lets later steps correct what earlier ones got wrong (the video's doubled objects:
+// training/experiments/15-ddim-eta.md).
 import type { Scheduler } from './scheduler.js';
 import { TrailingScheduler } from './base.js';
 import type { SchedulerConfig } from './schedule.js';
