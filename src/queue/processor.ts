@@ -67,8 +67,10 @@ export function createProcessor(kind: JobKind, deps: ProcessorDeps): JobProcesso
         const reason = userReason(kind, error, { made, allowed });
         await deps.store.markFailed(ref, reason);
         if (quota) await deps.store.refundQuota(quota.key);
+        // The raw error (paths, OS codes) goes to the log; BullMQ and its listeners get the
+        // reason users read.
         deps.log.warn({ jobId: job.id, err: error, made }, 'job failed for good');
-        throw permanent ? new UnrecoverableError(reason) : error;
+        throw new UnrecoverableError(reason);
       }
       deps.log.info({ jobId: job.id, err: error, made, allowed }, 'job attempt failed, will retry');
       throw error;

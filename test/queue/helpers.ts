@@ -12,7 +12,11 @@ import { LocalFolderArtifactStore } from '../../src/artifacts/index.js';
 import { ThreadHost, threadModule } from '../../src/engine/thread-host.js';
 import type { GenerationEngine } from '../../src/queue/engine-port.js';
 import type { QueueNames } from '../../src/queue/queue-names.js';
+import { JobEvents } from '../../src/queue/events.js';
 import { JobProducer } from '../../src/queue/producer.js';
+import { startWorker, type WorkerHandle } from '../../src/queue/queue-worker.js';
+import type { Logger } from '../../src/log.js';
+import { silentLog } from '../helpers/silent-log.js';
 import { SqliteJobStore } from './fixtures/sqlite-job-store.js';
 import type { createEngine, TestEngineOptions } from './fixtures/test-engine.js';
 
@@ -160,4 +164,37 @@ export async function spawnWorker(config: WorkerProcessConfig): Promise<WorkerPr
     void exited.then(({ code }) => reject(new Error(`worker process exited (${code}): ${stderr}`)));
   });
   return { child, exited };
+}
+
+export interface LocalWorker {
+  worker: WorkerHandle;
+  events: JobEvents;
+  close(): Promise<void>;
+}
+
+/** A worker in this process (its test engine in a thread) and an events listener, both ready. */
+export async function startLocalWorker(
+  setup: Setup,
+  engine: TestEngineOptions,
+  options: { artifacts?: LocalFolderArtifactStore; log?: Logger } = {},
+): Promise<LocalWorker> {
+  const worker = await startWorker({
+    connection: { url: setup.redisUrl },
+    prefix: setup.prefix,
+    engine: await startTestEngine(engine),
+    store: setup.store,
+    artifacts: options.artifacts ?? setup.artifacts,
+    log: options.log ?? silentLog,
+    progressIntervalMs: 0,
+  });
+  const events = new JobEvents({ connection: { url: setup.redisUrl }, prefix: setup.prefix });
+  await Promise.all([worker.ready(), events.ready()]);
+  return {
+    worker,
+    events,
+    close: async () => {
+      await worker.close({ graceMs: 1000 });
+      await events.close();
+    },
+  };
 }
