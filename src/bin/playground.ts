@@ -33,9 +33,16 @@ await runProcess('firstframe-playground', async ({ config, log, onShutdown }) =>
   });
   await bot.start();
   onShutdown(() => bot.stop());
-  const web = await startWebServer({ host: env.HTTP_HOST, port: env.HTTP_PORT, log, adapter });
+  const web = await startWebServer({
+    host: env.HTTP_HOST,
+    port: env.HTTP_PORT,
+    log,
+    adapter,
+    hosts: env.PLAYGROUND_HOSTS,
+  });
   onShutdown(() => web.close());
   console.log(
-    `\n  firstframe playground: open ${web.url}\n  admins: ${env.PLAYGROUND_ADMINS.join(', ')}\n`,
+    `\n  firstframe playground: open ${web.openUrl}\n  as an admin: ${web.adminUrl}\n` +
+      `  admins (PLAYGROUND_ADMINS): ${env.PLAYGROUND_ADMINS.join(', ') || 'none configured'}\n`,
   );
 });

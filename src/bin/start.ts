@@ -23,9 +23,12 @@ await runProcess('firstframe', async ({ config, log, onShutdown }) => {
     extraAdapters: platforms,
   });
   onShutdown(() => stack.close());
+  const admins = config.env.PLAYGROUND_ADMINS.join(', ') || 'none configured';
   console.log(
-    `\n  firstframe is running: open ${stack.web?.url}\n` +
-      `  model: ${modelDir}\n  admins: ${config.env.PLAYGROUND_ADMINS.join(', ')}\n` +
+    `\n  firstframe is running: open ${stack.web?.openUrl}\n` +
+      `  as an admin: ${stack.web?.adminUrl}\n` +
+      '  (keep both links private: they are the keys to this playground)\n' +
+      `  model: ${modelDir}\n  admins (PLAYGROUND_ADMINS): ${admins}\n` +
       `  chat platforms: ${describePlatforms(platforms)}\n` +
       '  (Ctrl+C stops it)\n',
   );

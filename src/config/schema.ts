@@ -74,8 +74,14 @@ export const envSchema = z.object({
   QUOTA_WORKSPACE_MONTHLY: quotaLimit.default(null),
   /** Largest MP4/GIF the bot posts (Discord's default upload limit is 10 MiB). */
   MAX_UPLOAD_BYTES: integer(1024, 1024 ** 3).default(10 * 1024 * 1024),
-  /** Comma-separated names that are admins in the web playground. */
-  PLAYGROUND_ADMINS: commaList('admin'),
+  /** Comma-separated names that are admins in the web playground (none by default; the admin
+   * link `npm start` prints makes one browser an admin). */
+  PLAYGROUND_ADMINS: commaList(''),
+  /** More `host[:port]` names the playground answers to (e.g. its name behind a reverse proxy);
+   * loopback names and the bound address always work. Checked on every change request. */
+  PLAYGROUND_HOSTS: commaList(''),
+  /** A Bearer token that lets Prometheus read /metrics without the playground's token. */
+  METRICS_TOKEN: optionalText,
 
   DISCORD_TOKEN: optionalText,
   DISCORD_APPLICATION_ID: optionalText,
@@ -105,4 +111,5 @@ export const SECRET_VARIABLES = [
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
+  'METRICS_TOKEN',
 ] as const satisfies readonly (keyof Env)[];

@@ -14,6 +14,20 @@ export interface QueueHttpOptions {
   /** Dashboard without retry/remove/clean buttons. Default true: mount it writable only
    * behind an admin check. */
   readOnly?: boolean;
+  /** Who may see these pages; a refused request gets 401 (default: everyone, for tests). */
+  authorize?: (request: IncomingMessage, page: 'metrics' | 'dashboard') => boolean;
+}
+
+function refuse(response: ServerResponse): true {
+  response.writeHead(401, {
+    'content-type': 'text/plain; charset=utf-8',
+    'www-authenticate': 'Bearer',
+  });
+  response.end(
+    'This page needs the playground token (open the URL `npm start` printed), ' +
+      'or for /metrics the METRICS_TOKEN as a Bearer token.\n',
+  );
+  return true;
 }
 
 export type QueueHttpHandler = (
@@ -40,6 +54,7 @@ export function createQueueHttpHandler(options: QueueHttpOptions): QueueHttpHand
     const url = request.url ?? '/';
     const pathname = url.split('?')[0]!;
     if (pathname === metricsPath) {
+      if (options.authorize && !options.authorize(request, 'metrics')) return refuse(response);
       try {
         const text = await options.producer.metricsText();
         response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
@@ -51,6 +66,7 @@ export function createQueueHttpHandler(options: QueueHttpOptions): QueueHttpHand
       return true;
     }
     if (pathname === dashboardPath || pathname.startsWith(`${dashboardPath}/`)) {
+      if (options.authorize && !options.authorize(request, 'dashboard')) return refuse(response);
       // The dashboard is an express app that expects paths relative to where it is mounted.
       request.url = url.slice(dashboardPath.length) || '/';
       dashboard(request, response);

@@ -11,6 +11,7 @@ import { PrismaSubjects } from '../adapters/prisma/prisma-subjects.js';
 import type { FlowStore } from '../service/ports.js';
 import type { ChatAdapter } from '../bots/chat-adapter.js';
 import { WebChatAdapter } from '../bots/web/web-adapter.js';
+import { bearerOf, PlaygroundAccess, sameText } from '../bots/web/access.js';
 import { startWebServer, type WebServer } from '../bots/web/server.js';
 import type { Config } from '../config/index.js';
 import type { RequestLimits } from '../core/contract.js';
@@ -107,6 +108,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const webAdapter = new WebChatAdapter({
       admins: env.PLAYGROUND_ADMINS,
       uploadDir: artifacts.pathOf('uploads'),
+      limits,
     });
     const bot = new BotService({
       store,
@@ -129,13 +131,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // 5. The playground.
     let web: WebServer | undefined;
     if (options.web !== false) {
+      // A fresh access token, admin token and session secret for this process.
+      const access = new PlaygroundAccess();
+      const metricsToken = env.METRICS_TOKEN;
       web = await startWebServer({
         host: env.HTTP_HOST,
         port: env.HTTP_PORT,
         log,
         adapter: webAdapter,
-        // Read-only bull-board at /admin/queues and Prometheus text at /metrics.
-        extraRoutes: createQueueHttpHandler({ producer }),
+        access,
+        hosts: env.PLAYGROUND_HOSTS,
+        // Read-only bull-board at /admin/queues and Prometheus text at /metrics, behind the
+        // playground's token; Prometheus may send METRICS_TOKEN instead.
+        extraRoutes: createQueueHttpHandler({
+          producer,
+          authorize: (request, page) =>
+            access.allows(request) ||
+            (page === 'metrics' &&
+              metricsToken !== undefined &&
+              sameText(bearerOf(request) ?? '', metricsToken)),
+        }),
       });
       const server = web;
       stops.push(() => server.close());

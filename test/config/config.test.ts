@@ -139,3 +139,19 @@ test('without QUEUE_PREFIX, checkouts with their own database get their own queu
   assert.equal(worker.env.QUEUE_PREFIX, bot.env.QUEUE_PREFIX);
   assert.equal(worker.env.QUEUE_PREFIX, defaultQueuePrefix(url));
 });
+
+test('the playground has no admin name by default; METRICS_TOKEN is a secret', () => {
+  const defaults = load({});
+  assert.deepEqual(defaults.env.PLAYGROUND_ADMINS, []);
+  assert.deepEqual(defaults.env.PLAYGROUND_HOSTS, []);
+  assert.equal(defaults.env.METRICS_TOKEN, undefined);
+  const config = load({
+    PLAYGROUND_ADMINS: ' ann, bo ,',
+    PLAYGROUND_HOSTS: 'ff.example.com',
+    METRICS_TOKEN: 'scrape-secret',
+  });
+  assert.deepEqual(config.env.PLAYGROUND_ADMINS, ['ann', 'bo']);
+  assert.deepEqual(config.env.PLAYGROUND_HOSTS, ['ff.example.com']);
+  assert.equal(config.env.METRICS_TOKEN, 'scrape-secret');
+  assert.doesNotMatch(JSON.stringify(describeConfig(config)), /scrape-secret/);
+});

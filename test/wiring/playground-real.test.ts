@@ -28,7 +28,7 @@ after(async () => {
 async function openAs(name: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
   const page = await context.newPage();
-  await page.goto(`${harness.url}?name=${name}`);
+  await page.goto(`${harness.stack.web!.openUrl}&name=${name}`);
   return page;
 }
 

@@ -14,6 +14,7 @@ import { startStack, type Stack } from '../../src/wiring/stack.js';
 import { createTestDatabase, type Kind, type TestDatabase } from '../helpers/databases.js';
 import { silentLog } from '../helpers/silent-log.js';
 import { dropPrefix, SHARED_REDIS_URL, waitFor } from '../queue/helpers.js';
+import { WebClient } from '../bots/web/web-client.js';
 
 export { waitFor } from '../queue/helpers.js';
 
@@ -24,6 +25,8 @@ export class StackHarness {
   stack!: Stack;
   /** Every version of every message the playground showed (edits included), in order. */
   readonly seen: string[] = [];
+  /** The playground's HTTP API with this stack's token and one session per user. */
+  web!: WebClient;
   /** Chat platforms to run next to the playground, built from the stack's settings. */
   private platforms: (config: Config) => ChatAdapter[] = () => [];
 
@@ -49,6 +52,8 @@ export class StackHarness {
       QUOTA_USER_DAILY: '5',
       ENGINE_THREADS: '1',
       MODEL_DIR: TINY_MODEL_DIR,
+      PLAYGROUND_ADMINS: 'admin',
+      METRICS_TOKEN: 'test-metrics-token',
       ...this.env,
     };
   }
@@ -75,6 +80,8 @@ export class StackHarness {
       backoffMs: 100,
     });
     this.stack.webAdapter.subscribe((message) => this.seen.push(message.text));
+    // A new process has a new token and session secret: log in again.
+    if (this.stack.web) this.web = new WebClient(this.url, this.stack.web.access.token);
     return this;
   }
 
@@ -129,12 +136,10 @@ export class StackHarness {
     return file;
   }
 
-  async post(route: string, body: unknown): Promise<void> {
-    const response = await fetch(new URL(route, this.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  /** A POST to the playground's API; `body.user` picks whose session sends the rest. */
+  async post(route: string, body: { user?: string; [field: string]: unknown }): Promise<void> {
+    const { user, ...rest } = body;
+    const response = await this.web.post(route, rest, user);
     if (!response.ok) throw new Error(`${route}: ${response.status} ${await response.text()}`);
   }
 }

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { probeVideo } from '../engine/helpers/probe.js';
 import type { Kind } from '../helpers/databases.js';
+import { adminLogin } from '../bots/web/web-client.js';
 import { StackHarness, waitFor } from './stack-harness.js';
 
 const DATABASES: Kind[] = ['sqlite', 'postgresql'];
@@ -207,16 +208,43 @@ for (const kind of DATABASES) {
       );
     });
 
-    test('the queue dashboard and metrics are served next to the playground', async () => {
-      const metrics = await fetch(new URL('/metrics', harness.url));
+    test('the queue dashboard and metrics are served next to the playground, behind the token', async () => {
+      for (const route of ['/metrics', '/admin/queues', '/admin/queues/api/queues']) {
+        const refused = await fetch(new URL(route, harness.url));
+        assert.equal(refused.status, 401, route);
+        assert.match(await refused.text(), /needs the playground token/);
+      }
+      const wrong = await fetch(new URL('/admin/queues', harness.url), {
+        headers: { authorization: 'Bearer test-metrics-token' },
+      });
+      assert.equal(wrong.status, 401, 'METRICS_TOKEN opens /metrics only');
+      const scraped = await fetch(new URL('/metrics', harness.url), {
+        headers: { authorization: 'Bearer test-metrics-token' },
+      });
+      assert.equal(scraped.status, 200, 'Prometheus with METRICS_TOKEN');
+      const headers = await harness.web.headers();
+      const metrics = await fetch(new URL('/metrics', harness.url), { headers });
       assert.equal(metrics.status, 200);
       assert.match(
         await metrics.text(),
         /firstframe_queue_jobs\{queue="candidates",state="completed"\} [1-9]/,
       );
-      const dashboard = await fetch(new URL('/admin/queues', harness.url));
+      const dashboard = await fetch(new URL('/admin/queues', harness.url), { headers });
       assert.equal(dashboard.status, 200);
       assert.match(await dashboard.text(), /<html/i);
+    });
+
+    test('a name alone is no admin; the admin link makes that browser one', async () => {
+      await harness.say('boss', '/queue');
+      await harness.waitForMessage(/only workspace admins/, 'boss');
+      const { cookie } = await adminLogin(harness.stack.web!.adminUrl, 'chief');
+      const queue = await fetch(new URL('/api/command', harness.url), {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ text: '/queue' }),
+      });
+      assert.equal(queue.status, 200);
+      await harness.waitForMessage(/Queue: \d+ waiting/, 'chief');
     });
 
     test('unknown words are refused with the words the model knows', async () => {

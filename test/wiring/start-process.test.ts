@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { WebMessage } from '../../src/bots/web/web-adapter.js';
+import { WebClient } from '../bots/web/web-client.js';
 import { allInOneSettings, startBin } from '../helpers/bin-process.js';
 import { dropPrefix, SHARED_REDIS_URL } from '../queue/helpers.js';
 
@@ -33,47 +33,6 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs: num
   }
 }
 
-/** Follows the playground's event stream for `user`, keeping the latest version of each message. */
-function follow(url: string, user: string) {
-  const messages = new Map<string, WebMessage>();
-  const controller = new AbortController();
-  void (async () => {
-    const response = await fetch(new URL(`/events?user=${user}`, url), {
-      signal: controller.signal,
-    });
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of response.body!) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (!data) continue;
-        const parsed = JSON.parse(data) as WebMessage | WebMessage[];
-        for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
-          messages.set(message.id, message);
-        }
-      }
-    }
-  })().catch(() => {});
-  return {
-    find: (pattern: RegExp) =>
-      [...messages.values()].find((m) => m.author.isBot && pattern.test(m.text)),
-    stop: () => controller.abort(),
-  };
-}
-
-async function post(url: string, route: string, body: unknown): Promise<void> {
-  const response = await fetch(new URL(route, url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 200, await response.text());
-}
-
 test(
   'npm start prints its URL, makes a video, and stops cleanly on SIGTERM',
   { timeout: 300_000 },
@@ -85,19 +44,25 @@ test(
         () => /open (http:\/\/\S+)/.exec(app.output())?.[1],
         120_000,
       );
+      assert.match(url, /\/\?token=[\w-]{20,}$/, 'the URL carries the access token');
+      assert.match(app.output(), /as an admin: http:\/\/\S+\/\?admin=[\w-]{20,}/);
+      assert.equal((await fetch(new URL('/', url))).status, 401, 'no token, no page');
       const page = await fetch(url);
       assert.equal(page.status, 200);
       assert.match(await page.text(), /<title>firstframe playground<\/title>/);
+      const token = new URL(url).searchParams.get('token')!;
+      const web = new WebClient(url, token);
+      const post = async (route: string, body: unknown) => {
+        const response = await web.post(route, body, 'alice');
+        assert.equal(response.status, 200, await response.text());
+      };
       assert.ok(existsSync(path.join(work, 'data', 'firstframe.db')), 'SQLite under DATA_DIR');
 
-      const alice = follow(url, 'alice');
-      await post(url, '/api/command', {
-        user: 'alice',
-        text: '/video a red circle --seed 3 --steps 2',
-      });
+      const alice = web.follow('alice');
+      await post('/api/command', { text: '/video a red circle --seed 3 --steps 2' });
       const round = await until('the grid', () => alice.find(/Round 1 for/), 120_000);
-      await post(url, '/api/reaction', { user: 'alice', messageId: round.id, emoji: '2️⃣' });
-      await post(url, '/api/reaction', { user: 'alice', messageId: round.id, emoji: '✅' });
+      await post('/api/reaction', { messageId: round.id, emoji: '2️⃣' });
+      await post('/api/reaction', { messageId: round.id, emoji: '✅' });
       const result = await until(
         'the video',
         () => {
@@ -107,9 +72,9 @@ test(
         180_000,
       );
       alice.stop();
-      const video = await fetch(
-        new URL(result.attachments.find((a) => a.kind === 'video')!.url, url),
-      );
+      const videoUrl = new URL(result.attachments.find((a) => a.kind === 'video')!.url, url);
+      assert.equal((await fetch(videoUrl)).status, 401, 'files need the token');
+      const video = await fetch(videoUrl, { headers: await web.headers() });
       assert.equal(video.status, 200);
       assert.equal(video.headers.get('content-type'), 'video/mp4');
     } finally {

@@ -1,20 +1,32 @@
-// The web playground's HTTP server (node:http, no framework):
-//   GET  /                       the chat page (page.html)
-//   GET  /events?user=NAME       Server-Sent Events: `snapshot` (all messages), then `message`
-//   POST /api/command            {user, text}: a line typed in the channel
-//   POST /api/reaction           {user, messageId, emoji}: toggles that user's reaction
+// The web playground's HTTP server (node:http, no framework). Every route but /healthz needs
+// the access token (access.ts); the user is the one of the browser's signed session.
+//   GET  /?token=T | /?admin=A   the chat page; the token (or admin token) becomes a cookie
+//   GET  /api/session            {name, admin} of this browser's session
+//   POST /api/session            {name}: acts as that name from now on (a new session)
+//   GET  /events                 Server-Sent Events: `snapshot` (all messages), then `message`
+//   POST /api/command            {text, image?}: a line typed in the channel
+//   POST /api/reaction           {messageId, emoji}: toggles the user's reaction
 //   GET  /files/<id>/<name>      an attachment the bot posted (PNG, MP4 with Range, GIF)
 //   GET  /healthz
+// Changes (POST) must be JSON from this server's own origin; bodies are capped in size, and only
+// a few are read at once (the others get 503 straight away).
 import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../../log.js';
+import { ACCESS_COOKIE, cookie, PlaygroundAccess, SESSION_COOKIE, type Session } from './access.js';
 import { WebChatAdapter, WebInputError, type WebMessage, type WebUpload } from './web-adapter.js';
 
 export interface WebServer {
+  /** The server's address, without any token. */
   url: string;
+  /** The address to open: carries the access token. */
+  openUrl: string;
+  /** Opens the page as an admin (the second token). */
+  adminUrl: string;
+  access: PlaygroundAccess;
   close(): Promise<void>;
 }
 
@@ -22,8 +34,26 @@ const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
 const MAX_BODY_BYTES = 16 * 1024;
 /** A command may carry an image (base64): room for the core's 5 MiB limit and a bit more. */
 const MAX_COMMAND_BYTES = 8 * 1024 * 1024;
+/** Request bodies read at the same time; more get 503 at once (memory stays bounded). */
+const MAX_BODIES_AT_ONCE = 4;
+/** Of which this many may be over LARGE_BODY_BYTES (an image costs ~4x its size to decode). */
+const MAX_LARGE_BODIES_AT_ONCE = 2;
+const LARGE_BODY_BYTES = 1024 * 1024;
+/** Names claimed in this process (each by one browser); more are refused. */
+const MAX_NAMES = 10_000;
 const HEARTBEAT_MS = 15_000;
+const NO_TOKEN =
+  'This playground needs its access token: open the URL that `npm start` printed ' +
+  '(http://…/?token=…).\n';
 
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
@@ -38,19 +68,26 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(JSON.stringify(body));
 }
 
-async function readJson(
-  request: IncomingMessage,
-  maxBytes = MAX_BODY_BYTES,
-): Promise<Record<string, unknown>> {
+async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () => new HttpError(413, `the request is larger than ${maxBytes} bytes`);
+  const declared = request.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge();
+  // With a declared length the bytes go straight into one buffer (no second copy).
+  const whole = declared === undefined ? undefined : Buffer.allocUnsafe(Number(declared));
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of request as AsyncIterable<Buffer>) {
+    if (size + chunk.length > (whole?.length ?? maxBytes)) throw tooLarge();
+    if (whole) chunk.copy(whole, size);
+    else chunks.push(chunk);
     size += chunk.length;
-    if (size > maxBytes) throw new WebInputError(`the request is larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
   }
+  return whole ? whole.subarray(0, size) : Buffer.concat(chunks);
+}
+
+function parseJson(bytes: Buffer): Record<string, unknown> {
   try {
-    const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const body: unknown = JSON.parse(bytes.toString('utf8'));
     if (typeof body === 'object' && body !== null && !Array.isArray(body))
       return body as Record<string, unknown>;
   } catch {
@@ -82,7 +119,12 @@ async function sendFile(
 ): Promise<void> {
   const { size } = await stat(file);
   const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-  const headers = { 'content-type': type, 'accept-ranges': 'bytes', 'cache-control': 'no-cache' };
+  const headers = {
+    'content-type': type,
+    'accept-ranges': 'bytes',
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  };
   // Browsers fetch videos in byte ranges.
   const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
   if (range && (range[1] || range[2])) {
@@ -129,41 +171,174 @@ function openEvents(
   });
 }
 
+/** `host:port` names a change request may come from (Origin) or be addressed to (Host). */
+function allowedHostsOf(address: AddressInfo, extra: readonly string[]): Set<string> {
+  const port = address.port;
+  const names = ['localhost', '127.0.0.1', '[::1]'];
+  if (address.address !== '0.0.0.0' && address.address !== '::') {
+    names.push(address.family === 'IPv6' ? `[${address.address}]` : address.address);
+  }
+  return new Set([
+    ...names.map((name) => `${name}:${port}`),
+    ...extra.map((host) => host.toLowerCase()),
+  ]);
+}
+
 export async function startWebServer(options: {
   host: string;
   port: number;
   log: Logger;
   /** The channel, wired to a BotService; without one the page works but nobody answers. */
   adapter?: WebChatAdapter;
-  /** More pages on the same server (the queue dashboard); answers true for the ones it served. */
+  /** Tokens and session signing (default: fresh random ones for this process). */
+  access?: PlaygroundAccess;
+  /** More `host[:port]` names the server answers to (PLAYGROUND_HOSTS). */
+  hosts?: readonly string[];
+  /** More pages on the same server (the queue dashboard); answers true for the ones it served.
+   * They are asked first and check access themselves (`access.allows`). */
   extraRoutes?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
 }): Promise<WebServer> {
   const { log } = options;
   const adapter = options.adapter ?? new WebChatAdapter({ admins: [] });
+  const access = options.access ?? new PlaygroundAccess();
+  /** Lower-case name → the browser that took it: nobody else may act under that name. */
+  const claims = new Map<string, string>();
+  let allowedHosts = new Set<string>();
+  /** Requests whose body is being read or handled. */
+  let busy = 0;
+  let busyLarge = 0;
+
+  /** A change must be JSON sent by a page of this server (or by a script on this machine). */
+  function checkChange(request: IncomingMessage): void {
+    const origin = request.headers.origin;
+    let from = request.headers.host ?? '';
+    if (origin !== undefined) {
+      try {
+        from = new URL(origin).host;
+      } catch {
+        from = '';
+      }
+    }
+    if (!allowedHosts.has(from.toLowerCase())) {
+      throw new HttpError(
+        403,
+        `requests from ${origin ?? `host ${from || '(none)'}`} are refused: changes come only ` +
+          `from this server's own page (see PLAYGROUND_HOSTS)`,
+      );
+    }
+    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      throw new HttpError(415, 'send the request as application/json');
+    }
+  }
+
+  /** Reads a JSON body; the slot it takes is held until the answer is sent, so the bodies
+   * (and what is made of them) of at most MAX_BODIES_AT_ONCE requests are in memory. */
+  async function readJson(request: IncomingMessage, response: ServerResponse, maxBytes: number) {
+    const declared = Number(request.headers['content-length'] ?? maxBytes);
+    const large = declared > LARGE_BODY_BYTES;
+    if (busy >= MAX_BODIES_AT_ONCE || (large && busyLarge >= MAX_LARGE_BODIES_AT_ONCE)) {
+      throw new HttpError(503, 'the playground is busy reading other requests; try again');
+    }
+    busy++;
+    if (large) busyLarge++;
+    response.once('close', () => {
+      busy--;
+      if (large) busyLarge--;
+    });
+    const body = parseJson(await readBody(request, maxBytes));
+    if ('user' in body) {
+      throw new HttpError(
+        400,
+        '"user" is not accepted: you act as the name of your session (POST /api/session)',
+      );
+    }
+    return body;
+  }
+
+  function userOf(request: IncomingMessage): string {
+    const name = access.sessionOf(request)?.name;
+    if (!name) throw new HttpError(401, 'pick a name first (POST /api/session {"name": …})');
+    return name;
+  }
+
+  function claim(name: string, session: Session): void {
+    const key = name.toLowerCase();
+    const holder = claims.get(key);
+    if (holder === session.browser) return;
+    if (holder !== undefined) {
+      throw new HttpError(409, `"${name}" is taken by someone else here; pick another name`);
+    }
+    if (claims.size >= MAX_NAMES) throw new HttpError(503, 'no more names can be taken');
+    claims.set(key, session.browser);
+  }
+
+  function setSession(response: ServerResponse, session: Session): void {
+    if (session.admin && session.name) adapter.markAdmin(session.name);
+    response.setHeader('set-cookie', [
+      cookie(ACCESS_COOKIE, access.token),
+      cookie(SESSION_COOKIE, access.sign(session)),
+    ]);
+  }
+
+  /** The page: `?token=` or `?admin=` turn into cookies; without either, 401. */
+  function servePage(request: IncomingMessage, response: ServerResponse, url: URL): void {
+    const admin = access.isAdminToken(url.searchParams.get('admin'));
+    if (admin) {
+      setSession(response, { ...(access.sessionOf(request) ?? access.newSession()), admin });
+    } else if (access.isToken(url.searchParams.get('token'))) {
+      response.setHeader('set-cookie', cookie(ACCESS_COOKIE, access.token));
+    } else if (!access.allows(request)) {
+      throw new HttpError(401, NO_TOKEN);
+    }
+    response.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    });
+    response.end(PAGE);
+  }
+
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const route = `${request.method} ${url.pathname}`;
     const handle = async () => {
       if (await options.extraRoutes?.(request, response)) return;
-      if (route === 'GET /' || route === 'GET /index.html') {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        response.end(PAGE);
-      } else if (route === 'GET /healthz') {
+      if (route === 'GET /healthz') {
         sendJson(response, 200, { ok: true });
+        return;
+      }
+      if (route === 'GET /' || route === 'GET /index.html') {
+        servePage(request, response, url);
+        return;
+      }
+      if (!access.allows(request)) throw new HttpError(401, NO_TOKEN);
+      if (request.method === 'POST') checkChange(request);
+      if (url.searchParams.has('user')) {
+        throw new HttpError(400, '"user" is not accepted: you act as the name of your session');
+      }
+      if (route === 'GET /api/session') {
+        const session = access.sessionOf(request);
+        sendJson(response, 200, { name: session?.name ?? null, admin: session?.admin ?? false });
+      } else if (route === 'POST /api/session') {
+        const body = await readJson(request, response, MAX_BODY_BYTES);
+        const name = adapter.checkName(body.name);
+        const session = { ...(access.sessionOf(request) ?? access.newSession()), name };
+        claim(name, session);
+        setSession(response, session);
+        sendJson(response, 200, { name, admin: session.admin });
       } else if (route === 'GET /events') {
-        openEvents(adapter, request, response, adapter.checkName(url.searchParams.get('user')));
+        openEvents(adapter, request, response, userOf(request));
       } else if (route === 'POST /api/command') {
-        const body = await readJson(request, MAX_COMMAND_BYTES);
-        const message = await adapter.submit(
-          text(body.user, 'user'),
-          text(body.text, 'text'),
-          uploadOf(body.image),
-        );
+        const user = userOf(request);
+        const body = await readJson(request, response, MAX_COMMAND_BYTES);
+        const message = await adapter.submit(user, text(body.text, 'text'), uploadOf(body.image));
         sendJson(response, 200, { ok: true, id: message.id });
       } else if (route === 'POST /api/reaction') {
-        const body = await readJson(request);
+        const user = userOf(request);
+        const body = await readJson(request, response, MAX_BODY_BYTES);
         await adapter.toggleReaction(
-          text(body.user, 'user'),
+          user,
           text(body.messageId, 'messageId'),
           text(body.emoji, 'emoji'),
         );
@@ -177,13 +352,26 @@ export async function startWebServer(options: {
       }
     };
     handle().catch((error: unknown) => {
-      if (error instanceof WebInputError) {
-        sendJson(response, 400, { error: error.message });
+      if (response.headersSent) {
+        if (!(error instanceof HttpError || error instanceof WebInputError)) {
+          log.error({ err: error, route }, 'web request failed');
+        }
+        response.end();
         return;
       }
-      log.error({ err: error, route }, 'web request failed');
-      if (!response.headersSent) sendJson(response, 500, { error: 'internal error' });
-      else response.end();
+      // A body left unread is not drained: the connection closes after the answer.
+      if (!request.complete) response.setHeader('connection', 'close');
+      if (error instanceof HttpError && error.status === 401 && !route.startsWith('POST')) {
+        response.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end(error.message);
+      } else if (error instanceof HttpError) {
+        sendJson(response, error.status, { error: error.message });
+      } else if (error instanceof WebInputError) {
+        sendJson(response, 400, { error: error.message });
+      } else {
+        log.error({ err: error, route }, 'web request failed');
+        sendJson(response, 500, { error: 'internal error' });
+      }
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -191,11 +379,15 @@ export async function startWebServer(options: {
     server.listen(options.port, options.host, resolve);
   });
   const address = server.address() as AddressInfo;
+  allowedHosts = allowedHostsOf(address, options.hosts ?? []);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}/`;
   log.info({ url }, 'web playground listening');
   return {
     url,
+    openUrl: `${url}?token=${access.token}`,
+    adminUrl: `${url}?admin=${access.adminToken}`,
+    access,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -2,10 +2,12 @@
 // with attachments and reactions kept in memory, changes pushed to every listener (the HTTP
 // server turns them into Server-Sent Events). It implements ChatAdapter like Discord and Slack.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { checkImageAttachments, detectImageType } from '../../core/commands/attachment.js';
 import type { IncomingAttachment } from '../../core/commands/types.js';
+import { REQUEST_LIMITS, type RequestLimits } from '../../core/contract.js';
 import type {
   ChatAdapter,
   ChatHandlers,
@@ -41,8 +43,12 @@ export interface WebUpload {
   data: Buffer;
 }
 
-/** Larger uploads are refused before they are written (the core's own limit is lower). */
-const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+const EXTENSIONS: Record<string, string> = {
+  'image/png': '.png',
+  'image/jpeg': '.jpg',
+  'image/webp': '.webp',
+};
+const HOUR_MS = 60 * 60 * 1000;
 
 export class WebInputError extends Error {
   override name = 'WebInputError';
@@ -53,7 +59,11 @@ export class WebChatAdapter implements ChatAdapter {
   private readonly messages = new Map<string, WebMessage>();
   /** Who reacted with what, bot included: message id → emoji → user names. */
   private readonly reactions = new Map<string, Map<string, Set<string>>>();
+  /** Published attachments: URL id → local file, the oldest first (bounded by `maxFiles`). */
   private readonly files = new Map<string, string>();
+  /** Names made admins at run time (a browser that opened the admin link). */
+  private readonly grantedAdmins = new Set<string>();
+  private expiryTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(message: WebMessage) => void>();
   private handlers: ChatHandlers | undefined;
   private nextId = 1;
@@ -65,8 +75,19 @@ export class WebChatAdapter implements ChatAdapter {
       maxMessages?: number;
       /** Where uploaded images are saved (default: a folder in the system's temp dir). */
       uploadDir?: string;
+      /** What the bot accepts as an uploaded image (the BotService's limits); checked before
+       * anything is written. Default: the contract's limits. */
+      limits?: Pick<RequestLimits, 'imageMaxBytes' | 'imageTypes'>;
+      /** Uploads older than this are deleted at start and every hour (default one day). */
+      uploadMaxAgeMs?: number;
+      /** How many attachment URLs stay served (default 2000; the oldest go first). */
+      maxFiles?: number;
     },
   ) {}
+
+  private get uploadDir(): string {
+    return this.options.uploadDir ?? path.join(tmpdir(), 'firstframe-uploads');
+  }
 
   get botName(): string {
     return this.options.botName ?? 'firstframe';
@@ -74,10 +95,45 @@ export class WebChatAdapter implements ChatAdapter {
 
   async start(handlers: ChatHandlers): Promise<void> {
     this.handlers = handlers;
+    this.expireUploads();
+    this.expiryTimer = setInterval(() => this.expireUploads(), HOUR_MS);
+    this.expiryTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.handlers = undefined;
+    clearInterval(this.expiryTimer);
+    this.expiryTimer = undefined;
+  }
+
+  /** Deletes uploads older than `uploadMaxAgeMs` (and stops serving them); returns how many. */
+  expireUploads(now = Date.now()): number {
+    const cutoff = now - (this.options.uploadMaxAgeMs ?? 24 * HOUR_MS);
+    let names: string[];
+    try {
+      names = readdirSync(this.uploadDir);
+    } catch {
+      return 0; // nothing uploaded yet
+    }
+    const removed = new Set<string>();
+    for (const name of names) {
+      const file = path.join(this.uploadDir, name);
+      try {
+        if (statSync(file).mtimeMs < cutoff) {
+          unlinkSync(file);
+          removed.add(file);
+        }
+      } catch {
+        // gone already, or not ours to delete
+      }
+    }
+    for (const [id, file] of this.files) if (removed.has(file)) this.files.delete(id);
+    return removed.size;
+  }
+
+  /** Makes `name` an admin for this process (its browser opened the admin link). */
+  markAdmin(name: string): void {
+    this.grantedAdmins.add(name);
   }
 
   /** Every message the named user may see, oldest first. */
@@ -136,25 +192,29 @@ export class WebChatAdapter implements ChatAdapter {
     return message;
   }
 
+  /** Checks an upload with the bot's own rules first: a refused file is never written. */
   private saveUpload(upload: WebUpload): IncomingAttachment {
-    if (upload.data.length > MAX_UPLOAD_BYTES) {
-      throw new WebInputError(`the file is larger than ${MAX_UPLOAD_BYTES / (1024 * 1024)} MiB`);
-    }
-    const folder = this.options.uploadDir ?? path.join(tmpdir(), 'firstframe-uploads');
-    mkdirSync(folder, { recursive: true });
-    // The name the user gave is kept for messages only; the file on disk gets our own name.
-    const file = path.join(
-      folder,
-      `${randomUUID()}${path.extname(upload.name).toLowerCase().slice(0, 6)}`,
-    );
-    writeFileSync(file, upload.data);
-    return {
+    const head = upload.data.subarray(0, 16);
+    const candidate = {
       name: upload.name,
       contentType: upload.contentType,
       sizeBytes: upload.data.length,
-      path: file,
-      head: upload.data.subarray(0, 16),
+      head,
     };
+    const problems = checkImageAttachments([{ ...candidate, path: '' }], {
+      ...REQUEST_LIMITS,
+      ...this.options.limits,
+    });
+    if (problems.length > 0) throw new WebInputError(problems.join('; '));
+    mkdirSync(this.uploadDir, { recursive: true });
+    // The name the user gave is kept for messages only; the file on disk gets our own name,
+    // with the extension of what its bytes are.
+    const file = path.join(
+      this.uploadDir,
+      `${randomUUID()}${EXTENSIONS[detectImageType(head) ?? ''] ?? ''}`,
+    );
+    writeFileSync(file, upload.data);
+    return { ...candidate, path: file };
   }
 
   /** A user clicked a reaction: adds it, or takes it back if they had it. */
@@ -211,7 +271,7 @@ export class WebChatAdapter implements ChatAdapter {
   }
 
   async isAdmin(_workspaceId: string, userId: string): Promise<boolean> {
-    return this.options.admins.includes(userId);
+    return this.options.admins.includes(userId) || this.grantedAdmins.has(userId);
   }
 
   private user(name: string): ChatUser {
@@ -248,6 +308,11 @@ export class WebChatAdapter implements ChatAdapter {
   private publish(filePath: string): string {
     const id = randomUUID();
     this.files.set(id, filePath);
+    const max = this.options.maxFiles ?? 2000;
+    for (const oldest of this.files.keys()) {
+      if (this.files.size <= max) break;
+      this.files.delete(oldest);
+    }
     return `/files/${id}/${encodeURIComponent(path.basename(filePath))}`;
   }
 

@@ -48,10 +48,38 @@ after(async () => {
 async function openAs(name: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
   const page = await context.newPage();
-  await page.goto(`${web.url}?name=${name}`);
-  assert.equal(await page.locator('#name').inputValue(), name);
+  await page.goto(`${web.openUrl}&name=${name}`);
+  await page.waitForFunction(`document.querySelector('#name').value === ${JSON.stringify(name)}`);
+  assert.doesNotMatch(page.url(), /token/, 'the token leaves the address bar');
   return page;
 }
+
+test('without the token URL the page says what to open', async () => {
+  const page = await (await browser.newContext()).newPage();
+  const response = await page.goto(web.url);
+  assert.equal(response?.status(), 401);
+  assert.match((await page.textContent('body')) ?? '', /open the URL that `npm start` printed/);
+  await page.context().close();
+});
+
+test('a second browser cannot take a name already in use, and a page acts only as its own name', async () => {
+  const first = await openAs('nina');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${web.openUrl}&name=nina`);
+  await page.locator('#error', { hasText: 'taken by someone else' }).waitFor({ timeout: 10_000 });
+  await page.locator('#name').fill('nora');
+  await page.locator('#name').press('Enter');
+  await page.locator('#error', { hasText: /^$/ }).waitFor({ timeout: 10_000 });
+  // A script in the page that names another user is refused by the server.
+  const status = await page.evaluate(
+    `fetch('/api/command', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'nina', text: 'forged' }) }).then((r) => r.status)`,
+  );
+  assert.equal(status, 400);
+  assert.ok(!harness.adapter.history('nina').some((m) => m.text === 'forged'));
+  await context.close();
+  await first.context().close();
+});
 
 /** The count shown on a reaction button of the grid message, as text. */
 function countOf(page: Page, emoji: string) {
