@@ -12,16 +12,22 @@ can score model outputs (imperfect colours, blobby shapes):
    colour over the background, so blur does not shave shapes and sizes;
 3. blobs of each named colour are tracked over time (predicted position, similar area);
    frames where an object touches another one are left out of the shape and size votes,
-   and an object may go missing only behind another object the caption names (or when
-   it has shrunk to specks);
+   and an object may go missing only behind another object the caption names (or, for an
+   object seen shrinking, when it has shrunk to specks);
 4. shape: the upright template (drawn by world.shape_masks) with the best overlap (IoU)
-   on the object's box, voted over frames; size: box extent at frame 0 from a line fitted
-   over time; motion: rules on centre and extent tracks (partly hidden frames use the box
-   sides that are not hidden); consistency: present in every frame and the same shape vote
-   in all frames but SHAPE_VOTE_SLACK.
+   on the object's box, voted over frames, and no shape when even the best overlap is under
+   SHAPE_MIN_IOU (a bar, a lump, specks); size: box extent at frame 0 from a line fitted
+   over time, within SIZE_TOLERANCE of the size word's; motion: rules on centre and extent
+   tracks (partly hidden frames use the box sides that are not hidden), with thresholds at
+   the edges of WORLD.md's ranges; consistency: present in every frame, the same shape vote
+   in all frames but SHAPE_VOTE_SLACK, and not split into copies;
+5. count (per video): every blob of EXTRA_MIN_AREA px or more, of any object colour, that no
+   named object holds and that touches none is an extra object; extras in EXTRA_FRAME_SHARE
+   of the frames or more fail the video (a copy of a named object also fails its consistency).
 
 Measured numbers (accuracy on the world's own MP4s, rejection of wrong captions) are printed
-by training/tests/test_judge.py.
+by training/tests/test_judge.py; training/tests/test_judge_handmade.py draws the model's typical
+failures by hand (not with the renderer whose masks are the templates) and checks they fail.
 """
 
 from __future__ import annotations
@@ -36,8 +42,8 @@ import numpy as np
 from .media import read_video
 from .world import BACKGROUNDS, COLOURS, HELD_OUT, SHAPES, SIZE_EXTENT, ObjectSpec, parse_caption, shape_masks
 
-ATTRIBUTES = ("colour", "shape", "size", "motion", "consistency", "background")
-OBJECT_ATTRIBUTES = ATTRIBUTES[:-1]
+ATTRIBUTES = ("colour", "shape", "size", "motion", "consistency", "background", "count")
+OBJECT_ATTRIBUTES = ATTRIBUTES[:5]
 
 _PALETTE_WORDS = list(BACKGROUNDS) + list(COLOURS)
 _PALETTE = np.array([*BACKGROUNDS.values(), *COLOURS.values()], dtype=np.float32)
@@ -51,13 +57,22 @@ MAX_EXTRAPOLATION = 3         # frames a lost object's velocity is carried forwa
 AREA_CHANGE_COST = 8.0        # px of distance that doubling the area costs, times ln 2
 SHAPE_VOTE_SLACK = 1          # frames whose shape vote may differ (judge noise, not a change)
 MIN_SHAPE_EXTENT = 9          # smaller objects (late shrinking frames) are not shape-judged
-GROW_RATIO, SHRINK_RATIO = 1.4, 0.72  # WORLD.md: 1.8-2.2 and 0.4-0.55
+SHAPE_MIN_IOU = 0.7           # best template IoU; the world's own MP4s score 0.89 or more
+# Motion and size thresholds sit at the edges of the world's ranges (less a judge margin for
+# blur and box rounding), not halfway between classes: a value outside every range is no motion.
+GROW_RANGE = (1.6, 2.5)       # WORLD.md: 1.8-2.2 (final extent / start extent)
+SHRINK_RANGE = (0.3, 0.65)    # WORLD.md: 0.4-0.55
+STILL_RANGE = (0.85, 1.18)    # WORLD.md: nothing moves, so the extent stays
 FIXED_CENTRE_RANGE = 4.0      # growing / shrinking / still: centre stays within this
-TRAVEL_MIN = 14.0             # moving: 24-32 px along one axis
+TRAVEL_RANGE = (20.0, 37.0)   # moving: WORLD.md 24-32 px along one axis
 SIDEWAYS_MAX = 5.0            # moving / bouncing: range across the motion axis
 LINEAR_RESIDUAL_MAX = 2.5     # moving at constant speed: RMS off a straight line
-BOUNCE_RANGE_MIN = 9.0        # bouncing: amplitude at least 10 px
-REVERSAL_MIN = 3.0            # bouncing: depth of a reversal
+BOUNCE_RANGE_MIN = 16.0       # bouncing: WORLD.md amplitude at least 10 px, so 20+ px peak to peak
+REVERSAL_MIN = 8.0            # bouncing: depth of a reversal (the world's: 12 px or more)
+SIZE_TOLERANCE = 1.3          # measured extent within this ratio of the size word's (10 / 14 / 20 px)
+EXTRA_MIN_AREA = 16           # px; a blob this large that is no named object is an extra object
+                              # (the smallest object, a 10 px cross, covers 36)
+EXTRA_FRAME_SHARE = 0.25      # extra objects (or copies of one) in this share of frames fail the video
 MIN_MOTION_FRAMES = 4
 MIN_MOTION_SPAN = 0.5         # of the clip, between the first and last frame measured
 MIN_HIDDEN_MOTION_SPAN = 0.3  # the same for an object mostly behind another
@@ -86,21 +101,32 @@ class Verdict:
     seen_background: str
     objects: list[ObjectVerdict]
     held_out: bool              # the caption names a held-out colour-shape pair
+    extra_frames: list[int] = field(default_factory=list)   # frames with an object the caption does not name
+    frames: int = 16
+
+    @property
+    def count(self) -> bool:
+        """No extra objects (of any colour, copies of a named one included) in
+        EXTRA_FRAME_SHARE of the frames or more."""
+        return len(self.extra_frames) < _extra_frame_limit(self.frames)
 
     @property
     def ok(self) -> bool:
-        return self.background and all(
+        return self.background and self.count and all(
             getattr(o, attr) for o in self.objects for attr in OBJECT_ATTRIBUTES)
 
     def attributes(self) -> dict[str, bool]:
         """Each attribute, true when it holds for every object in the caption."""
         result = {attr: all(getattr(o, attr) for o in self.objects) for attr in OBJECT_ATTRIBUTES}
         result["background"] = self.background
+        result["count"] = self.count
         return result
 
     def failures(self) -> list[str]:
         """Human-readable list of what does not match, e.g. 'object 1 shape: saw square'."""
         out = [] if self.background else [f"background: saw {self.seen_background}"]
+        if not self.count:
+            out.append(f"count: saw extra objects in {len(self.extra_frames)} of {self.frames} frames")
         for i, o in enumerate(self.objects, 1):
             for attr in OBJECT_ATTRIBUTES:
                 if not getattr(o, attr):
@@ -123,14 +149,20 @@ def judge(frames: np.ndarray, caption: str) -> Verdict:
     scene = _Segmentation(frames)
     colours = list(dict.fromkeys(o.colour for o in objects))
     tracks = {c: _track(scene.blobs[c], sum(o.colour == c for o in objects), c) for c in colours}
-    _mark_hidden([t for per_colour in tracks.values() for t in per_colour], scene)
+    every_track = [t for per_colour in tracks.values() for t in per_colour]
+    _mark_hidden(every_track, scene)
+    extra_frames = _mark_extras(every_track, scene)
     verdicts: list[Optional[ObjectVerdict]] = [None] * len(objects)
     for colour in colours:
         indices = [i for i, o in enumerate(objects) if o.colour == colour]
         for i, verdict in _match(tracks[colour], [objects[i] for i in indices], scene).items():
             verdicts[indices[i]] = verdict
     return Verdict(caption, scene.background == background, scene.background, verdicts,
-                   any((o.colour, o.shape) in HELD_OUT for o in objects))
+                   any((o.colour, o.shape) in HELD_OUT for o in objects), extra_frames, scene.num_frames)
+
+
+def _extra_frame_limit(frames: int) -> int:
+    return max(1, int(np.ceil(EXTRA_FRAME_SHARE * frames)))
 
 
 def aggregate(verdicts: Iterable[Verdict]) -> dict[str, dict[str, float]]:
@@ -146,6 +178,7 @@ def aggregate(verdicts: Iterable[Verdict]) -> dict[str, dict[str, float]]:
         stats = {attr: float(np.mean([getattr(o, attr) for o in objs])) if objs else float("nan")
                  for attr in OBJECT_ATTRIBUTES}
         stats["background"] = float(np.mean([v.background for v in group])) if group else float("nan")
+        stats["count"] = float(np.mean([v.count for v in group])) if group else float("nan")
         stats["caption"] = float(np.mean([v.ok for v in group])) if group else float("nan")
         stats["videos"], stats["objects"] = float(len(group)), float(len(objs))
         result[name] = stats
@@ -332,6 +365,7 @@ class _Track:
     merged: list[bool]          # shares its blob with another track of the same colour
     hidden: list[bool]          # not found, but behind another named object, or shrunk to specks
     others: list[list[_Blob]] = field(default_factory=list)   # other named objects, per frame
+    copies: list[bool] = field(default_factory=list)   # a second blob of its colour near it, per frame
 
     def apart(self) -> list[_Blob]:
         """Blobs away from every other object: the whole shape, nothing in front of it."""
@@ -436,6 +470,7 @@ def _mark_hidden(tracks: list[_Track], scene: _Segmentation) -> None:
         track.others = [[t.blobs[f] for t in tracks if t is not track and t.blobs[f] is not None]
                         for f in range(len(track.blobs))]
     for track in tracks:
+        shrinking = _shrinking(track)
         for frame, blob in enumerate(track.blobs):
             if blob is not None:
                 continue
@@ -448,7 +483,60 @@ def _mark_hidden(tracks: list[_Track], scene: _Segmentation) -> None:
             boxes = [_box_around(centre, half), _box_around((reference.cx, reference.cy), half)]
             others = [b.id for b in track.others[frame]]
             track.hidden[frame] = (any(scene.any_blob_in(frame, box, others) for box in boxes)
-                                   or scene.colour_in(frame, track.colour, boxes[0]))
+                                   or (shrinking and scene.colour_in(frame, track.colour, boxes[0])))
+
+
+def _shrinking(track: _Track) -> bool:
+    """Has the object shrunk (its extent over the frames it is seen apart falls to at most
+    SHRINK_RANGE's top)? Only a shrinking object may turn into specks too small to be blobs."""
+    apart = track.apart()
+    if len(apart) < 2:
+        return False
+    t = np.array([b.frame for b in apart], dtype=np.float64)
+    start, end, _ = _fit_line(t / max(len(track.blobs) - 1, 1), np.array([b.extent for b in apart], dtype=np.float64))
+    # a shrinking object may already be specks by the last frames: extrapolate to the clip's end
+    return end <= SHRINK_RANGE[1] * max(start, 1e-6)
+
+
+def _mark_extras(tracks: list[_Track], scene: _Segmentation) -> list[int]:
+    """Frames with an extra object: a blob of EXTRA_MIN_AREA px or more, of any object colour,
+    that no named object's track holds and that does not touch one (pieces of an object cut by
+    another in front, and blur fringes, touch it). A same-colour extra also marks the nearest
+    track of its colour as split into copies in that frame."""
+    frames = scene.num_frames
+    for track in tracks:
+        track.copies = [False] * frames
+    extra_frames = []
+    for frame in range(frames):
+        held = [t.blobs[frame] for t in tracks if t.blobs[frame] is not None]
+        held_ids = {b.id for b in held}
+        near = _dilate(np.isin(scene.kept[frame], list(held_ids)), TOUCH_DISTANCE) if held_ids else None
+        extra = False
+        for colour, per_frame in scene.blobs.items():
+            for blob in per_frame[frame]:
+                if blob.id in held_ids or blob.area < EXTRA_MIN_AREA:
+                    continue
+                if near is not None and np.any(near[scene.kept[frame] == blob.id]):
+                    continue
+                extra = True
+                same = [t for t in tracks if t.colour == colour and t.blobs[frame] is not None]
+                if same:
+                    nearest = min(same, key=lambda t: np.hypot(t.blobs[frame].cx - blob.cx, t.blobs[frame].cy - blob.cy))
+                    nearest.copies[frame] = True
+        if extra:
+            extra_frames.append(frame)
+    return extra_frames
+
+
+def _dilate(mask: np.ndarray, distance: int) -> np.ndarray:
+    """Pixels within `distance` (max norm) of the mask."""
+    out = mask.copy()
+    padded = np.pad(mask, distance)
+    size_y, size_x = mask.shape
+    for dy in range(2 * distance + 1):
+        for dx in range(2 * distance + 1):
+            out |= padded[dy:dy + size_y, dx:dx + size_x]
+    return out
 
 
 def _box_around(centre: tuple[float, float], half: float) -> tuple[int, int, int, int]:
@@ -564,9 +652,10 @@ def _classify_motion(track: _Track, blobs: list[_Blob], centres: np.ndarray, siz
     x_start, x_end, x_residual = _fit_line(t, xs)
     y_start, y_end, y_residual = _fit_line(t, ys)
     travel_x, travel_y = x_end - x_start, y_end - y_start
-    if abs(travel_x) >= TRAVEL_MIN and range_y <= SIDEWAYS_MAX and x_residual <= LINEAR_RESIDUAL_MAX:
+    low, high = TRAVEL_RANGE
+    if low <= abs(travel_x) <= high and range_y <= SIDEWAYS_MAX and x_residual <= LINEAR_RESIDUAL_MAX:
         return "moving right" if travel_x > 0 else "moving left"
-    if abs(travel_y) >= TRAVEL_MIN and range_x <= SIDEWAYS_MAX and y_residual <= LINEAR_RESIDUAL_MAX:
+    if low <= abs(travel_y) <= high and range_x <= SIDEWAYS_MAX and y_residual <= LINEAR_RESIDUAL_MAX:
         return "moving down" if travel_y > 0 else "moving up"
     t_sized = np.array([b.frame for b in sized], dtype=np.float64) / max(frames - 1, 1)
     extent_known = len(sized) >= 2 and np.ptp(t_sized) >= min_span
@@ -577,12 +666,13 @@ def _classify_motion(track: _Track, blobs: list[_Blob], centres: np.ndarray, siz
         # The centre stays put; when one side of the object is hidden, the visible box's
         # centre moves by up to half the change of extent.
         centre_fixed = box_range <= FIXED_CENTRE_RANGE + abs(e_end - e_start) / 2
-        if ratio >= GROW_RATIO:
-            return "growing" if centre_fixed else None
-        if ratio <= SHRINK_RATIO:
-            return "shrinking" if centre_fixed else None
+        if ratio >= GROW_RANGE[0]:
+            return "growing" if centre_fixed and ratio <= GROW_RANGE[1] else None
+        if ratio <= SHRINK_RANGE[1]:
+            return "shrinking" if centre_fixed and ratio >= SHRINK_RANGE[0] else None
     if max(range_x, range_y) <= FIXED_CENTRE_RANGE:
-        return "still" if extent_known else None   # unseen growth must not pass for still
+        # unseen growth must not pass for still, nor a change of size between the ranges
+        return "still" if extent_known and STILL_RANGE[0] <= ratio <= STILL_RANGE[1] else None
     # A reversal may happen while the object is partly hidden: count turns on every frame
     # where it is seen on its own, even partly.
     seen_ys = np.array([b.cy for b, m in zip(track.blobs, track.merged) if b is not None and not m])
@@ -607,8 +697,10 @@ def _reversals(values: np.ndarray, depth: float) -> int:
 
 
 def _size_word(extent: float) -> Optional[str]:
-    """The size word whose extent (world.SIZE_EXTENT) is nearest by ratio."""
-    return min(SIZE_EXTENT, key=lambda word: abs(np.log(max(extent, 1.0) / SIZE_EXTENT[word])))
+    """The size word whose extent (world.SIZE_EXTENT) is nearest by ratio, if within SIZE_TOLERANCE
+    of it (a speck is no small object, a 40 px object no big one); "-" otherwise."""
+    word = min(SIZE_EXTENT, key=lambda w: abs(np.log(max(extent, 1.0) / SIZE_EXTENT[w])))
+    return word if abs(np.log(max(extent, 1.0) / SIZE_EXTENT[word])) <= np.log(SIZE_TOLERANCE) else "-"
 
 
 @dataclass
@@ -623,15 +715,18 @@ class _Measured:
 def _measure(track: _Track, scene: _Segmentation) -> _Measured:
     clean = track.clean()
     judged = [b for b in track.apart() if b.extent >= MIN_SHAPE_EXTENT]
-    if not judged:      # nothing clean and large enough: judge what there is
-        judged = sorted((b for b in track.blobs if b is not None), key=lambda b: -b.extent)[:3]
+    if not judged:      # nothing apart and large enough: judge the largest others (never specks)
+        judged = sorted((b for b in track.blobs if b is not None and b.extent >= MIN_SHAPE_EXTENT),
+                        key=lambda b: -b.extent)[:3]
     votes, totals = [], {s: 0.0 for s in SHAPES}
     for blob in judged:
         scores = _shape_scores(blob, scene)
-        votes.append(max(scores, key=scores.get))
+        best = max(scores, key=scores.get)
+        # no template fits well enough: a bar, a blob, a cluster of specks is no shape
+        votes.append(best if scores[best] >= SHAPE_MIN_IOU else None)
         for s, v in scores.items():
             totals[s] += v
-    shape = max(SHAPES, key=lambda s: (votes.count(s), totals[s])) if votes else None
+    shape = max([*SHAPES, None], key=lambda s: (votes.count(s), totals.get(s, 0.0))) if votes else None
     sized = clean or [b for b in track.blobs if b is not None]
     t = np.array([b.frame for b in sized], dtype=np.float64)
     extent = _fit_line(t, np.array([b.extent for b in sized], dtype=np.float64))[0] if sized else None
@@ -647,7 +742,11 @@ def _verdict(spec: ObjectSpec, measured: Optional[_Measured], scene: _Segmentati
     colour = track.present_frames >= 1 and (track.present_frames + hidden) * 2 >= frames
     accounted = all(b is not None or h for b, h in zip(track.blobs, track.hidden))
     steady = sum(v != measured.shape for v in measured.shape_votes) <= SHAPE_VOTE_SLACK
+    copies = sum(track.copies)
+    whole = copies < _extra_frame_limit(frames)
     notes = []
+    if not whole:
+        notes.append(f"{spec.colour} object split into copies in {copies} frames")
     if not accounted:
         missing = [f for f, (b, h) in enumerate(zip(track.blobs, track.hidden)) if b is None and not h]
         notes.append(f"{spec.colour} object missing in frames {missing}")
@@ -659,7 +758,7 @@ def _verdict(spec: ObjectSpec, measured: Optional[_Measured], scene: _Segmentati
         shape=measured.shape == spec.shape,
         size=measured.extent is not None and _size_word(measured.extent) == spec.size,
         motion=measured.motion == spec.motion,
-        consistency=accounted and steady,
+        consistency=accounted and steady and whole,
         seen_shape=measured.shape,
         seen_extent=None if measured.extent is None else round(measured.extent, 1),
         seen_motion=measured.motion,

@@ -27,7 +27,7 @@ from . import judge, media
 from .evaluate import evaluation_prompts, still_caption
 from .world import BACKGROUNDS, parse_caption
 
-ATTRIBUTES = ["colour", "shape", "size", "motion", "background", "consistency", "caption"]
+ATTRIBUTES = ["colour", "shape", "size", "motion", "background", "consistency", "count", "caption"]
 LAYOUT_MIN_PX = 3.0  # two candidates have different layouts when a box centre or side differs by this
 MIN_OBJECT_AREA = 16  # px; the smallest object (a 10 px cross) covers 36
 
