@@ -66,12 +66,32 @@ export interface ChatHandlers {
   reaction(reaction: IncomingReaction): Promise<void>;
 }
 
+/**
+ * A message (with its files) the platform would not take. `reason` is for the people in the
+ * channel: what is wrong and, where they can, what to do ("I can't attach files in this
+ * channel: give me Attach Files"), never a platform code or a path. Each adapter maps its
+ * platform's errors to it in `post`; the flow fails the generation and refunds with it.
+ */
+export class DeliveryError extends Error {
+  override name = 'DeliveryError';
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`message not delivered: ${reason}`, options);
+  }
+}
+
 export interface ChatAdapter {
   /** Stored with each generation ('local', 'discord', 'slack'); picks the adapter after a restart. */
   readonly platform: string;
   /** Starts receiving; commands and reactions go to the handlers. */
   start(handlers: ChatHandlers): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Posts with every attachment, or throws; a `DeliveryError` when the platform refused it for a
+   * reason the channel can be told about.
+   */
   post(channelId: string, message: OutgoingMessage): Promise<MessageRef>;
   /** Changes a message's text (attachments stay as posted). */
   edit(ref: MessageRef, text: string): Promise<void>;

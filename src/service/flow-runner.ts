@@ -14,7 +14,12 @@ import {
   type GenerationState,
   type Transition,
 } from '../core/flow/index.js';
-import type { ChatAdapter, MessageRef } from '../bots/chat-adapter.js';
+import {
+  DeliveryError,
+  type ChatAdapter,
+  type MessageRef,
+  type OutgoingMessage,
+} from '../bots/chat-adapter.js';
 import type { Logger } from '../log.js';
 import type { Clock, FlowStore, JobEvent, JobQueue, JobTicket, QuotaStore } from './ports.js';
 import { formatTime } from './format.js';
@@ -51,7 +56,7 @@ export class FlowRunner {
     const open = await this.deps.store.loadActiveGenerations();
     for (const state of open) {
       this.remember(state);
-      this.serially(state.id, () => this.perform(state.id, resumeEffects(state)));
+      this.serially(state.id, () => this.perform(state.id, resumeEffects(state, this.deps.config)));
     }
     if (open.length > 0) this.deps.log.info({ count: open.length }, 'resumed open generations');
   }
@@ -192,18 +197,50 @@ export class FlowRunner {
     return messageId ? { channelId: state.channelId, messageId } : undefined;
   }
 
+  /**
+   * Posts a message the flow waits on, retrying with backoff and lighter versions of it (see
+   * `lighterVersions`); answers `messagePosted`, or `deliveryFailed` with the last refusal's
+   * reason for the requester (a DeliveryError's; any other error gets a plain sentence).
+   */
+  private async deliver(
+    state: GenerationState,
+    key: string,
+    message: OutgoingMessage,
+  ): Promise<EventInput> {
+    const { deliveryAttempts, deliveryRetryMs } = this.deps.config;
+    const versions = lighterVersions(message);
+    let failure: unknown;
+    for (let attempt = 0; attempt < Math.max(1, deliveryAttempts); attempt += 1) {
+      if (attempt > 0) await sleep(deliveryRetryMs * 2 ** (attempt - 1));
+      const version = versions[Math.min(attempt, versions.length - 1)] as OutgoingMessage;
+      try {
+        const ref = await this.adapterFor(state).post(state.channelId, version);
+        return { type: 'messagePosted', key, messageId: ref.messageId };
+      } catch (error) {
+        failure = error;
+        this.deps.log.warn(
+          { err: error, generationId: state.id, key, attempt: attempt + 1 },
+          'message not delivered',
+        );
+      }
+    }
+    const reason =
+      failure instanceof DeliveryError
+        ? failure.reason
+        : `${state.platform} did not take the message`;
+    return { type: 'deliveryFailed', key, reason };
+  }
+
   /** Performs one effect; returns the event that reports its outcome, if any. */
   private async run(generationId: string, effect: FlowEffect): Promise<EventInput | undefined> {
     const state = this.active.get(generationId);
     if (!state) return undefined;
     const { clock, queue, quota } = this.deps;
     switch (effect.type) {
-      case 'post': {
-        const ref = await this.adapterFor(state).post(state.channelId, effect.message);
-        return effect.key
-          ? { type: 'messagePosted', key: effect.key, messageId: ref.messageId }
-          : undefined;
-      }
+      case 'post':
+        if (effect.key) return this.deliver(state, effect.key, effect.message);
+        await this.adapterFor(state).post(state.channelId, effect.message);
+        return undefined;
       case 'edit': {
         const ref = this.messageRef(state, effect.key);
         if (ref) await this.adapterFor(state).edit(ref, effect.text);
@@ -254,6 +291,27 @@ export class FlowRunner {
         return undefined;
     }
   }
+}
+
+/**
+ * What to try, in order: the message as the flow wrote it, then without the GIF preview, then
+ * with the video as its only file (cheap fallbacks: the video is what was asked for).
+ */
+export function lighterVersions(message: OutgoingMessage): OutgoingMessage[] {
+  const attachments = message.attachments ?? [];
+  const versions = [message];
+  const withoutGif = attachments.filter((attachment) => attachment.kind !== 'gif');
+  if (withoutGif.length < attachments.length)
+    versions.push({ ...message, attachments: withoutGif });
+  const videoOnly = attachments.filter((attachment) => attachment.kind === 'video');
+  if (videoOnly.length > 0 && videoOnly.length < withoutGif.length) {
+    versions.push({ ...message, attachments: videoOnly });
+  }
+  return versions;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function jobEventToFlow(event: JobEvent): EventInput {

@@ -1,5 +1,6 @@
 // Drives the pure flow like the service would, without any I/O: posts get message ids at
-// once (fed back as `messagePosted`), every effect is recorded for the assertions.
+// once (fed back as `messagePosted`; `deliveryFailed` for the keys in `undeliverable`), every
+// effect is recorded for the assertions.
 import {
   DEFAULT_FLOW_CONFIG,
   reduce,
@@ -27,6 +28,8 @@ export class FlowDriver {
   state: GenerationState;
   effects: FlowEffect[] = [];
   now = 1_000_000;
+  /** Posts with these keys fail, with this reason for the requester. */
+  undeliverable = new Map<string, string>();
   private nextMessage = 1;
 
   constructor(
@@ -63,24 +66,28 @@ export class FlowDriver {
     return this.absorb(transition.effects);
   }
 
+  /** Records effects; a keyed post's outcome is fed back and its own effects are included. */
   private absorb(effects: FlowEffect[]): FlowEffect[] {
+    const all = [...effects];
     this.effects.push(...effects);
     for (const effect of effects) {
       if (effect.type === 'post' && effect.key) {
-        const transition = reduce(
-          this.state,
-          {
-            type: 'messagePosted',
-            now: this.now,
-            key: effect.key,
-            messageId: `m${this.nextMessage++}`,
-          },
-          this.config,
-        );
+        const reason = this.undeliverable.get(effect.key);
+        const outcome: FlowEvent =
+          reason === undefined
+            ? {
+                type: 'messagePosted',
+                now: this.now,
+                key: effect.key,
+                messageId: `m${this.nextMessage++}`,
+              }
+            : { type: 'deliveryFailed', now: this.now, key: effect.key, reason };
+        const transition = reduce(this.state, outcome, this.config);
         this.state = transition.state;
+        all.push(...this.absorb(transition.effects));
       }
     }
-    return effects;
+    return all;
   }
 
   get round() {

@@ -382,7 +382,9 @@ test('restart: an open round reloaded from JSON resumes its timer at the stored 
   const closesAt = driver.round.closesAt;
   // What the store saves and loads back.
   driver.state = JSON.parse(JSON.stringify(driver.state)) as GenerationState;
-  assert.deepEqual(resumeEffects(driver.state), [{ type: 'setTimer', round: 1, at: closesAt }]);
+  assert.deepEqual(resumeEffects(driver.state, DEFAULT_FLOW_CONFIG), [
+    { type: 'setTimer', round: 1, at: closesAt },
+  ]);
   driver.react(CAROL, '3️⃣');
   driver.react(DAVE, '3️⃣');
   driver.advance(WINDOW + 5_000); // the bot was down past the deadline: the timer fires at once
@@ -393,14 +395,14 @@ test('restart: an open round reloaded from JSON resumes its timer at the stored 
 test('restart: queued or animating generations enqueue the same job id again', () => {
   const queued = new FlowDriver();
   assert.deepEqual(
-    enqueued(resumeEffects(queued.state)).map((job) => job.jobId),
+    enqueued(resumeEffects(queued.state, DEFAULT_FLOW_CONFIG)).map((job) => job.jobId),
     ['candidates-gen1-r1'],
   );
   const animating = votingDriver();
   animating.react(BOB, '4️⃣');
   animating.advance(WINDOW);
   animating.send({ type: 'timer', round: 1 });
-  const [job] = enqueued(resumeEffects(animating.state));
+  const [job] = enqueued(resumeEffects(animating.state, DEFAULT_FLOW_CONFIG));
   assert.deepEqual(job?.kind === 'animation' && [job.jobId, job.imagePath, job.seed], [
     'animation-gen1',
     '/art/gen1/r1-4.png',
@@ -408,9 +410,11 @@ test('restart: queued or animating generations enqueue the same job id again', (
   ]);
   const awaiting = votingDriver({ ...DEFAULT_FLOW_CONFIG, regenerateCostsQuota: true });
   awaiting.react(ALICE, '🔄');
-  assert.deepEqual(resumeEffects(awaiting.state), [{ type: 'reserveQuota', key: 'gen1-round-2' }]);
+  assert.deepEqual(resumeEffects(awaiting.state, DEFAULT_FLOW_CONFIG), [
+    { type: 'reserveQuota', key: 'gen1-round-2' },
+  ]);
   animating.send({ type: 'animationReady', jobId: 'animation-gen1', mp4: '/v.mp4' });
-  assert.deepEqual(resumeEffects(animating.state), []);
+  assert.deepEqual(resumeEffects(animating.state, DEFAULT_FLOW_CONFIG), []);
 });
 
 test('an uploaded image skips the vote and is animated directly', () => {
@@ -447,4 +451,106 @@ test('reduce is pure: the input state is not changed', () => {
     DEFAULT_FLOW_CONFIG,
   );
   assert.equal(JSON.stringify(state), before);
+});
+
+const NO_FILES = "I can't attach files in this channel: give me Attach Files";
+
+test('the vote opens only once the grid is delivered: no reactions, timer or "vote below" before', () => {
+  const driver = new FlowDriver();
+  const { state } = reduce(
+    driver.state,
+    {
+      type: 'candidatesReady',
+      now: driver.now,
+      jobId: 'candidates-gen1-r1',
+      images: ['a', 'b', 'c', 'd'],
+      grid: 'g',
+    },
+    DEFAULT_FLOW_CONFIG,
+  );
+  assert.equal(state.phase, 'voting');
+  assert.equal(state.rounds[0]?.closesAt, undefined, 'no deadline before the grid is there');
+  assert.deepEqual(
+    resumeEffects(state, DEFAULT_FLOW_CONFIG).map((e) => e.type),
+    ['post'],
+  );
+  driver.advance(3_000);
+  const effects = reduce(
+    state,
+    { type: 'messagePosted', now: driver.now, key: 'round:1', messageId: 'm-grid' },
+    DEFAULT_FLOW_CONFIG,
+  );
+  assert.equal(effects.state.rounds[0]?.closesAt, driver.now + WINDOW, 'the window starts then');
+  assert.deepEqual(
+    effects.effects.map((e) => e.type),
+    ['react', 'setTimer', 'edit'],
+  );
+});
+
+test('a grid that cannot be posted fails the generation, refunds and says why; no vote opens', () => {
+  const driver = new FlowDriver();
+  driver.undeliverable.set('round:1', NO_FILES);
+  const effects = driver.candidatesReady();
+  assert.equal(driver.state.phase, 'failed');
+  assert.deepEqual(effectsOf(effects, 'react'), []);
+  assert.deepEqual(effectsOf(effects, 'setTimer'), []);
+  assert.deepEqual(effectsOf(effects, 'refundQuota'), [{ type: 'refundQuota', keys: ['gen1'] }]);
+  assert.deepEqual(effectsOf(effects, 'commitQuota'), []);
+  assert.equal(
+    effectsOf(effects, 'edit').at(-1)?.text,
+    `❌ "a red circle" failed: the first frames could not be posted (${NO_FILES}). Your quota was refunded.`,
+  );
+  assert.equal(driver.state.messages['round:1'], undefined);
+});
+
+test('a video that cannot be posted is not "posted": every reservation is refunded, none committed', () => {
+  const driver = votingDriver({ ...DEFAULT_FLOW_CONFIG, regenerateCostsQuota: true });
+  driver.react(ALICE, '🔄');
+  driver.send({ type: 'quotaReserved', key: 'gen1-round-2' });
+  driver.candidatesReady();
+  driver.react(BOB, '2️⃣');
+  driver.react(ALICE, '✅');
+  driver.undeliverable.set('result', 'the video is larger than this server accepts');
+  const effects = driver.send({ type: 'animationReady', jobId: 'animation-gen1', mp4: '/v.mp4' });
+  assert.equal(driver.state.phase, 'failed');
+  assert.deepEqual(effectsOf(effects, 'commitQuota'), []);
+  assert.deepEqual(effectsOf(effects, 'refundQuota'), [
+    { type: 'refundQuota', keys: ['gen1', 'gen1-round-2'] },
+  ]);
+  const texts = effectsOf(effects, 'edit').map((e) => e.text);
+  assert.ok(!texts.some((t) => /posted below/.test(t)), texts.join('\n'));
+  assert.equal(
+    texts.at(-1),
+    '❌ "a red circle" failed: the video could not be posted (the video is larger than this server accepts). Your quota was refunded.',
+  );
+  assert.deepEqual(
+    driver.send({ type: 'deliveryFailed', key: 'result', reason: 'again' }),
+    [],
+    'a late outcome changes nothing',
+  );
+});
+
+test('"done, posted below" and the commit come only after the video is delivered', () => {
+  const driver = new FlowDriver(DEFAULT_FLOW_CONFIG, { imagePath: '/uploads/me.png', seed: 9 });
+  const { state, effects } = reduce(
+    driver.state,
+    { type: 'animationReady', now: driver.now, jobId: 'animation-gen1', mp4: '/v.mp4' },
+    DEFAULT_FLOW_CONFIG,
+  );
+  assert.equal(state.phase, 'animating', 'still waiting for the delivery');
+  assert.deepEqual(
+    effects.map((e) => e.type),
+    ['post'],
+  );
+  assert.deepEqual(resumeEffects(state, DEFAULT_FLOW_CONFIG), effects, 'a restart posts it again');
+  const delivered = reduce(
+    state,
+    { type: 'messagePosted', now: driver.now, key: 'result', messageId: 'm-video' },
+    DEFAULT_FLOW_CONFIG,
+  );
+  assert.equal(delivered.state.phase, 'done');
+  assert.deepEqual(delivered.effects, [
+    { type: 'edit', key: 'status', text: '✅ "a red circle": done, the video is posted below.' },
+    { type: 'commitQuota', keys: ['gen1'] },
+  ]);
 });

@@ -2,6 +2,7 @@
 export * from './emoji.js';
 export * from './jobs.js';
 export * from './lifecycle.js';
+export * from './messages.js';
 export * from './reducer.js';
 export * from './tally.js';
 export * from './text.js';

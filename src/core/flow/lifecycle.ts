@@ -1,8 +1,10 @@
 // Starting a generation and resuming one after a restart.
 import { animationJobId, candidateSeeds, candidatesJobId, quotaKeyOf } from '../contract.js';
 import { animationJob, candidatesJob } from './jobs.js';
+import { postGrid, postResult } from './messages.js';
 import { text } from './text.js';
 import type {
+  FlowConfig,
   FlowEffect,
   GenerationRequest,
   GenerationState,
@@ -61,20 +63,23 @@ export function startGeneration(request: GenerationRequest, now: number): Transi
  * idempotent (the queue answers with the job's state, or its result if it already finished);
  * a vote's timer is set again at its stored absolute deadline (at once if it has passed).
  */
-export function resumeEffects(state: GenerationState): FlowEffect[] {
+export function resumeEffects(state: GenerationState, config: FlowConfig): FlowEffect[] {
   const round = state.rounds.at(-1);
   switch (state.phase) {
     case 'queued':
     case 'generating':
       return round ? [{ type: 'enqueue', job: candidatesJob(state, round) }] : [];
     case 'voting':
-      return round?.closesAt !== undefined
+      if (!round) return [];
+      // A grid not yet delivered is posted again; the vote opens once it is.
+      return round.closesAt !== undefined
         ? [{ type: 'setTimer', round: round.number, at: round.closesAt }]
-        : [];
+        : [postGrid(state, round, config)];
     case 'awaiting-quota':
       return state.pendingQuotaKey ? [{ type: 'reserveQuota', key: state.pendingQuotaKey }] : [];
     case 'animating':
-      return [{ type: 'enqueue', job: animationJob(state) }];
+      // A finished video not yet delivered is posted again.
+      return state.result ? [postResult(state)] : [{ type: 'enqueue', job: animationJob(state) }];
     default:
       return [];
   }

@@ -4,6 +4,7 @@ import { choiceOfEmoji, CONFIRM_EMOJI, emojiOfChoice, ROUND_REACTIONS } from './
 import { animationJobId, quotaKeyOf } from '../contract.js';
 import { animationJob, candidatesJob } from './jobs.js';
 import { newRound } from './lifecycle.js';
+import { postGrid, postResult, replyTo, roundKey } from './messages.js';
 import { leadingCandidate, regenerateHasMajority, tallyRound } from './tally.js';
 import { text } from './text.js';
 import type {
@@ -15,8 +16,6 @@ import type {
   RoundState,
   Transition,
 } from './types.js';
-
-export const roundKey = (round: number) => `round:${round}`;
 
 type Step = { state: GenerationState; effects: FlowEffect[]; config: FlowConfig };
 
@@ -43,7 +42,9 @@ function handle(step: Step, event: FlowEvent): void {
   switch (event.type) {
     case 'messagePosted':
       state.messages[event.key] = event.messageId;
-      return;
+      return onDelivered(step, event.key);
+    case 'deliveryFailed':
+      return onDeliveryFailed(step, event.key, event.reason);
     case 'jobQueued':
       if (event.jobId === currentJobId(state) && state.lastProgressEditAt === undefined) {
         step.effects.push({
@@ -59,24 +60,9 @@ function handle(step: Step, event: FlowEvent): void {
       return onCandidates(step, event);
     case 'animationReady':
       if (event.jobId !== state.animationJobId || state.phase !== 'animating') return;
-      state.phase = 'done';
+      // Still animating until the video is delivered: only then is it done and paid for.
       state.result = { mp4: event.mp4, ...(event.gif ? { gif: event.gif } : {}) };
-      step.effects.push(
-        {
-          type: 'post',
-          key: 'result',
-          message: {
-            text: text.result(state),
-            attachments: [
-              { path: event.mp4, kind: 'video' },
-              ...(event.gif ? [{ path: event.gif, kind: 'gif' as const }] : []),
-            ],
-            ...(state.requestMessageId ? { replyTo: state.requestMessageId } : {}),
-          },
-        },
-        { type: 'edit', key: 'status', text: text.done(state) },
-        { type: 'commitQuota', keys: [...state.quotaKeys] },
-      );
+      step.effects.push(postResult(state));
       return;
     case 'jobFailed':
       if (event.jobId !== currentJobId(state)) return;
@@ -116,10 +102,6 @@ function handle(step: Step, event: FlowEvent): void {
   }
 }
 
-function replyTo(state: GenerationState): { replyTo?: string } {
-  return state.requestMessageId ? { replyTo: state.requestMessageId } : {};
-}
-
 function onProgress(step: Step, event: Extract<FlowEvent, { type: 'jobProgress' }>): void {
   const { state, config } = step;
   if (event.jobId !== currentJobId(state)) return;
@@ -137,30 +119,55 @@ function onProgress(step: Step, event: Extract<FlowEvent, { type: 'jobProgress' 
 }
 
 function onCandidates(step: Step, event: Extract<FlowEvent, { type: 'candidatesReady' }>): void {
-  const { state, config } = step;
+  const { state } = step;
   const round = currentRound(state);
   if (!round || event.jobId !== round.jobId || round.candidates !== undefined) return;
   if (state.phase !== 'queued' && state.phase !== 'generating') return;
   round.candidates = event.images;
   round.grid = event.grid;
-  round.closesAt = event.now + config.voteWindowMs;
   state.phase = 'voting';
   delete state.lastProgressEditAt;
-  const key = roundKey(round.number);
-  step.effects.push(
-    {
-      type: 'post',
-      key,
-      message: {
-        text: text.voteOpen(state, round, config.voteWindowMs),
-        attachments: [{ path: event.grid, kind: 'image' }],
-        ...replyTo(state),
-      },
-    },
-    { type: 'react', key, emojis: ROUND_REACTIONS },
-    { type: 'setTimer', round: round.number, at: round.closesAt },
-    { type: 'edit', key: 'status', text: text.voteStatus(state, round) },
-  );
+  // The vote opens once the grid is delivered (onDelivered): never on a message that is not there.
+  step.effects.push(postGrid(state, round, step.config));
+}
+
+/** The round's grid waiting to be delivered, when `key` is its message. */
+function roundAwaitingGrid(state: GenerationState, key: string): RoundState | undefined {
+  const round = currentRound(state);
+  if (state.phase !== 'voting' || !round || round.closesAt !== undefined) return undefined;
+  return key === roundKey(round.number) ? round : undefined;
+}
+
+function videoAwaitingDelivery(state: GenerationState, key: string): boolean {
+  return key === 'result' && state.phase === 'animating' && state.result !== undefined;
+}
+
+function onDelivered(step: Step, key: string): void {
+  const { state, config } = step;
+  const round = roundAwaitingGrid(state, key);
+  if (round) {
+    round.closesAt = step.state.updatedAt + config.voteWindowMs;
+    step.effects.push(
+      { type: 'react', key, emojis: ROUND_REACTIONS },
+      { type: 'setTimer', round: round.number, at: round.closesAt },
+      { type: 'edit', key: 'status', text: text.voteStatus(state, round) },
+    );
+    return;
+  }
+  if (videoAwaitingDelivery(state, key)) {
+    state.phase = 'done';
+    step.effects.push(
+      { type: 'edit', key: 'status', text: text.done(state) },
+      { type: 'commitQuota', keys: [...state.quotaKeys] },
+    );
+  }
+}
+
+/** The grid or the video could not be posted: the generation fails and refunds. */
+function onDeliveryFailed(step: Step, key: string, reason: string): void {
+  const { state } = step;
+  if (roundAwaitingGrid(state, key)) return fail(step, text.gridNotPosted(reason));
+  if (videoAwaitingDelivery(state, key)) return fail(step, text.videoNotPosted(reason));
 }
 
 function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>): void {

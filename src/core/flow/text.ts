@@ -70,6 +70,13 @@ export const text = {
   failed(state: GenerationState, reason: string): string {
     return `❌ "${state.settings.prompt}" failed: ${reason}. Your quota was refunded.`;
   },
+  /** `reason` says why in the user's words (a chat adapter's DeliveryError), never raw codes. */
+  gridNotPosted(reason: string): string {
+    return `the first frames could not be posted (${reason})`;
+  },
+  videoNotPosted(reason: string): string {
+    return `the video could not be posted (${reason})`;
+  },
   pickFirst(): string {
     return `Vote for a frame first (${CANDIDATE_EMOJI.join(' ')}), then ${CONFIRM_EMOJI} closes the vote.`;
   },

@@ -109,6 +109,10 @@ export interface FlowConfig {
   maxRounds: number;
   /** Progress edits closer together than this are skipped (chat rate limits). */
   progressEditIntervalMs: number;
+  /** Tries at posting a message the flow waits on (the grid, the video), the first included. */
+  deliveryAttempts: number;
+  /** Wait before the second try; doubled before each further one. */
+  deliveryRetryMs: number;
 }
 
 export const DEFAULT_FLOW_CONFIG: FlowConfig = {
@@ -116,6 +120,8 @@ export const DEFAULT_FLOW_CONFIG: FlowConfig = {
   regenerateCostsQuota: false,
   maxRounds: 5,
   progressEditIntervalMs: 1_500,
+  deliveryAttempts: 3,
+  deliveryRetryMs: 2_000,
 };
 
 /** What every job of a generation shares. Job ids derive from the generation and round. */
@@ -150,7 +156,10 @@ export interface FlowMessage {
 }
 
 export type FlowEvent =
+  /** A keyed post was delivered (for the grid and the video: with every attachment). */
   | { type: 'messagePosted'; now: number; key: string; messageId: string }
+  /** A keyed post could not be delivered, after every retry; `reason` is for the requester. */
+  | { type: 'deliveryFailed'; now: number; key: string; reason: string }
   | { type: 'jobQueued'; now: number; jobId: string; position: number }
   | { type: 'jobProgress'; now: number; jobId: string; step: number; total: number }
   | { type: 'candidatesReady'; now: number; jobId: string; images: string[]; grid: string }
@@ -171,7 +180,10 @@ export type FlowEvent =
   | { type: 'quotaDenied'; now: number; key: string; reason: string };
 
 export type FlowEffect =
-  /** Post a message; with a key, its id comes back as `messagePosted` for later edits. */
+  /**
+   * Post a message; with a key, the outcome comes back: `messagePosted` with its id (for later
+   * edits) or `deliveryFailed`. The grid ('round:<n>') and the video ('result') wait on it.
+   */
   | { type: 'post'; key?: string; message: FlowMessage }
   | { type: 'edit'; key: string; text: string }
   | { type: 'react'; key: string; emojis: string[] }
