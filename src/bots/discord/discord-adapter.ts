@@ -31,6 +31,7 @@ import type {
   MessageRef,
   OutgoingMessage,
 } from '../chat-adapter.js';
+import { deliveryErrorOf } from './delivery-errors.js';
 import { commandsByName, SLASH_COMMANDS, type SlashCommand } from './commands/index.js';
 import { downloadAttachment } from './image-download.js';
 import {
@@ -131,7 +132,16 @@ export class DiscordChatAdapter implements ChatAdapter {
     await this.client.destroy();
   }
 
+  /** Refusals come back as a DeliveryError saying why in words (deliveryErrorOf). */
   async post(channelId: string, message: OutgoingMessage): Promise<MessageRef> {
+    try {
+      return await this.send(channelId, message);
+    } catch (error) {
+      throw deliveryErrorOf(error, message) ?? error;
+    }
+  }
+
+  private async send(channelId: string, message: OutgoingMessage): Promise<MessageRef> {
     const plan = await planUpload(message.attachments ?? [], {
       limitBytes: this.uploadLimit(channelId, this.replies.of(message.replyTo)),
       shrinkVideo: this.options.shrinkVideo,

@@ -39,6 +39,7 @@ export class FakeRest {
   readonly cdn = new Map<string, Buffer>();
   private readonly injected: { match: (method: string, path: string) => boolean; reply: Reply }[] =
     [];
+  private uploadRefusal: { reply: Reply; left: number } | undefined;
   private reactionsFreeAt = 0;
   private readonly server: Server;
 
@@ -64,6 +65,14 @@ export class FakeRest {
   /** What discord.js' `rest.api` option takes. */
   get api(): string {
     return `${this.origin}/api`;
+  }
+
+  /**
+   * Every request that uploads files gets this answer (a Discord error, see `discordError`)
+   * until called again with undefined; `times` limits it to that many requests.
+   */
+  refuseUploads(reply: Reply | undefined, times = Infinity): void {
+    this.uploadRefusal = reply && { reply, left: times };
   }
 
   /** The next request matching gets this answer instead (e.g. a 429). */
@@ -119,6 +128,11 @@ export class FakeRest {
     const path = url.pathname.replace(/^\/api\/v10/, '');
     const injected = this.injected.findIndex((entry) => entry.match(method, path));
     if (injected >= 0) return this.injected.splice(injected, 1)[0]!.reply;
+    if (this.uploadRefusal && body.files.length > 0) {
+      const refusal = this.uploadRefusal;
+      if (--refusal.left <= 0) this.uploadRefusal = undefined;
+      return refusal.reply;
+    }
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
     const [first] = parts;
     // Interaction callbacks and webhooks are authorised by the token in the URL.
@@ -304,6 +318,13 @@ export class FakeRest {
       : notFound(10007, 'Unknown Member');
   }
 }
+
+/** Discord's answers when it refuses a message: 40005 too large, 50013/50001 permissions. */
+export const DISCORD_ERRORS = {
+  tooLarge: { status: 413, body: { message: 'Request entity too large', code: 40005 } },
+  missingPermissions: { status: 403, body: { message: 'Missing Permissions', code: 50013 } },
+  missingAccess: { status: 403, body: { message: 'Missing Access', code: 50001 } },
+} satisfies Record<string, Reply>;
 
 function notFound(code: number, message = 'Not Found'): Reply {
   return { status: 404, body: { message, code } };
