@@ -26,6 +26,7 @@ import type {
   OutgoingMessage,
 } from '../chat-adapter.js';
 import { boltLogger } from './bolt-logger.js';
+import { deliveryErrorOf, slackError } from './delivery-errors.js';
 import { emojiOfSlackName, slackNameOf } from './emoji.js';
 import { RecentIds } from './recent-ids.js';
 import { CommandResponders } from './responders.js';
@@ -179,7 +180,16 @@ export class SlackChatAdapter implements ChatAdapter {
     await this.reactionChain;
   }
 
+  /** Slack's refusals come back as a DeliveryError saying why in words (delivery-errors.ts). */
   async post(channelId: string, message: OutgoingMessage): Promise<MessageRef> {
+    try {
+      return await this.send(channelId, message);
+    } catch (error) {
+      throw deliveryErrorOf(error, (message.attachments?.length ?? 0) > 0) ?? error;
+    }
+  }
+
+  private async send(channelId: string, message: OutgoingMessage): Promise<MessageRef> {
     const text = escapeSlackText(message.text);
     const threadTs = message.replyTo;
     if (message.visibleTo) return this.postEphemeral(channelId, message.visibleTo, text, threadTs);
@@ -359,10 +369,4 @@ export class SlackChatAdapter implements ChatAdapter {
     });
     return { channelId, messageId: posted.message_ts as string };
   }
-}
-
-/** The `error` code of a failed Web API call (`not_in_channel`, `already_reacted`, …). */
-function slackError(error: unknown): string | undefined {
-  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
-  return typeof data?.error === 'string' ? data.error : undefined;
 }

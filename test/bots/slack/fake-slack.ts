@@ -76,6 +76,8 @@ export class FakeSlack {
   readonly responses: { id: string; body: Record<string, unknown> }[] = [];
   /** Methods answered with `missing_scope`, as if the app lacked their scope. */
   readonly missingScopes = new Set<string>();
+  /** Methods answered `{ ok: false, error }` (Slack's error shape), `left` more times. */
+  private readonly refusals = new Map<string, { error: string; left: number }>();
   private readonly held = new Map<string, Promise<void>>();
   private server: Server | undefined;
   private sockets: WebSocketServer | undefined;
@@ -95,6 +97,19 @@ export class FakeSlack {
       appToken?: string;
     },
   ) {}
+
+  /** Answers `method` with Slack's `{ ok: false, error }` (`times` times; undefined: stop). */
+  refuse(method: string, error: string | undefined, times = Infinity): void {
+    if (error === undefined) this.refusals.delete(method);
+    else this.refusals.set(method, { error, left: times });
+  }
+
+  private refusal(method: string): Answer | undefined {
+    const refusal = this.refusals.get(method);
+    if (!refusal) return undefined;
+    if (--refusal.left <= 0) this.refusals.delete(method);
+    return { ok: false, error: refusal.error };
+  }
 
   async start(): Promise<this> {
     this.server = createServer((request, response) => {
@@ -228,7 +243,7 @@ export class FakeSlack {
       ? { ok: false, error: 'invalid_auth' }
       : this.missingScopes.has(name)
         ? { ok: false, error: 'missing_scope' }
-        : this.answer(name, args);
+        : (this.refusal(name) ?? this.answer(name, args));
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify(answer));
   }

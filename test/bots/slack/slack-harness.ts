@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSlackAdapter, type SlackChatAdapter } from '../../../src/bots/slack/index.js';
-import type { GenerationState } from '../../../src/core/flow/types.js';
+import type { FlowConfig, GenerationState } from '../../../src/core/flow/types.js';
 import type { FlowStore } from '../../../src/service/ports.js';
 import { createLogger, type Logger } from '../../../src/log.js';
 import { type DemoBot, startDemoBot, stopDemoBot } from '../../service/service-harness.js';
@@ -249,8 +249,21 @@ export class SlackHarness extends SlackDriver {
   readonly clock = new ManualClock();
   bot!: DemoBot;
 
+  constructor(
+    mode: 'http' | 'socket' = 'http',
+    private readonly flow: Partial<FlowConfig> = {},
+  ) {
+    super(mode);
+  }
+
   protected async startBot(adapter: SlackChatAdapter, log: Logger): Promise<void> {
-    this.bot = await startDemoBot({ dir: this.dir, clock: this.clock, adapters: [adapter], log });
+    this.bot = await startDemoBot({
+      dir: this.dir,
+      clock: this.clock,
+      adapters: [adapter],
+      log,
+      flow: this.flow,
+    });
   }
 
   protected stopBot(): Promise<void> {

@@ -1,0 +1,39 @@
+// Slack's refusals of a message or a file upload (the Web API's `error` codes), in words for
+// the channel (DeliveryError.reason).
+import { DeliveryError } from '../chat-adapter.js';
+
+const NOT_IN_CHANNEL = "I'm not in this channel: invite me with /invite";
+const NOT_ALLOWED = "I'm not allowed to post in this channel";
+const UPLOADS_OFF = 'file uploads are turned off in this workspace';
+
+const REASONS: Readonly<Record<string, string>> = {
+  not_in_channel: NOT_IN_CHANNEL,
+  channel_not_found: NOT_IN_CHANNEL,
+  is_archived: 'this channel is archived',
+  restricted_action: NOT_ALLOWED,
+  restricted_action_read_only_channel: NOT_ALLOWED,
+  restricted_action_thread_only_channel: NOT_ALLOWED,
+  restricted_action_non_threadable_channel: NOT_ALLOWED,
+  missing_scope:
+    "I'm missing a Slack permission (files:write, chat:write): ask an admin to reinstall me",
+  file_uploads_disabled: UPLOADS_OFF,
+  file_uploads_except_images_disabled: UPLOADS_OFF,
+  ratelimited: 'Slack asked me to slow down; try again in a minute',
+};
+
+/** The `error` code of a failed Web API call (`not_in_channel`, `already_reacted`, …). */
+export function slackError(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}
+
+/**
+ * The DeliveryError for a Slack refusal; any other Slack error of a file upload says the upload
+ * was refused. Undefined for errors that are not Slack's answer (the caller keeps those).
+ */
+export function deliveryErrorOf(error: unknown, withFiles: boolean): DeliveryError | undefined {
+  const code = slackError(error);
+  if (code === undefined) return undefined;
+  const reason = REASONS[code] ?? (withFiles ? 'Slack refused the file upload' : undefined);
+  return reason === undefined ? undefined : new DeliveryError(reason, { cause: error });
+}

@@ -1,0 +1,100 @@
+// Slack refusing the grid or the video upload (its `{ ok: false, error }` answers): the bot
+// retries, then fails the generation, refunds and says why in words; never "posted" for a
+// video that is not there.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { waitFor } from '../../helpers/manual-clock.js';
+import type { FakeMessage } from './fake-slack.js';
+import { SlackHarness, TEAM, USERS } from './slack-harness.js';
+
+let h: SlackHarness;
+
+before(async () => {
+  h = await new SlackHarness('http', { deliveryRetryMs: 5 }).start();
+});
+
+after(async () => {
+  await h.cleanup();
+});
+
+async function usedQuota(): Promise<number> {
+  await h.service.runner.idle();
+  const status = await h.quota.status(
+    { platform: 'slack', workspaceId: TEAM, userId: USERS.alice },
+    h.clock.now(),
+  );
+  return status.user.daily.used;
+}
+
+/** The status message in the request's thread once it says the generation failed. */
+function failedStatus(request: FakeMessage): Promise<FakeMessage> {
+  return h.waitForMessage(
+    (m) => m.threadTs === request.ts && m.text.startsWith('❌'),
+    'the status saying it failed',
+  );
+}
+
+const completions = () =>
+  h.fake.calls.filter((call) => call.method === 'files.completeUploadExternal').length;
+
+test('a video upload Slack refuses (not_in_channel): retried, failed, refunded, told to invite', async () => {
+  const prompt = 'a red circle not posted';
+  const { request, grid } = await h.startVideo(prompt, '--seed 7 --steps 2');
+  await h.react(USERS.bob, 'two', grid.ts);
+  await h.waitForVotes(prompt, { [USERS.bob]: 2 });
+  const before = completions();
+  h.fake.refuse('files.completeUploadExternal', 'not_in_channel');
+  try {
+    h.clock.advance(60_000);
+    const status = await failedStatus(request);
+    assert.equal(
+      status.text,
+      `❌ "${prompt}" failed: the video could not be posted (I'm not in this channel: invite me with /invite). Your quota was refunded.`,
+    );
+    assert.ok(!status.history.some((text) => /posted below/.test(text)));
+  } finally {
+    h.fake.refuse('files.completeUploadExternal', undefined);
+  }
+  assert.equal(completions() - before, 3, 'three tries');
+  assert.ok(!h.fake.messages.some((m) => m.text.startsWith(`🎬 "${prompt}"`)));
+  assert.equal(await usedQuota(), 0, 'refunded, not committed');
+});
+
+test('a grid upload Slack refuses (file_uploads_disabled) opens no vote: failed and refunded', async () => {
+  const prompt = 'a blue square grid refused';
+  h.fake.refuse('files.getUploadURLExternal', 'file_uploads_disabled');
+  try {
+    await h.command('alice', '/video', `${prompt} --steps 2`);
+    const request = await h.waitForMessage(
+      (m) => m.text.includes(`/video ${prompt}`),
+      'the request repeated in the channel',
+    );
+    const status = await failedStatus(request);
+    assert.equal(
+      status.text,
+      `❌ "${prompt}" failed: the first frames could not be posted (file uploads are turned off in this workspace). Your quota was refunded.`,
+    );
+  } finally {
+    h.fake.refuse('files.getUploadURLExternal', undefined);
+  }
+  assert.ok(!h.fake.messages.some((m) => m.text.includes(`Round 1 for "${prompt}"`)));
+  assert.equal(await usedQuota(), 0);
+});
+
+test('an upload error Slack answers once is retried: the video is posted and counted', async () => {
+  const prompt = 'a green triangle retried';
+  const { request, grid } = await h.startVideo(prompt, '--seed 3 --steps 2');
+  await h.react(USERS.bob, 'one', grid.ts);
+  await h.waitForVotes(prompt, { [USERS.bob]: 1 });
+  h.fake.refuse('files.completeUploadExternal', 'internal_error', 1);
+  h.clock.advance(60_000);
+  await h.waitForMessage(
+    (m) => m.threadTs === request.ts && m.text.startsWith(`🎬 "${prompt}"`),
+    'the video, second try',
+  );
+  await waitFor(
+    () => h.fake.messages.find((m) => m.threadTs === request.ts && m.text.startsWith('✅')),
+    'the status saying done',
+  );
+  assert.equal(await usedQuota(), 1, 'committed');
+});
