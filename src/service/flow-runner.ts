@@ -173,7 +173,11 @@ export class FlowRunner {
           await this.handle(generationId, {
             type: 'jobFailed',
             jobId: effect.job.jobId,
-            reason: 'the job queue could not take the job',
+            // The queue's QueueUnavailableError: Redis away, nothing added (the fail refunds).
+            reason:
+              (error as Error | undefined)?.name === 'QueueUnavailableError'
+                ? 'the queue is unavailable, nothing was charged'
+                : 'the job queue could not take the job',
           });
         } else if (effect.type === 'reserveQuota') {
           await this.handle(generationId, {
@@ -225,9 +229,7 @@ export class FlowRunner {
       }
     }
     const reason =
-      failure instanceof DeliveryError
-        ? failure.reason
-        : `${state.platform} did not take the message`;
+      failure instanceof DeliveryError ? failure.reason : 'the chat service did not take it';
     return { type: 'deliveryFailed', key, reason };
   }
 
