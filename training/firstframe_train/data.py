@@ -189,3 +189,59 @@ class LatentPool:
 
 def vocabulary():
     return world.vocabulary()
+
+
+# Conditioning masks of the video U-Net (Emu Video trains its interpolation model F_i the same
+# way: the known frames go in zero-padded over time with a mask). docs/model-format.md, "Masked uses".
+#   first:       frame 0 (image-to-video, the product's path)
+#   interpolate: every other frame (0, 2, 4, ...) or every fourth (0, 4, 8, ...), half the clips each
+#   continue:    the first k frames, k uniform in 1..F/2 (a clip extended from its own last frames)
+MASK_KINDS = ("first", "interpolate", "continue")
+FIRST_ONLY = {"first": 1.0}
+
+
+def parse_mask_mix(text: str) -> dict:
+    """"first=0.7,interpolate=0.15,continue=0.15" -> {kind: share}, shares summing to 1."""
+    mix = {}
+    for item in filter(None, (text or "").split(",")):
+        kind, _, value = item.partition("=")
+        kind = kind.strip()
+        if kind not in MASK_KINDS:
+            raise ValueError(f"mask kind {kind!r}: allowed {', '.join(MASK_KINDS)}")
+        mix[kind] = float(value)
+    if not mix or any(v < 0 for v in mix.values()) or abs(sum(mix.values()) - 1.0) > 1e-6:
+        raise ValueError(f"mask mix {text!r}: shares of {', '.join(MASK_KINDS)}, >= 0, summing to 1")
+    return {kind: mix[kind] for kind in MASK_KINDS if mix.get(kind, 0.0) > 0}
+
+
+def format_mask_mix(mix: dict) -> str:
+    return ",".join(f"{kind}={share:g}" for kind, share in mix.items())
+
+
+def mask_frames(kind: str, num_frames: int, rng: np.random.Generator = None, k: int = None) -> np.ndarray:
+    """One conditioning mask: bool [F], True at the frames given to the model.
+    interpolate draws stride 2 or 4 from rng (or k as the stride); continue draws k in 1..F/2 from
+    rng (or takes k)."""
+    mask = np.zeros(num_frames, dtype=bool)
+    if kind == "first":
+        mask[0] = True
+    elif kind == "interpolate":
+        stride = k if k is not None else (2 if rng.random() < 0.5 else 4)
+        mask[::stride] = True
+    elif kind == "continue":
+        k = k if k is not None else int(rng.integers(1, max(1, num_frames // 2) + 1))
+        mask[:k] = True
+    else:
+        raise ValueError(f"mask kind {kind!r}: allowed {', '.join(MASK_KINDS)}")
+    return mask
+
+
+def sample_condition_masks(rng: np.random.Generator, batch_size: int, num_frames: int, mix: dict):
+    """-> (bool [B, F] masks, the kind of each row). The first-frame-only mix draws nothing from
+    rng, so runs without masks see the same random numbers as before masks existed."""
+    if set(mix) == {"first"}:
+        return np.tile(mask_frames("first", num_frames), (batch_size, 1)), ["first"] * batch_size
+    kinds = list(mix)
+    picks = rng.choice(len(kinds), size=batch_size, p=np.array([mix[k] for k in kinds]) / sum(mix.values()))
+    rows = [kinds[i] for i in picks]
+    return np.stack([mask_frames(kind, num_frames, rng) for kind in rows]), rows

@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 
 from .bundle import load_bundle
+from .data import FIRST_ONLY, MASK_KINDS
 from .config import IMAGE_SIZE, LATENT_SIZE, VIDEO_FPS, VIDEO_FRAMES, get_preset
 from .model_card import write_model_card
 from .nets.unet import VIDEO_CHANNELS, count_parameters
@@ -108,6 +109,15 @@ def model_index(bundle, name, components) -> dict:
     }
 
 
+def video_masks(run: Path, stage) -> list:
+    """The conditioning masks the video U-Net was trained with (train_video --mask-mix), in
+    data.MASK_KINDS order; [] for image-to-video only ("first"), the manifest then leaves the field out."""
+    if stage is None:
+        return []
+    mix = load_checkpoint(run / f"{stage}.pt").get("mask_mix") or FIRST_ONLY
+    return [] if set(mix) == {"first"} else [kind for kind in MASK_KINDS if mix.get(kind, 0) > 0]
+
+
 def export_bundle(bundle, out: Path, name: str, run: Path, scores=None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     components = {}
@@ -119,6 +129,9 @@ def export_bundle(bundle, out: Path, name: str, run: Path, scores=None) -> dict:
             components[comp]["frame_anchor"] = module.frame_anchor
         log(f"[export] {comp}: {count_parameters(module):,} parameters, {path.stat().st_size / 1e3:.0f} kB")
     index = model_index(bundle, name, components)
+    masks = video_masks(run, bundle.video_stage) if bundle.unet_video is not None else []
+    if masks:  # docs/model-format.md, "Masked uses"; without it a model is image-to-video only
+        index["video_masks"] = masks
     (out / "model_index.json").write_text(json.dumps(index, indent=2) + "\n")
     save_scheduler_config(out)
     for f in ("tokenizer.json", "tokenizer_config.json"):

@@ -7,7 +7,8 @@ import torch
 
 from .schedule import SCHEDULER_CONFIG, TrainingSchedule
 from .schedulers import make_scheduler, rescale_noise_cfg
-from .train_video import image_conditioning
+from .config import LATENT_SIZE, VIDEO_FRAMES
+from .train_video import image_conditioning, masked_conditioning
 
 
 class UnknownWordsError(ValueError):
@@ -93,6 +94,15 @@ class ReferencePipeline:
         rows = len(keep_image) // batch
         cond = image_conditioning(first_latent.repeat(rows, 1, 1, 1), num_frames,
                                   torch.tensor(keep_image, device=noise.device))
+        sample = self._denoise(network, cond, context, rows, noise, direct, scheduler, steps, guidance_scale,
+                               image_guidance_scale, guidance_rescale, trace, init_latents, strength, eta, generator)
+        if not decode:
+            return sample, None
+        return sample, self.decode_video(sample[:1], None if direct else first_latent[:1])
+
+    def _denoise(self, network, cond, context, rows, noise, direct, scheduler, steps, guidance_scale,
+                 image_guidance_scale, guidance_rescale, trace, init_latents, strength, eta, generator):
+        """The video sampling loop: cond [rows * B, 5, F, h, w] (conditioning channels per guidance row)."""
         sched = make_scheduler(scheduler, self.scheduler_config, eta)
         sched.set_timesteps(steps)
         sample, timesteps = noise * sched.init_noise_sigma, sched.timesteps
@@ -102,7 +112,7 @@ class ReferencePipeline:
         for t in timesteps:
             model_in = sched.scale_model_input(sample, t).repeat(rows, 1, 1, 1, 1)
             out = network(torch.cat([model_in, cond], dim=1),
-                          torch.full((len(keep_image),), float(t), device=noise.device), context)
+                          torch.full((cond.shape[0],), float(t), device=noise.device), context)
             if direct:
                 v0, v_full = out.chunk(2)
                 v = v0 + guidance_scale * (v_full - v0)
@@ -113,9 +123,83 @@ class ReferencePipeline:
             sample = sched.step(v, t, sample, _fresh_noise(noise, eta, generator))
             if trace is not None:
                 trace.append(sample.clone())
-        if not decode:
-            return sample, None
-        return sample, self.decode_video(sample[:1], None if direct else first_latent[:1])
+        return sample
+
+    # 4. masked uses (docs/model-format.md, "Masked uses"): given frames at given positions -> video
+    @torch.no_grad()
+    def masked_video(self, prompt, cond_latents, frame_mask, noise, scheduler="dpmpp_2m", steps=15,
+                     guidance_scale=5.0, image_guidance_scale=1.5, guidance_rescale=0.0, eta=0.0, generator=None,
+                     decode=True):
+        """One video with the frames where frame_mask (bool [F]) is True given: cond_latents scaled
+        [1, 4, F, 16, 16] (read only at those frames); noise unit Gaussian [1, 4, F, 16, 16]. Guidance as
+        image-to-video: rows (no text, no frames), (no text, frames), (text, frames). The sampled
+        latents at the given frames are then replaced by the given latents (as frame 0 is for the
+        video decoder), so those frames decode as the inputs' own reconstruction.
+        Returns (latents [1, 4, F, 16, 16], frames [F, 3, 64, 64] or None)."""
+        frame_mask = torch.as_tensor(frame_mask, dtype=torch.bool, device=noise.device)
+        context = self.encode_prompts(["", "", prompt])
+        keep = torch.tensor([False, True, True], device=noise.device)
+        cond = masked_conditioning(cond_latents.repeat(3, 1, 1, 1, 1), frame_mask, keep)
+        sample = self._denoise(self.b.unet_video, cond, context, 3, noise, False, scheduler, steps, guidance_scale,
+                               image_guidance_scale, guidance_rescale, None, None, 1.0, eta, generator)
+        sample = torch.where(frame_mask.reshape(1, 1, -1, 1, 1), cond_latents, sample)
+        return sample, (self.decode_video(sample) if decode else None)
+
+    def _noise(self, num_frames, generator, device):
+        lat = self.b.preset.autoencoder.latent_channels
+        return torch.randn(1, lat, num_frames, LATENT_SIZE, LATENT_SIZE, generator=generator).to(device)
+
+    @torch.no_grad()
+    def interpolate(self, video, prompt, factor=2, num_frames=VIDEO_FRAMES, generator=None, **sampling):
+        """video [N, 3, 64, 64] in [-1, 1] (N >= 2) -> [2N - 1, 3, 64, 64]: the input frames at the even
+        positions, one new frame between each pair. The model samples F = num_frames frames at a time,
+        so it goes window by window: a window takes W = F / 2 consecutive input frames s..s+W-1 as
+        keyframes at its positions 0, 2, ..., F - 2 (the every-other-frame mask) and gives the frames
+        between them at 1, 3, ..., F - 3; its last frame (F - 1, after the last keyframe) is dropped.
+        Windows start at s = 0, W - 1, 2 (W - 1), ... (each shares its last keyframe with the next);
+        the last window starts at N - W, so it is full, and adds only the frames not made yet. With
+        N < W one window holds all N keyframes at 0, 2, ..., 2N - 2 and frames 2N - 1.. are dropped.
+        Each window draws its own unit noise [1, 4, F, 16, 16] from generator, in window order.
+        The output's even frames are the decoded keyframe latents (vae round trip of the inputs)."""
+        if factor != 2:
+            raise ValueError("interpolate: factor 2 only (the every-other-frame mask)")
+        n, width = video.shape[0], num_frames // 2
+        if n < 2:
+            raise ValueError("interpolate needs at least 2 frames")
+        latents = self.encode_image(video).permute(1, 0, 2, 3).unsqueeze(0)  # [1, 4, N, h, w]
+        out = torch.zeros(1, latents.shape[1], 2 * n - 1, *latents.shape[-2:], device=latents.device)
+        out[:, :, 0::2] = latents
+        done = 0  # input pairs (j, j + 1) filled so far: j < done
+        for start in interpolation_windows(n, width):
+            keys = min(width, n - start)
+            frame_mask = torch.zeros(num_frames, dtype=torch.bool)
+            frame_mask[0:2 * keys:2] = True
+            cond = torch.zeros(1, latents.shape[1], num_frames, *latents.shape[-2:], device=latents.device)
+            cond[:, :, 0:2 * keys:2] = latents[:, :, start:start + keys]
+            sample, _ = self.masked_video(prompt, cond, frame_mask, self._noise(num_frames, generator, latents.device),
+                                          decode=False, generator=generator, **sampling)
+            for m in range(keys - 1):  # the frame between keyframes start + m and start + m + 1
+                if start + m >= done:
+                    out[:, :, 2 * (start + m) + 1] = sample[:, :, 2 * m + 1]
+            done = start + keys - 1
+        return out, self.decode_video(out)
+
+    @torch.no_grad()
+    def continue_video(self, video, k, prompt, num_frames=VIDEO_FRAMES, generator=None, **sampling):
+        """("continue": a Python keyword) video [N, 3, 64, 64] in [-1, 1] (N >= k) -> its next F - k
+        frames [F - k, 3, 64, 64]: the last k frames become frames 0..k-1 of one F-frame window (the
+        first-k-frames mask, 1 <= k <= F / 2 as trained), the model samples the rest. Returns
+        (the window's latents [1, 4, F, 16, 16], the F - k new frames)."""
+        if not 1 <= k <= num_frames // 2 or video.shape[0] < k:
+            raise ValueError(f"continue: k must be in 1..{num_frames // 2} and at most the video's {video.shape[0]} frames")
+        latents = self.encode_image(video[-k:]).permute(1, 0, 2, 3).unsqueeze(0)  # [1, 4, k, h, w]
+        cond = torch.zeros(1, latents.shape[1], num_frames, *latents.shape[-2:], device=latents.device)
+        cond[:, :, :k] = latents
+        frame_mask = torch.arange(num_frames) < k
+        sample, frames = self.masked_video(prompt, cond, frame_mask,
+                                           self._noise(num_frames, generator, latents.device), generator=generator,
+                                           **sampling)
+        return sample, frames[k:]
 
     @staticmethod
     def _noised(sched, start, init_latents, noise):
@@ -145,3 +229,16 @@ def video_decoder_input(latents, first_latent, scaling_factor):
         latents = latents.clone()
         latents[:, :, 0] = first_latent
     return latents / scaling_factor
+
+
+def interpolation_windows(n: int, width: int) -> list:
+    """Start (input frame index) of each interpolation window of `width` keyframes over n frames:
+    0, width - 1, 2 (width - 1), ... while a full window fits, then n - width for the rest."""
+    if n <= width:
+        return [0]
+    starts, start = [], 0
+    while start + width < n:
+        starts.append(start)
+        start += width - 1
+    starts.append(n - width)
+    return starts

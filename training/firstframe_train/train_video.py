@@ -7,14 +7,17 @@ are the temporal blocks and the widened input conv.
              (run it as --direct --stage a, then --direct --stage b; checkpoint direct.pt)
   --train-spatial: the ablation of Emu Video's frozen spatial layers: every U-Net weight trains
              (use its own --runs folder: the checkpoint names are the same)
-Input channels (docs/model-format.md): noisy latent (4), first-frame latent at frame 0 and zeros
-elsewhere (4), mask 1 at frame 0 (1). Text and image are dropped independently.
+  --mask-mix first=0.7,interpolate=0.15,continue=0.15: the conditioning masks' shares
+             (data.MASK_KINDS; default first=1: image-to-video only, as before; kept on resume)
+Input channels (docs/model-format.md): noisy latent (4), conditioning latents at the masked frames
+and zeros elsewhere (4), mask (1); first-frame only: frame 0. Text and image are dropped independently.
 Usage: python3 -m firstframe_train.train_video --preset cpu --stage a [--direct]"""
 import numpy as np
 import torch
 
 from .bundle import load_autoencoder, load_image_stage, load_tokenizer, new_video_unet
-from .data import default_data_workers, loss_weight, object_mask, rendered_batches, weighted_mse
+from .data import (FIRST_ONLY, default_data_workers, format_mask_mix, loss_weight, object_mask, parse_mask_mix,
+                   rendered_batches, sample_condition_masks, weighted_mse)
 from .nets.layers import FRAME_ANCHORS
 from .nets.unet import video_unet_from_image_unet
 from .runs import load_checkpoint, log, save_checkpoint
@@ -31,6 +34,16 @@ def image_conditioning(first_latent, num_frames: int, keep: torch.Tensor):
     cond[:, :c, 0] = first_latent
     cond[:, c, 0] = 1.0
     return cond * keep.float().reshape(b, 1, 1, 1, 1)
+
+
+def masked_conditioning(latents, frame_mask: torch.Tensor, keep: torch.Tensor):
+    """latents [B, 4, F, H, W], frame_mask bool [B, F] or [F] -> [B, 5, F, H, W]: the latents at the
+    masked frames, zeros elsewhere, and the mask; rows where keep is False are all zero ("no image").
+    With only frame 0 masked this is image_conditioning."""
+    b, c, f, h, w = latents.shape
+    m = frame_mask.to(latents.device).reshape(-1, 1, f, 1, 1).expand(b, 1, f, h, w).to(latents.dtype)
+    cond = torch.cat([latents * m, m], dim=1)
+    return cond * keep.to(latents.device).to(latents.dtype).reshape(b, 1, 1, 1, 1)
 
 
 def clip_latents(ae, scaling_factor, videos):
@@ -64,6 +77,9 @@ def main(argv=None):
     parser.add_argument("--hard-share", type=float, default=0.0,
                         help="share of clips tilted toward the hard cases: two objects, bouncing, crosses, "
                              "small objects (data.sample_hard_scene); 0 = the world's own mix")
+    parser.add_argument("--mask-mix", default=None,
+                        help="shares of the conditioning masks, e.g. first=0.7,interpolate=0.15,continue=0.15 "
+                             "(default: the checkpoint's, else first=1: image-to-video only)")
     args = parser.parse_args(argv)
     preset, stage, steps, batch, run, device = stage_setup(args, f"video_{args.stage}")
     name = "direct" if args.direct else f"video_{args.stage}"
@@ -81,6 +97,11 @@ def main(argv=None):
     if args.train_spatial:
         unet.requires_grad_(True)
     anchor = args.frame_anchor or saved.get("frame_anchor", "own")
+    mask_mix = parse_mask_mix(args.mask_mix) if args.mask_mix else saved.get("mask_mix", FIRST_ONLY)
+    if args.direct and mask_mix != FIRST_ONLY:
+        raise SystemExit("--mask-mix: the direct baseline has no conditioning frames")
+    if mask_mix != FIRST_ONLY:
+        log(f"[{name}] conditioning masks {format_mask_mix(mask_mix)}")
     unet.set_frame_anchor(anchor)
     seed = preset.seed * 1000 + 3 + start + args.seed_offset
     torch.manual_seed(seed)
@@ -97,11 +118,19 @@ def main(argv=None):
         with torch.no_grad(), torch.autocast(device.type, enabled=False):  # targets in float32
             x0 = clip_latents(ae, scaling_factor, videos)
             context = text_encoder(ids.to(device), mask.to(device))
-        keep_image = torch.from_numpy(rng.random(b) >= image_dropout).to(device)
-        cond = image_conditioning(x0[:, :, 0], f, keep_image)
+        keep_image = torch.from_numpy(rng.random(b) >= image_dropout).to(device)  # drops the whole mask
+        if mask_mix == FIRST_ONLY:  # as before masks existed: the same random numbers, the same run
+            cond = image_conditioning(x0[:, :, 0], f, keep_image)
+        else:
+            frame_mask, _ = sample_condition_masks(rng, b, f, mask_mix)
+            cond = masked_conditioning(x0, torch.from_numpy(frame_mask), keep_image)
         t = schedule.sample_timesteps(b, device=device)
         noise = torch.randn_like(x0)
         pred = unet(torch.cat([schedule.add_noise(x0, noise, t), cond], dim=1), t.float(), context)
+        # The loss covers every frame, the conditioned ones too, as Emu Video's F_i (its loss is the
+        # plain diffusion loss over the whole clip; the given frames are only an input): cheap to
+        # learn (the model sees them), it keeps today's first-frame loss unchanged, and one loss for
+        # all mask kinds keeps their shares the only knob.
         weight = loss_weight(object_mask(videos, captions))  # [B, F, 16, 16]
         return weighted_mse(pred, schedule.v_target(x0, noise, t), weight)
 
@@ -112,7 +141,7 @@ def main(argv=None):
     train_stage(name=name, run=run, device=device, modules={"unet": unet}, total_steps=steps, lr=stage.lr,
                 loss_fn=loss_fn, max_minutes=args.max_minutes, save_every_s=args.save_every_s, batch_size=batch,
                 extra_state={"num_frames": stage.num_frames, "train_spatial": args.train_spatial,
-                             "frame_anchor": anchor, "hard_share": args.hard_share})
+                             "frame_anchor": anchor, "hard_share": args.hard_share, "mask_mix": mask_mix})
 
 
 if __name__ == "__main__":
