@@ -29,6 +29,10 @@
 # PAIRS, PAIRS_BATCH clips at once, for at most PAIRS_MINUTES) and trains the temporal video decoder on
 # them for M minutes at DECODER_BATCH clips: the decoder must learn the latents of the U-Net it ships
 # with (training/experiments/08-video-decoder-shapes-v6.md). Import with --video so it continues the shipped decoder.
+# MASKS=first=0.7,interpolate=0.15,continue=0.15: lane 2's stage B trains the masked video model (issue 28:
+# image-to-video, interpolation and continuation in one U-Net, train_video --mask-mix; kept on resume), e.g.
+# from shapes-v8 imported with --video: MINUTES=video_b=6 TRAIN_SPATIAL=1 MASKS=... (about 10 device minutes with
+# the start); the export then lists the masks in model_index.json's video_masks. Empty (default): first frame only.
 # Test it on the CPU with tiny minutes first (same command, PYTHON=/usr/bin/python3).
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder to fill}
@@ -42,6 +46,7 @@ UNFROZEN=${UNFROZEN:-0}
 TRAIN_SPATIAL=${TRAIN_SPATIAL:-0}  # 1: lane 2's stage B trains the spatial layers too (shapes-v4's recipe)
 FRAME_ANCHOR=${FRAME_ANCHOR:-}  # own+first: stage B's spatial self-attention also reads frame 0 (eleventh round)
 HARD_SHARE=${HARD_SHARE:-0}  # lane 2's stage B: share of clips tilted toward the hard cases (train_video --hard-share)
+MASKS=${MASKS:-}  # lane 2's stage B: conditioning mask shares (train_video --mask-mix), e.g. first=0.7,interpolate=0.15,continue=0.15
 PAIRS=${PAIRS:-20000} PAIRS_MINUTES=${PAIRS_MINUTES:-2} PAIRS_BATCH=${PAIRS_BATCH:-256} DECODER_BATCH=${DECODER_BATCH:-32}
 SEED_OFFSET=${SEED_OFFSET:-0}  # set it when continuing an imported model: new clips, not the last round's
 PY=${PYTHON:-python3}
@@ -122,6 +127,7 @@ fi
 spatial_flag=; [ "$TRAIN_SPATIAL" = 1 ] && spatial_flag=--train-spatial
 [ -n "$FRAME_ANCHOR" ] && spatial_flag="$spatial_flag --frame-anchor $FRAME_ANCHOR"
 [ "$HARD_SHARE" != 0 ] && spatial_flag="$spatial_flag --hard-share $HARD_SHARE"
+[ -n "$MASKS" ] && spatial_flag="$spatial_flag --mask-mix $MASKS"
 if [ "$PARALLEL" = 1 ]; then
   run_stage image train_image --freeze-text & image_pid=$!
   { run_stage video_a train_video --stage a && run_stage video_b train_video --stage b $spatial_flag \
