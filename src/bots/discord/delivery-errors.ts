@@ -7,9 +7,11 @@ export const CANNOT_ATTACH = "I can't attach files in this channel: give me Atta
 export const CANNOT_SEND =
   "I can't post in this channel: give me View Channel and Send Messages there";
 
+export const VIDEO_TOO_LARGE = 'the video is larger than this server accepts';
+
 function tooLarge(message: OutgoingMessage): string {
   const video = message.attachments?.some((attachment) => attachment.kind === 'video');
-  return `the ${video ? 'video' : 'image'} is larger than this server accepts`;
+  return video ? VIDEO_TOO_LARGE : 'the image is larger than this server accepts';
 }
 
 /** The DeliveryError for a refusal the channel can be told about; undefined for any other. */

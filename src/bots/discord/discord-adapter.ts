@@ -24,14 +24,15 @@ import {
 } from 'discord.js';
 import type { IncomingAttachment } from '../../core/commands/types.js';
 import type { Logger } from '../../log.js';
-import type {
-  ChatAdapter,
-  ChatHandlers,
-  ChatUser,
-  MessageRef,
-  OutgoingMessage,
+import {
+  DeliveryError,
+  type ChatAdapter,
+  type ChatHandlers,
+  type ChatUser,
+  type MessageRef,
+  type OutgoingMessage,
 } from '../chat-adapter.js';
-import { deliveryErrorOf } from './delivery-errors.js';
+import { deliveryErrorOf, VIDEO_TOO_LARGE } from './delivery-errors.js';
 import { commandsByName, SLASH_COMMANDS, type SlashCommand } from './commands/index.js';
 import { downloadAttachment } from './image-download.js';
 import {
@@ -147,6 +148,10 @@ export class DiscordChatAdapter implements ChatAdapter {
       shrinkVideo: this.options.shrinkVideo,
       artifactUrl: this.options.artifactUrl,
     });
+    if (plan.videoUndelivered) {
+      // Neither uploaded nor linked: the video would not reach anyone.
+      throw new DeliveryError(VIDEO_TOO_LARGE);
+    }
     const content = [message.text, ...plan.notes].join('\n');
     const files = () =>
       plan.files.map((file) => new AttachmentBuilder(file.path, { name: file.name }));

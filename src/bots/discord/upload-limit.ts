@@ -25,6 +25,8 @@ export interface UploadPlan {
   files: { path: string; name: string }[];
   /** Lines to add to the message text: what was changed or left out, and why. */
   notes: string[];
+  /** A video neither uploaded nor linked: the message would not deliver it. */
+  videoUndelivered?: boolean;
 }
 
 export interface UploadOptions {
@@ -77,7 +79,10 @@ export async function planUpload(
         continue;
       }
     }
-    if (attachment.kind === 'video') videoMissing = true;
+    if (attachment.kind === 'video') {
+      videoMissing = true;
+      if (!options.artifactUrl?.(attachment.path)) plan.videoUndelivered = true;
+    }
     const what = attachment.kind === 'video' ? 'The video' : 'The image';
     plan.notes.push(
       `${what} (${formatSize(size)}) is over this server's upload limit of ${formatSize(limit)}${whereIs(attachment.path)}`,

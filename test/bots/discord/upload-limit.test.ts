@@ -1,5 +1,6 @@
 // Videos over the server's upload limit: re-encoded smaller when the adapter has a shrinker,
-// else announced with a link (the GIF preview posted instead when it fits). Never silent.
+// else announced with a link (the GIF preview posted instead when it fits); with neither, the
+// generation fails and refunds. Never silent.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,6 +77,35 @@ test('without a shrinker, the message says the video is too large and links to i
     result.content,
     /The GIF preview \(.* KiB\) is over the limit too: https:\/\/videos\.example\/.*\/video\.gif/,
   );
+});
+
+test('without a shrinker or a link, a video over the limit is not claimed: failed, refunded', async () => {
+  const h = await new DiscordHarness({}, { deliveryRetryMs: 1 }).start();
+  harnesses.push(h);
+  const bob = h.fake.world.addUser('bob');
+  const interaction = h.fake.command(bob, 'video', {
+    values: { prompt: 'a yellow circle too big', seed: 21, steps: 2 },
+    attachmentSizeLimit: LIMIT,
+  });
+  const round = await h.waitForMessage(/Round 1 for/);
+  await h.waitForBotReactions(round, ROUND_REACTIONS);
+  h.fake.react(bob, round, '1️⃣');
+  await eventually(async () => (await h.voteOf(round, bob.id)) === 1, 'the vote');
+  await h.settle();
+  h.clock.advance(60_000);
+  const status = h.fake.world.messages.get(interaction.originalMessageId!)!;
+  await eventually(async () => status.content.startsWith('❌'), 'the status saying it failed');
+  assert.equal(
+    status.content,
+    '❌ "a yellow circle too big" failed: the video could not be posted (the video is larger than this server accepts). Your quota was refunded.',
+  );
+  assert.ok(!h.fake.messages().some((m) => m.content.startsWith('🎬')), 'no result message');
+  await h.settle();
+  const quota = await h.quota.status(
+    { platform: 'discord', workspaceId: h.fake.world.guildId, userId: bob.id },
+    h.clock.now(),
+  );
+  assert.equal(quota.user.daily.used, 0, 'refunded, not committed');
 });
 
 test('the GIF preview is posted when the video does not fit but the GIF does', async () => {
