@@ -3,7 +3,7 @@
 import type { WebMessage } from '../../../src/bots/web/web-adapter.js';
 
 export class WebClient {
-  private readonly sessions = new Map<string, string>();
+  private readonly sessions = new Map<string, Promise<string>>();
 
   constructor(
     readonly url: string,
@@ -17,20 +17,27 @@ export class WebClient {
     return headers;
   }
 
-  /** The session cookie (`ff_session=…`) of `user`, made on first use. */
-  async session(user: string): Promise<string> {
-    const known = this.sessions.get(user);
-    if (known) return known;
+  /** The session cookie (`ff_session=…`) of `user`, made once (concurrent callers share it). */
+  session(user: string): Promise<string> {
+    let cookie = this.sessions.get(user);
+    if (!cookie) {
+      cookie = this.login(user);
+      this.sessions.set(user, cookie);
+      cookie.catch(() => this.sessions.delete(user));
+    }
+    return cookie;
+  }
+
+  private async login(user: string): Promise<string> {
     const response = await fetch(new URL('/api/session', this.url), {
       method: 'POST',
       headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: user }),
     });
-    if (!response.ok)
+    if (!response.ok) {
       throw new Error(`session for ${user}: ${response.status} ${await response.text()}`);
-    const cookie = sessionCookieOf(response);
-    this.sessions.set(user, cookie);
-    return cookie;
+    }
+    return sessionCookieOf(response);
   }
 
   /** A JSON POST as `user`; the response is returned whatever its status. */
