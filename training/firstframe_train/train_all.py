@@ -2,6 +2,7 @@
 if this is started again): tokenizer, autoencoder, image, video a, video b [, direct a, b].
 Usage: python3 -m firstframe_train.train_all --preset cpu \
            [--minutes autoencoder=10,image=55,video_a=25,video_b=22] [--direct]
+           [--mask-mix first=0.7,interpolate=0.15,continue=0.15]
 --minutes caps each stage's wall time (the stage stops with a checkpoint; steps still come
 from the preset). OMP_WAIT_POLICY=PASSIVE keeps OpenMP from spinning on a shared CPU."""
 import argparse
@@ -32,6 +33,8 @@ def main(argv=None):
     parser.add_argument("--runs", default=None)
     parser.add_argument("--minutes", default="", help="per-stage wall-time caps, e.g. image=55,video_a=25")
     parser.add_argument("--direct", action="store_true", help="also train the direct text-to-video baseline")
+    parser.add_argument("--mask-mix", default=None,
+                        help="conditioning masks of the video stages A and B (train_video --mask-mix)")
     parser.add_argument("--start-at", default=None, help="skip the stages before this one (e.g. image)")
     args = parser.parse_args(argv)
     minutes = parse_minutes(args.minutes)
@@ -46,6 +49,8 @@ def main(argv=None):
     t0 = time.time()
     for name, cmd in commands:
         extra = ["--max-minutes", str(minutes[name])] if name in minutes else []
+        if args.mask_mix and name in ("video_a", "video_b"):
+            extra += ["--mask-mix", args.mask_mix]
         full = [sys.executable, "-m", f"firstframe_train.{cmd[0]}"] + cmd[1:] + common + extra
         log(f"[train_all] {name}: {' '.join(full[2:])}  (t+{(time.time() - t0) / 60:.1f} min)")
         subprocess.run(full, check=True, env=env)
