@@ -10,6 +10,7 @@ import { FFMPEG_PATH } from '../../../src/engine/video.js';
 import { ROUND_REACTIONS } from '../../../src/core/flow/emoji.js';
 import { ffmpegShrinker } from '../../../src/bots/discord/index.js';
 import { planUpload } from '../../../src/bots/discord/upload-limit.js';
+import type { FlowConfig } from '../../../src/core/flow/index.js';
 import { DiscordHarness, eventually, type AdapterExtras } from './harness.js';
 
 // Bytes, sent by "Discord" with the command (attachment_size_limit). The test videos are tiny
@@ -21,12 +22,12 @@ after(async () => {
   for (const harness of harnesses) await harness.cleanup();
 });
 
-/** One /video round with one vote; returns the result message and the MP4 made. */
-async function makeVideo(extras: AdapterExtras) {
-  const h = await new DiscordHarness(extras).start();
+/** One /video round by alice with her vote for 2️⃣, closed; the animation is on its way. */
+async function closedRound(extras: AdapterExtras, flow: Partial<FlowConfig> = {}) {
+  const h = await new DiscordHarness(extras, flow).start();
   harnesses.push(h);
   const alice = h.fake.world.addUser('alice');
-  h.fake.command(alice, 'video', {
+  const interaction = h.fake.command(alice, 'video', {
     values: { prompt: 'a yellow circle', seed: 21, steps: 2 },
     attachmentSizeLimit: LIMIT,
   });
@@ -36,6 +37,12 @@ async function makeVideo(extras: AdapterExtras) {
   await eventually(async () => (await h.voteOf(round, alice.id)) === 2, 'the vote');
   await h.settle();
   h.clock.advance(60_000);
+  return { h, alice, interaction };
+}
+
+/** One /video round with one vote; returns the result message and the MP4 made. */
+async function makeVideo(extras: AdapterExtras) {
+  const { h } = await closedRound(extras);
   const result = await h.waitForMessage(/🎬/);
   const { items } = await h.store.history({
     platform: 'discord',
@@ -80,29 +87,17 @@ test('without a shrinker, the message says the video is too large and links to i
 });
 
 test('without a shrinker or a link, a video over the limit is not claimed: failed, refunded', async () => {
-  const h = await new DiscordHarness({}, { deliveryRetryMs: 1 }).start();
-  harnesses.push(h);
-  const bob = h.fake.world.addUser('bob');
-  const interaction = h.fake.command(bob, 'video', {
-    values: { prompt: 'a yellow circle too big', seed: 21, steps: 2 },
-    attachmentSizeLimit: LIMIT,
-  });
-  const round = await h.waitForMessage(/Round 1 for/);
-  await h.waitForBotReactions(round, ROUND_REACTIONS);
-  h.fake.react(bob, round, '1️⃣');
-  await eventually(async () => (await h.voteOf(round, bob.id)) === 1, 'the vote');
-  await h.settle();
-  h.clock.advance(60_000);
+  const { h, alice, interaction } = await closedRound({}, { deliveryRetryMs: 1 });
   const status = h.fake.world.messages.get(interaction.originalMessageId!)!;
   await eventually(async () => status.content.startsWith('❌'), 'the status saying it failed');
   assert.equal(
     status.content,
-    '❌ "a yellow circle too big" failed: the video could not be posted (the video is larger than this server accepts). Your quota was refunded.',
+    '❌ "a yellow circle" failed: the video could not be posted (the video is larger than this server accepts). Your quota was refunded.',
   );
   assert.ok(!h.fake.messages().some((m) => m.content.startsWith('🎬')), 'no result message');
   await h.settle();
   const quota = await h.quota.status(
-    { platform: 'discord', workspaceId: h.fake.world.guildId, userId: bob.id },
+    { platform: 'discord', workspaceId: h.fake.world.guildId, userId: alice.id },
     h.clock.now(),
   );
   assert.equal(quota.user.daily.used, 0, 'refunded, not committed');
