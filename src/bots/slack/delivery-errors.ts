@@ -5,6 +5,7 @@ import { DeliveryError } from '../chat-adapter.js';
 const NOT_IN_CHANNEL = "I'm not in this channel: invite me with /invite";
 const NOT_ALLOWED = "I'm not allowed to post in this channel";
 const UPLOADS_OFF = 'file uploads are turned off in this workspace';
+const UPLOAD_REFUSED = 'Slack did not take the file upload';
 
 const REASONS: Readonly<Record<string, string>> = {
   not_in_channel: NOT_IN_CHANNEL,
@@ -28,12 +29,27 @@ export function slackError(error: unknown): string | undefined {
 }
 
 /**
- * The DeliveryError for a Slack refusal; any other Slack error of a file upload says the upload
- * was refused. Undefined for errors that are not Slack's answer (the caller keeps those).
+ * The DeliveryError for a Slack refusal; any other Slack error of a file upload, or a refused
+ * upload of the bytes, says the upload was refused. Undefined for other errors (the caller
+ * keeps those).
  */
 export function deliveryErrorOf(error: unknown, withFiles: boolean): DeliveryError | undefined {
   const code = slackError(error);
-  if (code === undefined) return undefined;
-  const reason = REASONS[code] ?? (withFiles ? 'Slack refused the file upload' : undefined);
+  if (code === undefined) {
+    // No answer from Slack: the HTTP request or the bytes sent to the upload URL failed.
+    const upload = withFiles && isUploadFailure(error);
+    return upload ? new DeliveryError(UPLOAD_REFUSED, { cause: error }) : undefined;
+  }
+  const reason = REASONS[code] ?? (withFiles ? UPLOAD_REFUSED : undefined);
   return reason === undefined ? undefined : new DeliveryError(reason, { cause: error });
+}
+
+/** The WebClient's own errors for a request or an upload that got no answer from the API. */
+function isUploadFailure(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === 'slack_webapi_http_error' ||
+    code === 'slack_webapi_request_error' ||
+    /^(Failed to upload file|No upload url found)/.test(String(message))
+  );
 }

@@ -98,7 +98,10 @@ export class FakeSlack {
     },
   ) {}
 
-  /** Answers `method` with Slack's `{ ok: false, error }` (`times` times; undefined: stop). */
+  /**
+   * Answers `method` with Slack's `{ ok: false, error }` (`times` times; undefined: stop);
+   * `upload` refuses the bytes sent to an upload URL (HTTP 500) instead.
+   */
   refuse(method: string, error: string | undefined, times = Infinity): void {
     if (error === undefined) this.refusals.delete(method);
     else this.refusals.set(method, { error, left: times });
@@ -387,6 +390,11 @@ export class FakeSlack {
     const file = this.files.get(id);
     if (!file || request.method !== 'POST') {
       response.writeHead(404).end();
+      return Promise.resolve();
+    }
+    const refusal = this.refusal('upload');
+    if (refusal) {
+      response.writeHead(500).end(String(refusal.error));
       return Promise.resolve();
     }
     return fileBytes(request.headers['content-type'] ?? '', body).then((data) => {

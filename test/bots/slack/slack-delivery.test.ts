@@ -98,3 +98,24 @@ test('an upload error Slack answers once is retried: the video is posted and cou
   );
   assert.equal(await usedQuota(), 1, 'committed');
 });
+
+test('file bytes the upload URL refuses every time: "Slack did not take the file upload", refunded', async () => {
+  const prompt = 'a white square bytes refused';
+  const { request, grid } = await h.startVideo(prompt, '--seed 5 --steps 2');
+  await h.react(USERS.bob, 'three', grid.ts);
+  await h.waitForVotes(prompt, { [USERS.bob]: 3 });
+  const used = await usedQuota();
+  h.fake.refuse('upload', 'upload failed');
+  try {
+    h.clock.advance(60_000);
+    const status = await failedStatus(request);
+    assert.equal(
+      status.text,
+      `❌ "${prompt}" failed: the video could not be posted (Slack did not take the file upload). Your quota was refunded.`,
+    );
+  } finally {
+    h.fake.refuse('upload', undefined);
+  }
+  assert.ok(!h.fake.messages.some((m) => m.text.startsWith(`🎬 "${prompt}"`)));
+  assert.equal(await usedQuota(), used - 1, 'this one refunded, not committed');
+});
