@@ -34,18 +34,31 @@ function failedStatus(request: FakeMessage): Promise<FakeMessage> {
   );
 }
 
+/**
+ * A /video round with bob's vote, closed while Slack answers `method` with `error` (`times`
+ * times); returns the request and the counts just before the refusals began.
+ */
+async function closeWhileRefusing(prompt: string, method: string, error: string, times?: number) {
+  const { request, grid } = await h.startVideo(prompt, '--seed 7 --steps 2');
+  await h.react(USERS.bob, 'one', grid.ts);
+  await h.waitForVotes(prompt, { [USERS.bob]: 1 });
+  const counts = { used: await usedQuota(), completions: completions() };
+  h.fake.refuse(method, error, times);
+  h.clock.advance(60_000);
+  return { request, ...counts };
+}
+
 const completions = () =>
   h.fake.calls.filter((call) => call.method === 'files.completeUploadExternal').length;
 
 test('a video upload Slack refuses (not_in_channel): retried, failed, refunded, told to invite', async () => {
   const prompt = 'a red circle not posted';
-  const { request, grid } = await h.startVideo(prompt, '--seed 7 --steps 2');
-  await h.react(USERS.bob, 'two', grid.ts);
-  await h.waitForVotes(prompt, { [USERS.bob]: 2 });
-  const before = completions();
-  h.fake.refuse('files.completeUploadExternal', 'not_in_channel');
+  const { request, ...before } = await closeWhileRefusing(
+    prompt,
+    'files.completeUploadExternal',
+    'not_in_channel',
+  );
   try {
-    h.clock.advance(60_000);
     const status = await failedStatus(request);
     assert.equal(
       status.text,
@@ -55,7 +68,7 @@ test('a video upload Slack refuses (not_in_channel): retried, failed, refunded, 
   } finally {
     h.fake.refuse('files.completeUploadExternal', undefined);
   }
-  assert.equal(completions() - before, 3, 'three tries');
+  assert.equal(completions() - before.completions, 3, 'three tries');
   assert.ok(!h.fake.messages.some((m) => m.text.startsWith(`🎬 "${prompt}"`)));
   assert.equal(await usedQuota(), 0, 'refunded, not committed');
 });
@@ -83,11 +96,12 @@ test('a grid upload Slack refuses (file_uploads_disabled) opens no vote: failed 
 
 test('an upload error Slack answers once is retried: the video is posted and counted', async () => {
   const prompt = 'a green triangle retried';
-  const { request, grid } = await h.startVideo(prompt, '--seed 3 --steps 2');
-  await h.react(USERS.bob, 'one', grid.ts);
-  await h.waitForVotes(prompt, { [USERS.bob]: 1 });
-  h.fake.refuse('files.completeUploadExternal', 'internal_error', 1);
-  h.clock.advance(60_000);
+  const { request } = await closeWhileRefusing(
+    prompt,
+    'files.completeUploadExternal',
+    'internal_error',
+    1,
+  );
   await h.waitForMessage(
     (m) => m.threadTs === request.ts && m.text.startsWith(`🎬 "${prompt}"`),
     'the video, second try',
@@ -101,13 +115,8 @@ test('an upload error Slack answers once is retried: the video is posted and cou
 
 test('file bytes the upload URL refuses every time: "Slack did not take the file upload", refunded', async () => {
   const prompt = 'a white square bytes refused';
-  const { request, grid } = await h.startVideo(prompt, '--seed 5 --steps 2');
-  await h.react(USERS.bob, 'three', grid.ts);
-  await h.waitForVotes(prompt, { [USERS.bob]: 3 });
-  const used = await usedQuota();
-  h.fake.refuse('upload', 'upload failed');
+  const { request, used } = await closeWhileRefusing(prompt, 'upload', 'upload failed');
   try {
-    h.clock.advance(60_000);
     const status = await failedStatus(request);
     assert.equal(
       status.text,
