@@ -32,8 +32,21 @@ export interface ProducerOptions {
   backoffMs?: number;
   /** The running model's request limits, so a job it would refuse never reaches Redis. */
   limits?: RequestLimits;
+  /**
+   * How long an enqueue waits for Redis before it gives up with `QueueUnavailableError`.
+   * Default 3 s. A job given up on is never added later: enqueues are not kept for a
+   * reconnection (the queues' connections have ioredis' offline queue off).
+   */
+  enqueueTimeoutMs?: number;
   log?: Logger;
 }
+
+/** Redis did not take the job (down, unreachable, or too slow): nothing was added. */
+export class QueueUnavailableError extends Error {
+  override name = 'QueueUnavailableError';
+}
+
+const DEFAULT_ENQUEUE_TIMEOUT_MS = 3000;
 
 export interface Enqueued {
   jobId: string;
@@ -57,11 +70,11 @@ export class JobProducer {
     const names = { ...DEFAULT_QUEUE_NAMES, ...options.queueNames };
     this.schemas = payloadSchemasFor(options.limits);
     const onError = (error: Error) => options.log?.warn({ err: error }, 'queue connection');
+    // Offline queue off: a command while Redis is away fails at once instead of waiting to be
+    // sent on reconnection (when the user has long been told that nothing was queued).
+    const connection = { ...options.connection, enableOfflineQueue: false };
     const make = (kind: JobKind) =>
-      new Queue(names[kind], { connection: options.connection, prefix: options.prefix }).on(
-        'error',
-        onError,
-      );
+      new Queue(names[kind], { connection, prefix: options.prefix }).on('error', onError);
     this.queues = { candidates: make('candidates'), animation: make('animation') };
     this.redis = new Redis(options.connection.url, { maxRetriesPerRequest: null });
     this.redis.on('error', onError); // commands reject while Redis is away; callers see that
@@ -77,15 +90,42 @@ export class JobProducer {
   async enqueueCandidates(payload: CandidatesPayload): Promise<Enqueued> {
     const valid = parsePayload('candidates', payload, this.schemas);
     const jobId = candidatesJobId(valid.generationId, valid.round);
-    await this.queues.candidates.add('candidates', valid, { ...this.jobOptions, jobId });
+    await this.add('candidates', valid, jobId);
     return { jobId, kind: 'candidates' };
   }
 
   async enqueueAnimation(payload: AnimationPayload): Promise<Enqueued> {
     const valid = parsePayload('animation', payload, this.schemas);
     const jobId = animationJobId(valid.generationId);
-    await this.queues.animation.add('animation', valid, { ...this.jobOptions, jobId });
+    await this.add('animation', valid, jobId);
     return { jobId, kind: 'animation' };
+  }
+
+  /**
+   * Adds the job only over a connection that is up, within `enqueueTimeoutMs`; otherwise
+   * throws QueueUnavailableError and nothing is added (then or later).
+   */
+  private async add(kind: JobKind, data: object, jobId: string): Promise<void> {
+    const queue = this.queues[kind];
+    const timeoutMs = this.options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS;
+    const unavailable = (why: string) =>
+      new QueueUnavailableError(`the job queue (Redis) is unavailable: ${why}`);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(unavailable(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      const client = await Promise.race([queue.backend.client, late]);
+      if (client.status !== 'ready') throw unavailable(`connection ${client.status}`);
+      await Promise.race([queue.add(kind, data, { ...this.jobOptions, jobId }), late]);
+    } catch (error) {
+      if (error instanceof QueueUnavailableError) throw error;
+      // A refused command (offline queue off) or a dropped connection: nothing was added.
+      this.options.log?.warn({ err: error, jobId }, 'enqueue failed');
+      throw unavailable((error as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async position(kind: JobKind, jobId: string): Promise<QueuePosition> {
@@ -108,7 +148,9 @@ export class JobProducer {
   }
 
   async close(): Promise<void> {
-    this.closing ??= Promise.all(JOB_KINDS.map((kind) => this.queues[kind].close())).then(() =>
+    // A queue whose connection is away cannot say QUIT (offline queue off): drop it instead.
+    const closeQueue = (queue: Queue) => queue.close().catch(() => queue.disconnect());
+    this.closing ??= Promise.all(JOB_KINDS.map((kind) => closeQueue(this.queues[kind]))).then(() =>
       this.redis.disconnect(),
     );
     await this.closing;

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { pingRedis } from '../../src/queue/redis.js';
+import { freePort } from '../helpers/ports.js';
 import { LocalFolderArtifactStore } from '../../src/artifacts/index.js';
 import { ThreadHost, threadModule } from '../../src/engine/thread-host.js';
 import type { GenerationEngine } from '../../src/queue/engine-port.js';
@@ -197,4 +199,54 @@ export async function startLocalWorker(
       await events.close();
     },
   };
+}
+
+export interface PrivateRedis {
+  url: string;
+  start(): Promise<void>;
+  /** SIGTERM (which flushes the append-only file), resolved once the server has exited. */
+  stop(): Promise<void>;
+  /** Stops the server and removes its folder. */
+  remove(): Promise<void>;
+  readonly running: boolean;
+}
+
+/** A redis-server of the test's own (append-only, in a temporary folder), to stop and start. */
+export async function privateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'ff-redis-'));
+  let server: ChildProcess | undefined;
+  const redis: PrivateRedis = {
+    url,
+    get running() {
+      return server !== undefined && server.exitCode === null && server.signalCode === null;
+    },
+    async start() {
+      server = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes'],
+        { stdio: 'ignore' },
+      );
+      await waitFor('redis-server to answer', () =>
+        pingRedis(url).then(
+          () => true,
+          () => false,
+        ),
+      );
+    },
+    async stop() {
+      const running = server;
+      if (!running || running.exitCode !== null || running.signalCode !== null) return;
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGTERM');
+      await exited;
+    },
+    async remove() {
+      // Before its folder goes: redis-server refuses to exit when it cannot write its files.
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return redis;
 }
