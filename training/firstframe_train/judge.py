@@ -42,6 +42,10 @@ import numpy as np
 from .media import read_video
 from .world import BACKGROUNDS, COLOURS, HELD_OUT, SHAPES, SIZE_EXTENT, ObjectSpec, parse_caption, shape_masks
 
+# 1: the judge up to 2026-12-04; 2: extra objects (count), minimum shape overlap, size tolerance,
+# motion thresholds at WORLD.md's ranges, specks only for shrinking objects (experiments/18).
+VERSION = 2
+
 ATTRIBUTES = ("colour", "shape", "size", "motion", "consistency", "background", "count")
 OBJECT_ATTRIBUTES = ATTRIBUTES[:5]
 
@@ -72,6 +76,7 @@ REVERSAL_MIN = 8.0            # bouncing: depth of a reversal (the world's: 12 p
 SIZE_TOLERANCE = 1.3          # measured extent within this ratio of the size word's (10 / 14 / 20 px)
 EXTRA_MIN_AREA = 16           # px; a blob this large that is no named object is an extra object
                               # (the smallest object, a 10 px cross, covers 36)
+FRINGE_WIDTH = 2              # px; a blur fringe of a blend colour is no thicker (wider is paint)
 EXTRA_FRAME_SHARE = 0.25      # extra objects (or copies of one) in this share of frames fail the video
 MIN_MOTION_FRAMES = 4
 MIN_MOTION_SPAN = 0.5         # of the clip, between the first and last frame measured
@@ -500,12 +505,16 @@ def _shrinking(track: _Track) -> bool:
 
 def _mark_extras(tracks: list[_Track], scene: _Segmentation) -> list[int]:
     """Frames with an extra object: a blob of EXTRA_MIN_AREA px or more, of any object colour,
-    that no named object's track holds and that does not touch one (pieces of an object cut by
-    another in front, and blur fringes, touch it). A same-colour extra also marks the nearest
-    track of its colour as split into copies in that frame."""
+    that no named object's track holds. One that touches a named object is excused only when it
+    can be a piece of one (a named colour, cut by an object in front) or a blur fringe (a colour
+    on the blend of two named colours or of one and the background); a blob of another colour
+    glued to an object is an extra. A same-colour extra also marks the nearest track of its
+    colour as split into copies in that frame."""
     frames = scene.num_frames
     for track in tracks:
         track.copies = [False] * frames
+    named = {t.colour for t in tracks}
+    fringe_colours = _blend_colours([*named, scene.background])
     extra_frames = []
     for frame in range(frames):
         held = [t.blobs[frame] for t in tracks if t.blobs[frame] is not None]
@@ -516,7 +525,9 @@ def _mark_extras(tracks: list[_Track], scene: _Segmentation) -> list[int]:
             for blob in per_frame[frame]:
                 if blob.id in held_ids or blob.area < EXTRA_MIN_AREA:
                     continue
-                if near is not None and np.any(near[scene.kept[frame] == blob.id]):
+                mask = scene.kept[frame] == blob.id
+                if near is not None and np.any(near[mask]) and (
+                        colour in named or (colour in fringe_colours and _thin(mask, FRINGE_WIDTH))):
                     continue
                 extra = True
                 same = [t for t in tracks if t.colour == colour and t.blobs[frame] is not None]
@@ -526,6 +537,28 @@ def _mark_extras(tracks: list[_Track], scene: _Segmentation) -> list[int]:
         if extra:
             extra_frames.append(frame)
     return extra_frames
+
+
+def _blend_colours(words: list[str]) -> set[str]:
+    """Object colour words nearest to a blend of two of these palette colours (blur fringes)."""
+    rgb = [np.array(COLOURS.get(w, BACKGROUNDS.get(w)), dtype=np.float32) for w in words]
+    out = set()
+    for i in range(len(rgb)):
+        for j in range(i + 1, len(rgb)):
+            for alpha in np.linspace(0.1, 0.9, 9):
+                mix = rgb[i] * (1 - alpha) + rgb[j] * alpha
+                word = _PALETTE_WORDS[int(((_PALETTE - mix) ** 2).sum(axis=1).argmin())]
+                if word in COLOURS:
+                    out.add(word)
+    return out
+
+
+def _thin(mask: np.ndarray, width: int) -> bool:
+    """Is no pixel of the mask more than `width` px (4-connected steps) inside it?"""
+    for _ in range(width):
+        padded = np.pad(mask, 1)
+        mask = (mask & padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:])
+    return not mask.any()
 
 
 def _dilate(mask: np.ndarray, distance: int) -> np.ndarray:

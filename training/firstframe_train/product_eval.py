@@ -124,7 +124,7 @@ def score_run(run: Path) -> dict:
                 "right_count": float(np.mean([r["right_count"] for r in rows])),
                 "prompts": len(rows)}
 
-    scores = {"settings": manifest["settings"], "model": manifest["model"],
+    scores = {"settings": manifest["settings"], "model": manifest["model"], "judge_version": judge.VERSION,
               "video": judge.aggregate(video_verdicts), "first_frames": judge.aggregate(first_verdicts),
               "candidates": {"seen": candidate_stats(seen), "held_out": candidate_stats(held),
                              "all": candidate_stats(candidate_rows)},

@@ -178,3 +178,13 @@ def test_a_shrinking_object_may_end_as_specks():
     rect(video, range(13, FRAMES), 31, 31, 2, 2, "cyan")       # below blob size at the end
     verdict = judge(video, "a big cyan square shrinking on a black background")
     assert verdict.ok, (verdict.failures(), verdict.objects[0].notes)
+
+
+def test_a_thin_blur_fringe_is_no_extra_object_but_a_patch_glued_on_is():
+    video = canvas("white")
+    rect(video, range(FRAMES), 20, 20, 14, 14, "red")
+    rect(video, range(FRAMES), 34, 20, 2, 14, "pink")          # red blurred into white looks pink
+    assert judge(video, "a red square still on a white background").ok
+    rect(video, range(FRAMES), 34, 22, 7, 10, "cyan")          # a cyan patch stuck to its side
+    verdict = judge(video, "a red square still on a white background")
+    assert not verdict.ok and not verdict.count
