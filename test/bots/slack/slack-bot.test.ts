@@ -133,13 +133,19 @@ test('a forged signature and a request older than 5 minutes are refused with 401
   });
   assert.equal(unsigned.status, 401);
 
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.equal(h.fake.calls.length, before, 'no Web API call was made');
-  assert.equal(h.answersTo(forged.responseId).length + h.answersTo(stale.responseId).length, 0);
-  // The same request, correctly signed and fresh, is taken (the refusals were about the signature).
+  // A request correctly signed and fresh, sent after the refused ones, is taken and answered
+  // (the refusals were about the signature). Once it is, anything the refused ones had set
+  // off would have happened too.
   const fresh = await h.command('bob', '/video-quota', '');
   assert.equal(fresh.status, 200);
   await h.waitForAnswer(fresh.responseId, /bob/);
+  const refused = /a forged request|a replayed request/;
+  const since = h.fake.calls.slice(before);
+  assert.ok(
+    !since.some((call) => refused.test(JSON.stringify(call.args))),
+    `no Web API call for the refused requests: ${JSON.stringify(since)}`,
+  );
+  assert.equal(h.answersTo(forged.responseId).length + h.answersTo(stale.responseId).length, 0);
 });
 
 test('admin quota commands: refused for a non-admin (nothing changes, audited), allowed for workspace admins and the configured list', async () => {
