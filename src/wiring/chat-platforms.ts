@@ -95,10 +95,10 @@ export function chatPlatformAdapters(
 
 /** For the start-up banner: which platforms run, and where Slack's HTTP mode listens. */
 export function describePlatforms(adapters: readonly ChatAdapter[]): string {
-  const names = adapters.map((adapter) =>
-    adapter instanceof SlackChatAdapter && adapter.url
-      ? `slack (listening on ${adapter.url}/slack/events)`
-      : adapter.platform,
-  );
+  const names = adapters.map((adapter) => {
+    if (!(adapter instanceof SlackChatAdapter)) return adapter.platform;
+    if (adapter.unavailable) return `slack (not running: ${adapter.unavailable})`;
+    return adapter.url ? `slack (listening on ${adapter.url}/slack/events)` : adapter.platform;
+  });
   return names.length > 0 ? names.join(', ') : 'none (set DISCORD_* or SLACK_* to add them)';
 }

@@ -64,6 +64,16 @@ export interface SlackAdapterOptions {
   apiRetries?: number;
   /** Waits (ms) while looking for the message that shows an upload; see uploads.ts. */
   sharePollDelays?: readonly number[];
+  /** How long start-up's auth.test waits for the Web API; default 5 s. */
+  startTimeoutMs?: number;
+  /** When the Web API was unreachable at start-up: how often to try again; default 30 s. */
+  startRetryMs?: number;
+}
+
+/** The Web API could not be reached (no answer, refused, timed out), as opposed to a refusal. */
+function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === webApi.ErrorCode.RequestError || code === webApi.ErrorCode.HTTPError;
 }
 
 interface ReactionEvent {
@@ -95,6 +105,8 @@ export class SlackChatAdapter implements ChatAdapter {
   /** Reactions are handled one at a time, in the order Slack sent them. */
   private reactionChain: Promise<void> = Promise.resolve();
   private ephemeralCount = 0;
+  private unreachable: string | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SlackAdapterOptions) {
     this.log = options.log.child({ platform: SLACK_PLATFORM });
@@ -147,11 +159,55 @@ export class SlackChatAdapter implements ChatAdapter {
     return address ? `http://${address.address}:${address.port}` : undefined;
   }
 
+  /**
+   * Why Slack is not running, while its Web API was unreachable at start-up (retried in the
+   * background every `startRetryMs`); undefined once started.
+   */
+  get unavailable(): string | undefined {
+    return this.unreachable;
+  }
+
+  /**
+   * Checks the token (auth.test, one quick try) and starts the app. When the Web API cannot be
+   * reached, start-up goes on without Slack: this logs it, says so in `unavailable`, and tries
+   * again in the background. A refusal from Slack (a bad token) still throws.
+   */
   async start(handlers: ChatHandlers): Promise<void> {
-    const auth = await this.client.auth.test();
+    this.handlers = handlers;
+    try {
+      await this.connect();
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      this.retryLater(error);
+    }
+  }
+
+  private retryLater(error: unknown): void {
+    const every = this.options.startRetryMs ?? 30_000;
+    this.unreachable = `its Web API did not answer (retrying every ${Math.round(every / 1000)} s)`;
+    this.log.error({ err: error }, `slack: ${this.unreachable}`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connect().catch((again: unknown) => {
+        if (this.handlers === undefined) return; // stopped meanwhile
+        if (isUnreachable(again)) this.retryLater(again);
+        else this.log.error({ err: again }, 'slack: start-up refused; Slack stays off');
+      });
+    }, every);
+    this.retryTimer.unref();
+  }
+
+  private async connect(): Promise<void> {
+    // One try with a short timeout: the app's own client retries for minutes (see above).
+    const probe = new webApi.WebClient(this.options.botToken, {
+      logger: boltLogger(this.options.log),
+      ...(this.options.apiUrl ? { slackApiUrl: this.options.apiUrl } : {}),
+      retryConfig: { retries: 0 },
+      timeout: this.options.startTimeoutMs ?? 5000,
+    });
+    const auth = await probe.auth.test();
     this.botUserId = auth.user_id;
     await this.app.init();
-    this.handlers = handlers;
     const connection = this.options.connection;
     if (connection.mode === 'http') {
       this.server = (await this.app.start({
@@ -162,6 +218,7 @@ export class SlackChatAdapter implements ChatAdapter {
       await this.app.start();
     }
     this.started = true;
+    this.unreachable = undefined;
     this.log.info(
       { mode: connection.mode, team: auth.team_id, botUser: auth.user_id, url: this.url },
       'slack app started',
@@ -169,6 +226,8 @@ export class SlackChatAdapter implements ChatAdapter {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const wasStarted = this.started;
     this.started = false;
     this.handlers = undefined;

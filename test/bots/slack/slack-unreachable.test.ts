@@ -1,0 +1,69 @@
+// Start-up with Slack configured but its Web API unreachable (a closed local port): the stack
+// starts and serves the playground within seconds, the banner line says Slack is not running
+// and why, and the adapter keeps trying in the background (until the stack stops).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { createSlackAdapter } from '../../../src/bots/slack/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { describePlatforms } from '../../../src/wiring/chat-platforms.js';
+import { TINY_MODEL_DIR } from '../../../src/wiring/model.js';
+import { startStack, type Stack } from '../../../src/wiring/stack.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/databases.js';
+import { freePort } from '../../helpers/ports.js';
+import { silentLog } from '../../helpers/silent-log.js';
+import { dropPrefix, SHARED_REDIS_URL } from '../../queue/helpers.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'ff-slack-down-'));
+const prefix = `ff-slack-down-${process.pid}`;
+let database: TestDatabase | undefined;
+let stack: Stack | undefined;
+
+after(async () => {
+  await stack?.close();
+  await dropPrefix(SHARED_REDIS_URL, prefix);
+  await database?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('Slack unreachable at start-up: the playground is served at once, Slack is reported', async () => {
+  const closedPort = await freePort(); // nothing listens there
+  const slack = createSlackAdapter({
+    botToken: 'xoxb-test-token',
+    connection: { mode: 'http', signingSecret: 'test-signing-secret', port: 0, host: '127.0.0.1' },
+    log: silentLog,
+    apiUrl: `http://127.0.0.1:${closedPort}/api/`,
+    startRetryMs: 200,
+  });
+  database = await createTestDatabase('sqlite');
+  const env = {
+    DATA_DIR: dir,
+    DATABASE_URL: database.target.url,
+    REDIS_URL: SHARED_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'silent',
+    MODEL_DIR: TINY_MODEL_DIR,
+  };
+  const started = performance.now();
+  stack = await startStack({
+    config: loadConfig({ env, envFile: null, baseDir: dir }),
+    log: silentLog,
+    redisUrl: SHARED_REDIS_URL,
+    modelDir: TINY_MODEL_DIR,
+    worker: false,
+    extraAdapters: [slack],
+  });
+  const startMs = performance.now() - started;
+  console.log(`# started in ${Math.round(startMs)} ms with Slack unreachable`);
+  assert.ok(startMs < 10_000, `started after ${Math.round(startMs)} ms`);
+
+  const health = await fetch(new URL('/healthz', stack.web!.url));
+  assert.equal(health.status, 200, 'the playground answers');
+  assert.match(slack.unavailable ?? '', /its Web API did not answer \(retrying every 0 s\)/);
+  assert.match(describePlatforms([slack]), /^slack \(not running: its Web API did not answer/);
+  assert.equal(slack.url, undefined, 'no Slack endpoint opened');
+});
