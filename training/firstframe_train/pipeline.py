@@ -151,7 +151,7 @@ class ReferencePipeline:
 
     @torch.no_grad()
     def interpolate(self, video, prompt, factor=2, num_frames=VIDEO_FRAMES, generator=None, **sampling):
-        """video [N, 3, 64, 64] in [-1, 1] (N >= 2) -> [2N - 1, 3, 64, 64]: the input frames at the even
+        """video [N, 3, 64, 64] in [-1, 1] (N >= 2) -> 2N - 1 frames: the input frames at the even
         positions, one new frame between each pair. The model samples F = num_frames frames at a time,
         so it goes window by window: a window takes W = F / 2 consecutive input frames s..s+W-1 as
         keyframes at its positions 0, 2, ..., F - 2 (the every-other-frame mask) and gives the frames
@@ -160,7 +160,8 @@ class ReferencePipeline:
         the last window starts at N - W, so it is full, and adds only the frames not made yet. With
         N < W one window holds all N keyframes at 0, 2, ..., 2N - 2 and frames 2N - 1.. are dropped.
         Each window draws its own unit noise [1, 4, F, 16, 16] from generator, in window order.
-        The output's even frames are the decoded keyframe latents (vae round trip of the inputs)."""
+        The output's even frames are the decoded keyframe latents (vae round trip of the inputs).
+        Returns (latents [1, 4, 2N - 1, 16, 16], frames [2N - 1, 3, 64, 64])."""
         if factor != 2:
             raise ValueError("interpolate: factor 2 only (the every-other-frame mask)")
         n, width = video.shape[0], num_frames // 2
