@@ -118,11 +118,32 @@ export function promptWords(prompt: string): string[] {
   return prompt.toLowerCase().match(/\w+/gu) ?? [];
 }
 
+/** Control characters (C0, DEL, C1) other than tab and newline: never stored or sent on, on
+ * any platform (PostgreSQL refuses a null byte in text; the others are invisible in chat). */
+// eslint-disable-next-line no-control-regex -- finding them is the point
+const REFUSED_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/u;
+
+export function isRefusedControlCharacter(char: string): boolean {
+  return REFUSED_CONTROL.test(char);
+}
+
+/** What is wrong when `text` (`the prompt`, `the negative prompt`) holds a control character. */
+export function controlCharacterProblem(what: string, text: string): string | undefined {
+  const found = REFUSED_CONTROL.exec(text);
+  if (!found) return undefined;
+  const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return (
+    `${what} contains an invisible control character (U+${code} at character ${found.index + 1}): ` +
+    'only printable characters, spaces, tabs and new lines are allowed'
+  );
+}
+
 export function promptProblems(prompt: string, limits: RequestLimits): string[] {
   if (prompt.trim().length === 0) {
     return ['the prompt is empty: describe the video, e.g. "a red circle moving left"'];
   }
-  const problems: string[] = [];
+  const control = controlCharacterProblem('the prompt', prompt);
+  const problems: string[] = control ? [control] : [];
   if (prompt.length > limits.promptMaxChars) {
     problems.push(
       `the prompt is too long: ${prompt.length} characters (at most ${limits.promptMaxChars})`,
@@ -149,7 +170,8 @@ export function promptProblems(prompt: string, limits: RequestLimits): string[] 
 }
 
 export function negativePromptProblems(negative: string, limits: RequestLimits): string[] {
-  const problems: string[] = [];
+  const control = controlCharacterProblem('the negative prompt', negative);
+  const problems: string[] = control ? [control] : [];
   if (negative.length > limits.negativeMaxChars) {
     problems.push(
       `the negative prompt is too long: ${negative.length} characters (at most ${limits.negativeMaxChars})`,

@@ -71,3 +71,45 @@ test('the model words: the core refuses unknown words in the prompt and the nega
   );
   assert.ok(parseCommand('/video a red circle --negative "blue square"', { limits }).ok);
 });
+
+test('control characters: one rule for typed text, platform options and the queue payload', () => {
+  const allowed = 'only printable characters, spaces, tabs and new lines are allowed';
+  for (const [char, code] of [
+    ['\0', '0000'],
+    ['\r', '000D'],
+    ['\x0b', '000B'],
+    ['\x1b', '001B'],
+    ['\x7f', '007F'],
+    ['\x85', '0085'],
+  ] as const) {
+    const sentence = `the prompt contains an invisible control character (U+${code} at character 3)`;
+    // Typed (web, Slack): the character is no word separator, so it reaches the rule.
+    const typed = refusal(`/video a ${char}red circle`);
+    assert.ok(typed.includes(sentence) && typed.includes(allowed), typed);
+    // Options a platform parsed (Discord).
+    const parsed = parseCommand('/video', { options: { prompt: `a ${char}red circle` } });
+    assert.ok(!parsed.ok && parsed.error.includes(sentence), `options path for U+${code}`);
+    // The queue refuses the same with the same words.
+    const payload = { generationId: 'g1', round: 1, prompt: `a ${char}red`, seeds: [1, 2, 3, 4] };
+    assert.throws(
+      () => parsePayload('candidates', payload),
+      (error: unknown) => error instanceof InvalidPayloadError && error.message.includes(sentence),
+    );
+  }
+  assert.match(
+    refusal('/video a red circle --negative "blue\0square"'),
+    /the negative prompt contains an invisible control character \(U\+0000 at character 5\)/,
+  );
+  const negative = parseCommand('/video', { options: { prompt: 'a circle', negative: 'x\x01' } });
+  assert.ok(
+    !negative.ok && /negative prompt contains .*U\+0001 at character 2/.test(negative.error),
+  );
+  // Tabs and new lines are spaces between words: accepted everywhere.
+  const typed = parseCommand('/video a\tred\ncircle --negative "blue\tsquare"');
+  assert.ok(typed.ok && typed.command.kind === 'video');
+  assert.equal(typed.command.request.prompt, 'a red circle');
+  assert.equal(typed.command.request.negativePrompt, 'blue square');
+  assert.ok(parseCommand('/video', { options: { prompt: 'a\nred\tcircle' } }).ok);
+  const clean = { generationId: 'g1', round: 1, prompt: 'a\tred\ncircle', seeds: [1, 2, 3, 4] };
+  assert.equal(parsePayload('candidates', clean).prompt, 'a\tred\ncircle');
+});

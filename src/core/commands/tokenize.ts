@@ -1,5 +1,6 @@
 // Splits a command line into words, keeping "quoted text" (straight or curly quotes, which
 // phones and chat clients like to insert) together.
+import { isRefusedControlCharacter } from '../contract.js';
 
 export type TokenizeResult = { ok: true; tokens: string[] } | { ok: false; error: string };
 
@@ -21,7 +22,9 @@ export function tokenize(line: string): TokenizeResult {
       inToken = true;
       continue;
     }
-    if (/\s/.test(char)) {
+    // A refused control character (\r, \v, …) is no separator: it stays in its word, so the
+    // contract refuses it by name as it does in options a platform parsed itself.
+    if (/\s/.test(char) && !isRefusedControlCharacter(char)) {
       if (inToken) tokens.push(current);
       current = '';
       inToken = false;

@@ -108,6 +108,9 @@ function parseNumber(
   return problem ? undefined : (number as number);
 }
 
+/** Whitespace, but not the control characters the contract refuses (\r, \v, \f). */
+const SPACES = /[^\S\r\v\f]+/gu;
+
 /** Turns raw strings into a typed request, or lists every problem with what is allowed. */
 export function validateVideoRequest(
   raw: RawVideoRequest,
@@ -115,7 +118,8 @@ export function validateVideoRequest(
   attachments: readonly IncomingAttachment[] = [],
 ): { ok: true; request: VideoRequest } | { ok: false; problems: string[] } {
   const problems: string[] = [];
-  const prompt = raw.prompt.trim().replace(/\s+/g, ' ');
+  // Runs of spaces become one; control characters stay, so the contract refuses them by name.
+  const prompt = raw.prompt.trim().replace(SPACES, ' ');
   problems.push(...promptProblems(prompt, limits));
   const { options } = raw;
   const seed = parseNumber('seed', options.seed, limits.seed, true, problems);
@@ -128,7 +132,7 @@ export function validateVideoRequest(
     if (problem) problems.push(problem);
     else scheduler = name as SchedulerName;
   }
-  const negative = options.negative?.trim();
+  const negative = options.negative?.trim().replace(SPACES, ' ');
   if (negative) problems.push(...negativePromptProblems(negative, limits));
   problems.push(...checkImageAttachments(attachments, limits));
   if (problems.length > 0) return { ok: false, problems };
