@@ -6,7 +6,7 @@ import { createClient, type Db } from './client.js';
 import { describe, migrateDatabase } from './migrations.js';
 
 export { createClient, type Db } from './client.js';
-export { DatabaseSetupError } from './errors.js';
+export { DatabaseSetupError, isUniqueViolation } from './errors.js';
 export { migrateDatabase } from './migrations.js';
 export { ensureUser, ensureWorkspace } from './workspaces.js';
 

@@ -1,7 +1,7 @@
 // The queue's JobStore port (src/queue/job-store.ts) on Prisma: one JobRecord row per job
 // holds its result or final failure, written once; progress goes on the Generation row;
 // quota settles through the bot's own QuotaStore (prisma-quota.ts), idempotent by key.
-import type { Db } from '../../db/index.js';
+import { isUniqueViolation, type Db } from '../../db/index.js';
 import type { JobProgress } from '../../queue/engine-port.js';
 import type { JobRef, JobStore } from '../../queue/job-store.js';
 import type { JobResult } from '../../queue/payloads.js';
@@ -36,7 +36,7 @@ export class PrismaJobStore implements JobStore {
       await this.db.jobRecord.create({ data: { ...this.identity(job), ...data } });
       return true;
     } catch (error) {
-      if ((error as { code?: string }).code !== 'P2002') throw error;
+      if (!isUniqueViolation(error)) throw error;
     }
     // A row exists (maybe a failure from an earlier attempt): fill it only if it has no result.
     const { count } = await this.db.jobRecord.updateMany({
