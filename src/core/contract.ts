@@ -70,9 +70,12 @@ export interface RequestLimits {
   schedulers: readonly SchedulerName[];
   /** Lower-case words the model knows; when set, other words are refused by name. */
   vocabulary?: ReadonlySet<string>;
-  /** Uploaded first frames (`image` option). */
+  /** Uploaded first frames (`image` option): checked from the file's header before queueing. */
   imageMaxBytes: number;
+  /** MIME types, each one the engine decodes (src/engine/images.ts reads this list). */
   imageTypes: readonly string[];
+  /** Largest side in pixels (read from the header: a decompression-bomb guard). */
+  imageMaxSide: number;
 }
 
 /** What any model accepts; `limitsForModel` narrows it to one model. */
@@ -89,7 +92,19 @@ export const REQUEST_LIMITS: RequestLimits = {
   schedulers: SCHEDULERS,
   imageMaxBytes: 5 * 1024 * 1024,
   imageTypes: ['image/png', 'image/jpeg', 'image/webp'],
+  imageMaxSide: 4096,
 };
+
+const IMAGE_TYPE_NAMES: Readonly<Record<string, string>> = {
+  'image/png': 'PNG',
+  'image/jpeg': 'JPEG',
+  'image/webp': 'WebP',
+};
+
+/** The accepted image types as people say them: "PNG, JPEG, WebP". */
+export function imageTypeNames(limits: Pick<RequestLimits, 'imageTypes'> = REQUEST_LIMITS): string {
+  return limits.imageTypes.map((type) => IMAGE_TYPE_NAMES[type] ?? type).join(', ');
+}
 
 /** What a model folder says about its own requests (docs/model-format.md, `limits`). */
 export interface ModelLimits {

@@ -1,6 +1,7 @@
 // PNG in and out with sharp: candidate PNGs, the numbered 2x2 grid, and uploaded images
 // (checked for type, byte size and dimensions before decoding, then fitted to the model).
 import sharp, { type Metadata } from 'sharp';
+import { imageTypeNames, REQUEST_LIMITS } from '../core/contract.js';
 import { drawDigitBadge } from './digits.js';
 import { EngineInputError } from './errors.js';
 
@@ -65,7 +66,10 @@ export interface UploadLimits {
   maxSide: number;
 }
 
-const ALLOWED_FORMATS = ['png', 'jpeg'];
+/** sharp's format names of the contract's image types (image/png → png, …): the bot checks the
+ * same list before queueing. */
+const ALLOWED_FORMATS = REQUEST_LIMITS.imageTypes.map((type) => type.replace('image/', ''));
+const ALLOWED_NAMES = imageTypeNames(REQUEST_LIMITS);
 
 /** Checks an uploaded image and returns its pixels fitted to `target` (centre crop, RGB).
  * The header is read first, so a small file that claims huge dimensions (a decompression
@@ -76,7 +80,7 @@ export async function readUpload(
   limits: UploadLimits,
 ): Promise<Uint8Array> {
   if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
-    throw new EngineInputError('image', 'image is empty; send a PNG or JPEG file');
+    throw new EngineInputError('image', `image is empty; send a ${ALLOWED_NAMES} file`);
   }
   if (bytes.byteLength > limits.maxBytes) {
     throw new EngineInputError(
@@ -90,12 +94,12 @@ export async function readUpload(
     // Reads the header only; the pixel limit applies when decoding below.
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
-    throw new EngineInputError('image', 'image is not a readable PNG or JPEG file');
+    throw new EngineInputError('image', `image is not a readable ${ALLOWED_NAMES} file`);
   }
   if (!metadata.format || !ALLOWED_FORMATS.includes(metadata.format)) {
     throw new EngineInputError(
       'image',
-      `image is ${metadata.format ?? 'of unknown type'}; allowed: PNG, JPEG`,
+      `image is ${metadata.format ?? 'of unknown type'}; allowed: ${ALLOWED_NAMES}`,
     );
   }
   const { width = 0, height = 0 } = metadata;
@@ -116,7 +120,7 @@ export async function readUpload(
   } catch {
     throw new EngineInputError(
       'image',
-      'image could not be decoded; send an intact PNG or JPEG file',
+      `image could not be decoded; send an intact ${ALLOWED_NAMES} file`,
     );
   }
 }

@@ -136,7 +136,7 @@ test('/video with an uploaded image: accepted, or rejected with the reason', () 
   const notImage = error(
     parseCommand('/video x', { attachments: [attachment({ name: 'notes.png', head: TEXT_HEAD })] }),
   );
-  assert.match(notImage, /"notes.png" is not an image we can use \(allowed: png, jpeg, webp\)/);
+  assert.match(notImage, /"notes.png" is not an image we can use; allowed: PNG, JPEG, WebP/);
   const declared = error(
     parseCommand('/video x', {
       attachments: [attachment({ contentType: 'application/pdf', head: undefined })],

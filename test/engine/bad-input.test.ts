@@ -122,7 +122,7 @@ describe('bad input', { skip: missingFixtures() ?? false }, () => {
     await rejectsAnimate(
       { image: Buffer.from('this is not an image') },
       'image',
-      /not a readable PNG or JPEG/,
+      /not a readable PNG, JPEG, WebP file/,
     );
     await rejectsAnimate({ image: new Uint8Array(0) }, 'image', /image is empty/);
   });

@@ -77,7 +77,7 @@ export class WebChatAdapter implements ChatAdapter {
       uploadDir?: string;
       /** What the bot accepts as an uploaded image (the BotService's limits); checked before
        * anything is written. Default: the contract's limits. */
-      limits?: Pick<RequestLimits, 'imageMaxBytes' | 'imageTypes'>;
+      limits?: Pick<RequestLimits, 'imageMaxBytes' | 'imageTypes' | 'imageMaxSide'>;
       /** Uploads older than this are deleted at start and every hour (default one day). */
       uploadMaxAgeMs?: number;
       /** How many attachment URLs stay served (default 2000; the oldest go first). */
@@ -194,7 +194,8 @@ export class WebChatAdapter implements ChatAdapter {
 
   /** Checks an upload with the bot's own rules first: a refused file is never written. */
   private saveUpload(upload: WebUpload): IncomingAttachment {
-    const head = upload.data.subarray(0, 16);
+    // The whole file is at hand: type, pixel size and completeness are all checked.
+    const head = upload.data;
     const candidate = {
       name: upload.name,
       contentType: upload.contentType,

@@ -9,7 +9,11 @@ export interface IncomingAttachment {
   contentType: string;
   sizeBytes: number;
   path: string;
-  /** The file's first bytes (at least 12), to recognise PNG/JPEG/WebP whatever the name says. */
+  /**
+   * The file's bytes, all of them where the adapter has them (then its type, pixel size and
+   * completeness are checked before anything is queued), or at least its first 12 (its type is
+   * checked, whatever the name says; the engine checks the pixel size before decoding).
+   */
   head?: Uint8Array;
 }
 
