@@ -5,7 +5,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { SHIPPED_MODEL_NAME } from '../config/shipped-model.js';
 import { MAX_SEED, SCHEDULERS } from '../core/contract.js';
-import { EngineInputError, loadEngine, type ExecutionProvider } from '../engine/index.js';
+import {
+  defaultGraphCacheDir,
+  EngineInputError,
+  loadEngine,
+  type ExecutionProvider,
+  type Progress,
+} from '../engine/index.js';
 import { DEFAULT_MODEL_DIR } from '../wiring/model.js';
 import { createProgressBar } from './progress-bar.js';
 
@@ -22,8 +28,27 @@ Options:
       --image <file>       animate this PNG/JPEG instead of generating first frames
       --pick <1-4>         which candidate to animate (default: 1)
       --model <dir>        model folder (default: models/${SHIPPED_MODEL_NAME})
-      --threads <n>        onnxruntime threads per operator (default: automatic)
-      --provider <name>    cpu | cuda (default: cpu)`;
+      --threads <n>        onnxruntime threads per operator (default: 1; 0 = one per core)
+      --provider <name>    cpu | cuda (default: cpu)
+      --verbose            print when the engine was ready and the first step done`;
+
+/** Milliseconds since this process started (performance's time origin), on stderr. */
+function report(what: string): void {
+  console.error(`[${performance.now().toFixed(0)} ms since start] ${what}`);
+}
+
+/** The progress listener, telling `onFirstStep` when the first denoising step is done. */
+function timed(
+  onProgress: (progress: Progress) => void,
+  onFirstStep: ((what: string) => void) | undefined,
+): (progress: Progress) => void {
+  let first = true;
+  return (progress) => {
+    if (first && onFirstStep) onFirstStep(`first ${progress.stage} step done`);
+    first = false;
+    onProgress(progress);
+  };
+}
 
 function number(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -49,8 +74,9 @@ export async function generateCommand(args: string[]): Promise<void> {
       image: { type: 'string' },
       pick: { type: 'string', default: '1' },
       model: { type: 'string' },
-      threads: { type: 'string', default: '0' },
+      threads: { type: 'string' },
       provider: { type: 'string', default: 'cpu' },
+      verbose: { type: 'boolean', default: false },
     },
   });
   if (positionals.length !== 1) {
@@ -70,15 +96,21 @@ export async function generateCommand(args: string[]): Promise<void> {
     scheduler: values.scheduler,
     guidance: number('guidance', values.guidance),
     ...(values.negative === undefined ? {} : { negativePrompt: values.negative }),
-    onProgress: createProgressBar(),
+    onProgress: timed(createProgressBar(), values.verbose ? report : undefined),
   };
   const output = values.output!;
   const base = output.replace(/\.mp4$/i, '');
 
+  // On this thread: the CLI has nothing else to do while it waits, and a worker thread would
+  // cost its start-up (and tsx's) before the first step.
+  const threads = number('threads', values.threads);
   const engine = await loadEngine(values.model ?? DEFAULT_MODEL_DIR, {
     provider: values.provider as ExecutionProvider,
-    intraOpThreads: number('threads', values.threads)!,
+    ...(threads === undefined ? {} : { intraOpThreads: threads }),
+    useWorker: false,
+    graphCacheDir: defaultGraphCacheDir(),
   });
+  if (values.verbose) report('engine ready');
   try {
     let image: Uint8Array;
     if (values.image) {

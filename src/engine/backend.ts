@@ -1,6 +1,8 @@
 // The only module that imports onnxruntime-node: sessions, execution providers, tensors.
 // Everything else passes plain typed arrays with their dims.
+import { existsSync, rmSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { cachedGraph, ensureCacheDir } from './graph-cache.js';
 import type { EngineOptions, ExecutionProvider } from './options.js';
 
 /** Provider name -> onnxruntime execution providers, tried in order. */
@@ -40,16 +42,78 @@ function signatures(metadata: readonly ort.InferenceSession.ValueMetadata[]): Te
   );
 }
 
-export async function openSession(
-  modelPath: string,
-  options: Pick<EngineOptions, 'provider' | 'intraOpThreads' | 'interOpThreads'>,
-): Promise<Session> {
-  const session = await ort.InferenceSession.create(modelPath, {
+/** The engine options a session uses; no `graphCacheDir` means no cache. */
+export type SessionSettings = Pick<
+  EngineOptions,
+  'provider' | 'intraOpThreads' | 'interOpThreads'
+> &
+  Partial<Pick<EngineOptions, 'graphCacheDir'>>;
+
+/** The level the graph is optimised at, fresh or for the cache. */
+const OPTIMIZATION_LEVEL = 'all';
+
+/**
+ * onnxruntime's session options. The thread pools never spin: a spinning pool waits for work by
+ * burning its cores, which costs 1.35-1.6x whenever anything else wants them (a second engine,
+ * ffmpeg, the bot) and buys nothing measurable alone (bench/README.md).
+ */
+export function sessionOptionsOf(
+  options: SessionSettings,
+  graphOptimizationLevel: ort.InferenceSession.SessionOptions['graphOptimizationLevel'] = OPTIMIZATION_LEVEL,
+): ort.InferenceSession.SessionOptions {
+  return {
     executionProviders: EXECUTION_PROVIDERS[options.provider],
     intraOpNumThreads: options.intraOpThreads,
     interOpNumThreads: options.interOpThreads,
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel,
+    // Warnings only (writing an optimised graph logs one about hardware-specific kernels).
+    logSeverityLevel: 3,
+    extra: {
+      session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } },
+    },
+  };
+}
+
+/** What makes an optimised graph differ, besides the model file (graph-cache.ts). */
+function runtimeKey(options: SessionSettings): string {
+  const version = ort.env.versions.node ?? ort.env.versions.common;
+  return `onnxruntime-node ${version} ${OPTIMIZATION_LEVEL} ${options.provider}`;
+}
+
+/**
+ * An onnxruntime session of the model file. With `graphCacheDir`, the first open writes the
+ * optimised graph there and later opens load it without optimising again (graph-cache.ts).
+ */
+async function createSession(
+  modelPath: string,
+  options: SessionSettings,
+): Promise<ort.InferenceSession> {
+  const cacheDir = options.graphCacheDir;
+  if (!cacheDir || !ensureCacheDir(cacheDir)) {
+    return ort.InferenceSession.create(modelPath, sessionOptionsOf(options));
+  }
+  const entry = cachedGraph(cacheDir, modelPath, runtimeKey(options));
+  if (existsSync(entry.file)) {
+    try {
+      return await ort.InferenceSession.create(entry.file, sessionOptionsOf(options, 'disabled'));
+    } catch {
+      rmSync(entry.file, { force: true }); // unreadable: optimise again and rewrite it
+    }
+  }
+  const session = await ort.InferenceSession.create(modelPath, {
+    ...sessionOptionsOf(options),
+    optimizedModelFilePath: entry.partial,
   });
+  try {
+    entry.commit();
+  } catch {
+    rmSync(entry.partial, { force: true }); // not cached this time; the session still works
+  }
+  return session;
+}
+
+export async function openSession(modelPath: string, options: SessionSettings): Promise<Session> {
+  const session = await createSession(modelPath, options);
   return {
     inputs: signatures(session.inputMetadata),
     outputs: signatures(session.outputMetadata),

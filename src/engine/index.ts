@@ -8,6 +8,7 @@ export type {
   EngineDescription,
 } from './engine.js';
 export { EngineAbortedError, EngineInputError, ModelFormatError } from './errors.js';
+export { defaultGraphCacheDir } from './graph-cache.js';
 export { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type ExecutionProvider } from './options.js';
 export {
   requestLimitsOf,

@@ -6,7 +6,11 @@ export type ExecutionProvider = 'cpu' | 'cuda';
 export interface EngineOptions {
   /** onnxruntime execution provider; `cuda` needs onnxruntime-node installed with cuda12. */
   provider: ExecutionProvider;
-  /** Threads inside one operator (0 = onnxruntime chooses). */
+  /**
+   * Threads inside one operator (0 = onnxruntime chooses: one per core). Default 1: a second
+   * thread buys nothing on this model, and a process runs one engine per core instead
+   * (WORKER_CONCURRENCY; README "Configuration").
+   */
   intraOpThreads: number;
   /** Threads across operators (0 = onnxruntime chooses). */
   interOpThreads: number;
@@ -20,17 +24,23 @@ export interface EngineOptions {
   displaySize: number;
   /** Run the engine in a worker thread (thread-host.ts); false runs it on the calling thread. */
   useWorker: boolean;
+  /**
+   * Folder for onnxruntime's optimised graphs, kept between runs (graph-cache.ts); null: none.
+   * The CLI and the queue worker use `defaultGraphCacheDir()`.
+   */
+  graphCacheDir: string | null;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   provider: 'cpu',
-  intraOpThreads: 0,
+  intraOpThreads: 1,
   interOpThreads: 1,
   maxMediaBytes: 10 * 1024 * 1024,
   maxUploadBytes: REQUEST_LIMITS.imageMaxBytes,
   maxUploadSide: 4096,
   displaySize: 256,
   useWorker: true,
+  graphCacheDir: null,
 };
 
 export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): EngineOptions {

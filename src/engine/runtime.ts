@@ -1,13 +1,12 @@
 // The opened model: one onnxruntime session per component, created once and reused, with
 // typed helpers for each component's call (tensor layouts: docs/model-format.md).
-import { float32, int64, openSession, type Session } from './backend.js';
+import { float32, int64, openSession, type Session, type SessionSettings } from './backend.js';
 import {
   KNOWN_COMPONENT_NAMES,
   type ComponentName,
   type OptionalComponentName,
 } from './manifest.js';
 import { checkSessionMatchesManifest, type ModelFolder } from './model-folder.js';
-import type { EngineOptions } from './options.js';
 
 /** Every required component's session, and those of the optional ones the model has. */
 type Sessions = Record<ComponentName, Session> & Partial<Record<OptionalComponentName, Session>>;
@@ -18,10 +17,7 @@ export class ModelRuntime {
     private readonly sessions: Sessions,
   ) {}
 
-  static async open(
-    folder: ModelFolder,
-    options: Pick<EngineOptions, 'provider' | 'intraOpThreads' | 'interOpThreads'>,
-  ): Promise<ModelRuntime> {
+  static async open(folder: ModelFolder, options: SessionSettings): Promise<ModelRuntime> {
     const sessions = {} as Sessions;
     try {
       for (const name of KNOWN_COMPONENT_NAMES) {

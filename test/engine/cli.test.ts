@@ -2,7 +2,7 @@
 // message with exit code 2 for bad input.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -15,6 +15,8 @@ const dir = mkdtempSync(join(tmpdir(), 'firstframe-cli-'));
 function firstframe(...args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
 }
+
+const NO_WORKER_THREADS = 'test/engine/helpers/no-worker-threads.mjs';
 
 describe('firstframe CLI', { skip: missingFixtures() ?? false }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +46,39 @@ describe('firstframe CLI', { skip: missingFixtures() ?? false }, () => {
       assert.ok(existsSync(join(dir, file)), `${file} missing`);
     }
     assert.equal(probeVideo(output).frames, 16);
+  });
+
+  test('runs the engine in its own thread, with the optimised graphs cached', () => {
+    const cache = join(dir, 'cache');
+    const run = () =>
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          `./${NO_WORKER_THREADS}`,
+          CLI,
+          'generate',
+          'a red circle',
+          '--model',
+          TINY_MODEL_DIR,
+          '--steps',
+          '1',
+          '--verbose',
+          '-o',
+          join(dir, 'inline.mp4'),
+        ],
+        { encoding: 'utf8', timeout: 120_000, env: { ...process.env, XDG_CACHE_HOME: cache } },
+      );
+    const first = run();
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stderr, /ms since start\] engine ready\n/);
+    assert.match(first.stderr, /ms since start\] first candidates step done\n/);
+    const graphs = readdirSync(join(cache, 'firstframe', 'ort')).sort();
+    // One per component of the tiny model.
+    assert.equal(graphs.length, 5, graphs.join(', '));
+    const second = run();
+    assert.equal(second.status, 0, second.stderr);
+    assert.deepEqual(readdirSync(join(cache, 'firstframe', 'ort')).sort(), graphs);
   });
 
   test('bad input exits with code 2 and says what is allowed', () => {
