@@ -164,30 +164,47 @@ export class WebChatAdapter implements ChatAdapter {
     return name;
   }
 
-  /** A user typed a line (maybe with an image): it appears in the channel and goes to the bot. */
+  /**
+   * A user typed a line (maybe with an image): it appears in the channel and goes to the bot.
+   * An image is written only once its bytes pass the bot's checks, and is shown (published under
+   * /files/…) only when the bot accepts the request: the service's `announce`. A request refused
+   * for any reason (its words, its options, the quota) has its image deleted at once.
+   */
   async submit(userName: string, text: string, upload?: WebUpload): Promise<WebMessage> {
     const name = this.checkName(userName);
     const line = text.trim();
     if (line.length === 0 || line.length > 2000) {
       throw new WebInputError('the message must have 1 to 2000 characters');
     }
+    if (upload && !/^\/video\b/i.test(line)) {
+      throw new WebInputError('an image goes with a /video command (your own first frame)');
+    }
     const attachment = upload ? this.saveUpload(upload) : undefined;
-    const message = this.add({
-      author: { name, isBot: false },
-      text: line,
-      ...(attachment
-        ? { attachments: [{ url: this.publish(attachment.path), kind: 'image' }] }
-        : {}),
-    });
-    if (line.startsWith('/')) {
-      await this.handlers?.command({
-        workspaceId: WEB_WORKSPACE,
-        channelId: WEB_CHANNEL,
-        user: this.user(name),
-        text: line,
-        messageId: message.id,
-        ...(attachment ? { attachments: [attachment] } : {}),
-      });
+    const message = this.add({ author: { name, isBot: false }, text: line });
+    let accepted = false;
+    try {
+      if (line.startsWith('/')) {
+        await this.handlers?.command({
+          workspaceId: WEB_WORKSPACE,
+          channelId: WEB_CHANNEL,
+          user: this.user(name),
+          text: line,
+          messageId: message.id,
+          ...(attachment
+            ? {
+                attachments: [attachment],
+                announce: async () => {
+                  accepted = true;
+                  message.attachments = [{ url: this.publish(attachment.path), kind: 'image' }];
+                  this.changed(message.id);
+                  return message.id;
+                },
+              }
+            : {}),
+        });
+      }
+    } finally {
+      if (attachment && !accepted) removeFile(attachment.path);
     }
     return message;
   }
@@ -335,5 +352,13 @@ export class WebChatAdapter implements ChatAdapter {
         (reaction) => reaction.users.length > 0 || byEmoji.get(reaction.emoji)?.has(this.botName),
       );
     for (const listener of this.listeners) listener(message);
+  }
+}
+
+function removeFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone already
   }
 }

@@ -1,6 +1,6 @@
 // The playground's HTTP API without a browser: the access token, sessions that fix who acts,
 // refused forgeries and cross-origin or non-JSON changes, capped bodies, input errors, files
-// with byte ranges, uploads checked before they are kept, and the event stream that shows each
+// with byte ranges, uploads checked before they are kept (and kept only for accepted requests), and the event stream that shows each
 // user only what they may see.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -276,6 +276,12 @@ test('an upload is checked before it is kept; old uploads expire', async () => {
   const uploadDir = mkdtempSync(path.join(tmpdir(), 'ff-uploads-'));
   try {
     const adapter = new WebChatAdapter({ admins: [], uploadDir, maxFiles: 3 });
+    // A bot that accepts every /video with an image (the service's announce), and one that does not.
+    let accept = true;
+    await adapter.start({
+      command: async (command) => void (accept ? await command.announce?.() : undefined),
+      reaction: async () => {},
+    });
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
       .png()
       .toBuffer();
@@ -303,6 +309,11 @@ test('an upload is checked before it is kept; old uploads expire', async () => {
     assert.equal(adapter.expireUploads(Date.now() + 25 * 60 * 60 * 1000), 1);
     assert.equal(adapter.filePath(fileId), undefined, 'and is no longer served');
     assert.ok(!existsSync(path.join(uploadDir, stored!)));
+
+    accept = false;
+    const refused = await adapter.submit('alice', '/video a dot', { ...fake, data: png });
+    assert.deepEqual(refused.attachments, [], 'a refused request shows no image');
+    assert.deepEqual(readdirSync(uploadDir), [], 'and keeps none');
 
     for (let i = 0; i < 5; i++) {
       await adapter.post('playground', {
