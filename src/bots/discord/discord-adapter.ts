@@ -1,8 +1,12 @@
-// Discord as a chat platform, on discord.js 14. Slash commands are deferred at once (Discord
-// wants an answer within 3 s); the bot core's first reply replaces the deferred "thinking…",
-// later ones are follow-ups. The interaction token expires after 15 minutes, so from then on
-// (or when Discord says the webhook is gone) messages are sent and edited through the channel.
+// Discord as a chat platform, on discord.js 14. A /video is checked first (the bot's permissions
+// in the channel, then the service's validation and quota): a refusal is an ephemeral reply,
+// an accepted request is deferred publicly and the flow's first message replaces the
+// "thinking…"; later ones are follow-ups, ephemeral for notes to one person. Private commands
+// (/quota, /history, …) are deferred ephemerally at once. The interaction token expires after
+// 15 minutes, so from then on (or when Discord says the webhook is gone) messages are sent and
+// edited through the channel.
 import { once } from 'node:events';
+import { stat } from 'node:fs/promises';
 import {
   AttachmentBuilder,
   Client,
@@ -32,15 +36,17 @@ import {
   type MessageRef,
   type OutgoingMessage,
 } from '../chat-adapter.js';
-import { deliveryErrorOf, VIDEO_TOO_LARGE } from './delivery-errors.js';
+import { deliveryErrorOf, isTooLargeError, VIDEO_TOO_LARGE } from './delivery-errors.js';
 import { commandsByName, SLASH_COMMANDS, type SlashCommand } from './commands/index.js';
 import { downloadAttachment } from './image-download.js';
 import {
   InteractionReplies,
+  inTurn,
   isExpiredTokenError,
   type InteractionReply,
 } from './interaction-replies.js';
-import { planUpload, uploadLimitOfTier, type ShrinkVideo } from './upload-limit.js';
+import { cannotMakeVideos, missingForFlow } from './permissions.js';
+import { limitBelow, planUpload, uploadLimitOfTier, type ShrinkVideo } from './upload-limit.js';
 
 export const DISCORD_PLATFORM = 'discord';
 
@@ -50,6 +56,14 @@ const MAX_CONTENT = 2000;
 const MAX_IMAGE_DOWNLOAD = 25 * 1024 * 1024;
 /** How long the permissions Discord sent with a command stand for that member. */
 const PERMISSIONS_FRESH_MS = 60_000;
+/** Discord drops an interaction not acknowledged within 3 s. */
+const ACKNOWLEDGE_WITHIN_MS = 2_000;
+/** How long a size Discord refused as too large lowers the limit assumed (boosts change). */
+const REFUSED_SIZE_MEMORY_MS = 60 * 60_000;
+/** The private "thinking…" of a slow /video, once the request is accepted. */
+const ACCEPTED_PRIVATELY = 'Accepted: your video is being made, below.';
+/** A public "thinking…" closed before a private note (see postThroughInteraction). */
+const NOT_HANDLED = 'This request could not be handled; its author has been told why.';
 
 /** A start-up failure whose message tells the operator what to do (named like the bins'
  * StartupError, so they print the message alone). */
@@ -73,6 +87,8 @@ export interface DiscordAdapterOptions {
   api?: string;
   /** The clock that decides when interaction tokens have expired. */
   now?: () => number;
+  /** How long a /video may wait for the service before it is deferred privately (2 s). */
+  acknowledgeWithinMs?: number;
   commands?: readonly SlashCommand[];
 }
 
@@ -82,6 +98,8 @@ export class DiscordChatAdapter implements ChatAdapter {
   private readonly commands: ReadonlyMap<string, SlashCommand>;
   private readonly replies: InteractionReplies;
   private readonly permissions = new Map<string, { admin: boolean; at: number }>();
+  /** Per upload path ('channel:<id>', 'interaction:<id>'): the limit assumed after a 40005. */
+  private readonly refusedSizes = new Map<string, { bytes: number; at: number }>();
   private readonly now: () => number;
   private handlers: ChatHandlers | undefined;
 
@@ -136,15 +154,63 @@ export class DiscordChatAdapter implements ChatAdapter {
   /** Refusals come back as a DeliveryError saying why in words (deliveryErrorOf). */
   async post(channelId: string, message: OutgoingMessage): Promise<MessageRef> {
     try {
-      return await this.send(channelId, message);
+      return { channelId, messageId: await this.send(channelId, message) };
     } catch (error) {
-      throw deliveryErrorOf(error, message) ?? error;
+      const context = { channelId, missing: this.missingInChannel(channelId) };
+      throw deliveryErrorOf(error, message, context) ?? error;
     }
   }
 
-  private async send(channelId: string, message: OutgoingMessage): Promise<MessageRef> {
+  /**
+   * Through the interaction while its token lives, else through the channel. A note for one
+   * person that belongs to no live interaction of theirs (e.g. "pick a frame first") goes as a
+   * private follow-up on their latest command here, if its token lives.
+   */
+  private async send(channelId: string, message: OutgoingMessage): Promise<string> {
+    const reply =
+      this.replies.usable(message.replyTo) ??
+      (message.visibleTo ? this.replies.latestAnswered(channelId, message.visibleTo) : undefined);
+    if (reply) {
+      try {
+        return await this.upload(
+          `interaction:${reply.interaction.id}`,
+          this.interactionLimit(channelId, reply),
+          message,
+          (content, files) =>
+            this.postThroughInteraction(reply, content, files, message.visibleTo !== undefined),
+        );
+      } catch (error) {
+        if (!isExpiredTokenError(error)) throw error;
+        this.tokenExpired(reply);
+      }
+    }
+    return this.upload(
+      `channel:${channelId}`,
+      this.channelLimit(channelId),
+      message,
+      (content, files) => this.postToChannel(channelId, content, files, message),
+    );
+  }
+
+  /**
+   * Fits the files to the path's upload limit and sends them. A file Discord refuses as too
+   * large (its limit was lower than the bot thought) lowers the limit assumed for that path, so
+   * the flow's retry shrinks the video, or links it with the GIF preview.
+   */
+  private async upload(
+    path: string,
+    limitBytes: number,
+    message: OutgoingMessage,
+    sendPlan: (content: string, files: AttachmentBuilder[]) => Promise<string>,
+  ): Promise<string> {
+    const refused = this.refusedSizes.get(path);
+    const estimated =
+      refused !== undefined &&
+      refused.bytes < limitBytes &&
+      this.now() - refused.at < REFUSED_SIZE_MEMORY_MS;
     const plan = await planUpload(message.attachments ?? [], {
-      limitBytes: this.uploadLimit(channelId, this.replies.of(message.replyTo)),
+      limitBytes: estimated ? refused.bytes : limitBytes,
+      limitEstimated: estimated,
       shrinkVideo: this.options.shrinkVideo,
       artifactUrl: this.options.artifactUrl,
     });
@@ -153,30 +219,44 @@ export class DiscordChatAdapter implements ChatAdapter {
       throw new DeliveryError(VIDEO_TOO_LARGE);
     }
     const content = [message.text, ...plan.notes].join('\n');
-    const files = () =>
-      plan.files.map((file) => new AttachmentBuilder(file.path, { name: file.name }));
-    const reply = this.replies.usable(message.replyTo);
-    if (reply) {
-      try {
-        const messageId = await this.postThroughInteraction(reply, content, files(), message);
-        return { channelId, messageId };
-      } catch (error) {
-        if (!isExpiredTokenError(error)) throw error;
-        this.tokenExpired(reply);
+    const files = plan.files.map((file) => new AttachmentBuilder(file.path, { name: file.name }));
+    try {
+      return await sendPlan(content, files);
+    } catch (error) {
+      if (isTooLargeError(error) && plan.files.length > 0) {
+        const sizes = await Promise.all(
+          plan.files.map(async (file) => (await stat(file.path)).size),
+        );
+        this.refusedSizes.set(path, { bytes: limitBelow(Math.max(...sizes)), at: this.now() });
       }
+      throw error;
     }
+  }
+
+  private async postToChannel(
+    channelId: string,
+    content: string,
+    files: AttachmentBuilder[],
+    message: OutgoingMessage,
+  ): Promise<string> {
     const channel = await this.sendableChannel(channelId);
-    // Channel messages cannot be ephemeral: the person it is meant for is mentioned instead.
+    // A channel message cannot be shown to one person: past the token, a note for the
+    // requester replies to their request (or their latest command's public answer) and names
+    // them without pinging (no allowed mentions). Least noise: no notification for a side
+    // note, and it sits under what it is about.
+    const replyTo =
+      message.replyTo ??
+      (message.visibleTo
+        ? this.replies.latestPublic(channelId, message.visibleTo)?.originalId
+        : undefined);
     const mention = message.visibleTo ? `<@${message.visibleTo}> ` : '';
     const sent = await channel.send({
       content: fitContent(mention + content),
-      files: files(),
-      allowedMentions: { users: message.visibleTo ? [message.visibleTo] : [], repliedUser: false },
-      ...(message.replyTo
-        ? { reply: { messageReference: message.replyTo, failIfNotExists: false } }
-        : {}),
+      files,
+      allowedMentions: { parse: [], users: [], repliedUser: false },
+      ...(replyTo ? { reply: { messageReference: replyTo, failIfNotExists: false } } : {}),
     });
-    return { channelId, messageId: sent.id };
+    return sent.id;
   }
 
   async edit(ref: MessageRef, text: string): Promise<void> {
@@ -184,8 +264,14 @@ export class DiscordChatAdapter implements ChatAdapter {
     const reply = this.replies.usable(ref.messageId);
     if (reply) {
       try {
-        const message = ref.messageId === reply.originalId ? '@original' : ref.messageId;
-        await reply.interaction.editReply({ message, content });
+        await inTurn(reply, async () => {
+          const original = ref.messageId === reply.originalId;
+          await reply.interaction.editReply({
+            message: original ? '@original' : ref.messageId,
+            content,
+          });
+          if (original) reply.loading = false;
+        });
         return;
       } catch (error) {
         if (!isExpiredTokenError(error)) throw error;
@@ -237,6 +323,7 @@ export class DiscordChatAdapter implements ChatAdapter {
   private async onInteraction(interaction: Interaction): Promise<void> {
     if (!interaction.isChatInputCommand()) return;
     const command = this.commands.get(interaction.commandName);
+    let reply: InteractionReply | undefined;
     try {
       if (!command || !interaction.inGuild()) {
         await interaction.reply({
@@ -245,14 +332,28 @@ export class DiscordChatAdapter implements ChatAdapter {
         });
         return;
       }
-      await this.runCommand(interaction, command);
+      // A command answered in the channel (/video) needs there what the flow needs, checked
+      // before anything is queued or charged. Private answers go through the interaction,
+      // which needs no permission in the channel.
+      if (!command.ephemeral) {
+        const inThread = interaction.channel?.isThread() ?? false;
+        const missing = missingForFlow(interaction.appPermissions, inThread);
+        if (missing.length > 0) {
+          await interaction.reply({
+            content: cannotMakeVideos(interaction.channelId, missing),
+            flags: MessageFlags.Ephemeral,
+          });
+          return;
+        }
+      }
+      reply = this.replies.add(interaction, this.now());
+      await this.runCommand(interaction, command, reply);
     } catch (error) {
       this.options.log.error({ err: error, command: interaction.commandName }, 'command failed');
       const content = 'Sorry, something went wrong on our side; please try again.';
-      const answer =
-        interaction.deferred || interaction.replied
-          ? interaction.editReply({ content })
-          : interaction.reply({ content, flags: MessageFlags.Ephemeral });
+      const answer = reply
+        ? this.postThroughInteraction(reply, content, [], true)
+        : interaction.reply({ content, flags: MessageFlags.Ephemeral });
       await answer.catch(() => {});
     }
   }
@@ -260,31 +361,79 @@ export class DiscordChatAdapter implements ChatAdapter {
   private async runCommand(
     interaction: ChatInputCommandInteraction<'cached' | 'raw'>,
     command: SlashCommand,
+    reply: InteractionReply,
   ): Promise<void> {
-    const receivedAt = this.now();
-    // First of all: Discord drops interactions not answered within 3 seconds.
-    const deferred = await interaction.deferReply({
-      withResponse: true,
-      ...(command.ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
-    });
-    const replyId = deferred.interaction.responseMessageId ?? (await interaction.fetchReply()).id;
-    this.replies.add(interaction, replyId, receivedAt);
     if (interaction.memberPermissions) {
       this.permissions.set(`${interaction.guildId}:${interaction.user.id}`, {
         admin: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
-        at: receivedAt,
+        at: reply.receivedAt,
       });
     }
-    const input = command.toInput(interaction);
-    const attachments = await this.downloadAttachments(interaction);
-    await this.handlers?.command({
-      workspaceId: interaction.guildId,
-      channelId: interaction.channelId,
-      user: userOf(interaction),
-      text: input.text,
-      messageId: replyId,
-      ...(input.options ? { options: input.options } : {}),
-      ...(attachments.length > 0 ? { attachments } : {}),
+    let deadline: NodeJS.Timeout | undefined;
+    if (command.ephemeral) {
+      // Answered privately whatever the outcome: acknowledged at once.
+      await inTurn(reply, () => this.defer(reply, 'private'));
+    } else {
+      // Validated before it is acknowledged: a refusal is an ephemeral reply, an accepted
+      // request is deferred publicly (announce). Discord drops an interaction not answered
+      // within 3 s: if the bot takes longer, it defers privately, and an accepted request then
+      // gets a public follow-up.
+      deadline = setTimeout(() => {
+        inTurn(reply, () => this.defer(reply, 'private')).catch((error: unknown) =>
+          this.options.log.error({ err: error }, 'could not acknowledge the command'),
+        );
+      }, this.options.acknowledgeWithinMs ?? ACKNOWLEDGE_WITHIN_MS);
+    }
+    try {
+      const input = command.toInput(interaction);
+      const attachments = await this.downloadAttachments(interaction);
+      await this.handlers?.command({
+        workspaceId: interaction.guildId,
+        channelId: interaction.channelId,
+        user: userOf(interaction),
+        text: input.text,
+        // Until the request is answered, the service's replies name the interaction itself.
+        messageId: interaction.id,
+        ...(command.ephemeral ? {} : { announce: () => this.announce(reply) }),
+        ...(input.options ? { options: input.options } : {}),
+        ...(attachments.length > 0 ? { attachments } : {}),
+      });
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  /** Acknowledges with "thinking…" (call in the reply's turn). */
+  private async defer(reply: InteractionReply, visibility: 'public' | 'private'): Promise<void> {
+    if (reply.acked) return;
+    const response = await reply.interaction.deferReply({
+      withResponse: true,
+      ...(visibility === 'private' ? { flags: MessageFlags.Ephemeral } : {}),
+    });
+    reply.acked = visibility;
+    reply.loading = true;
+    if (visibility === 'public') reply.fillNext = '@original';
+    this.setOriginal(
+      reply,
+      response.interaction.responseMessageId ?? (await reply.interaction.fetchReply()).id,
+    );
+  }
+
+  /** The service accepted the request: the message everyone sees, which the flow fills. */
+  private announce(reply: InteractionReply): Promise<string | undefined> {
+    return inTurn(reply, async () => {
+      if (!reply.acked) await this.defer(reply, 'public');
+      if (reply.acked === 'public') return reply.originalId;
+      // Deferred privately (the bot was slow): that "thinking…" is told the request was
+      // accepted, and a public follow-up becomes the message the flow fills.
+      if (reply.loading) {
+        await reply.interaction.editReply({ content: ACCEPTED_PRIVATELY });
+        reply.loading = false;
+      }
+      const placeholder = await reply.interaction.followUp({ content: '⏳' });
+      this.replies.addMessage(reply, placeholder.id);
+      reply.fillNext = placeholder.id;
+      return placeholder.id;
     });
   }
 
@@ -329,28 +478,67 @@ export class DiscordChatAdapter implements ChatAdapter {
     }
   }
 
-  /** The first answer replaces the deferred "thinking…"; later ones are follow-ups. */
-  private async postThroughInteraction(
+  /**
+   * Answers through the interaction: the first answer is the reply itself (or replaces the
+   * deferred "thinking…"), later ones are follow-ups; `visibleTo` makes them ephemeral.
+   */
+  private postThroughInteraction(
     reply: InteractionReply,
     content: string,
     files: AttachmentBuilder[],
-    message: OutgoingMessage,
+    ephemeral: boolean,
   ): Promise<string> {
-    const { interaction } = reply;
-    const text = fitContent(content);
-    const ephemeral = message.visibleTo ? { flags: MessageFlags.Ephemeral as const } : {};
-    if (!reply.answered) {
-      reply.answered = true;
-      if (message.visibleTo && !interaction.ephemeral) {
-        // e.g. a refused /video: only its author should see why, so the public reply goes.
-        await interaction.deleteReply();
-        return (await interaction.followUp({ content: text, files, ...ephemeral })).id;
+    return inTurn(reply, async () => {
+      const { interaction } = reply;
+      const text = fitContent(content);
+      if (!reply.acked) {
+        const response = await interaction.reply({
+          content: text,
+          files,
+          withResponse: true,
+          ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+        });
+        reply.acked = ephemeral ? 'private' : 'public';
+        return this.setOriginal(
+          reply,
+          response.interaction.responseMessageId ?? (await interaction.fetchReply()).id,
+        );
       }
-      return (await interaction.editReply({ content: text, files })).id;
-    }
-    const sent = await interaction.followUp({ content: text, files, ...ephemeral });
-    this.replies.addFollowUp(reply, sent.id);
-    return sent.id;
+      if (ephemeral && reply.loading) {
+        if (reply.acked === 'private') {
+          await interaction.editReply({ content: text, files });
+          reply.loading = false;
+          return reply.originalId as string;
+        }
+        // After a public defer, Discord ignores the ephemeral flag of the first follow-up (it
+        // replaces the "thinking…" for everyone): that one is closed first in words anyone may
+        // read, and the note follows privately.
+        await interaction.editReply({ content: NOT_HANDLED });
+        reply.loading = false;
+        delete reply.fillNext;
+      }
+      if (!ephemeral && reply.fillNext) {
+        const target = reply.fillNext;
+        await interaction.editReply({ message: target, content: text, files });
+        delete reply.fillNext;
+        if (target !== '@original') return target;
+        reply.loading = false;
+        return reply.originalId as string;
+      }
+      const sent = await interaction.followUp({
+        content: text,
+        files,
+        ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+      });
+      this.replies.addMessage(reply, sent.id);
+      return sent.id;
+    });
+  }
+
+  private setOriginal(reply: InteractionReply, messageId: string): string {
+    reply.originalId = messageId;
+    this.replies.addMessage(reply, messageId);
+    return messageId;
   }
 
   private tokenExpired(reply: InteractionReply): void {
@@ -369,13 +557,36 @@ export class DiscordChatAdapter implements ChatAdapter {
     return channel;
   }
 
-  /** The server's limit (as Discord sent it with the command, else by boost tier), capped. */
-  private uploadLimit(channelId: string, reply: InteractionReply | undefined): number {
+  /** Through the interaction: the channel's limit for this upload, as Discord sent it. */
+  private interactionLimit(channelId: string, reply: InteractionReply): number {
+    return this.capped(reply.attachmentSizeLimit ?? this.tierLimit(channelId));
+  }
+
+  /**
+   * Through the channel: the server's limit by its boost tier. The interaction's
+   * attachment_size_limit may include the requester's Nitro, which the bot's own messages do
+   * not get.
+   */
+  private channelLimit(channelId: string): number {
+    return this.capped(this.tierLimit(channelId));
+  }
+
+  private tierLimit(channelId: string): number {
     const channel = this.client.channels.cache.get(channelId);
-    const guildLimit =
-      reply?.attachmentSizeLimit ??
-      uploadLimitOfTier(channel && 'guild' in channel ? channel.guild.premiumTier : undefined);
-    return Math.min(guildLimit, this.options.maxUploadBytes ?? Infinity);
+    return uploadLimitOfTier(channel && 'guild' in channel ? channel.guild.premiumTier : undefined);
+  }
+
+  private capped(bytes: number): number {
+    return Math.min(bytes, this.options.maxUploadBytes ?? Infinity);
+  }
+
+  /** What the flow needs in the channel that the bot lacks, as its cache (roles, overwrites) says. */
+  private missingInChannel(channelId: string): string[] {
+    const channel = this.client.channels.cache.get(channelId);
+    const me = this.client.user;
+    if (!channel || !me || !('permissionsFor' in channel)) return [];
+    const permissions = channel.permissionsFor(me);
+    return permissions ? missingForFlow(permissions, channel.isThread()) : [];
   }
 }
 

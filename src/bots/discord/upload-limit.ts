@@ -18,6 +18,15 @@ export function uploadLimitOfTier(premiumTier: number | undefined): number {
   return LIMIT_BY_PREMIUM_TIER[premiumTier ?? 0] ?? DEFAULT_UPLOAD_LIMIT;
 }
 
+/**
+ * The limit to assume after Discord refused a file of `refusedBytes` as too large (40005): the
+ * largest of its limits below that size, or half of it when the file was under all of them.
+ */
+export function limitBelow(refusedBytes: number): number {
+  const lower = LIMIT_BY_PREMIUM_TIER.filter((limit) => limit < refusedBytes);
+  return lower.length > 0 ? Math.max(...lower) : Math.floor(refusedBytes / 2);
+}
+
 /** Makes a video under `maxBytes`; returns the new file, or undefined when it cannot. */
 export type ShrinkVideo = (mp4: string, maxBytes: number) => Promise<string | undefined>;
 
@@ -31,6 +40,8 @@ export interface UploadPlan {
 
 export interface UploadOptions {
   limitBytes: number;
+  /** The limit is an estimate (after a refusal), not one Discord said: not named in notes. */
+  limitEstimated?: boolean;
   shrinkVideo?: ShrinkVideo | undefined;
   /** A link to a file kept on the bot's side (e.g. an artifact URL), when there is one. */
   artifactUrl?: ((file: string) => string | undefined) | undefined;
@@ -52,6 +63,7 @@ export async function planUpload(
 ): Promise<UploadPlan> {
   const plan: UploadPlan = { files: [], notes: [] };
   const limit = options.limitBytes;
+  const ofLimit = options.limitEstimated ? '' : ` of ${formatSize(limit)}`;
   const add = (file: string, name = path.basename(file)) => plan.files.push({ path: file, name });
   const whereIs = (file: string) => {
     const url = options.artifactUrl?.(file);
@@ -73,7 +85,7 @@ export async function planUpload(
       if (smaller !== undefined && (await sizeOf(smaller)) <= limit) {
         add(smaller, path.basename(attachment.path));
         plan.notes.push(
-          `(The video was re-encoded from ${formatSize(size)} to ${formatSize(await sizeOf(smaller))} to fit this server's upload limit of ${formatSize(limit)}.)`,
+          `(The video was re-encoded from ${formatSize(size)} to ${formatSize(await sizeOf(smaller))} to fit this server's upload limit${ofLimit}.)`,
         );
         videoPosted = true;
         continue;
@@ -85,7 +97,7 @@ export async function planUpload(
     }
     const what = attachment.kind === 'video' ? 'The video' : 'The image';
     plan.notes.push(
-      `${what} (${formatSize(size)}) is over this server's upload limit of ${formatSize(limit)}${whereIs(attachment.path)}`,
+      `${what} (${formatSize(size)}) is over this server's upload limit${ofLimit}${whereIs(attachment.path)}`,
     );
   }
   // The GIF is a preview: posted with no video, or when the video could not be posted.

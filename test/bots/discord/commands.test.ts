@@ -1,6 +1,7 @@
 // The other slash commands through the real client: admin quota changes (refused for a
 // member, done for a Manage Server member), /history and /quota seen by the caller only, a
-// refused /video, an uploaded first frame, and the registration data sent by deploy-commands.
+// refused /video (an ephemeral reply, never a deferral), an uploaded first frame, and the
+// registration data sent by deploy-commands.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { PermissionFlagsBits } from 'discord.js';
@@ -91,19 +92,17 @@ test('without the permissions of a recent command, isAdmin reads the member and 
   assert.ok(h.fake.rest.calls('GET', new RegExp(`/members/${fresh.id}$`)).length === 1);
 });
 
-test('a refused /video is told to its author only', async () => {
+test('a refused /video is an ephemeral reply: never deferred, nothing deleted', async () => {
   // Discord's client offers the three schedulers only; the bot checks again all the same.
   const interaction = h.fake.command(alice, 'video', {
     values: { prompt: 'a red circle', scheduler: 'lms' },
   });
   const refusal = await h.waitForMessage(/scheduler "lms" is unknown/);
   assert.equal(refusal.flags & EPHEMERAL, EPHEMERAL);
-  assert.equal(refusal.via, 'followup');
-  assert.equal(
-    h.fake.world.messages.get(interaction.originalMessageId!)?.deleted,
-    true,
-    'the public "thinking…" reply is removed',
-  );
+  assert.equal(refusal.via, 'interaction', 'the reply itself, not a follow-up');
+  assert.equal(interaction.responseType, 4, 'answered with a message, not deferred');
+  assert.equal(refusal.id, interaction.originalMessageId);
+  assert.ok(!h.fake.rest.calls('DELETE', /\/webhooks\//).length, 'nothing public to delete');
 });
 
 test('/video with an image skips the vote and animates the upload', async () => {

@@ -9,8 +9,10 @@ import { DiscordHarness, eventually } from './harness.js';
 import type { FakeMessage, FakeUser } from './fake/fake-discord.js';
 import { DISCORD_ERRORS } from './fake/rest.js';
 
-const CANNOT_ATTACH = "I can't attach files in this channel: give me Attach Files";
 let h: DiscordHarness;
+/** What the bot says when Discord refuses for lack of a permission. */
+const cannotMakeVideos = (missing: string) =>
+  `I can't make videos in <#${h.fake.world.channelId}>: give me ${missing}`;
 
 before(async () => {
   h = await new DiscordHarness({}, { deliveryRetryMs: 5 }).start();
@@ -56,11 +58,11 @@ async function failedWith(status: FakeMessage, reason: string): Promise<void> {
 const uploads = () =>
   h.fake.rest.requests.filter((r) => ((r.body as { files?: unknown[] })?.files?.length ?? 0) > 0);
 
-for (const [name, error] of [
-  ['50013 Missing Permissions', DISCORD_ERRORS.missingPermissions],
-  ['50001 Missing Access', DISCORD_ERRORS.missingAccess],
+for (const [name, error, missing] of [
+  ['50013 Missing Permissions', DISCORD_ERRORS.missingPermissions, 'Attach Files'],
+  ['50001 Missing Access', DISCORD_ERRORS.missingAccess, 'View Channel'],
 ] as const) {
-  test(`${name} on the video: retried, then failed and refunded, "give me Attach Files"`, async () => {
+  test(`${name} on the video: retried, then failed and refunded, "give me ${missing}"`, async () => {
     const user = h.fake.world.addUser(`u-${error.body.code}`);
     const prompt = `a red circle ${error.body.code}`;
     const status = await request(user, prompt);
@@ -68,11 +70,11 @@ for (const [name, error] of [
     const before = uploads().length;
     h.fake.rest.refuseUploads(error);
     try {
-      await failedWith(status, CANNOT_ATTACH);
+      await failedWith(status, cannotMakeVideos(missing));
     } finally {
       h.fake.rest.refuseUploads(undefined);
     }
-    assert.match(status.content, /❌ ".*" failed: the video could not be posted \(I can't attach/);
+    assert.match(status.content, /❌ ".*" failed: the video could not be posted \(I can't make/);
     assert.equal(uploads().length - before, 3, 'three tries');
     assert.ok(!h.fake.messages().some((m) => m.content.startsWith(`🎬 "${prompt}"`)));
     assert.equal(await usedQuota(user), 0, 'refunded, not committed');
@@ -108,7 +110,7 @@ test('a grid Discord refuses opens no vote: failed, refunded, no reactions', asy
   h.fake.rest.refuseUploads(DISCORD_ERRORS.missingPermissions);
   try {
     const status = await request(user, prompt);
-    await failedWith(status, CANNOT_ATTACH);
+    await failedWith(status, cannotMakeVideos('Attach Files'));
     assert.match(status.content, /failed: the first frames could not be posted/);
   } finally {
     h.fake.rest.refuseUploads(undefined);
@@ -122,7 +124,7 @@ test('one refusal, then the retry goes through: posted, "done", committed', asyn
   const prompt = 'a white circle retried';
   const status = await request(user, prompt);
   await voteAndClose(user, prompt);
-  h.fake.rest.refuseUploads(DISCORD_ERRORS.tooLarge, 1);
+  h.fake.rest.refuseUploads(DISCORD_ERRORS.missingPermissions, 1);
   const result = await h.waitForMessage(new RegExp(`🎬 "${prompt}"`));
   assert.deepEqual(
     result.files.map((f) => f.filename),

@@ -16,7 +16,10 @@ import { silentLog } from '../../helpers/silent-log.js';
 import { FakeDiscord, type FakeMessage } from './fake/fake-discord.js';
 
 export type AdapterExtras = Partial<
-  Pick<DiscordAdapterOptions, 'shrinkVideo' | 'artifactUrl' | 'maxUploadBytes'>
+  Pick<
+    DiscordAdapterOptions,
+    'shrinkVideo' | 'artifactUrl' | 'maxUploadBytes' | 'acknowledgeWithinMs'
+  >
 >;
 
 export class DiscordHarness {

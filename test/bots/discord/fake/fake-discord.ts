@@ -76,6 +76,7 @@ export class FakeDiscord {
       channelId: this.world.channelId,
       dispatchedAt: Date.now(),
       expired: false,
+      ...(options.attachmentSizeLimit ? { attachmentSizeLimit: options.attachmentSizeLimit } : {}),
     };
     this.world.interactions.set(interaction.id, interaction);
     const resolved: Record<string, Record<string, unknown>> = {};
@@ -116,7 +117,7 @@ export class FakeDiscord {
       channel_id: this.world.channelId,
       channel: { ...this.world.channelPayload(), permissions: user.permissions.toString() },
       member: { ...this.world.memberPayload(user), permissions: user.permissions.toString() },
-      app_permissions: this.world.bot.permissions.toString(),
+      app_permissions: this.world.botPermissions().toString(),
       locale: 'en-US',
       guild_locale: 'en-US',
       entitlements: [],
@@ -134,6 +135,15 @@ export class FakeDiscord {
       },
     });
     return interaction;
+  }
+
+  /**
+   * A server admin takes permissions from the bot in the channel (a member overwrite; none:
+   * gives them back); Discord tells the bot with CHANNEL_UPDATE.
+   */
+  denyBot(permissions: bigint): void {
+    this.world.botDenied = permissions;
+    this.gateway.dispatch('CHANNEL_UPDATE', this.world.channelPayload());
   }
 
   /** A member adds (or takes back) a reaction in the Discord client. */

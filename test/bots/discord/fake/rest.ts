@@ -1,11 +1,15 @@
 // A local Discord REST API (v10): the routes the bot uses, answered from the World the way
 // Discord answers them, including what matters for the adapter: interaction tokens that
 // expire (404 Unknown Webhook), the reaction route's rate limit (1 per 250 ms, with Discord's
-// X-RateLimit headers; a request that ignores it gets a real 429) and 429s injected by tests.
+// X-RateLimit headers; a request that ignores it gets a real 429) and 429s injected by tests;
+// the bot's permissions in the channel (50001 Missing Access, 50013 Missing Permissions on the
+// channel routes: interaction responses need none), the upload limit of each path (40005) and
+// the first follow-up after a defer taking over the "thinking…" with the defer's visibility.
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FakeFile, FakeMessage, World } from './world.js';
+import { PermissionFlagsBits } from 'discord.js';
+import type { FakeFile, FakeInteraction, FakeMessage, World } from './world.js';
 
 export interface RecordedRequest {
   method: string;
@@ -168,6 +172,8 @@ export class FakeRest {
     const [, id, token] = parts;
     const interaction = this.world.interactions.get(id as string);
     if (!interaction || interaction.token !== token) return notFound(10062, 'Unknown interaction');
+    const tooLarge = this.overLimit(body, this.interactionUploadLimit(interaction));
+    if (tooLarge) return tooLarge;
     if (interaction.responseType !== undefined) {
       return {
         status: 400,
@@ -209,8 +215,19 @@ export class FakeRest {
     if (applicationId !== this.world.applicationId || !interaction || interaction.expired) {
       return notFound(10015, 'Unknown Webhook');
     }
+    if (body.files.length > 0) {
+      const tooLarge = this.overLimit(body, this.interactionUploadLimit(interaction));
+      if (tooLarge) return tooLarge;
+    }
     if (what === undefined && method === 'POST') {
       const json = body.json as { content?: string; flags?: number; message_reference?: unknown };
+      const original = this.world.messages.get(interaction.originalMessageId ?? '');
+      if (original && !original.deleted && (original.flags & LOADING) !== 0) {
+        // Discord: the first follow-up after a defer replaces the "thinking…", which keeps the
+        // defer's visibility (the follow-up's own ephemeral flag is ignored).
+        this.editMessage(original, body);
+        return { status: 200, body: this.world.messagePayload(original) };
+      }
       const message = this.world.addMessage({
         content: json.content ?? '',
         files: body.files,
@@ -234,9 +251,21 @@ export class FakeRest {
   private channel(method: string, parts: string[], body: ParsedBody): Reply {
     const [, channelId, messages, messageId, reactions, emoji, userId] = parts;
     if (channelId !== this.world.channelId) return notFound(10003, 'Unknown Channel');
+    const lacking = (...flags: bigint[]) =>
+      flags.some((flag) => (this.world.botPermissions() & flag) === 0n);
+    if (lacking(PermissionFlagsBits.ViewChannel)) return DISCORD_ERRORS.missingAccess;
     if (messages === undefined) return { status: 200, body: this.world.channelPayload() };
     if (messageId === undefined && method === 'POST') {
       const json = body.json as { content?: string; message_reference?: { message_id?: string } };
+      if (
+        lacking(PermissionFlagsBits.SendMessages) ||
+        (body.files.length > 0 && lacking(PermissionFlagsBits.AttachFiles)) ||
+        (json.message_reference && lacking(PermissionFlagsBits.ReadMessageHistory))
+      ) {
+        return DISCORD_ERRORS.missingPermissions;
+      }
+      const tooLarge = this.overLimit(body, this.world.uploadLimit());
+      if (tooLarge) return tooLarge;
       const message = this.world.addMessage({
         content: json.content ?? '',
         files: body.files,
@@ -251,10 +280,18 @@ export class FakeRest {
       return notFound(10008, 'Unknown Message');
     }
     if (reactions === undefined) {
+      if (method === 'GET' && lacking(PermissionFlagsBits.ReadMessageHistory)) {
+        return DISCORD_ERRORS.missingAccess;
+      }
       if (method === 'PATCH') this.editMessage(message, body);
       return { status: 200, body: this.world.messagePayload(message) };
     }
-    if (method === 'PUT' && userId === '@me') return this.botReaction(message, emoji as string);
+    if (method === 'PUT' && userId === '@me') {
+      if (lacking(PermissionFlagsBits.ReadMessageHistory, PermissionFlagsBits.AddReactions)) {
+        return DISCORD_ERRORS.missingPermissions;
+      }
+      return this.botReaction(message, emoji as string);
+    }
     if (method === 'DELETE' && userId) {
       this.react(message, userId, emoji as string, false);
       return { status: 204 };
@@ -306,6 +343,16 @@ export class FakeRest {
     }
     message.flags &= ~LOADING;
     if (body.files.length > 0) message.files = body.files;
+  }
+
+  /** Through an interaction: what Discord sent with it, else the server's. */
+  private interactionUploadLimit(interaction: FakeInteraction): number {
+    return interaction.attachmentSizeLimit ?? this.world.uploadLimit();
+  }
+
+  /** Discord's answer to a file over the limit. */
+  private overLimit(body: ParsedBody, limit: number): Reply | undefined {
+    return body.files.some((file) => file.size > limit) ? DISCORD_ERRORS.tooLarge : undefined;
   }
 
   private guild(parts: string[]): Reply {

@@ -47,6 +47,8 @@ export interface FakeInteraction {
   originalMessageId?: string;
   /** Discord stops accepting the token (Unknown Webhook). */
   expired: boolean;
+  /** What Discord said the channel accepts for this interaction (attachment_size_limit). */
+  attachmentSizeLimit?: number;
 }
 
 const BASIC_PERMISSIONS =
@@ -59,6 +61,12 @@ const BASIC_PERMISSIONS =
 export const MEMBER_PERMISSIONS = BASIC_PERMISSIONS;
 export const ADMIN_PERMISSIONS = BASIC_PERMISSIONS | PermissionFlagsBits.ManageGuild;
 const BOT_PERMISSIONS = BASIC_PERMISSIONS | PermissionFlagsBits.ManageMessages;
+
+/**
+ * Discord's published upload limits by boost tier (10 MiB, tier 2: 50 MiB, tier 3: 100 MiB),
+ * written here apart from the bot's own table so that a wrong table in the bot fails a test.
+ */
+const UPLOAD_LIMIT_BY_TIER = [10, 10, 50, 100].map((mib) => mib * 2 ** 20);
 
 export class World {
   readonly applicationId = snowflake();
@@ -75,6 +83,13 @@ export class World {
   readonly messages = new Map<string, FakeMessage>();
   readonly interactions = new Map<string, FakeInteraction>();
   premiumTier = 0;
+  /** Permissions the channel takes away from the bot (a member overwrite on the channel). */
+  botDenied = 0n;
+  /**
+   * What Discord accepts on a channel message, when tests make it lower than the boost tier's
+   * limit the bot knows (as after a boost lost while the bot's cache missed it).
+   */
+  channelUploadLimit: number | undefined;
 
   constructor(readonly gatewayUrl: () => string) {}
 
@@ -88,6 +103,18 @@ export class World {
     const user = this.users.get(id);
     if (!user) throw new Error(`fake Discord: no user ${id}`);
     return user;
+  }
+
+  /** The bot's permissions in the channel: its role's, less the channel's overwrite. */
+  botPermissions(): bigint {
+    return this.bot.permissions & ~this.botDenied;
+  }
+
+  /** The largest file Discord takes on a channel message. */
+  uploadLimit(): number {
+    return (
+      this.channelUploadLimit ?? UPLOAD_LIMIT_BY_TIER[this.premiumTier] ?? UPLOAD_LIMIT_BY_TIER[0]!
+    );
   }
 
   userPayload(user: FakeUser) {
@@ -122,7 +149,10 @@ export class World {
       guild_id: this.guildId,
       name: 'videos',
       position: 0,
-      permission_overwrites: [],
+      permission_overwrites:
+        this.botDenied === 0n
+          ? []
+          : [{ id: this.bot.id, type: 1, allow: '0', deny: this.botDenied.toString() }],
       nsfw: false,
       topic: null,
       last_message_id: null,
