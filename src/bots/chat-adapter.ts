@@ -93,8 +93,13 @@ export interface ChatAdapter {
    * reason the channel can be told about.
    */
   post(channelId: string, message: OutgoingMessage): Promise<MessageRef>;
-  /** Changes a message's text (attachments stay as posted). */
-  edit(ref: MessageRef, text: string): Promise<void>;
+  /**
+   * Changes a message's text (attachments stay as posted). `progress`: a progress report (the
+   * flow's milestones are not), which the adapter may drop rather than wait for a rate limit.
+   */
+  edit(ref: MessageRef, text: string, options?: { progress?: boolean }): Promise<void>;
+  /** The platform's floor under the flow's `progressEditIntervalMs` (its edit rate limit). */
+  readonly minProgressEditIntervalMs?: number;
   /** Adds the bot's own reactions, in order. */
   addReactions(ref: MessageRef, emojis: string[]): Promise<void>;
   /** Removes a user's reaction (a superseded vote); a no-op where the platform forbids it. */

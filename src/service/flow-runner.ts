@@ -132,7 +132,7 @@ export class FlowRunner {
     const transition = reduce(
       state,
       { ...event, now: this.deps.clock.now() } as FlowEvent,
-      this.deps.config,
+      this.configFor(state),
     );
     await this.apply(transition);
   }
@@ -190,6 +190,15 @@ export class FlowRunner {
     }
   }
 
+  /** The flow's settings, with the progress cadence no faster than the platform allows. */
+  private configFor(state: GenerationState): FlowConfig {
+    const floor = this.deps.adapters.get(state.platform)?.minProgressEditIntervalMs ?? 0;
+    const { config } = this.deps;
+    return floor > config.progressEditIntervalMs
+      ? { ...config, progressEditIntervalMs: floor }
+      : config;
+  }
+
   private adapterFor(state: GenerationState): ChatAdapter {
     const adapter = this.deps.adapters.get(state.platform);
     if (!adapter) throw new Error(`no chat adapter for platform "${state.platform}"`);
@@ -245,7 +254,10 @@ export class FlowRunner {
         return undefined;
       case 'edit': {
         const ref = this.messageRef(state, effect.key);
-        if (ref) await this.adapterFor(state).edit(ref, effect.text);
+        if (ref) {
+          const options = effect.progress ? { progress: true } : undefined;
+          await this.adapterFor(state).edit(ref, effect.text, options);
+        }
         return undefined;
       }
       case 'react': {

@@ -1,11 +1,13 @@
 // Slack's refusals of a message or a file upload (the Web API's `error` codes), in words for
 // the channel (DeliveryError.reason).
+import { webApi } from '@slack/bolt';
 import { DeliveryError } from '../chat-adapter.js';
 
 const NOT_IN_CHANNEL = "I'm not in this channel: invite me with /invite";
 const NOT_ALLOWED = "I'm not allowed to post in this channel";
 const UPLOADS_OFF = 'file uploads are turned off in this workspace';
 const UPLOAD_REFUSED = 'Slack did not take the file upload';
+const RATE_LIMITED = 'Slack asked me to slow down; try again in a minute';
 
 const REASONS: Readonly<Record<string, string>> = {
   not_in_channel: NOT_IN_CHANNEL,
@@ -19,7 +21,7 @@ const REASONS: Readonly<Record<string, string>> = {
     "I'm missing a Slack permission (files:write, chat:write): ask an admin to reinstall me",
   file_uploads_disabled: UPLOADS_OFF,
   file_uploads_except_images_disabled: UPLOADS_OFF,
-  ratelimited: 'Slack asked me to slow down; try again in a minute',
+  ratelimited: RATE_LIMITED,
 };
 
 /** The `error` code of a failed Web API call (`not_in_channel`, `already_reacted`, …). */
@@ -34,6 +36,7 @@ export function slackError(error: unknown): string | undefined {
  * keeps those).
  */
 export function deliveryErrorOf(error: unknown, withFiles: boolean): DeliveryError | undefined {
+  if (wasRateLimited(error)) return new DeliveryError(RATE_LIMITED, { cause: error });
   const code = slackError(error);
   if (code === undefined) {
     // No answer from Slack: the HTTP request or the bytes sent to the upload URL failed.
@@ -51,5 +54,28 @@ function isUploadFailure(error: unknown): boolean {
     code === 'slack_webapi_http_error' ||
     code === 'slack_webapi_request_error' ||
     /^(Failed to upload file|No upload url found)/.test(String(message))
+  );
+}
+
+/**
+ * Seconds Slack asked to wait, when a call was refused with HTTP 429 by a WebClient that
+ * rejects rate-limited calls (`rejectRateLimitedCalls`) instead of pausing its queue.
+ */
+export function rateLimitOf(error: unknown): number | undefined {
+  const { code, retryAfter } = (error ?? {}) as { code?: unknown; retryAfter?: unknown };
+  if (code !== webApi.ErrorCode.RateLimitedError) return undefined;
+  return typeof retryAfter === 'number' ? retryAfter : 0;
+}
+
+/**
+ * A call that was still rate limited (HTTP 429) when its retries ran out: rejected at once
+ * (rateLimitOf), or, from a client that waits out Retry-After, the error it ends with.
+ */
+function wasRateLimited(error: unknown): boolean {
+  if (rateLimitOf(error) !== undefined) return true;
+  const { code, original } = (error ?? {}) as { code?: unknown; original?: { message?: unknown } };
+  return (
+    code === webApi.ErrorCode.RequestError &&
+    /^A rate limit was exceeded/.test(String(original?.message))
   );
 }

@@ -6,6 +6,10 @@
 // - Answers only the requester should see use the command's response_url while it is good,
 //   else chat.postEphemeral.
 // - Slack only lets an app remove its own reactions, so `removeReaction` does nothing.
+// - Rate limits: progress edits come at most every 5 s (`minProgressEditIntervalMs`) and go
+//   through a client of their own that gives up on a 429 (the edit is dropped, and no progress
+//   edit is sent until Retry-After has passed), so the app's client, which pauses all its calls
+//   on a 429, never waits behind them: votes, uploads and milestone edits go on.
 // - Events API redeliveries (X-Slack-Retry-Num, same event_id) are dropped.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +30,7 @@ import type {
   OutgoingMessage,
 } from '../chat-adapter.js';
 import { boltLogger } from './bolt-logger.js';
-import { deliveryErrorOf, slackError } from './delivery-errors.js';
+import { deliveryErrorOf, rateLimitOf, slackError } from './delivery-errors.js';
 import { emojiOfSlackName, slackNameOf } from './emoji.js';
 import { RecentIds } from './recent-ids.js';
 import { CommandResponders } from './responders.js';
@@ -88,11 +92,21 @@ interface EventEnvelope {
 }
 
 const NOT_IN_CHANNEL = new Set(['not_in_channel', 'channel_not_found']);
+/** chat.update is a Tier 3 method (about 50 a minute per workspace): one progress edit per
+ * generation every 5 s leaves room for several generations and the milestones. */
+const PROGRESS_EDIT_INTERVAL_MS = 5_000;
+/** A progress edit that takes longer is given up (the next one says more anyway). */
+const PROGRESS_EDIT_TIMEOUT_MS = 10_000;
 
 export class SlackChatAdapter implements ChatAdapter {
   readonly platform = SLACK_PLATFORM;
+  readonly minProgressEditIntervalMs = PROGRESS_EDIT_INTERVAL_MS;
   readonly app: App;
   private readonly client: webApi.WebClient;
+  /** Progress edits only: rejects a rate-limited call instead of pausing (see the top). */
+  private readonly progressClient: webApi.WebClient;
+  /** No progress edit is sent before this time (ms since epoch): Slack's last Retry-After. */
+  private progressQuietUntil = 0;
   private readonly log: Logger;
   private readonly users: SlackUserDirectory;
   private readonly socketReceiver: SocketModeReceiver | undefined;
@@ -149,6 +163,13 @@ export class SlackChatAdapter implements ChatAdapter {
       this.app = new App({ ...common, receiver: this.socketReceiver });
     }
     this.client = this.app.client;
+    this.progressClient = new webApi.WebClient(options.botToken, {
+      logger,
+      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+      timeout: PROGRESS_EDIT_TIMEOUT_MS,
+    });
     this.users = new SlackUserDirectory(this.client, this.log);
     this.listen();
   }
@@ -282,12 +303,25 @@ export class SlackChatAdapter implements ChatAdapter {
     return { channelId, messageId: `file:${uploaded.fileIds[0] ?? 'unknown'}` };
   }
 
-  async edit(ref: MessageRef, text: string): Promise<void> {
-    await this.client.chat.update({
-      channel: ref.channelId,
-      ts: ref.messageId,
-      text: escapeSlackText(text),
-    });
+  /** A progress edit is dropped when Slack rate limits it (see the top); others wait it out. */
+  async edit(ref: MessageRef, text: string, options?: { progress?: boolean }): Promise<void> {
+    const update = { channel: ref.channelId, ts: ref.messageId, text: escapeSlackText(text) };
+    if (!options?.progress) {
+      await this.client.chat.update(update);
+      return;
+    }
+    if (Date.now() < this.progressQuietUntil) return;
+    try {
+      await this.progressClient.chat.update(update);
+    } catch (error) {
+      const retryAfter = rateLimitOf(error);
+      if (retryAfter === undefined) throw error;
+      this.progressQuietUntil = Date.now() + retryAfter * 1000;
+      this.log.info(
+        { retryAfterSeconds: retryAfter, messageId: ref.messageId },
+        'dropped a rate-limited progress edit',
+      );
+    }
   }
 
   async addReactions(ref: MessageRef, emojis: string[]): Promise<void> {

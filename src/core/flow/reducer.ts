@@ -115,7 +115,7 @@ function onProgress(step: Step, event: Extract<FlowEvent, { type: 'jobProgress' 
     state.phase === 'animating'
       ? text.animating(state, event.step, event.total)
       : text.drawing(state, round?.number ?? 1, event.step, event.total);
-  step.effects.push({ type: 'edit', key: 'status', text: message });
+  step.effects.push({ type: 'edit', key: 'status', text: message, progress: true });
 }
 
 function onCandidates(step: Step, event: Extract<FlowEvent, { type: 'candidatesReady' }>): void {

@@ -107,7 +107,10 @@ export interface FlowConfig {
   regenerateCostsQuota: boolean;
   /** Rounds per generation (the first included); 🔄 is refused after that. */
   maxRounds: number;
-  /** Progress edits closer together than this are skipped (chat rate limits). */
+  /**
+   * Progress edits closer together than this are skipped (chat rate limits); a platform may ask
+   * for more (ChatAdapter.minProgressEditIntervalMs: Slack's 5 s).
+   */
   progressEditIntervalMs: number;
   /** Tries at posting a message the flow waits on (the grid, the video), the first included. */
   deliveryAttempts: number;
@@ -185,7 +188,8 @@ export type FlowEffect =
    * edits) or `deliveryFailed`. The grid ('round:<n>') and the video ('result') wait on it.
    */
   | { type: 'post'; key?: string; message: FlowMessage }
-  | { type: 'edit'; key: string; text: string }
+  /** `progress`: a progress report, which the platform may drop (it is rate limited). */
+  | { type: 'edit'; key: string; text: string; progress?: true }
   | { type: 'react'; key: string; emojis: string[] }
   /** Take back a user's superseded vote reaction, where the platform allows it. */
   | { type: 'unreact'; key: string; emoji: string; userId: string }

@@ -8,6 +8,8 @@
 // It also takes the slash commands' `response_url` posts at <url>/respond/<id>, and plays
 // Slack's side of Socket Mode: apps.connections.open (app token) gives ws://<host>/socket,
 // where the fake says hello, sends envelopes and collects the app's acknowledgements.
+// On demand it refuses a method (Slack's `{ ok: false, error }`) or rate limits it (HTTP 429
+// with a Retry-After header, as Slack does).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +26,16 @@ export interface FakeUser {
 export interface ApiCall {
   method: string;
   args: Record<string, unknown>;
+  /** When it arrived (ms since epoch). */
+  at: number;
+}
+
+/** A rate limit on a method: calls `when` matches (default all) get 429, `times` times. */
+export interface RateLimit {
+  /** Seconds, sent as the Retry-After header. */
+  retryAfter: number;
+  times?: number;
+  when?: (args: Record<string, unknown>) => boolean;
 }
 
 export interface FakeMessage {
@@ -78,6 +90,9 @@ export class FakeSlack {
   readonly missingScopes = new Set<string>();
   /** Methods answered `{ ok: false, error }` (Slack's error shape), `left` more times. */
   private readonly refusals = new Map<string, { error: string; left: number }>();
+  private readonly rateLimits = new Map<string, RateLimit & { left: number }>();
+  /** The calls answered with 429, in order. */
+  readonly rateLimited: ApiCall[] = [];
   private readonly held = new Map<string, Promise<void>>();
   private server: Server | undefined;
   private sockets: WebSocketServer | undefined;
@@ -105,6 +120,20 @@ export class FakeSlack {
   refuse(method: string, error: string | undefined, times = Infinity): void {
     if (error === undefined) this.refusals.delete(method);
     else this.refusals.set(method, { error, left: times });
+  }
+
+  /** Answers `method` with HTTP 429 and Retry-After (see RateLimit); undefined: stop. */
+  rateLimit(method: string, limit: RateLimit | undefined): void {
+    if (limit === undefined) this.rateLimits.delete(method);
+    else this.rateLimits.set(method, { ...limit, left: limit.times ?? Infinity });
+  }
+
+  private rateLimitOf(call: ApiCall): RateLimit | undefined {
+    const limit = this.rateLimits.get(call.method);
+    if (!limit || (limit.when && !limit.when(call.args))) return undefined;
+    if (--limit.left <= 0) this.rateLimits.delete(call.method);
+    this.rateLimited.push(call);
+    return limit;
   }
 
   private refusal(method: string): Answer | undefined {
@@ -238,8 +267,18 @@ export class FakeSlack {
       return;
     }
     const args = await parseArgs(request.headers['content-type'] ?? '', body);
-    this.calls.push({ method: name, args });
+    const call = { method: name, args, at: Date.now() };
+    this.calls.push(call);
     await this.held.get(name);
+    const limit = this.rateLimitOf(call);
+    if (limit) {
+      response.writeHead(429, {
+        'content-type': 'application/json',
+        'retry-after': String(limit.retryAfter),
+      });
+      response.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
     const token = name === 'apps.connections.open' ? this.options.appToken : this.options.token;
     const authorized = request.headers.authorization === `Bearer ${token}`;
     const answer = !authorized

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { waitFor } from '../../helpers/manual-clock.js';
 import type { FakeMessage } from './fake-slack.js';
-import { SlackHarness, TEAM, USERS } from './slack-harness.js';
+import { SlackHarness, USERS } from './slack-harness.js';
 
 let h: SlackHarness;
 
@@ -16,15 +16,6 @@ before(async () => {
 after(async () => {
   await h.cleanup();
 });
-
-async function usedQuota(): Promise<number> {
-  await h.service.runner.idle();
-  const status = await h.quota.status(
-    { platform: 'slack', workspaceId: TEAM, userId: USERS.alice },
-    h.clock.now(),
-  );
-  return status.user.daily.used;
-}
 
 /** The status message in the request's thread once it says the generation failed. */
 function failedStatus(request: FakeMessage): Promise<FakeMessage> {
@@ -42,7 +33,7 @@ async function closeWhileRefusing(prompt: string, method: string, error: string,
   const { request, grid } = await h.startVideo(prompt, '--seed 7 --steps 2');
   await h.react(USERS.bob, 'one', grid.ts);
   await h.waitForVotes(prompt, { [USERS.bob]: 1 });
-  const counts = { used: await usedQuota(), completions: completions() };
+  const counts = { used: await h.usedQuota(), completions: completions() };
   h.fake.refuse(method, error, times);
   h.clock.advance(60_000);
   return { request, ...counts };
@@ -70,7 +61,7 @@ test('a video upload Slack refuses (not_in_channel): retried, failed, refunded, 
   }
   assert.equal(completions() - before.completions, 3, 'three tries');
   assert.ok(!h.fake.messages.some((m) => m.text.startsWith(`🎬 "${prompt}"`)));
-  assert.equal(await usedQuota(), 0, 'refunded, not committed');
+  assert.equal(await h.usedQuota(), 0, 'refunded, not committed');
 });
 
 test('a grid upload Slack refuses (file_uploads_disabled) opens no vote: failed and refunded', async () => {
@@ -91,7 +82,7 @@ test('a grid upload Slack refuses (file_uploads_disabled) opens no vote: failed 
     h.fake.refuse('files.getUploadURLExternal', undefined);
   }
   assert.ok(!h.fake.messages.some((m) => m.text.includes(`Round 1 for "${prompt}"`)));
-  assert.equal(await usedQuota(), 0);
+  assert.equal(await h.usedQuota(), 0);
 });
 
 test('an upload error Slack answers once is retried: the video is posted and counted', async () => {
@@ -110,7 +101,7 @@ test('an upload error Slack answers once is retried: the video is posted and cou
     () => h.fake.messages.find((m) => m.threadTs === request.ts && m.text.startsWith('✅')),
     'the status saying done',
   );
-  assert.equal(await usedQuota(), 1, 'committed');
+  assert.equal(await h.usedQuota(), 1, 'committed');
 });
 
 test('file bytes the upload URL refuses every time: "Slack did not take the file upload", refunded', async () => {
@@ -126,5 +117,5 @@ test('file bytes the upload URL refuses every time: "Slack did not take the file
     h.fake.refuse('upload', undefined);
   }
   assert.ok(!h.fake.messages.some((m) => m.text.startsWith(`🎬 "${prompt}"`)));
-  assert.equal(await usedQuota(), used - 1, 'this one refunded, not committed');
+  assert.equal(await h.usedQuota(), used - 1, 'this one refunded, not committed');
 });

@@ -7,7 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createSlackAdapter, type SlackChatAdapter } from '../../../src/bots/slack/index.js';
+import {
+  createSlackAdapter,
+  type SlackAdapterOptions,
+  type SlackChatAdapter,
+} from '../../../src/bots/slack/index.js';
+import type { ChatAdapter } from '../../../src/bots/chat-adapter.js';
 import type { FlowConfig, GenerationState } from '../../../src/core/flow/types.js';
 import type { FlowStore } from '../../../src/service/ports.js';
 import { createLogger, type Logger } from '../../../src/log.js';
@@ -65,7 +70,11 @@ export abstract class SlackDriver {
   private responseCount = 0;
   private eventCount = 0;
 
-  constructor(readonly mode: 'http' | 'socket' = 'http') {}
+  constructor(
+    readonly mode: 'http' | 'socket' = 'http',
+    /** Settings of the adapter that differ from the tests' usual ones (e.g. `apiRetries`). */
+    private readonly adapterOptions: Partial<SlackAdapterOptions> = {},
+  ) {}
 
   /** Starts the bot service (with `adapter` among its chat adapters). */
   protected abstract startBot(adapter: SlackChatAdapter, log: Logger): Promise<void>;
@@ -89,6 +98,7 @@ export abstract class SlackDriver {
       apiUrl: this.fake.apiUrl,
       apiRetries: 0,
       sharePollDelays: [10, 20, 50, 100],
+      ...this.adapterOptions,
     });
     await this.startBot(this.adapter, log);
     return this;
@@ -247,20 +257,23 @@ export abstract class SlackDriver {
  * clock. */
 export class SlackHarness extends SlackDriver {
   readonly clock = new ManualClock();
+  /** Chat adapters the bot serves next to Slack's (set before `start`). */
+  alongside: ChatAdapter[] = [];
   bot!: DemoBot;
 
   constructor(
     mode: 'http' | 'socket' = 'http',
     private readonly flow: Partial<FlowConfig> = {},
+    adapterOptions: Partial<SlackAdapterOptions> = {},
   ) {
-    super(mode);
+    super(mode, adapterOptions);
   }
 
   protected async startBot(adapter: SlackChatAdapter, log: Logger): Promise<void> {
     this.bot = await startDemoBot({
       dir: this.dir,
       clock: this.clock,
-      adapters: [adapter],
+      adapters: [adapter, ...this.alongside],
       log,
       flow: this.flow,
     });
@@ -276,6 +289,13 @@ export class SlackHarness extends SlackDriver {
 
   get quota() {
     return this.bot.quota;
+  }
+
+  /** Videos counted today against a user (reserved or committed), once the flow is idle. */
+  async usedQuota(who: Person = 'alice'): Promise<number> {
+    await this.service.runner.idle();
+    const subject = { platform: 'slack', workspaceId: TEAM, userId: USERS[who] };
+    return (await this.quota.status(subject, this.clock.now())).user.daily.used;
   }
   get service() {
     return this.bot.service;
