@@ -197,6 +197,30 @@ test('/video-history and /video-quota answer the user alone; bad input says what
   assert.equal(bad.status, 200);
   assert.match(await h.waitForAnswer(bad.responseId, /Sorry/), /steps/);
   assert.equal(h.fake.messages.length, messagesBefore, 'a bad /video is not repeated publicly');
+  assert.deepEqual(responseTypes(bad.responseId), ['ephemeral'], 'answered to bob alone');
+});
+
+/** How each answer to a command's response URL was sent (`ephemeral` or `in_channel`). */
+function responseTypes(responseId: string): unknown[] {
+  return h.fake.responses.filter((r) => r.id === responseId).map((r) => r.body.response_type);
+}
+
+test('a /video over the quota is answered to the requester alone: no public message, nothing charged', async () => {
+  const limit = await h.command('erin', '/video-quota', `set <@${USERS.carol}> daily 0`);
+  await h.waitForAnswer(limit.responseId, /^Done/);
+  const postsBefore = h.fake.callsTo('chat.postMessage').length;
+  const refused = await h.command('carol', '/video', 'a yellow star over the limit --seed 4');
+  const answer = await h.waitForAnswer(refused.responseId, /Sorry/);
+  assert.match(answer, /^Sorry, I can't do that: Your daily limit of 0 videos is used up\./);
+  assert.deepEqual(responseTypes(refused.responseId), ['ephemeral']);
+  // The refusal is the last thing the service does with the command: any public echo is earlier.
+  assert.equal(h.fake.callsTo('chat.postMessage').length, postsBefore, 'no public echo');
+  assert.ok(!h.fake.messages.some((m) => m.text.includes('a yellow star over the limit')));
+  const quota = await h.quota.status(
+    { platform: 'slack', workspaceId: TEAM, userId: USERS.carol },
+    h.clock.now(),
+  );
+  assert.equal(quota.user.daily.used, 0, 'nothing reserved');
 });
 
 test('a /video in a channel the bot is not in asks to invite it', async () => {
