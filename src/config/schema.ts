@@ -1,6 +1,7 @@
 // Every setting the processes read, as environment variables with their defaults.
 // Defaults describe the embedded setup (`npm install && npm start` on one machine).
 // Add new settings here; `loadConfig` turns them into the typed `Config` object.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { SHIPPED_MODEL_SETTING } from './shipped-model.js';
 
@@ -61,9 +62,10 @@ export const envSchema = z.object({
   MODEL_DIR: z.string().min(1).default(SHIPPED_MODEL_SETTING),
   /** onnxruntime execution provider; `cuda` needs onnxruntime-node installed with cuda12. */
   ENGINE_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
-  /** Threads per ONNX session; 0 lets onnxruntime choose. */
-  ENGINE_THREADS: integer(0, 256).default(0),
-  WORKER_CONCURRENCY: integer(1, 64).default(1),
+  /** Threads inside one ONNX operator, per engine; 0 lets onnxruntime choose (one per core). */
+  ENGINE_THREADS: integer(0, 256).default(1),
+  /** Jobs a worker runs at once, each on an engine of its own; default one per core. */
+  WORKER_CONCURRENCY: integer(1, 64).default(Math.min(64, availableParallelism())),
 
   VOTE_WINDOW_SECONDS: integer(5, 86400).default(60),
   REGENERATE_COSTS_QUOTA: flag.default(false),

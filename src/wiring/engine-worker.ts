@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { LocalFolderArtifactStore } from '../artifacts/index.js';
 import { createEngine } from '../adapters/onnx/onnx-engine.js';
+import { defaultGraphCacheDir } from '../engine/index.js';
 import { PrismaJobStore } from '../adapters/prisma/prisma-job-store.js';
 import type { PrismaQuotaStore } from '../adapters/prisma/prisma-quota.js';
 import type { Config } from '../config/index.js';
@@ -30,6 +31,9 @@ export async function startEngineWorker(options: {
     modelDir: options.modelDir,
     provider: env.ENGINE_PROVIDER,
     threads: env.ENGINE_THREADS,
+    // One engine per job the worker runs at once: jobs never wait for each other's steps.
+    engines: env.WORKER_CONCURRENCY,
+    graphCacheDir: defaultGraphCacheDir(),
     maxMediaBytes: env.MAX_UPLOAD_BYTES,
   });
   const worker = await startWorker({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
@@ -32,6 +32,13 @@ test('defaults describe the embedded setup: SQLite file under ./data', () => {
   assert.equal(config.env.ENGINE_PROVIDER, 'cpu');
   assert.equal(config.env.QUOTA_USER_DAILY, 10);
   assert.equal(config.env.QUOTA_WORKSPACE_MONTHLY, null);
+});
+
+test('the engine defaults: one engine per core, one thread inside each', () => {
+  const config = load({});
+  assert.equal(config.env.ENGINE_THREADS, 1);
+  assert.equal(config.env.WORKER_CONCURRENCY, Math.min(64, availableParallelism()));
+  assert.equal(load({ WORKER_CONCURRENCY: '3' }).env.WORKER_CONCURRENCY, 3);
 });
 
 test('quota limits take a whole number or "unlimited"', () => {

@@ -51,6 +51,7 @@ export class StackHarness {
       LOG_LEVEL: 'silent',
       QUOTA_USER_DAILY: '5',
       ENGINE_THREADS: '1',
+      WORKER_CONCURRENCY: '1',
       MODEL_DIR: TINY_MODEL_DIR,
       PLAYGROUND_ADMINS: 'admin',
       METRICS_TOKEN: 'test-metrics-token',

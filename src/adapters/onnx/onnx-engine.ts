@@ -1,5 +1,8 @@
 // The queue's GenerationEngine port (src/queue/engine-port.ts) on the real ONNX engine
-// (src/engine), which runs in its own worker thread, keeping the queue worker's main thread free.
+// (src/engine). Each engine runs in its own worker thread, keeping the queue worker's main
+// thread free, and runs one job at a time; with `engines: n` the worker runs n of them and
+// gives each job to the least busy one, so n jobs run at once (one per core, README
+// "Configuration").
 import { loadEngine, type Engine } from '../../engine/index.js';
 import type {
   AnimationOutput,
@@ -12,27 +15,56 @@ import type {
 export interface OnnxEngineOptions {
   modelDir: string;
   provider?: 'cpu' | 'cuda';
-  /** Threads inside one operator; 0 lets onnxruntime choose. */
+  /** Threads inside one operator, per engine (default 1); 0 lets onnxruntime choose. */
   threads?: number;
+  /** Engines (threads), each running one job at a time (default 1). */
+  engines?: number;
   /** Largest MP4/GIF produced (the chat platforms' upload limit). */
   maxMediaBytes?: number;
+  /** Where onnxruntime's optimised graphs are kept between runs (default: nowhere). */
+  graphCacheDir?: string | null;
 }
 
 export async function createEngine(options: OnnxEngineOptions): Promise<GenerationEngine> {
-  const engine = await loadEngine(options.modelDir, {
-    provider: options.provider ?? 'cpu',
-    intraOpThreads: options.threads ?? 0,
-    ...(options.maxMediaBytes ? { maxMediaBytes: options.maxMediaBytes } : {}),
-  });
-  return new OnnxGenerationEngine(engine);
+  const load = () =>
+    loadEngine(options.modelDir, {
+      provider: options.provider ?? 'cpu',
+      ...(options.threads === undefined ? {} : { intraOpThreads: options.threads }),
+      ...(options.maxMediaBytes ? { maxMediaBytes: options.maxMediaBytes } : {}),
+      graphCacheDir: options.graphCacheDir ?? null,
+    });
+  // The first alone: it writes the optimised graphs that the others then read.
+  const engines = [await load()];
+  try {
+    while (engines.length < (options.engines ?? 1)) engines.push(await load());
+  } catch (error) {
+    await Promise.all(engines.map((engine) => engine.close()));
+    throw error;
+  }
+  return new OnnxGenerationEngine(engines);
 }
 
 /** The queue's requests already use the engine's names (the request contract's). */
 class OnnxGenerationEngine implements GenerationEngine {
-  constructor(private readonly engine: Engine) {}
+  private readonly busy: number[];
+
+  constructor(private readonly engines: Engine[]) {
+    this.busy = engines.map(() => 0);
+  }
+
+  /** Runs `work` on the engine with the fewest jobs in flight. */
+  private async onIdlest<T>(work: (engine: Engine) => Promise<T>): Promise<T> {
+    const index = this.busy.indexOf(Math.min(...this.busy));
+    this.busy[index]!++;
+    try {
+      return await work(this.engines[index]!);
+    } finally {
+      this.busy[index]!--;
+    }
+  }
 
   async generateCandidates(request: CandidatesRequest): Promise<CandidatesOutput> {
-    const result = await this.engine.generateCandidates(request);
+    const result = await this.onIdlest((engine) => engine.generateCandidates(request));
     return {
       candidates: result.candidates.map((candidate) => candidate.png),
       grid: result.grid,
@@ -41,11 +73,11 @@ class OnnxGenerationEngine implements GenerationEngine {
   }
 
   async animate(request: AnimationRequest): Promise<AnimationOutput> {
-    const result = await this.engine.animate(request);
+    const result = await this.onIdlest((engine) => engine.animate(request));
     return { mp4: result.mp4, gif: result.gif, seed: result.settings.seed };
   }
 
-  close(): Promise<void> {
-    return this.engine.close();
+  async close(): Promise<void> {
+    await Promise.all(this.engines.map((engine) => engine.close()));
   }
 }
