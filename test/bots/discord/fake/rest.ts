@@ -41,6 +41,8 @@ export class FakeRest {
   rateLimitViolations = 0;
   /** Files served at /files/<name> (attachments of commands, like Discord's CDN). */
   readonly cdn = new Map<string, Buffer>();
+  /** How long the CDN takes to serve a file (a slow download keeps the bot busy). */
+  cdnDelayMs = 0;
   private readonly injected: { match: (method: string, path: string) => boolean; reply: Reply }[] =
     [];
   private uploadRefusal: { reply: Reply; left: number } | undefined;
@@ -98,6 +100,7 @@ export class FakeRest {
     const method = request.method ?? 'GET';
     if (url.pathname.startsWith('/files/')) {
       const data = this.cdn.get(decodeURIComponent(url.pathname.slice('/files/'.length)));
+      if (this.cdnDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.cdnDelayMs));
       response.writeHead(data ? 200 : 404).end(data);
       return;
     }
