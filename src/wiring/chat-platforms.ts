@@ -93,12 +93,24 @@ export function chatPlatformAdapters(
   );
 }
 
+/** Why a configured platform is not running, as the banner says it; undefined if it runs. */
+function notRunning(adapter: ChatAdapter): string | undefined {
+  if (!(adapter instanceof SlackChatAdapter) || !adapter.unavailable) return undefined;
+  return `slack (not running: ${adapter.unavailable})`;
+}
+
 /** For the start-up banner: which platforms run, and where Slack's HTTP mode listens. */
 export function describePlatforms(adapters: readonly ChatAdapter[]): string {
   const names = adapters.map((adapter) => {
     if (!(adapter instanceof SlackChatAdapter)) return adapter.platform;
-    if (adapter.unavailable) return `slack (not running: ${adapter.unavailable})`;
+    const down = notRunning(adapter);
+    if (down) return down;
     return adapter.url ? `slack (listening on ${adapter.url}/slack/events)` : adapter.platform;
   });
   return names.length > 0 ? names.join(', ') : 'none (set DISCORD_* or SLACK_* to add them)';
+}
+
+/** The banner's lines for platforms that are not running now (the playground shows them). */
+export function platformNotices(adapters: readonly ChatAdapter[]): string[] {
+  return adapters.flatMap((adapter) => notRunning(adapter) ?? []);
 }

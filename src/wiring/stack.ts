@@ -23,6 +23,7 @@ import { JobEvents } from '../queue/events.js';
 import { createQueueHttpHandler } from '../queue/http.js';
 import { JobProducer } from '../queue/producer.js';
 import type { LocalFolderArtifactStore } from '../artifacts/index.js';
+import { platformNotices } from './chat-platforms.js';
 import { modelRequestLimits } from './model.js';
 import { artifactStoreOf, startEngineWorker } from './engine-worker.js';
 
@@ -141,6 +142,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         adapter: webAdapter,
         access,
         hosts: env.PLAYGROUND_HOSTS,
+        notices: () => platformNotices(options.extraAdapters ?? []),
         // Read-only bull-board at /admin/queues and Prometheus text at /metrics, behind the
         // playground's token; Prometheus may send METRICS_TOKEN instead.
         extraRoutes: createQueueHttpHandler({

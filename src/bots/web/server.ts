@@ -1,7 +1,8 @@
 // The web playground's HTTP server (node:http, no framework). Every route but /healthz needs
 // the access token (access.ts); the user is the one of the browser's signed session.
 //   GET  /?token=T | /?admin=A   the chat page; the token (or admin token) becomes a cookie
-//   GET  /api/session            {name, admin} of this browser's session
+//   GET  /api/session            {name, admin} of this browser's session, and `notices`: lines
+//                                the page shows at its top (a chat platform that is not running)
 //   POST /api/session            {name}: acts as that name from now on (a new session)
 //   GET  /events                 Server-Sent Events: `snapshot` (all messages), then `message`
 //   POST /api/command            {text, image?}: a line typed in the channel
@@ -197,6 +198,8 @@ export async function startWebServer(options: {
   /** More pages on the same server (the queue dashboard); answers true for the ones it served.
    * They are asked first and check access themselves (`access.allows`). */
   extraRoutes?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+  /** Lines for the top of the page, asked on each load (the start banner's "not running"). */
+  notices?: () => readonly string[];
 }): Promise<WebServer> {
   const { log } = options;
   const adapter = options.adapter ?? new WebChatAdapter({ admins: [] });
@@ -319,7 +322,11 @@ export async function startWebServer(options: {
       }
       if (route === 'GET /api/session') {
         const session = access.sessionOf(request);
-        sendJson(response, 200, { name: session?.name ?? null, admin: session?.admin ?? false });
+        sendJson(response, 200, {
+          name: session?.name ?? null,
+          admin: session?.admin ?? false,
+          notices: options.notices?.() ?? [],
+        });
       } else if (route === 'POST /api/session') {
         const body = await readJson(request, response, MAX_BODY_BYTES);
         const name = adapter.checkName(body.name);

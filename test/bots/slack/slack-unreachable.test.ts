@@ -1,6 +1,7 @@
 // Start-up with Slack configured but its Web API unreachable (a closed local port): the stack
 // starts and serves the playground within seconds, the banner line says Slack is not running
-// and why, and the adapter keeps trying in the background (until the stack stops).
+// and why (and so does the playground page), and the adapter keeps trying in the background
+// (until the stack stops).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,5 +66,13 @@ test('Slack unreachable at start-up: the playground is served at once, Slack is 
   assert.equal(health.status, 200, 'the playground answers');
   assert.match(slack.unavailable ?? '', /its Web API did not answer \(retrying every 0 s\)/);
   assert.match(describePlatforms([slack]), /^slack \(not running: its Web API did not answer/);
+  // The page shows the banner's line too: its state endpoint carries it.
+  const session = await fetch(new URL('/api/session', stack.web!.url), {
+    headers: { authorization: `Bearer ${stack.web!.access.token}` },
+  });
+  const { notices } = (await session.json()) as { notices: string[] };
+  assert.equal(notices.length, 1);
+  assert.match(notices[0] ?? '', /^slack \(not running: its Web API did not answer/);
+  assert.ok(describePlatforms([slack]).includes(notices[0] ?? '-'), 'the banner says the same');
   assert.equal(slack.url, undefined, 'no Slack endpoint opened');
 });

@@ -185,3 +185,31 @@ test('an image picked in the page is animated without a vote', { timeout: 60_000
   const request = page.locator('.message:not(.bot)', { hasText: '/video a yellow square' });
   assert.equal(await request.locator('img').count(), 1, 'the picked image shows with the request');
 });
+
+test("the page shows the start banner's notices (a chat platform not running) at its top", async () => {
+  let notices = ['slack (not running: its Web API did not answer (retrying every 30 s))'];
+  const server = await startWebServer({
+    host: '127.0.0.1',
+    port: 0,
+    log: silentLog,
+    adapter: harness.adapter,
+    notices: () => notices,
+  });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${server.openUrl}&name=olga`);
+    const line = page.locator('#notices li');
+    await line.filter({ hasText: 'slack (not running: its Web API' }).waitFor({ timeout: 10_000 });
+    assert.equal(await line.count(), 1);
+
+    notices = []; // Slack came up
+    await page.reload();
+    // The name is filled in after the notices, from the same answer.
+    await page.waitForFunction(`document.querySelector('#name').value === 'olga'`);
+    assert.equal(await line.count(), 0, 'no notice once every platform runs');
+  } finally {
+    await context.close();
+    await server.close();
+  }
+});
