@@ -99,7 +99,7 @@ test('the token URL sets an HttpOnly, SameSite=Strict cookie that opens the rest
   assert.deepEqual(await session.json(), { name: 'gina', admin: false });
   const cookies = `${access}; ${sessionCookieOf(session)}`;
   const mine = await fetch(new URL('/api/session', web.url), { headers: { cookie: cookies } });
-  assert.deepEqual(await mine.json(), { name: 'gina', admin: false });
+  assert.deepEqual(await mine.json(), { name: 'gina', admin: false, notices: [] });
 });
 
 test('the user comes from the session: a name in the body or query is refused', async () => {
