@@ -74,11 +74,18 @@ export interface ChatHandlers {
  */
 export class DeliveryError extends Error {
   override name = 'DeliveryError';
+  /**
+   * No retry can fix it (a missing permission, a channel gone or archived): the flow fails at
+   * once, with the refund, instead of trying again. False (the default) for refusals that a
+   * later or lighter try may get through (too large, rate limited).
+   */
+  readonly permanent: boolean;
   constructor(
     readonly reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; permanent?: boolean },
   ) {
     super(`message not delivered: ${reason}`, options);
+    this.permanent = options?.permanent === true;
   }
 }
 

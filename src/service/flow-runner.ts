@@ -213,7 +213,8 @@ export class FlowRunner {
   /**
    * Posts a message the flow waits on, retrying with backoff and lighter versions of it (see
    * `lighterVersions`); answers `messagePosted`, or `deliveryFailed` with the last refusal's
-   * reason for the requester (a DeliveryError's; any other error gets a plain sentence).
+   * reason for the requester (a DeliveryError's; any other error gets a plain sentence). A
+   * permanent DeliveryError (a missing permission, a channel gone) is not tried again.
    */
   private async deliver(
     state: GenerationState,
@@ -231,10 +232,12 @@ export class FlowRunner {
         return { type: 'messagePosted', key, messageId: ref.messageId };
       } catch (error) {
         failure = error;
+        const permanent = error instanceof DeliveryError && error.permanent;
         this.deps.log.warn(
-          { err: error, generationId: state.id, key, attempt: attempt + 1 },
+          { err: error, generationId: state.id, key, attempt: attempt + 1, permanent },
           'message not delivered',
         );
+        if (permanent) break; // no retry can fix it: fail (and refund) now
       }
     }
     const reason =

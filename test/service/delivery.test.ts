@@ -2,7 +2,10 @@
 // versions (no GIF preview), and what the requester is told when nothing gets through.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
 import { DeliveryError, type OutgoingMessage } from '../../src/bots/chat-adapter.js';
+import { deliveryErrorOf as discordRefusal } from '../../src/bots/discord/delivery-errors.js';
+import { deliveryErrorOf as slackRefusal } from '../../src/bots/slack/delivery-errors.js';
 import { lighterVersions } from '../../src/service/flow-runner.js';
 import { Harness } from './service-harness.js';
 
@@ -12,8 +15,8 @@ after(async () => {
 });
 
 /** A bot whose chat adapter refuses posts for which `refuse` answers an error. */
-async function bot(refuse: (message: OutgoingMessage) => Error | undefined) {
-  const h = await new Harness({ deliveryRetryMs: 1 }).start();
+async function bot(refuse: (message: OutgoingMessage) => Error | undefined, deliveryRetryMs = 1) {
+  const h = await new Harness({ deliveryRetryMs }).start();
   harnesses.push(h);
   const tries: OutgoingMessage[] = [];
   const post = h.adapter.post.bind(h.adapter);
@@ -98,4 +101,62 @@ test('a grid post failing with an unexpected error says so plainly, without the 
   assert.doesNotMatch(failed.text, /ECONNRESET|\/srv/);
   assert.ok(!h.messages().some((m) => /Round 1/.test(m.text)));
   assert.equal(await usedQuota(h), 0);
+});
+
+/** A retry would wait this long: a test that sees the failure at all saw it without a retry. */
+const NEVER_MS = 10 * 60 * 1000;
+const NO_ATTACH = "I can't attach files in this channel: give me Attach Files";
+
+test('a permanent refusal of the video is not retried: failed at once, refunded', async () => {
+  const { h, tries } = await bot(
+    (message) =>
+      message.attachments?.some((a) => a.kind === 'video')
+        ? new DeliveryError(NO_ATTACH, { permanent: true })
+        : undefined,
+    NEVER_MS,
+  );
+  await makeVideo(h, 'a red square once');
+  await h.waitForMessage(
+    /❌ "a red square once" failed: the video could not be posted \(I can't attach files in this channel: give me Attach Files\)\. Your quota was refunded\./,
+  );
+  assert.equal(tries.filter((m) => m.attachments?.some((a) => a.kind === 'video')).length, 1);
+  assert.equal(await usedQuota(h), 0, 'refunded');
+});
+
+test('a permanent refusal of the grid is not retried: no vote, refunded', async () => {
+  const { h, tries } = await bot(
+    (message) =>
+      message.attachments?.some((a) => a.kind === 'image')
+        ? new DeliveryError("I'm not in this channel: invite me with /invite", { permanent: true })
+        : undefined,
+    NEVER_MS,
+  );
+  await h.adapter.submit('alice', '/video a white circle gone --steps 1');
+  await h.waitForMessage(
+    /❌ "a white circle gone" failed: the first frames could not be posted \(I'm not in this channel: invite me with \/invite\)\. Your quota was refunded\./,
+  );
+  assert.equal(tries.length, 1, 'one try');
+  assert.ok(!h.messages().some((m) => /Round 1/.test(m.text)));
+  assert.equal(await usedQuota(h), 0);
+});
+
+test("the platforms' refusals that no retry fixes are marked permanent; the others are not", () => {
+  const discord = (code: number, status: number) =>
+    discordRefusal(
+      new DiscordAPIError({ code, message: 'refused' }, code, status, 'POST', '/x', {}),
+      { text: 'v', attachments: [{ path: '/v.mp4', kind: 'video' }] },
+      { channelId: 'c1', missing: [] },
+    );
+  assert.equal(discord(RESTJSONErrorCodes.MissingPermissions, 403)?.permanent, true);
+  assert.equal(discord(RESTJSONErrorCodes.MissingAccess, 403)?.permanent, true);
+  assert.equal(discord(RESTJSONErrorCodes.RequestEntityTooLarge, 413)?.permanent, false);
+  const slack = (error: string, withFiles = true) =>
+    slackRefusal(Object.assign(new Error(error), { data: { ok: false, error } }), withFiles);
+  for (const code of ['not_in_channel', 'channel_not_found', 'is_archived', 'missing_scope']) {
+    assert.equal(slack(code)?.permanent, true, code);
+  }
+  assert.equal(slack('file_uploads_disabled')?.permanent, true);
+  assert.equal(slack('ratelimited')?.permanent, false);
+  assert.equal(slack('internal_error')?.permanent, false, 'an unknown upload failure');
+  assert.equal(new DeliveryError('x').permanent, false, 'not permanent unless said');
 });

@@ -42,7 +42,10 @@ export function deliveryErrorOf(
     const hasFiles = (message.attachments?.length ?? 0) > 0;
     const code = error.code === RESTJSONErrorCodes.MissingAccess ? 'access' : 'permissions';
     const missing = context.missing.length > 0 ? context.missing : likelyMissing(code, hasFiles);
-    return new DeliveryError(cannotMakeVideos(context.channelId, missing), { cause: error });
+    return new DeliveryError(cannotMakeVideos(context.channelId, missing), {
+      cause: error,
+      permanent: true,
+    });
   }
   return undefined;
 }

@@ -44,7 +44,12 @@ export function deliveryErrorOf(error: unknown, withFiles: boolean): DeliveryErr
     return upload ? new DeliveryError(UPLOAD_REFUSED, { cause: error }) : undefined;
   }
   const reason = REASONS[code] ?? (withFiles ? UPLOAD_REFUSED : undefined);
-  return reason === undefined ? undefined : new DeliveryError(reason, { cause: error });
+  return reason === undefined
+    ? undefined
+    : new DeliveryError(reason, {
+        cause: error,
+        permanent: code in REASONS && code !== 'ratelimited',
+      });
 }
 
 /** The WebClient's own errors for a request or an upload that got no answer from the API. */

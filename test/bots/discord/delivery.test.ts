@@ -62,7 +62,7 @@ for (const [name, error, missing] of [
   ['50013 Missing Permissions', DISCORD_ERRORS.missingPermissions, 'Attach Files'],
   ['50001 Missing Access', DISCORD_ERRORS.missingAccess, 'View Channel'],
 ] as const) {
-  test(`${name} on the video: retried, then failed and refunded, "give me ${missing}"`, async () => {
+  test(`${name} on the video: not retried (no retry fixes it), failed and refunded, "give me ${missing}"`, async () => {
     const user = h.fake.world.addUser(`u-${error.body.code}`);
     const prompt = `a red circle ${error.body.code}`;
     const status = await request(user, prompt);
@@ -75,7 +75,7 @@ for (const [name, error, missing] of [
       h.fake.rest.refuseUploads(undefined);
     }
     assert.match(status.content, /❌ ".*" failed: the video could not be posted \(I can't make/);
-    assert.equal(uploads().length - before, 3, 'three tries');
+    assert.equal(uploads().length - before, 1, 'one try: a permanent refusal');
     assert.ok(!h.fake.messages().some((m) => m.content.startsWith(`🎬 "${prompt}"`)));
     assert.equal(await usedQuota(user), 0, 'refunded, not committed');
   });
@@ -119,12 +119,16 @@ test('a grid Discord refuses opens no vote: failed, refunded, no reactions', asy
   assert.equal(await usedQuota(user), 0);
 });
 
-test('one refusal, then the retry goes through: posted, "done", committed', async () => {
+test('one passing failure, then the retry goes through: posted, "done", committed', async () => {
   const user = h.fake.world.addUser('u-retry');
   const prompt = 'a white circle retried';
   const status = await request(user, prompt);
   await voteAndClose(user, prompt);
-  h.fake.rest.refuseUploads(DISCORD_ERRORS.missingPermissions, 1);
+  // Not a refusal the bot knows to be permanent (as 50013 is): retried.
+  h.fake.rest.refuseUploads(
+    { status: 400, body: { message: 'Invalid Form Body', code: 50035 } },
+    1,
+  );
   const result = await h.waitForMessage(new RegExp(`🎬 "${prompt}"`));
   assert.deepEqual(
     result.files.map((f) => f.filename),

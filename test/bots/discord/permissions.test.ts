@@ -121,7 +121,7 @@ test('Attach Files taken away after the command: 50013 on the grid, failed, refu
   const refused = h.fake.rest
     .calls('POST', /^\/channels\/\d+\/messages$/)
     .filter((r) => r.status === 403);
-  assert.equal(refused.length, 3, 'three tries, each refused');
+  assert.equal(refused.length, 1, 'one try: a permanent refusal is not retried');
   assert.ok(!h.fake.messages().some((m) => m.content.includes(`Round 1 for "${prompt}"`)));
   await h.settle();
   assert.equal(await usedQuota(erin), 0, 'refunded');

@@ -42,7 +42,7 @@ async function closeWhileRefusing(prompt: string, method: string, error: string,
 const completions = () =>
   h.fake.calls.filter((call) => call.method === 'files.completeUploadExternal').length;
 
-test('a video upload Slack refuses (not_in_channel): retried, failed, refunded, told to invite', async () => {
+test('a video upload Slack refuses (not_in_channel): not retried, failed, refunded, told to invite', async () => {
   const prompt = 'a red circle not posted';
   const { request, ...before } = await closeWhileRefusing(
     prompt,
@@ -59,7 +59,7 @@ test('a video upload Slack refuses (not_in_channel): retried, failed, refunded, 
   } finally {
     h.fake.refuse('files.completeUploadExternal', undefined);
   }
-  assert.equal(completions() - before.completions, 3, 'three tries');
+  assert.equal(completions() - before.completions, 1, 'one try: a permanent refusal');
   assert.ok(!h.fake.messages.some((m) => m.text.startsWith(`🎬 "${prompt}"`)));
   assert.equal(await h.usedQuota(), 0, 'refunded, not committed');
 });
