@@ -1,14 +1,21 @@
 // Engine benchmark: time for 4 first-frame candidates and for one 16-frame animation, per
-// scheduler and step count, with peak memory; optionally the PyTorch reference sampler on
-// the same model, steps and threads (bench/engine_reference.py) and the ratio.
-// Usage: npm run bench:engine -- [--model dir] [--threads 2] [--steps 4,15]
+// scheduler and step count, with the share of each generation spent outside onnxruntime's
+// run() and peak memory; optionally against the PyTorch reference sampler on the same model,
+// steps and threads (bench/engine_reference.py), run alternately with ours.
+// Fair settings: the reference gets the same thread count (torch.set_num_threads) and
+// OMP_WAIT_POLICY=PASSIVE (its OpenMP threads sleep when idle, as onnxruntime's do here: the
+// engine's pools never spin). Each round runs ours then the reference's on the same work;
+// the ratios (our time / the reference's: 0.5 = twice as fast) are printed as min and median
+// over the rounds, which a busy machine disturbs less than a mean.
+// Usage: npm run bench:engine -- [--model dir] [--threads 1] [--steps 4,15] [--rounds 3]
 //          [--schedulers ddim,euler,dpmpp_2m] [--torch-run training/runs/cpu --torch-preset cpu]
-//          [--torch-schedulers dpmpp_2m --torch-steps 4]   (a subset for the slower reference)
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SHIPPED_MODEL_NAME } from '../src/config/shipped-model.js';
+import { sessionRunMs } from '../src/engine/backend.js';
 import { loadEngine } from '../src/engine/index.js';
 
 const SHIPPED = `models/${SHIPPED_MODEL_NAME}`;
@@ -21,132 +28,160 @@ const { values } = parseArgs({
       type: 'string',
       default: existsSync(SHIPPED) ? SHIPPED : 'test/fixtures/tiny-model',
     },
-    threads: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '1' },
     steps: { type: 'string', default: '4,15' },
     schedulers: { type: 'string', default: 'ddim,euler,dpmpp_2m' },
+    rounds: { type: 'string', default: '3' },
     'torch-run': { type: 'string' },
     'torch-preset': { type: 'string' },
-    'torch-schedulers': { type: 'string' },
-    'torch-steps': { type: 'string' },
     'training-dir': { type: 'string', default: 'training' },
   },
 });
 const threads = Number(values.threads);
 const stepCounts = values.steps!.split(',').map(Number);
 const schedulers = values.schedulers!.split(',');
+const rounds = Number(values.rounds);
 
-interface Row {
-  scheduler: string;
-  steps: number;
+interface Ours {
   candidatesS: number;
   videoS: number;
   videoInferenceS: number;
   encodeS: number;
-  torchCandidatesS?: number;
-  torchVideoS?: number;
+  /** Seconds inside onnxruntime's run() during the generation (candidates + video). */
+  runS: number;
 }
 
-const engine = await loadEngine(values.model!, { intraOpThreads: threads, interOpThreads: 1 });
+interface Reference {
+  candidates_s: number;
+  video_s: number;
+}
+
+/** The PyTorch reference as a server: one request per line, one JSON answer per line. */
+async function startReference(run: string) {
+  const child = spawn(
+    '/usr/bin/python3',
+    [
+      'bench/engine_reference.py',
+      '--serve',
+      '--preset',
+      values['torch-preset'] ?? 'cpu',
+      '--run',
+      run,
+      '--threads',
+      String(threads),
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        PYTHONPATH: values['training-dir'],
+        PYTHONDONTWRITEBYTECODE: '1',
+        OMP_WAIT_POLICY: 'PASSIVE',
+        OMP_NUM_THREADS: String(threads),
+      },
+    },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error('the PyTorch reference exited (its error is above)');
+    return JSON.parse(line.value as string) as Reference;
+  };
+  await next(); // ready, warmed up
+  return {
+    measure(scheduler: string, steps: number) {
+      child.stdin.write(`${JSON.stringify({ scheduler, steps })}\n`);
+      return next();
+    },
+    close: () => child.stdin.end(),
+  };
+}
+
+// In-process, like the CLI: sessionRunMs() counts this thread's run() time.
+const engine = await loadEngine(values.model!, {
+  intraOpThreads: threads,
+  interOpThreads: 1,
+  useWorker: false,
+});
 const info = engine.describe();
 console.log(
   `model ${info.name} (${values.model}), onnxruntime-node ${info.provider}, ${threads} threads, ` +
-    `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
+    `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ` +
+    `${rounds} rounds, ${new Date().toISOString()}`,
 );
 // Warm-up: first runs allocate onnxruntime's buffers.
 const warm = await engine.generateCandidates({ prompt: PROMPT, steps: 1, seed: 0 });
 await engine.animate({ prompt: PROMPT, image: warm.candidates[0]!.png, steps: 1, seed: 0 });
+const reference = values['torch-run'] ? await startReference(values['torch-run']) : undefined;
 
-const rows: Row[] = [];
+async function ours(scheduler: string, steps: number): Promise<Ours> {
+  const runBefore = sessionRunMs();
+  let started = performance.now();
+  const candidates = await engine.generateCandidates({ prompt: PROMPT, steps, scheduler, seed: 1 });
+  const candidatesS = (performance.now() - started) / 1000;
+  started = performance.now();
+  const video = await engine.animate({
+    prompt: PROMPT,
+    image: candidates.candidates[0]!.png,
+    steps,
+    scheduler,
+    seed: 1,
+  });
+  return {
+    candidatesS,
+    videoS: (performance.now() - started) / 1000,
+    videoInferenceS: video.inferenceMs / 1000,
+    encodeS: video.encodeMs / 1000,
+    runS: (sessionRunMs() - runBefore) / 1000,
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
+};
+const minMedian = (xs: number[], digits = 2) =>
+  xs.length === 0 ? '-' : `${Math.min(...xs).toFixed(digits)} / ${median(xs).toFixed(digits)}`;
+const percent = (xs: number[]) =>
+  `${(Math.min(...xs) * 100).toFixed(1)} / ${(median(xs) * 100).toFixed(1)}`;
+
+const table: string[] = [];
 for (const scheduler of schedulers) {
   for (const steps of stepCounts) {
-    let started = performance.now();
-    const candidates = await engine.generateCandidates({
-      prompt: PROMPT,
-      steps,
-      scheduler,
-      seed: 1,
-    });
-    const candidatesS = (performance.now() - started) / 1000;
-    started = performance.now();
-    const video = await engine.animate({
-      prompt: PROMPT,
-      image: candidates.candidates[0]!.png,
-      steps,
-      scheduler,
-      seed: 1,
-    });
-    const videoS = (performance.now() - started) / 1000;
-    const row = {
-      scheduler,
-      steps,
-      candidatesS,
-      videoS,
-      videoInferenceS: video.inferenceMs / 1000,
-      encodeS: video.encodeMs / 1000,
-    };
-    rows.push(row);
-    console.error(`measured ${JSON.stringify(row)}`);
+    const mine: Ours[] = [];
+    const theirs: Reference[] = [];
+    for (let round = 0; round < rounds; round++) {
+      mine.push(await ours(scheduler, steps));
+      if (reference) theirs.push(await reference.measure(scheduler, steps));
+      console.error(
+        `measured ${scheduler} ${steps}: ${JSON.stringify([mine.at(-1), theirs.at(-1)])}`,
+      );
+    }
+    // Outside run(): of the whole generation, and of the inference alone (MP4/GIF excluded).
+    const total = mine.map((m) => m.candidatesS + m.videoS);
+    const outside = mine.map((m, i) => 1 - m.runS / total[i]!);
+    const outsideInference = mine.map((m, i) => 1 - m.runS / (total[i]! - m.encodeS));
+    const candidatesRatio = theirs.map((t, i) => mine[i]!.candidatesS / t.candidates_s);
+    const videoRatio = theirs.map((t, i) => mine[i]!.videoInferenceS / t.video_s);
+    table.push(
+      `| ${scheduler} | ${steps} | ${minMedian(mine.map((m) => m.candidatesS))} | ` +
+        `${minMedian(mine.map((m) => m.videoInferenceS))} | ${minMedian(mine.map((m) => m.encodeS))} | ` +
+        `${percent(outsideInference)} | ${percent(outside)} | ` +
+        `${minMedian(theirs.map((t) => t.candidates_s))} | ${minMedian(theirs.map((t) => t.video_s))} | ` +
+        `${minMedian(candidatesRatio)} | ${minMedian(videoRatio)} |`,
+    );
   }
 }
+reference?.close();
 await engine.close();
 const peakRssMiB = process.resourceUsage().maxRSS / 1024;
 
-const torchRun = values['torch-run'];
-if (torchRun) {
-  const preset = values['torch-preset'] ?? 'cpu';
-  const run = spawnSync(
-    '/usr/bin/python3',
-    [
-      'bench/engine_reference.py',
-      '--preset',
-      preset,
-      '--run',
-      torchRun,
-      '--threads',
-      String(threads),
-      '--schedulers',
-      values['torch-schedulers'] ?? schedulers.join(','),
-      '--steps',
-      values['torch-steps'] ?? stepCounts.join(','),
-    ],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, PYTHONPATH: values['training-dir'], PYTHONDONTWRITEBYTECODE: '1' },
-    },
-  );
-  if (run.status !== 0) {
-    console.error(`PyTorch reference failed:\n${run.stderr}`);
-  } else {
-    for (const line of run.stdout.trim().split('\n')) {
-      const result = JSON.parse(line) as {
-        scheduler: string;
-        steps: number;
-        candidates_s: number;
-        video_s: number;
-      };
-      const row = rows.find((r) => r.scheduler === result.scheduler && r.steps === result.steps);
-      if (row) {
-        row.torchCandidatesS = result.candidates_s;
-        row.torchVideoS = result.video_s;
-      }
-    }
-  }
-}
-
-const seconds = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
-const ratio = (torch: number | undefined, ours: number) =>
-  torch === undefined ? '-' : `${(torch / ours).toFixed(1)}x`;
 console.log(
-  '\n| scheduler | steps | 4 candidates (s) | 16-frame video (s) | of which model (s) | MP4+GIF (s) | PyTorch 4 candidates (s) | PyTorch video (s) | speed-up candidates | speed-up video model |',
+  "\nEach cell: min / median over the rounds. Ratios: our time / PyTorch's, per round (< 1: ours is faster).\n",
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|');
-for (const r of rows) {
-  console.log(
-    `| ${r.scheduler} | ${r.steps} | ${seconds(r.candidatesS)} | ${seconds(r.videoS)} | ${seconds(r.videoInferenceS)} | ` +
-      `${seconds(r.encodeS)} | ${seconds(r.torchCandidatesS)} | ${seconds(r.torchVideoS)} | ` +
-      `${ratio(r.torchCandidatesS, r.candidatesS)} | ${ratio(r.torchVideoS, r.videoInferenceS)} |`,
-  );
-}
 console.log(
-  `\npeak RSS of the engine process (main + worker thread): ${peakRssMiB.toFixed(0)} MiB`,
+  '| scheduler | steps | 4 candidates (s) | video model (s) | MP4+GIF (s) | outside run(), inference (%) | outside run(), all (%) | PyTorch 4 candidates (s) | PyTorch video (s) | ratio candidates | ratio video |',
 );
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+for (const row of table) console.log(row);
+console.log(`\npeak RSS of the engine process: ${peakRssMiB.toFixed(0)} MiB`);

@@ -3,11 +3,15 @@
 // another: /video, the requester votes and closes the round at once, the MP4 is posted.
 // Prints, per video, the time to the grid and to the posted MP4 (so it includes queueing,
 // the database, progress events and encoding, not just inference).
-// Usage: npx tsx bench/stack.ts [--model dir] [--steps 15] [--videos 3] [--threads 0]
+// With --rounds n it measures concurrency instead: each round makes one video alone, then two
+// at once (two users), and prints the ratio of the pair's time to the single's, min and
+// median over the rounds (1.0 = the second video was free; 2.0 = no gain from running both).
+// Usage: npm run bench:stack -- [--model dir] [--steps 15] [--videos 3] [--rounds 0]
+//          [--threads n] [--concurrency n]   (default: the config's, as `npm start` runs)
 //        (needs Redis on REDIS_URL or 127.0.0.1:6379; uses its own key prefix, removed after)
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -25,7 +29,9 @@ const { values } = parseArgs({
     },
     steps: { type: 'string', default: '15' },
     videos: { type: 'string', default: '3' },
-    threads: { type: 'string', default: '0' },
+    rounds: { type: 'string', default: '0' },
+    threads: { type: 'string' },
+    concurrency: { type: 'string' },
   },
 });
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -37,7 +43,8 @@ const config = loadConfig({
     QUEUE_PREFIX: prefix,
     HTTP_PORT: '0',
     LOG_LEVEL: 'warn',
-    ENGINE_THREADS: values.threads,
+    ...(values.threads === undefined ? {} : { ENGINE_THREADS: values.threads }),
+    ...(values.concurrency === undefined ? {} : { WORKER_CONCURRENCY: values.concurrency }),
     QUOTA_USER_DAILY: 'unlimited',
     QUOTA_USER_MONTHLY: 'unlimited',
   },
@@ -62,30 +69,58 @@ async function waitFor(check: () => WebMessage | undefined): Promise<WebMessage>
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
-const botSays = (pattern: RegExp, accept: (m: WebMessage) => boolean = () => true) =>
+const botSays = (user: string, pattern: RegExp, accept: (m: WebMessage) => boolean) =>
   waitFor(() =>
-    chat.history('alice').find((m) => m.author.isBot && pattern.test(m.text) && accept(m)),
+    chat.history(user).find((m) => m.author.isBot && pattern.test(m.text) && accept(m)),
   );
 
-console.log(`model ${values.model}, ${values.steps} steps, threads ${values.threads || 'auto'}`);
-console.log('video  grid_ms  mp4_ms');
+/** One video for `user`: /video, vote 1, close; ms to the grid and to the posted MP4. */
+async function video(user: string, i: number): Promise<{ gridMs: number; mp4Ms: number }> {
+  const prompt = `a big red circle moving right ${'on a black background '.repeat(i % 2)}`.trim();
+  const started = performance.now();
+  const request = await chat.submit(user, `/video ${prompt} --seed ${i} --steps ${values.steps}`);
+  const mine = (m: WebMessage) => m.createdAt >= request.createdAt;
+  const round = await botSays(user, /Round 1 for/, (m) => mine(m) && m.reactions.length >= 4);
+  const gridMs = performance.now() - started;
+  await chat.toggleReaction(user, round.id, '1️⃣');
+  await chat.toggleReaction(user, round.id, '✅');
+  await botSays(user, /^🎬/, (m) => mine(m) && m.attachments.some((a) => a.kind === 'video'));
+  return { gridMs, mp4Ms: performance.now() - started };
+}
+
+const env = config.env;
+console.log(
+  `model ${values.model}, ${values.steps} steps, ENGINE_THREADS ${env.ENGINE_THREADS}, ` +
+    `WORKER_CONCURRENCY ${env.WORKER_CONCURRENCY}, ${availableParallelism()} CPUs`,
+);
 try {
-  for (let i = 1; i <= Number(values.videos); i++) {
-    const prompt = `a big red circle moving right ${'on a black background '.repeat(i % 2)}`.trim();
-    const started = performance.now();
-    const request = await chat.submit(
-      'alice',
-      `/video ${prompt} --seed ${i} --steps ${values.steps}`,
-    );
-    const mine = (m: WebMessage) => m.createdAt >= request.createdAt;
-    const round = await botSays(/Round 1 for/, (m) => mine(m) && m.reactions.length >= 4);
-    const gridMs = performance.now() - started;
-    await chat.toggleReaction('alice', round.id, '1️⃣');
-    await chat.toggleReaction('alice', round.id, '✅');
-    await botSays(/^🎬/, (m) => mine(m) && m.attachments.some((a) => a.kind === 'video'));
-    const mp4Ms = performance.now() - started;
+  const rounds = Number(values.rounds);
+  if (rounds === 0) {
+    console.log('video  grid_ms  mp4_ms');
+    for (let i = 1; i <= Number(values.videos); i++) {
+      const { gridMs, mp4Ms } = await video('alice', i);
+      console.log(
+        `${String(i).padStart(5)}  ${gridMs.toFixed(0).padStart(7)}  ${mp4Ms.toFixed(0).padStart(6)}`,
+      );
+    }
+  } else {
+    await video('alice', 0); // warm-up: first runs allocate onnxruntime's buffers
+    const ratios: number[] = [];
+    console.log('round  one_ms  two_at_once_ms  ratio');
+    for (let r = 1; r <= rounds; r++) {
+      const one = (await video('alice', r)).mp4Ms;
+      const started = performance.now();
+      await Promise.all([video('alice', r), video('bob', r + 1)]);
+      const two = performance.now() - started;
+      ratios.push(two / one);
+      console.log(
+        `${String(r).padStart(5)}  ${one.toFixed(0).padStart(6)}  ${two.toFixed(0).padStart(14)}  ${(two / one).toFixed(2)}`,
+      );
+    }
+    const sorted = ratios.sort((a, b) => a - b);
+    const median = (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2;
     console.log(
-      `${String(i).padStart(5)}  ${gridMs.toFixed(0).padStart(7)}  ${mp4Ms.toFixed(0).padStart(6)}`,
+      `two at once / one alone: min ${sorted[0]!.toFixed(2)}, median ${median.toFixed(2)}`,
     );
   }
 } finally {

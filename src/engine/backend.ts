@@ -112,6 +112,13 @@ async function createSession(
   return session;
 }
 
+let runMs = 0;
+
+/** Milliseconds this thread has spent inside onnxruntime's run() (bench/engine.ts). */
+export function sessionRunMs(): number {
+  return runMs;
+}
+
 export async function openSession(modelPath: string, options: SessionSettings): Promise<Session> {
   const session = await createSession(modelPath, options);
   return {
@@ -122,7 +129,9 @@ export async function openSession(modelPath: string, options: SessionSettings): 
       for (const [name, feed] of Object.entries(feeds)) {
         ortFeeds[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
       }
+      const started = performance.now();
       const results = await session.run(ortFeeds);
+      runMs += performance.now() - started;
       const out: Record<string, OutputTensor> = {};
       for (const [name, value] of Object.entries(results)) {
         if (value.type !== 'float32') {
