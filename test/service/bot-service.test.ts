@@ -247,7 +247,7 @@ test('an uploaded image skips the vote and is animated; a file that is not an im
       contentType: 'image/png',
       data: Buffer.from('just some text, not a picture'),
     }),
-    /"notes.png" is not an image we can use \(allowed: png, jpeg, webp\)/,
+    /"notes.png" is not an image we can use; allowed: PNG, JPEG, WebP/,
   );
 });
 
