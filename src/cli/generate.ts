@@ -60,6 +60,7 @@ function number(name: string, value: string | undefined): number | undefined {
 }
 
 export async function generateCommand(args: string[]): Promise<void> {
+  if (args.includes('--verbose')) report('modules loaded');
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -109,6 +110,8 @@ export async function generateCommand(args: string[]): Promise<void> {
     ...(threads === undefined ? {} : { intraOpThreads: threads }),
     useWorker: false,
     graphCacheDir: defaultGraphCacheDir(),
+    // The first step waits only for the image components; the video's open after it.
+    deferVideoSessions: true,
   });
   if (values.verbose) report('engine ready');
   try {

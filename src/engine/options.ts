@@ -29,6 +29,8 @@ export interface EngineOptions {
    * The CLI and the queue worker use `defaultGraphCacheDir()`.
    */
   graphCacheDir: string | null;
+  /** Open the video components' sessions on first use, not at load (the CLI; runtime.ts). */
+  deferVideoSessions: boolean;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -41,6 +43,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   displaySize: 256,
   useWorker: true,
   graphCacheDir: null,
+  deferVideoSessions: false,
 };
 
 export function resolveEngineOptions(partial: Partial<EngineOptions> = {}): EngineOptions {

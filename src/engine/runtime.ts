@@ -7,30 +7,79 @@ import {
   type OptionalComponentName,
 } from './manifest.js';
 import { checkSessionMatchesManifest, type ModelFolder } from './model-folder.js';
+import type { EngineOptions } from './options.js';
 
 /** Every required component's session, and those of the optional ones the model has. */
 type Sessions = Record<ComponentName, Session> & Partial<Record<OptionalComponentName, Session>>;
 
+/** The components only animate() uses. */
+const VIDEO_COMPONENTS = ['unet_video', 'vae_video_decoder'] as const;
+type VideoComponent = (typeof VIDEO_COMPONENTS)[number];
+
+async function openChecked(
+  folder: ModelFolder,
+  name: ComponentName | OptionalComponentName,
+  options: SessionSettings,
+): Promise<Session> {
+  const spec = folder.manifest.components[name]!;
+  const session = await openSession(`${folder.dir}/${spec.path}`, options);
+  try {
+    checkSessionMatchesManifest(name, spec, session);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+  return session;
+}
+
 export class ModelRuntime {
+  /** Components opened on first use (`deferVideo`), each opened once. */
+  private readonly deferred = new Map<VideoComponent, Promise<Session>>();
+
   private constructor(
     readonly folder: ModelFolder,
     private readonly sessions: Sessions,
+    private readonly options: SessionSettings,
   ) {}
 
-  static async open(folder: ModelFolder, options: SessionSettings): Promise<ModelRuntime> {
+  /**
+   * Opens every component's session. With `deferVideoSessions`, the video components' are
+   * opened when first used instead (the CLI: its first step then waits only for the image
+   * components; a broken video component is then reported by animate(), not here).
+   */
+  static async open(
+    folder: ModelFolder,
+    options: SessionSettings & Partial<Pick<EngineOptions, 'deferVideoSessions'>>,
+  ): Promise<ModelRuntime> {
+    const deferVideo = options.deferVideoSessions ?? false;
     const sessions = {} as Sessions;
     try {
       for (const name of KNOWN_COMPONENT_NAMES) {
-        const spec = folder.manifest.components[name];
-        if (!spec) continue; // an optional component the model does not have
-        sessions[name] = await openSession(`${folder.dir}/${spec.path}`, options);
-        checkSessionMatchesManifest(name, spec, sessions[name]);
+        if (!folder.manifest.components[name]) continue; // an optional component it lacks
+        if (deferVideo && (VIDEO_COMPONENTS as readonly string[]).includes(name)) continue;
+        sessions[name] = await openChecked(folder, name, options);
       }
     } catch (error) {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       throw error;
     }
-    return new ModelRuntime(folder, sessions);
+    return new ModelRuntime(folder, sessions, options);
+  }
+
+  /** A video component's session, opened now if it was deferred. */
+  private async video(name: VideoComponent): Promise<Session> {
+    const open = this.sessions[name];
+    if (open) return open;
+    let opening = this.deferred.get(name);
+    if (!opening) {
+      opening = openChecked(this.folder, name, this.options);
+      this.deferred.set(name, opening);
+      opening.then(
+        (session) => (this.sessions[name] = session),
+        () => this.deferred.delete(name),
+      );
+    }
+    return opening;
   }
 
   get manifest() {
@@ -71,13 +120,14 @@ export class ModelRuntime {
 
   /** Whether the model decodes videos with a temporal decoder (vae_video_decoder). */
   get hasVideoDecoder(): boolean {
-    return this.sessions.vae_video_decoder !== undefined;
+    return this.manifest.components.vae_video_decoder !== undefined;
   }
 
   /** Scaled latents [1, C, F, h, w] -> frames [1, 3, F, H, W], about [-1, 1] (vae_video_decoder). */
   async decodeVideo(latents: Float32Array, frames: number): Promise<Float32Array> {
-    const session = this.sessions.vae_video_decoder;
-    if (!session) throw new Error(`model ${this.manifest.name} has no vae_video_decoder`);
+    if (!this.hasVideoDecoder)
+      throw new Error(`model ${this.manifest.name} has no vae_video_decoder`);
+    const session = await this.video('vae_video_decoder');
     const { channels, height, width } = this.manifest.latent;
     const out = await session.run({
       latent: float32(this.unscaled(latents), [1, channels, frames, height, width]),
@@ -127,7 +177,8 @@ export class ModelRuntime {
   ): Promise<Float32Array> {
     const { max_length, hidden_size } = this.manifest.text;
     const batch = timesteps.length;
-    const out = await this.sessions[name].run({
+    const session = name === 'unet_video' ? await this.video(name) : this.sessions[name];
+    const out = await session.run({
       sample: float32(sample, [batch, ...sampleDims]),
       timestep: float32(timesteps, [batch]),
       encoder_hidden_states: float32(context, [batch, max_length, hidden_size]),
@@ -136,6 +187,8 @@ export class ModelRuntime {
   }
 
   async close(): Promise<void> {
+    const deferred = [...this.deferred.values()].map((opening) => opening.catch(() => undefined));
+    await Promise.all(deferred); // opened meanwhile: in `sessions` now
     await Promise.all(Object.values(this.sessions).map((s) => s.release()));
   }
 }
