@@ -12,6 +12,7 @@ import torch.nn as nn
 
 from .bundle import load_bundle
 from .data import FIRST_ONLY, MASK_KINDS
+from .export_layout import CUSTOM_OPSETS, DEFAULT_LAYOUT, LAYOUTS, for_export, layout_of
 from .config import IMAGE_SIZE, LATENT_SIZE, VIDEO_FPS, VIDEO_FRAMES, get_preset
 from .model_card import write_model_card
 from .nets.unet import VIDEO_CHANNELS, count_parameters
@@ -83,12 +84,19 @@ def component_specs(bundle):
     return specs
 
 
-def export_onnx(module, inputs, input_names, output_names, dynamic_axes, path: Path) -> None:
+def export_onnx(module, inputs, input_names, output_names, dynamic_axes, path: Path,
+                layout: str = "training") -> None:
+    """`layout` (export_layout.LAYOUTS): "training" traces the module's own forward; "fast" traces
+    a U-Net's export layout, with its parameters as they are (no constant folding: ORT folds the
+    weights' transposes when it loads the model, and import_model finds every parameter by name)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     module = module.eval()
+    traced = for_export(module, layout)
+    fast = traced is not module
     with torch.no_grad():
-        torch.onnx.export(module, inputs, str(path), opset_version=OPSET, input_names=input_names,
-                          output_names=output_names, dynamic_axes=dynamic_axes, do_constant_folding=True)
+        torch.onnx.export(traced, inputs, str(path), opset_version=OPSET, input_names=input_names,
+                          output_names=output_names, dynamic_axes=dynamic_axes, do_constant_folding=not fast,
+                          custom_opsets=CUSTOM_OPSETS if fast else None)
     onnx.checker.check_model(onnx.load(str(path)))
 
 
@@ -118,13 +126,15 @@ def video_masks(run: Path, stage) -> list:
     return [] if set(mix) == {"first"} else [kind for kind in MASK_KINDS if mix.get(kind, 0) > 0]
 
 
-def export_bundle(bundle, out: Path, name: str, run: Path, scores=None) -> dict:
+def export_bundle(bundle, out: Path, name: str, run: Path, scores=None, layout: str = DEFAULT_LAYOUT) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     components = {}
     for comp, (module, inputs, in_names, out_names, axes, io) in component_specs(bundle).items():
         path = out / comp / "model.onnx"
-        export_onnx(module, inputs, in_names, out_names, axes, path)
+        export_onnx(module, inputs, in_names, out_names, axes, path, layout)
         components[comp] = {"path": f"{comp}/model.onnx", **io, "parameters": count_parameters(module)}
+        if layout_of(module, layout) != "training":  # the graph's layout; recorded for import_model
+            components[comp]["export_layout"] = layout_of(module, layout)
         if getattr(module, "frame_anchor", "own") != "own":  # baked into the graph; recorded for import_model
             components[comp]["frame_anchor"] = module.frame_anchor
         log(f"[export] {comp}: {count_parameters(module):,} parameters, {path.stat().st_size / 1e3:.0f} kB")
@@ -148,6 +158,8 @@ def main(argv=None):
     parser.add_argument("--name", default=None)
     parser.add_argument("--scores", default=None, help="JSON written by firstframe_train.evaluate, for the card")
     parser.add_argument("--no-direct", action="store_true", help="leave the unet_direct baseline out")
+    parser.add_argument("--layout", choices=LAYOUTS, default=DEFAULT_LAYOUT,
+                        help="the U-Nets' graph layout (export_layout.py); same weights and outputs either way")
     args = parser.parse_args(argv)
     preset = get_preset(args.preset)
     run = run_dir(preset.name, args.runs)
@@ -159,7 +171,7 @@ def main(argv=None):
         bundle.unet_direct = None
     out = Path(args.out)
     scores = json.loads(Path(args.scores).read_text()) if args.scores else None
-    export_bundle(bundle, out, args.name or out.name, run, scores)
+    export_bundle(bundle, out, args.name or out.name, run, scores, args.layout)
     log(f"[export] wrote {out}")
 
 

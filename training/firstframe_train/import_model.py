@@ -37,8 +37,8 @@ def _probe_map(module, spec, tmp: Path) -> dict:
     with torch.no_grad():
         for p in module.parameters():
             p.copy_(torch.randn(p.shape, generator=gen))
-    inputs, in_names, out_names, axes = spec
-    export_onnx(module, inputs, in_names, out_names, axes, tmp)
+    inputs, in_names, out_names, axes, *layout = spec  # layout: the file's export_layout (export_layout.py)
+    export_onnx(module, inputs, in_names, out_names, axes, tmp, *layout)
     inits = _initializers(tmp)
     out = {}
     for name, p in module.named_parameters():
@@ -97,7 +97,8 @@ def main(argv=None):
     specs = component_specs(bundle)
     with tempfile.TemporaryDirectory() as tmp:
         for comp, (module, inputs, in_names, out_names, axes, _) in specs.items():
-            import_component(module, (inputs, in_names, out_names, axes), model / comp / "model.onnx",
+            layout = index["components"][comp].get("export_layout", "training")
+            import_component(module, (inputs, in_names, out_names, axes, layout), model / comp / "model.onnx",
                              Path(tmp) / f"{comp}.onnx")
             log(f"[import] {comp}: {sum(p.numel() for p in module.parameters()):,} parameters")
     source = {"imported_from": str(model)}
