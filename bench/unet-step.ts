@@ -10,7 +10,7 @@
 //   FLOPs for both, so both rates measure the same model function.
 // Usage: npx tsx bench/unet-step.ts --new DIR [--old models/shapes-v8] [--component unet_video]
 //          [--threads 1,2] [--rounds 20] [--batch 3] [--frames 16]
-// The MatMul model is written at bench time by bench/unet_flops.py (python3 with `onnx`).
+// The MatMul model is written at bench time by bench/matmul_model.py (python3 with `onnx`).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,10 +144,10 @@ async function countFlops(path: string): Promise<{ flops: number; nodes: number 
 async function matmulPeak(threads: number): Promise<number> {
   const n = 2048;
   const path = join(tmp, 'matmul.onnx');
-  const made = spawnSync(values.python!, ['bench/unet_flops.py', '--matmul', String(n), '--out', path], {
+  const made = spawnSync(values.python!, ['bench/matmul_model.py', '--n', String(n), '--out', path], {
     encoding: 'utf8',
   });
-  if (made.status !== 0) throw new Error(`bench/unet_flops.py --matmul failed: ${made.stderr}`);
+  if (made.status !== 0) throw new Error(`bench/matmul_model.py failed: ${made.stderr}`);
   const session = await ort.InferenceSession.create(path, options(threads));
   const a = { a: new ort.Tensor('float32', normals(n * n, 3), [n, n]) };
   let best = Infinity;

@@ -118,12 +118,14 @@ def temporal_block(tb: TemporalBlock, x, context, batch, num_frames):
         tokens = t.reshape(batch, -1, c)
         t = (tokens + text_attention(tb.text_attn, tb.text_norm(tokens), context)).reshape_as(t)
     # Conv3d (3, 1, 1), padding 1 over frames: y[f] = W0 x[f-1] + W1 x[f] + W2 x[f+1] + bias
-    s = F.silu(_group_norm_tokens(tb.conv_norm, t, batch))
+    s = F.silu(_group_norm_tokens(tb.conv_norm, t, batch)).reshape(-1, c)  # rows (b, hw, f)
     taps = tb.conv.weight.reshape(c, c, 3).permute(1, 2, 0).reshape(c, 3 * c)  # [cin, k * C + cout]
-    z0, z1, z2 = torch.matmul(s, taps).split(c, dim=-1)  # each [B, HW, F, C]
+    no_bias = torch.zeros_like(tb.conv.bias)
+    taps_bias = torch.cat([no_bias, tb.conv.bias, no_bias])  # the bias once, on the middle tap
+    z = torch.addmm(taps_bias, s, taps).reshape(batch, hw, -1, 3 * c)  # one Gemm, bias included
+    z0, z1, z2 = z.split(c, dim=-1)  # each [B, HW, F, C]
     zero = torch.zeros_like(z1[:, :, :1])
-    y = z1 + torch.cat([zero, z0[:, :, :-1]], dim=2) + torch.cat([z2[:, :, 1:], zero], dim=2)
-    t = t + y + tb.conv.bias
+    t = t + (z1 + torch.cat([zero, z0[:, :, :-1]], dim=2) + torch.cat([z2[:, :, 1:], zero], dim=2))
     # attention over frames: tokens [B*HW, F, C] as they lie
     frame_pos = timestep_embedding(torch.arange(num_frames, device=x.device).float(), c)
     seq = t.reshape(-1, num_frames, c)
@@ -174,24 +176,25 @@ class FastUNet(nn.Module):
         return out
 
 
-def for_export(module: nn.Module, layout: str) -> nn.Module:
-    """The module to trace for `layout`: U-Nets get FastUNet under "fast", anything else is itself."""
+def layout_of(module: nn.Module, layout: str) -> str:
+    """The layout a component is traced in under `layout`: "fast" applies to the video U-Nets.
+    The image U-Net keeps its training graph: its fast layout measured no faster (bench/unet-step.ts
+    --component unet_image, 2026-12-05: CPU time 1.03x), having no temporal blocks to gain on."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown export layout {layout!r}: one of {', '.join(LAYOUTS)}")
-    if layout == "fast" and isinstance(module, UNet):
-        return FastUNet(module)
-    return module
+    return layout if isinstance(module, UNet) and module.temporal_enabled else "training"
 
 
-def layout_of(module: nn.Module, layout: str) -> str:
-    """What a component records as its export_layout: only U-Nets have one other than training."""
-    return layout if isinstance(module, UNet) else "training"
+def for_export(module: nn.Module, layout: str) -> nn.Module:
+    """The module to trace for `layout` (FastUNet for a video U-Net under "fast")."""
+    return FastUNet(module) if layout_of(module, layout) == "fast" else module
 
 
 def relayout(model: Path, preset_name: str, layout: str = DEFAULT_LAYOUT, out: Path = None) -> dict:
-    """Re-exports a model folder's U-Nets in `layout` from the folder's own ONNX weights
-    (import_model's probe map; the graph each file was written with is its recorded export_layout).
-    Writes into `out` (default: the folder itself); everything else in the folder stays as it is."""
+    """Re-exports a model folder's U-Nets in `layout` (layout_of: the video U-Nets) from the folder's
+    own ONNX weights (import_model's probe map; the graph each file was written with is its recorded
+    export_layout). Writes into `out` (default: the folder itself); every other file, and a U-Net
+    already in its layout, stays as it is."""
     import json
     import tempfile
     import types
@@ -216,21 +219,23 @@ def relayout(model: Path, preset_name: str, layout: str = DEFAULT_LAYOUT, out: P
                                    autoencoder=types.SimpleNamespace(encoder=None, decoder=None),
                                    **{n: unets.get(n) for n in ("unet_image", "unet_video", "unet_direct")})
     specs = component_specs(bundle)
+    source = {name: comps[name].get("export_layout", "training") for name in unets}
+    todo = {name: unet for name, unet in unets.items() if layout_of(unet, layout) != source[name]}
     with tempfile.TemporaryDirectory() as tmp:  # every U-Net read before any file is written
-        for name, unet in unets.items():
+        for name, unet in todo.items():
             _, inputs, in_names, out_names, axes, _ = specs[name]
-            import_component(unet, (inputs, in_names, out_names, axes, comps[name].get("export_layout", "training")),
-                             model / comps[name]["path"], Path(tmp) / f"{name}.onnx")
-    for name, unet in unets.items():
+            import_component(unet, (inputs, in_names, out_names, axes, source[name]), model / comps[name]["path"],
+                             Path(tmp) / f"{name}.onnx")
+    for name, unet in todo.items():
         _, inputs, in_names, out_names, axes, _ = specs[name]
-        source = comps[name].get("export_layout", "training")
+        target = layout_of(unet, layout)
         path = out / comps[name]["path"]
         export_onnx(unet, inputs, in_names, out_names, axes, path, layout)
-        if layout == "training":
+        if target == "training":
             comps[name].pop("export_layout", None)
         else:
-            comps[name]["export_layout"] = layout
-        print(f"[relayout] {name}: {source} -> {layout}, {path.stat().st_size / 1e3:.0f} kB", flush=True)
+            comps[name]["export_layout"] = target
+        print(f"[relayout] {name}: {source[name]} -> {target}, {path.stat().st_size / 1e3:.0f} kB", flush=True)
     (out / "model_index.json").write_text(json.dumps(index, indent=2) + "\n")
     return index
 
