@@ -61,10 +61,12 @@ export class DiscordHarness {
     await stopDemoBot(this.bot);
   }
 
+  /** Stops everything; fails when a request or an answer broke Discord's published contract. */
   async cleanup(): Promise<void> {
     await this.stop();
     await this.fake.close();
     rmSync(this.dir, { recursive: true, force: true });
+    assertContractKept(this.fake);
   }
 
   get store() {
@@ -97,6 +99,17 @@ export class DiscordHarness {
 
   async settle(): Promise<void> {
     await this.bot.service.runner.idle();
+  }
+}
+
+/** Throws naming every field of a request (or of the fake's answer) Discord's spec refuses. */
+export function assertContractKept(fake: FakeDiscord): void {
+  const lines = fake.rest.contractViolations.map(
+    ({ side, method, path: route, problems }) =>
+      `${side} ${method} ${route}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+  );
+  if (lines.length > 0) {
+    throw new Error(`Discord's API spec refuses:\n${lines.join('\n')}`);
   }
 }
 

@@ -9,6 +9,12 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PermissionFlagsBits } from 'discord.js';
+import {
+  invalidFormBody,
+  requestProblems,
+  responseProblems,
+  type ContractProblem,
+} from './contract.js';
 import type { FakeFile, FakeInteraction, FakeMessage, World } from './world.js';
 
 export interface RecordedRequest {
@@ -27,6 +33,14 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
+/** A request body Discord would refuse, or an answer of the fake that breaks Discord's contract. */
+export interface ContractViolation {
+  side: 'request' | 'response';
+  method: string;
+  path: string;
+  problems: ContractProblem[];
+}
+
 export interface RestEvents {
   reaction(message: FakeMessage, userId: string, emoji: string, added: boolean): void;
 }
@@ -37,6 +51,8 @@ const LOADING = 128;
 
 export class FakeRest {
   readonly requests: RecordedRequest[] = [];
+  /** Checked against Discord's published API spec (contract.ts); the harness fails on any. */
+  readonly contractViolations: ContractViolation[] = [];
   /** Requests that broke the reaction rate limit Discord announced (answered 429). */
   rateLimitViolations = 0;
   /** Files served at /files/<name> (attachments of commands, like Discord's CDN). */
@@ -111,7 +127,7 @@ export class FakeRest {
     try {
       const parsed = await parseBody(request.headers['content-type'], Buffer.concat(chunks));
       body = parsed;
-      reply = this.route(method, url, request.headers.authorization, parsed);
+      reply = this.checked(method, url, request.headers.authorization, parsed);
     } catch (error) {
       reply = { status: 500, body: { message: String(error), code: 0 } };
     }
@@ -129,6 +145,24 @@ export class FakeRest {
     if (reply.body !== undefined) headers['content-type'] = 'application/json';
     response.writeHead(reply.status, headers);
     response.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+  }
+
+  /** The route's answer, with the request and a message answer held to Discord's spec. */
+  private checked(method: string, url: URL, auth: string | undefined, body: ParsedBody): Reply {
+    const path = url.pathname.replace(/^\/api\/v10/, '');
+    const problems = requestProblems(method, path, body.json);
+    if (problems.length > 0) {
+      this.contractViolations.push({ side: 'request', method, path, problems });
+      return invalidFormBody(problems);
+    }
+    const reply = this.route(method, url, auth, body);
+    if (reply.status === 200) {
+      const wrong = responseProblems(method, path, reply.body);
+      if (wrong.length > 0) {
+        this.contractViolations.push({ side: 'response', method, path, problems: wrong });
+      }
+    }
+    return reply;
   }
 
   private route(method: string, url: URL, auth: string | undefined, body: ParsedBody): Reply {

@@ -124,6 +124,9 @@ export class World {
       global_name: user.bot ? null : user.username,
       discriminator: '0',
       avatar: null,
+      public_flags: 0,
+      flags: 0,
+      primary_guild: null,
       ...(user.bot ? { bot: true } : {}),
     };
   }
@@ -246,6 +249,7 @@ export class World {
         proxy_url: `https://cdn.invalid/${file.filename}`,
       })),
       embeds: [],
+      components: [],
       pinned: false,
       type: message.replyTo ? 19 : fromInteraction ? 20 : 0,
       flags: message.flags,
