@@ -167,9 +167,15 @@ export class DiscordChatAdapter implements ChatAdapter {
    * private follow-up on their latest command here, if its token lives.
    */
   private async send(channelId: string, message: OutgoingMessage): Promise<string> {
+    const { visibleTo } = message;
+    const threaded = this.replies.usable(message.replyTo);
+    // An ephemeral follow-up is seen by the interaction's user: only theirs for a private note.
     const reply =
-      this.replies.usable(message.replyTo) ??
-      (message.visibleTo ? this.replies.latestAnswered(channelId, message.visibleTo) : undefined);
+      threaded && (visibleTo === undefined || threaded.userId === visibleTo)
+        ? threaded
+        : visibleTo
+          ? this.replies.latestAnswered(channelId, visibleTo)
+          : undefined;
     if (reply) {
       try {
         return await this.upload(
@@ -177,7 +183,7 @@ export class DiscordChatAdapter implements ChatAdapter {
           this.interactionLimit(channelId, reply),
           message,
           (content, files) =>
-            this.postThroughInteraction(reply, content, files, message.visibleTo !== undefined),
+            this.postThroughInteraction(reply, content, files, visibleTo !== undefined),
         );
       } catch (error) {
         if (!isExpiredTokenError(error)) throw error;
@@ -227,6 +233,9 @@ export class DiscordChatAdapter implements ChatAdapter {
         const sizes = await Promise.all(
           plan.files.map(async (file) => (await stat(file.path)).size),
         );
+        for (const [key, { at }] of this.refusedSizes) {
+          if (this.now() - at >= REFUSED_SIZE_MEMORY_MS) this.refusedSizes.delete(key);
+        }
         this.refusedSizes.set(path, { bytes: limitBelow(Math.max(...sizes)), at: this.now() });
       }
       throw error;
