@@ -80,11 +80,20 @@ async function video(user: string, i: number): Promise<{ gridMs: number; mp4Ms: 
   const started = performance.now();
   const request = await chat.submit(user, `/video ${prompt} --seed ${i} --steps ${values.steps}`);
   const mine = (m: WebMessage) => m.createdAt >= request.createdAt;
-  const round = await botSays(user, /Round 1 for/, (m) => mine(m) && m.reactions.length >= 4);
+  // One channel for everyone: find this request's messages by prompt, user and time.
+  const round = await botSays(
+    user,
+    new RegExp(`Round 1 for "${prompt}"`),
+    (m) => mine(m) && m.reactions.length >= 4,
+  );
   const gridMs = performance.now() - started;
   await chat.toggleReaction(user, round.id, '1️⃣');
   await chat.toggleReaction(user, round.id, '✅');
-  await botSays(user, /^🎬/, (m) => mine(m) && m.attachments.some((a) => a.kind === 'video'));
+  await botSays(
+    user,
+    new RegExp(`^🎬 "${prompt}" for ${user}`),
+    (m) => mine(m) && m.attachments.some((a) => a.kind === 'video'),
+  );
   return { gridMs, mp4Ms: performance.now() - started };
 }
 
