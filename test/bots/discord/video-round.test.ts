@@ -41,7 +41,7 @@ test('the client connects with the intents reactions need, over JSON without com
   assert.match(h.fake.gateway.connections[0] ?? '', /v=10&encoding=json$/);
 });
 
-test('a /video round: deferred at once, progress by edits, grid with reactions, two voters, a vote change', async () => {
+test('a /video round: deferred within 3 s once accepted, progress by edits, grid with reactions, two voters, a vote change', async () => {
   const prompt = 'a big red circle moving left on black';
   const interaction = h.fake.command(alice, 'video', {
     values: { prompt, seed: 7, steps: 3, guidance: 4.5, scheduler: 'ddim' },
