@@ -46,6 +46,14 @@ export async function startEngineWorker(options: {
     log: options.log.child({ part: 'worker' }),
   });
   await worker.ready();
-  options.log.info({ model: options.modelDir, prefix: env.QUEUE_PREFIX }, 'worker ready');
+  options.log.info(
+    {
+      model: options.modelDir,
+      prefix: env.QUEUE_PREFIX,
+      engines: env.WORKER_CONCURRENCY,
+      threadsPerEngine: env.ENGINE_THREADS,
+    },
+    'worker ready',
+  );
   return worker;
 }
