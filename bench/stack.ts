@@ -5,7 +5,8 @@
 // the database, progress events and encoding, not just inference).
 // With --rounds n it measures concurrency instead: each round makes one video alone, then two
 // at once (two users), and prints the ratio of the pair's time to the single's, min and
-// median over the rounds (1.0 = the second video was free; 2.0 = no gain from running both).
+// median over the rounds (1.0 = the second video was free; 2.0 = no gain from running both),
+// with the cores the process got (its CPU time / wall time).
 // Usage: npm run bench:stack -- [--model dir] [--steps 15] [--videos 3] [--rounds 0]
 //          [--threads n] [--concurrency n]   (default: the config's, as `npm start` runs)
 //        (needs Redis on REDIS_URL or 127.0.0.1:6379; uses its own key prefix, removed after)
@@ -114,16 +115,25 @@ try {
     }
   } else {
     await video('alice', 0); // warm-up: first runs allocate onnxruntime's buffers
-    const ratios: number[] = [];
-    console.log('round  one_ms  two_at_once_ms  ratio');
-    for (let r = 1; r <= rounds; r++) {
-      const one = (await video('alice', r)).mp4Ms;
+    // Wall time, and the process's CPU time (user + system) as cores used: on a shared machine
+    // two engines can only halve the wall time if they get two cores.
+    const measure = async (work: () => Promise<unknown>) => {
+      const cpu = process.cpuUsage();
       const started = performance.now();
-      await Promise.all([video('alice', r), video('bob', r + 1)]);
-      const two = performance.now() - started;
-      ratios.push(two / one);
+      await work();
+      const ms = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      return { ms, cores: (used.user + used.system) / 1000 / ms };
+    };
+    const ratios: number[] = [];
+    console.log('round  one_ms  cores  two_at_once_ms  cores  ratio');
+    for (let r = 1; r <= rounds; r++) {
+      const one = await measure(() => video('alice', r));
+      const two = await measure(() => Promise.all([video('alice', r), video('bob', r + 1)]));
+      ratios.push(two.ms / one.ms);
       console.log(
-        `${String(r).padStart(5)}  ${one.toFixed(0).padStart(6)}  ${two.toFixed(0).padStart(14)}  ${(two / one).toFixed(2)}`,
+        `${String(r).padStart(5)}  ${one.ms.toFixed(0).padStart(6)}  ${one.cores.toFixed(2)}  ` +
+          `${two.ms.toFixed(0).padStart(14)}  ${two.cores.toFixed(2)}  ${(two.ms / one.ms).toFixed(2)}`,
       );
     }
     const sorted = ratios.sort((a, b) => a - b);
