@@ -1,21 +1,25 @@
-"""The U-Nets' export-time layout (issue 33): the same parameters and the same function as the
-training modules (nets/), written so that onnxruntime's CPU provider runs the graph fast.
-- Attention is one `com.microsoft.MultiHeadAttention` node on [N, T, C] tokens: the heads are
+"""The video U-Nets' export-time layout (issue 33): the same parameters and the same function as
+the training modules (nets/), written so that onnxruntime's CPU provider runs the graph faster.
+- Self-attention is one `com.microsoft.MultiHeadAttention` node on [N, T, C] tokens: the heads are
   split and merged inside the kernel, not by Transpose nodes around batched MatMuls.
 - Cross-attention to the text (spatial and temporal) takes the queries of all frames of a sample
-  at once ([B, F*T, C]) against the sample's own text [B, L, D]: no per-frame copy of the text.
+  at once ([B, F*T, C]) against the sample's own text [B, L, D] (no per-frame copy of the text),
+  with the heads folded into two MatMuls on the queries (text_attention).
 - A TemporalBlock works on channel-last tokens [B, H*W, F, C] from its one transpose in to its
-  one transpose out: the temporal conv is one MatMul to the three taps' outputs [.., F, 3C]
-  added with a one-frame shift (no Conv3d in [B, C, F, H, W]), its GroupNorm reduces in place,
-  and the temporal attention reads [B*H*W, F, C] as it lies.
+  one transpose out: the temporal conv is one Gemm to the three taps' outputs [.., F, 3C] added
+  with a one-frame shift (no Conv3d in [B, C, F, H, W]), its GroupNorm reduces in place, and the
+  temporal attention reads [B*H*W, F, C] as it lies.
 - A SpatialTransformer's 1x1 proj_in / proj_out are MatMuls whose transposes ORT fuses
   (FusedMatMul transA / transB) instead of a Transpose in and out.
+- Channel and spatial sizes are constants in the graph; only batch and frames stay symbolic.
 The modules hold the training modules (FastUNet(unet).unet is the UNet): no retraining, no
 weight conversion. Parameters reach the graph unchanged (export with do_constant_folding off, see
 export.export_onnx): every transform of a weight (a transpose, the conv taps' reordering) is a node
 on the initializer that ORT folds when it loads the model, so import_model finds every parameter
 in the file under its own name and values. PyTorch runs the same math (MultiHeadAttention's
-forward in torch), which tests/test_export_layout.py compares with the training modules."""
+forward in torch), which tests/test_export_layout.py compares with the training modules.
+`python3 -m firstframe_train.export_layout --model DIR [--out DIR2]` re-exports a folder's video
+U-Nets in this layout from the folder's own ONNX weights (bench/unet-step.ts compares the two)."""
 from pathlib import Path
 
 import torch
