@@ -54,8 +54,8 @@ const OPTIMIZATION_LEVEL = 'all';
 
 /**
  * onnxruntime's session options. The thread pools never spin: a spinning pool waits for work by
- * burning its cores, which costs 1.35-1.6x whenever anything else wants them (a second engine,
- * ffmpeg, the bot) and buys nothing measurable alone (bench/README.md).
+ * burning its cores, which cost 1.35-1.6x in issue 33's profile whenever anything else wanted
+ * them (a second engine, ffmpeg, the bot).
  */
 export function sessionOptionsOf(
   options: SessionSettings,
@@ -100,10 +100,17 @@ async function createSession(
       rmSync(entry.file, { force: true }); // unreadable: optimise again and rewrite it
     }
   }
-  const session = await ort.InferenceSession.create(modelPath, {
-    ...sessionOptionsOf(options),
-    optimizedModelFilePath: entry.partial,
-  });
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(modelPath, {
+      ...sessionOptionsOf(options),
+      optimizedModelFilePath: entry.partial,
+    });
+  } catch {
+    // Writing the graph failed (or the model does not load: then this throws the same error).
+    rmSync(entry.partial, { force: true });
+    return ort.InferenceSession.create(modelPath, sessionOptionsOf(options));
+  }
   try {
     entry.commit();
   } catch {

@@ -73,6 +73,14 @@ describe('optimised-graph cache', { skip: missingFixtures() ?? false }, () => {
     assert.notEqual(statSync(file!).size, statSync(join(TINY_MODEL_DIR, 'tokenizer.json')).size);
   });
 
+  test('a cache folder that cannot be made leaves the session uncached', async () => {
+    const notAFolder = join(dir, 'file');
+    cpSync(join(TINY_MODEL_DIR, 'tokenizer.json'), notAFolder);
+    const session = await openSession(model, { ...settings, graphCacheDir: join(notAFolder, 'x') });
+    assert.ok(session.inputs.length > 0);
+    await session.release();
+  });
+
   test('without a cache folder nothing is written', async () => {
     const session = await openSession(model, settings);
     await session.release();
