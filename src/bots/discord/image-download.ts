@@ -30,5 +30,5 @@ export async function downloadAttachment(
     .replace(/[^.a-z0-9]/g, '');
   const file = path.join(folder, `${randomUUID()}${extension.slice(0, 6)}`);
   await writeFile(file, data);
-  return { ...described, sizeBytes: data.length, path: file, head: data.subarray(0, 16) };
+  return { ...described, sizeBytes: data.length, path: file, head: data };
 }

@@ -120,6 +120,26 @@ test('/video with an image skips the vote and animates the upload', async () => 
   assert.equal(result.files[0]?.filename, 'video.mp4');
 });
 
+test('/video with an image cut short is refused before anything is queued', async () => {
+  const png = await sharp({
+    create: { width: 64, height: 64, channels: 3, background: { r: 30, g: 30, b: 200 } },
+  })
+    .png()
+    .toBuffer();
+  const interaction = h.fake.command(bob, 'video', {
+    values: { prompt: 'a blue square' },
+    attachment: {
+      option: 'image',
+      name: 'frame.png',
+      contentType: 'image/png',
+      data: png.subarray(0, png.length - 20),
+    },
+  });
+  const refusal = await h.waitForMessage(/cut short/);
+  assert.equal(refusal.flags & EPHEMERAL, EPHEMERAL);
+  assert.equal(interaction.responseType, 4, 'answered with a message, not deferred');
+});
+
 test("/history lists the caller's videos, to the caller only", async () => {
   const interaction = h.fake.command(alice, 'history', { values: { scope: 'mine' } });
   const answer = await answerTo(interaction);
