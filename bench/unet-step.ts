@@ -144,9 +144,13 @@ async function countFlops(path: string): Promise<{ flops: number; nodes: number 
 async function matmulPeak(threads: number): Promise<number> {
   const n = 2048;
   const path = join(tmp, 'matmul.onnx');
-  const made = spawnSync(values.python!, ['bench/matmul_model.py', '--n', String(n), '--out', path], {
-    encoding: 'utf8',
-  });
+  const made = spawnSync(
+    values.python!,
+    ['bench/matmul_model.py', '--n', String(n), '--out', path],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (made.status !== 0) throw new Error(`bench/matmul_model.py failed: ${made.stderr}`);
   const session = await ort.InferenceSession.create(path, options(threads));
   const a = { a: new ort.Tensor('float32', normals(n * n, 3), [n, n]) };
@@ -243,7 +247,9 @@ for (const threads of threadCounts) {
     const eff = work / (min / 1e3) / 1e9;
     console.log(
       `${k.padEnd(5)} ${min.toFixed(1).padStart(11)} ${median(times[k]).toFixed(1).padStart(10)} ` +
-        `${Math.min(...cpu[k]).toFixed(1).padStart(12)} ${median(cpu[k]).toFixed(1).padStart(10)} ` +
+        `${Math.min(...cpu[k])
+          .toFixed(1)
+          .padStart(12)} ${median(cpu[k]).toFixed(1).padStart(10)} ` +
         `${own.toFixed(0).padStart(19)} ${eff.toFixed(0).padStart(13)} (${((100 * eff) / top).toFixed(0)} %)`,
     );
   }
