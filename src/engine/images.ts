@@ -1,6 +1,6 @@
 // PNG in and out with sharp: candidate PNGs, the numbered 2x2 grid, and uploaded images
 // (checked for type, byte size and dimensions before decoding, then fitted to the model).
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata, Sharp, SharpInput, SharpOptions } from 'sharp';
 import { imageTypeNames, REQUEST_LIMITS } from '../core/contract.js';
 import { drawDigitBadge } from './digits.js';
 import { EngineInputError } from './errors.js';
@@ -10,8 +10,16 @@ export interface ImageSize {
   height: number;
 }
 
-export function encodePng(rgb: Uint8Array, size: ImageSize): Promise<Buffer> {
-  return sharp(rgb, { raw: { width: size.width, height: size.height, channels: 3 } })
+// sharp (native, ~250 ms to import) loads on the first image, not with the engine: the CLI's
+// first diffusion step needs none.
+let loadedSharp: Promise<(input: SharpInput, options?: SharpOptions) => Sharp> | undefined;
+function sharp(input: SharpInput, options?: SharpOptions): Promise<Sharp> {
+  loadedSharp ??= import('sharp').then((module) => module.default);
+  return loadedSharp.then((create) => create(input, options));
+}
+
+export async function encodePng(rgb: Uint8Array, size: ImageSize): Promise<Buffer> {
+  return (await sharp(rgb, { raw: { width: size.width, height: size.height, channels: 3 } }))
     .png({ compressionLevel: 9 })
     .toBuffer();
 }
@@ -92,7 +100,7 @@ export async function readUpload(
   let metadata: Metadata;
   try {
     // Reads the header only; the pixel limit applies when decoding below.
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    metadata = await (await sharp(bytes, { limitInputPixels: false })).metadata();
   } catch {
     throw new EngineInputError('image', `image is not a readable ${ALLOWED_NAMES} file`);
   }
@@ -110,7 +118,7 @@ export async function readUpload(
     );
   }
   try {
-    let pipeline = sharp(bytes, options).flatten({ background: '#000000' }).removeAlpha();
+    let pipeline = (await sharp(bytes, options)).flatten({ background: '#000000' }).removeAlpha();
     if (width !== target.width || height !== target.height) {
       pipeline = pipeline.resize(target.width, target.height, { fit: 'cover' });
     }

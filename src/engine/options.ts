@@ -39,7 +39,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   interOpThreads: 1,
   maxMediaBytes: 10 * 1024 * 1024,
   maxUploadBytes: REQUEST_LIMITS.imageMaxBytes,
-  maxUploadSide: 4096,
+  maxUploadSide: REQUEST_LIMITS.imageMaxSide,
   displaySize: 256,
   useWorker: true,
   graphCacheDir: null,
