@@ -10,7 +10,10 @@ import type { FlowJob } from '../core/flow/types.js';
 import type { JobEvent, JobQueue, JobResult, JobTicket, QueueOverview } from '../service/ports.js';
 import { sketchFrame, sketchGrid } from './sketch-images.js';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+// `-loop 1` re-reads an image that does not decode forever: a stuck ffmpeg must not outlive
+// its job (one spun for 20 minutes after a test was killed).
+const run = (file: string, args: string[]) => execFileAsync(file, args, { timeout: 60_000 });
 /** Steps a job without its own takes here (the real engine takes the model's defaults). */
 const FAKE_DEFAULT_STEPS = 15;
 
