@@ -191,7 +191,7 @@ test('nobody voted: frame 1 is animated and the message says so', () => {
   );
 });
 
-test('✅ from the requester closes early only after a choice; ✅ from others is ignored', () => {
+test('✅ from the requester closes early only after a choice; ✅ from others is taken back with a private note', () => {
   const driver = votingDriver();
   const early = driver.react(ALICE, '✅');
   assert.deepEqual(early, [
@@ -204,8 +204,19 @@ test('✅ from the requester closes early only after a choice; ✅ from others i
     },
   ]);
   driver.react(BOB, '4️⃣');
-  driver.react(BOB, '✅');
+  const fromBob = driver.react(BOB, '✅');
   assert.equal(driver.state.phase, 'voting');
+  assert.deepEqual(fromBob, [
+    { type: 'unreact', key: 'round:1', emoji: '✅', userId: BOB.id },
+    {
+      type: 'post',
+      message: {
+        text: 'Only the requester (alice) can close this vote with ✅; your frame votes count until it closes.',
+        visibleTo: BOB.id,
+      },
+    },
+  ]);
+  assert.deepEqual(driver.react(BOB, '✅', false), [], 'taking it back says nothing');
   driver.react(ALICE, '✅');
   assert.equal(driver.state.phase, 'animating');
   const outcome = driver.state.rounds[0]?.outcome;
@@ -553,4 +564,48 @@ test('"done, posted below" and the commit come only after the video is delivered
     { type: 'edit', key: 'status', text: '✅ "a red circle": done, the video is posted below.' },
     { type: 'commitQuota', keys: ['gen1'] },
   ]);
+});
+
+test('closed means closed: a late reaction on a finished grid is taken back, not counted, and its sender told why', () => {
+  const driver = votingDriver();
+  driver.react(BOB, '2️⃣');
+  driver.react(CAROL, '2️⃣');
+  driver.react(DAVE, '3️⃣');
+  const closing = driver.react(ALICE, '✅');
+  const closedText =
+    'Round 1 for "a red circle" closed: frame 2 wins, confirmed by alice (1️⃣ 0 · 2️⃣ 2 · 3️⃣ 1 · 4️⃣ 0 · 🔄 0).';
+  assert.deepEqual(
+    effectsOf(closing, 'edit').find((edit) => edit.key === 'round:1'),
+    { type: 'edit', key: 'round:1', text: closedText },
+    'the grid shows its result when it closes',
+  );
+  const votes = structuredClone(driver.round.votes);
+
+  const late = driver.react(BOB, '4️⃣');
+  assert.deepEqual(late, [
+    { type: 'edit', key: 'round:1', text: closedText },
+    { type: 'unreact', key: 'round:1', emoji: '4️⃣', userId: BOB.id },
+    {
+      type: 'post',
+      message: {
+        text: 'Round 1 for "a red circle" is closed (frame 2 won): your reaction does not count.',
+        visibleTo: BOB.id,
+      },
+    },
+  ]);
+  assert.deepEqual(driver.round.votes, votes, 'no vote changed');
+  assert.equal(effectsOf(driver.react(CAROL, '🔄'), 'enqueue').length, 0, 'no new round');
+  assert.equal(effectsOf(driver.react(ALICE, '✅'), 'enqueue').length, 0, 'not closed twice');
+  assert.deepEqual(driver.react(BOB, '2️⃣', false), [], 'a removal changes nothing');
+  assert.deepEqual(driver.react(BOB, '👍'), [], 'other emoji are not votes');
+  assert.deepEqual(driver.state.chosen?.candidate, 2);
+
+  // Still closed once the video is posted and the generation is done.
+  driver.send({ type: 'animationReady', jobId: 'animation-gen1', mp4: '/art/gen1/v.mp4' });
+  assert.equal(driver.state.phase, 'done');
+  assert.deepEqual(
+    effectsOf(driver.react(DAVE, '1️⃣'), 'post').map((post) => post.message.visibleTo),
+    [DAVE.id],
+  );
+  assert.deepEqual(driver.round.votes, votes);
 });

@@ -170,19 +170,45 @@ function onDeliveryFailed(step: Step, key: string, reason: string): void {
   if (videoAwaitingDelivery(state, key)) return fail(step, text.videoNotPosted(reason));
 }
 
+/** The round whose grid is `messageId`, if it is one of this generation's. */
+function roundOfMessage(state: GenerationState, messageId: string): RoundState | undefined {
+  return state.rounds.find((round) => state.messages[roundKey(round.number)] === messageId);
+}
+
 function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>): void {
   const { state, config } = step;
-  const round = currentRound(state);
-  if (event.fromBot || state.phase !== 'voting' || !round) return;
+  const round = event.fromBot ? undefined : roundOfMessage(state, event.messageId);
+  if (!round) return; // a bot, or another message
   const key = roundKey(round.number);
-  if (state.messages[key] !== event.messageId) return; // an older round, or another message
   const isRequester = event.user.id === state.requester.id;
-  const notifyRequester = (message: string): void => {
-    step.effects.push({ type: 'post', message: { text: message, visibleTo: state.requester.id } });
+  const tell = (userId: string, message: string): void => {
+    step.effects.push({ type: 'post', message: { text: message, visibleTo: userId } });
+  };
+  const notifyRequester = (message: string): void => tell(state.requester.id, message);
+  const isVoteEmoji = event.emoji === CONFIRM_EMOJI || choiceOfEmoji(event.emoji) !== undefined;
+  /** Takes the user's reaction back (where the platform allows) and tells them why. */
+  const refuse = (message: string): void => {
+    step.effects.push({ type: 'unreact', key, emoji: event.emoji, userId: event.user.id });
+    tell(event.user.id, message);
   };
 
+  if (state.phase !== 'voting' || round !== currentRound(state)) {
+    // A closed round: nothing counts any more. The grid shows its result (edited again, in
+    // case the edit at closing did not get through).
+    if (!event.added || !isVoteEmoji) return;
+    if (round.outcome) {
+      step.effects.push({
+        type: 'edit',
+        key,
+        text: text.roundClosed(state, round, round.outcome),
+      });
+    }
+    return refuse(text.roundIsClosed(state, round));
+  }
+
   if (event.emoji === CONFIRM_EMOJI) {
-    if (!event.added || !isRequester) return;
+    if (!event.added) return;
+    if (!isRequester) return refuse(text.onlyRequesterCloses(state));
     if (leadingCandidate(round) === undefined) return notifyRequester(text.pickFirst());
     return closeRound(step, round, 'confirmed');
   }

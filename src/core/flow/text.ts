@@ -83,6 +83,19 @@ export const text = {
   noMoreRounds(maxRounds: number): string {
     return `No more new frames for this video (at most ${maxRounds} rounds): vote for one of these.`;
   },
+  /** To a user who reacted on a grid whose round is over. */
+  roundIsClosed(state: GenerationState, round: RoundState): string {
+    const outcome = round.outcome;
+    const result = !outcome
+      ? 'it ended'
+      : outcome.kind === 'winner'
+        ? `frame ${outcome.candidate} won`
+        : 'new frames were asked for';
+    return `Round ${round.number} for "${state.settings.prompt}" is closed (${result}): your reaction does not count.`;
+  },
+  onlyRequesterCloses(state: GenerationState): string {
+    return `Only the requester (${state.requester.name}) can close this vote with ${CONFIRM_EMOJI}; your frame votes count until it closes.`;
+  },
   quotaDeniedForRound(reason: string): string {
     return `No new frames: ${reason}. The best frame so far is animated instead.`;
   },
