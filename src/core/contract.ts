@@ -4,6 +4,7 @@
 // so they refuse the same things with the same words. A model narrows the limits (its words,
 // its step maximum, its schedulers) through `limitsForModel`.
 import { randomInt } from 'node:crypto';
+import { count } from './plural.js';
 
 // --- Schedulers ---------------------------------------------------------------------------
 
@@ -124,6 +125,54 @@ export function limitsForModel(model: ModelLimits, base = REQUEST_LIMITS): Reque
   };
 }
 
+// --- Words the model knows -----------------------------------------------------------------
+
+/** Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`: the optimal
+ * string alignment distance, so a typed-over pair ("circel") is one slip, not two. */
+export function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      }
+      rows[i]![j] = best;
+    }
+  }
+  return rows[a.length]![b.length]!;
+}
+
+/** The known words closest to `word` (one slip away for short words, up to two for longer
+ * ones; only the closest, alphabetical among equals): what "did you mean" offers. */
+export function closestWords(word: string, known: Iterable<string>, most = 2): string[] {
+  const allowed = word.length <= 4 ? 1 : 2;
+  const near = [...known]
+    .map((candidate) => ({ candidate, distance: editDistance(word, candidate) }))
+    .filter(({ distance }) => distance <= allowed);
+  const best = Math.min(...near.map(({ distance }) => distance));
+  return near
+    .filter(({ distance }) => distance === best)
+    .map(({ candidate }) => candidate)
+    .sort()
+    .slice(0, most);
+}
+
+/** `"circel" (did you mean "circle"?), "dog"`: unknown words, each with its likely meaning. */
+function listUnknown(unknown: readonly string[], vocabulary: ReadonlySet<string>): string {
+  return unknown
+    .map((word) => {
+      const close = closestWords(word, vocabulary);
+      const hint =
+        close.length > 0 ? ` (did you mean ${close.map((w) => `"${w}"`).join(' or ')}?)` : '';
+      return `"${word}"${hint}`;
+    })
+    .join(', ');
+}
+
 // --- Checks -------------------------------------------------------------------------------
 // Each returns what is wrong in the project's words (empty when nothing is), so the core can
 // list every problem at once and the queue and engine refuse with the same sentences.
@@ -161,14 +210,14 @@ export function promptProblems(prompt: string, limits: RequestLimits): string[] 
   const problems: string[] = control ? [control] : [];
   if (prompt.length > limits.promptMaxChars) {
     problems.push(
-      `the prompt is too long: ${prompt.length} characters (at most ${limits.promptMaxChars})`,
+      `the prompt is too long: ${count(prompt.length, 'character')} (at most ${limits.promptMaxChars})`,
     );
   }
   const words = promptWords(prompt);
   if (words.length === 0) problems.push('the prompt has no words: describe the video in words');
   if (words.length > limits.promptMaxWords) {
     problems.push(
-      `the prompt is too long: ${words.length} words (at most ${limits.promptMaxWords})`,
+      `the prompt is too long: ${count(words.length, 'word')} (at most ${limits.promptMaxWords})`,
     );
   }
   const vocabulary = limits.vocabulary;
@@ -177,7 +226,7 @@ export function promptProblems(prompt: string, limits: RequestLimits): string[] 
     if (unknown.length > 0) {
       const known = [...vocabulary].sort().join(', ');
       problems.push(
-        `the model does not know ${unknown.map((w) => `"${w}"`).join(', ')} (known words: ${known})`,
+        `the model does not know ${listUnknown(unknown, vocabulary)} (known words: ${known})`,
       );
     }
   }
@@ -189,13 +238,13 @@ export function negativePromptProblems(negative: string, limits: RequestLimits):
   const problems: string[] = control ? [control] : [];
   if (negative.length > limits.negativeMaxChars) {
     problems.push(
-      `the negative prompt is too long: ${negative.length} characters (at most ${limits.negativeMaxChars})`,
+      `the negative prompt is too long: ${count(negative.length, 'character')} (at most ${limits.negativeMaxChars})`,
     );
   }
   const vocabulary = limits.vocabulary;
   const unknown = vocabulary ? promptWords(negative).filter((word) => !vocabulary.has(word)) : [];
-  if (unknown.length > 0) {
-    const listed = [...new Set(unknown)].map((w) => `"${w}"`).join(', ');
+  if (vocabulary && unknown.length > 0) {
+    const listed = listUnknown([...new Set(unknown)], vocabulary);
     problems.push(`the negative prompt has words the model does not know: ${listed}`);
   }
   return problems;

@@ -3,7 +3,7 @@
 // (src/service/ports.ts) and the chat adapter interface (src/bots/chat-adapter.ts).
 import { randomUUID } from 'node:crypto';
 import {
-  HELP_TEXT,
+  helpText,
   parseCommand,
   type QuotaChange,
   type VideoRequest,
@@ -143,7 +143,7 @@ export class BotService {
           return;
         }
         case 'help':
-          await reply(HELP_TEXT);
+          await reply(helpText(parsedCommand, this.limits));
           return;
       }
     } catch (error) {

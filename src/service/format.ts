@@ -1,5 +1,6 @@
 // Replies to /history, /quota, /queue and quota refusals, as plain text.
 import type { QuotaChange } from '../core/commands/types.js';
+import { count } from '../core/plural.js';
 import type { Period } from '../core/quota.js';
 import type {
   HistoryPage,
@@ -18,7 +19,7 @@ export function quotaRefusal(decision: Extract<QuotaDecision, { ok: false }>): s
   const whose = decision.scope === 'user' ? 'Your' : "This workspace's";
   const period = decision.period === 'daily' ? 'daily' : 'monthly';
   return (
-    `Sorry, I can't do that: ${whose} ${period} limit of ${decision.limit} videos is used up. ` +
+    `Sorry, I can't do that: ${whose} ${period} limit of ${count(decision.limit, 'video')} is used up. ` +
     `It resets at ${formatTime(decision.resetsAt)}.`
   );
 }
@@ -49,7 +50,7 @@ export function describeQuotaChange(change: QuotaChange): string {
       return `${period} limit of ${target} set to ${change.limit ?? 'unlimited'}`;
     }
     case 'grant':
-      return `${change.amount} extra videos granted to ${target}`;
+      return `${count(change.amount, 'extra video')} granted to ${target}`;
     case 'reset':
       return `usage of ${target} reset`;
   }
@@ -60,7 +61,7 @@ export function historyReport(page: HistoryPage, pageSize: number, scope: string
   if (page.items.length === 0) {
     return page.total === 0
       ? `No videos yet (${scope}). Make one with /video <prompt>.`
-      : `Page ${page.page} is empty: there are ${pages} pages.`;
+      : `Page ${page.page} is empty: there ${pages === 1 ? 'is' : 'are'} ${count(pages, 'page')}.`;
   }
   const lines = page.items.map((item) => {
     const seed = item.chosenSeed ?? item.seed;
@@ -70,5 +71,5 @@ export function historyReport(page: HistoryPage, pageSize: number, scope: string
 }
 
 export function queueReport(overview: QueueOverview, openVotes: number): string {
-  return `Queue: ${overview.waiting} waiting, ${overview.active} running, ${overview.failed} failed; ${openVotes} votes open.`;
+  return `Queue: ${overview.waiting} waiting, ${overview.active} running, ${overview.failed} failed; ${count(openVotes, 'vote')} open.`;
 }

@@ -215,6 +215,11 @@ test('unknown commands and empty input point to the command list', () => {
   assert.match(error(parseCommand('/queue now')), /\/queue takes no arguments/);
   assert.deepEqual(ok(parseCommand('/queue')), { kind: 'queue' });
   assert.deepEqual(ok(parseCommand('/help')), { kind: 'help' });
+  assert.deepEqual(ok(parseCommand('/help Words')), { kind: 'help', topic: 'words' });
+  assert.match(
+    error(parseCommand('/help colours')),
+    /"colours" is not a help topic \(allowed: words\)\nUsage: \/help \[words\]/,
+  );
 });
 
 test('/video from options a platform parsed itself (quotes in the prompt are fine)', () => {
@@ -227,9 +232,15 @@ test('/video from options a platform parsed itself (quotes in the prompt are fin
     kind: 'video',
     request: { prompt: 'a "big" red circle', seed: 5, scheduler: 'euler' },
   });
+  const both = error(parseCommand('/video', { options: { prompt: 'x', size: '3', steps: '0' } }));
   assert.match(
-    error(parseCommand('/video', { options: { prompt: 'x', size: '3', steps: '0' } })),
+    both,
     /unknown option size \(allowed: prompt, seed, steps, guidance, scheduler, negative\)/,
+  );
+  assert.match(both, /steps must be a whole number from 1 to 50 \(got 0\)/, 'in the same answer');
+  assert.match(
+    error(parseCommand('/video', { options: { prompt: 'x', sead: '3' } })),
+    /unknown option sead \(did you mean seed\? allowed: prompt,/,
   );
   assert.match(error(parseCommand('/video', { options: { steps: '3' } })), /the prompt is empty/);
 });

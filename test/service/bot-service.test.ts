@@ -191,11 +191,11 @@ test('admin commands: a non-admin is refused and audited; an admin change applie
   await h.waitForMessage(/Round 1/, 'carol');
   await h.adapter.submit('carol', '/video a blue circle --steps 1');
   await h.waitForMessage(
-    /Your daily limit of 1 videos is used up. It resets at 2026-11-27 00:00 UTC./,
+    /Your daily limit of 1 video is used up. It resets at 2026-11-27 00:00 UTC./,
     'carol',
   );
   await h.adapter.submit('admin', '/quota grant @carol 1');
-  await h.waitForMessage(/1 extra videos granted to @carol/, 'admin');
+  await h.waitForMessage(/1 extra video granted to @carol/, 'admin');
   await h.adapter.submit('carol', '/video a blue circle --steps 1');
   await waitFor(
     () => h.messages('carol').filter((m) => /Round 1/.test(m.text)).length === 2,
@@ -220,9 +220,12 @@ test('bad input, /history and /help reply only to the user who asked', async () 
     'bob',
   );
   await h.adapter.submit('bob', '/history server 2');
-  await h.waitForMessage(/Page 2 is empty: there are 1 pages/, 'bob');
+  await h.waitForMessage(/Page 2 is empty: there is 1 page/, 'bob');
   await h.adapter.submit('bob', '/help');
   await h.waitForMessage(/^Commands:/, 'bob');
+  // /help words answers from the service's request limits (these have no vocabulary).
+  await h.adapter.submit('bob', '/help words');
+  await h.waitForMessage(/^This model takes any words: describe the video you want\.$/, 'bob');
 });
 
 test('an uploaded image skips the vote and is animated; a file that is not an image is refused', async () => {

@@ -177,7 +177,7 @@ for (const kind of DATABASES) {
       await harness.say('frank', '/video a white cross --steps 1');
       await harness.waitForMessage(/Round 1 for "a white cross"/, 'frank');
       await harness.say('frank', '/video a gray cross --steps 1');
-      await harness.waitForMessage(/Your daily limit of 1 videos is used up/, 'frank');
+      await harness.waitForMessage(/Your daily limit of 1 video is used up/, 'frank');
       await harness.say('admin', '/quota grant @frank 2');
       await harness.waitForMessage(/2 extra videos granted to @frank/, 'admin');
       await harness.say('frank', '/quota');

@@ -5,3 +5,4 @@ export * from './parse.js';
 export * from './tokenize.js';
 export * from './types.js';
 export * from './video.js';
+export * from './words.js';

@@ -3,8 +3,9 @@
 import { parseQuotaArgs } from './admin.js';
 import { REQUEST_LIMITS, type RequestLimits } from '../contract.js';
 import { tokenize } from './tokenize.js';
-import type { IncomingAttachment, ParseResult } from './types.js';
+import type { Command, IncomingAttachment, ParseResult } from './types.js';
 import { splitVideoArgs, structuredVideoArgs, validateVideoRequest, VIDEO_USAGE } from './video.js';
+import { wordsHelp } from './words.js';
 
 export const HISTORY_USAGE = 'Usage: /history [mine|server] [page]';
 
@@ -14,7 +15,10 @@ export const HELP_TEXT = [
   '/history [mine|server] [page]: past videos',
   '/quota: your usage and limits (admins: /quota set|grant|reset)',
   '/queue: what is waiting (admins)',
+  '/help words: the words the model knows, by kind',
 ].join('\n');
+
+const HELP_USAGE = 'Usage: /help [words]';
 
 const COMMAND_NAMES = ['video', 'history', 'quota', 'queue', 'help'];
 
@@ -55,10 +59,11 @@ export function parseCommand(text: string, context: ParseContext = {}): ParseRes
   }
   switch (name) {
     case 'video': {
+      // Every problem at once: the options' and the request's own, in one answer.
       const split = context.options ? structuredVideoArgs(context.options) : splitVideoArgs(args);
-      if (!split.ok) return fail(split.problems, VIDEO_USAGE);
       const valid = validateVideoRequest(split.raw, limits, context.attachments ?? []);
-      if (!valid.ok) return fail(valid.problems, VIDEO_USAGE);
+      const problems = [...split.problems, ...(valid.ok ? [] : valid.problems)];
+      if (problems.length > 0 || !valid.ok) return fail(problems, VIDEO_USAGE);
       return { ok: true, command: { kind: 'video', request: valid.request } };
     }
     case 'history':
@@ -73,8 +78,30 @@ export function parseCommand(text: string, context: ParseContext = {}): ParseRes
       if (args.length > 0) return fail([`/queue takes no arguments`], 'Usage: /queue');
       return { ok: true, command: { kind: 'queue' } };
     default:
-      return { ok: true, command: { kind: 'help' } };
+      return parseHelpArgs(args);
   }
+}
+
+const HELP_TOPICS = ['words'];
+
+function parseHelpArgs(args: readonly string[]): ParseResult {
+  const [topic, ...rest] = args.map((arg) => arg.toLowerCase());
+  if (topic === undefined) return { ok: true, command: { kind: 'help' } };
+  if ((topic === 'words' || topic === 'vocabulary') && rest.length === 0) {
+    return { ok: true, command: { kind: 'help', topic: 'words' } };
+  }
+  return fail(
+    [`"${args.join(' ')}" is not a help topic (allowed: ${HELP_TOPICS.join(', ')})`],
+    HELP_USAGE,
+  );
+}
+
+/** The answer to a `/help` command: the commands, or the words this model knows. */
+export function helpText(
+  command: Extract<Command, { kind: 'help' }>,
+  limits: RequestLimits = REQUEST_LIMITS,
+): string {
+  return command.topic === 'words' ? wordsHelp(limits) : HELP_TEXT;
 }
 
 function parseHistoryArgs(args: readonly string[]): ParseResult {

@@ -47,6 +47,7 @@ export type Command =
   | { kind: 'quota-show' }
   | { kind: 'quota-admin'; change: QuotaChange }
   | { kind: 'queue' }
-  | { kind: 'help' };
+  /** `topic: 'words'`: the words the model knows (`/help words`); none: the commands. */
+  | { kind: 'help'; topic?: 'words' };
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: string };

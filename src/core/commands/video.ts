@@ -3,6 +3,7 @@
 // with structured options (Discord slash-command options) can call `validateVideoRequest`.
 import { checkImageAttachments } from './attachment.js';
 import {
+  closestWords,
   negativePromptProblems,
   promptProblems,
   rangeProblem,
@@ -31,24 +32,59 @@ function isOptionName(name: string): name is VideoOptionName {
   return (VIDEO_OPTIONS as readonly string[]).includes(name);
 }
 
+/** What splitting found: the prompt and options it could read, and what was wrong. Problems do
+ * not stop the split, so the request's own checks still run and the user hears every problem
+ * of a request at once. */
+export interface SplitVideoArgs {
+  raw: RawVideoRequest;
+  problems: string[];
+}
+
+// Dashes: phones turn "--" into an em dash (—) or an en dash (–), and people type one "-". Both
+// are accepted as "--" rather than explained: the meaning is plain, and refusing it would make
+// the user retype what they already wrote right. A single "-" counts only before an option's
+// name (`-seed`), so a prompt word like "-" or a value like "-1" stays what it is.
+const LONG_DASH = /^[\u2012-\u2015]+(?=\p{L})/u; // figure, en, em and horizontal-bar dashes
+
+/** `token` with its dashes read as "--" when it is an option, else as it came. */
+function asOption(token: string): string {
+  if (LONG_DASH.test(token)) return token.replace(LONG_DASH, '--');
+  if (token.startsWith('-') && !token.startsWith('--')) {
+    const name = splitOnce(token.slice(1), '=')[0].toLowerCase();
+    if (isOptionName(name)) return `-${token}`;
+  }
+  return token;
+}
+
+function isOptionToken(token: string | undefined): boolean {
+  return token !== undefined && token.startsWith('--') && token.length > 2;
+}
+
+/** `--sed` → "unknown option --sed (did you mean --seed? allowed: …)"; `dash` is how the
+ * platform writes option names ("--" in text, nothing in a platform's own options). */
+function unknownOption(name: string, allowed: string, dash: string): string {
+  const close = closestWords(name.toLowerCase(), VIDEO_OPTIONS, 1)[0];
+  const hint = close ? `did you mean ${dash}${close}? ` : '';
+  return `unknown option ${dash}${name} (${hint}allowed: ${allowed})`;
+}
+
 /** Splits the words after `/video` into the prompt and `--option value` pairs. */
-export function splitVideoArgs(
-  tokens: readonly string[],
-): { ok: true; raw: RawVideoRequest } | { ok: false; problems: string[] } {
+export function splitVideoArgs(words: readonly string[]): SplitVideoArgs {
+  const tokens = words.map(asOption);
   const promptWords: string[] = [];
   const options: RawVideoRequest['options'] = {};
   const problems: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
-    if (!token.startsWith('--') || token.length === 2) {
+    if (!isOptionToken(token)) {
       promptWords.push(token);
       continue;
     }
     const [rawName, inlineValue] = splitOnce(token.slice(2), '=');
     const name = rawName.toLowerCase();
     if (!isOptionName(name)) {
-      problems.push(`unknown option --${rawName} (allowed: ${OPTION_LIST})`);
-      if (inlineValue === undefined && i + 1 < tokens.length && !tokens[i + 1]?.startsWith('--')) {
+      problems.push(unknownOption(rawName, OPTION_LIST, '--'));
+      if (inlineValue === undefined && i + 1 < tokens.length && !isOptionToken(tokens[i + 1])) {
         i++; // skip its value so it does not end up in the prompt
       }
       continue;
@@ -56,7 +92,7 @@ export function splitVideoArgs(
     let value = inlineValue;
     if (value === undefined) {
       const next = tokens[i + 1];
-      if (next === undefined || next.startsWith('--')) {
+      if (next === undefined || isOptionToken(next)) {
         problems.push(`--${name} needs a value`);
         continue;
       }
@@ -69,22 +105,19 @@ export function splitVideoArgs(
     }
     options[name] = value;
   }
-  if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, raw: { prompt: promptWords.join(' '), options } };
+  return { raw: { prompt: promptWords.join(' '), options }, problems };
 }
 
 /** The same from options a platform already parsed: `prompt` plus the option names above. */
-export function structuredVideoArgs(
-  options: Readonly<Record<string, string>>,
-): { ok: true; raw: RawVideoRequest } | { ok: false; problems: string[] } {
+export function structuredVideoArgs(options: Readonly<Record<string, string>>): SplitVideoArgs {
   const raw: RawVideoRequest = { prompt: options.prompt ?? '', options: {} };
   const problems: string[] = [];
   for (const [name, value] of Object.entries(options)) {
     if (name === 'prompt') continue;
     if (isOptionName(name)) raw.options[name] = value;
-    else problems.push(`unknown option ${name} (allowed: prompt, ${VIDEO_OPTIONS.join(', ')})`);
+    else problems.push(unknownOption(name, `prompt, ${VIDEO_OPTIONS.join(', ')}`, ''));
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, raw };
+  return { raw, problems };
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {

@@ -1,4 +1,5 @@
 // What the flow says in the channel. Plain text with emoji, so every platform can show it.
+import { count } from '../plural.js';
 import { CANDIDATE_EMOJI, CONFIRM_EMOJI, REGENERATE_EMOJI } from './emoji.js';
 import type { GenerationState, RoundOutcome, RoundState, Tally } from './types.js';
 
@@ -81,7 +82,7 @@ export const text = {
     return `Vote for a frame first (${CANDIDATE_EMOJI.join(' ')}), then ${CONFIRM_EMOJI} closes the vote.`;
   },
   noMoreRounds(maxRounds: number): string {
-    return `No more new frames for this video (at most ${maxRounds} rounds): vote for one of these.`;
+    return `No more new frames for this video (at most ${count(maxRounds, 'round')}): vote for one of these.`;
   },
   /** To a user who reacted on a grid whose round is over. */
   roundIsClosed(state: GenerationState, round: RoundState): string {

@@ -1,0 +1,54 @@
+// `/help words`: the words the model knows, by kind. The words come from the model (its
+// tokenizer, through RequestLimits.vocabulary); their kinds are the shapes world's
+// (training/WORLD.md), which the model folder does not carry, so this table is the one place
+// that says them. A word the table does not name is listed under "other words", alphabetically.
+import type { RequestLimits } from '../contract.js';
+import { count } from '../plural.js';
+
+const WORD_KINDS: ReadonlyArray<readonly [kind: string, words: readonly string[]]> = [
+  ['colours', ['red', 'green', 'blue', 'yellow', 'purple', 'orange', 'pink', 'cyan']],
+  ['shapes', ['circle', 'square', 'triangle', 'diamond', 'cross']],
+  ['sizes', ['small', 'big']],
+  [
+    'motions',
+    ['moving', 'left', 'right', 'up', 'down', 'bouncing', 'growing', 'shrinking', 'still'],
+  ],
+  ['backgrounds', ['black', 'white', 'gray']],
+];
+
+export interface WordGroup {
+  kind: string;
+  words: string[];
+}
+
+/** The vocabulary in groups: the table's kinds in its order (only words the model knows), then
+ * every other known word alphabetically. Empty groups are left out. */
+export function wordsByKind(vocabulary: Iterable<string>): WordGroup[] {
+  const known = new Set(vocabulary);
+  const placed = new Set<string>();
+  const groups: WordGroup[] = [];
+  for (const [kind, words] of WORD_KINDS) {
+    const present = words.filter((word) => known.has(word));
+    present.forEach((word) => placed.add(word));
+    if (present.length > 0) groups.push({ kind, words: present });
+  }
+  const others = [...known].filter((word) => !placed.has(word)).sort();
+  if (others.length > 0) groups.push({ kind: 'other words', words: others });
+  return groups;
+}
+
+export const WORDS_EXAMPLE =
+  'Example: /video a small yellow triangle bouncing on a black background';
+
+/** The answer to `/help words`. */
+export function wordsHelp(limits: Pick<RequestLimits, 'vocabulary'>): string {
+  if (!limits.vocabulary) return 'This model takes any words: describe the video you want.';
+  const lines = wordsByKind(limits.vocabulary).map(
+    (group) => `• ${group.kind}: ${group.words.join(', ')}`,
+  );
+  return [
+    `The model knows ${count(limits.vocabulary.size, 'word')}; a prompt may use only these:`,
+    ...lines,
+    WORDS_EXAMPLE,
+  ].join('\n');
+}
