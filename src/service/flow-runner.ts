@@ -40,8 +40,13 @@ export interface FlowRunnerDeps {
   log: Logger;
 }
 
+/** Finished generations kept in memory, so late reactions on their grids get an answer. */
+const MAX_FINISHED = 200;
+
 export class FlowRunner {
   private readonly active = new Map<string, GenerationState>();
+  /** Recently finished generations, the oldest first (not saved again, never resumed). */
+  private readonly finished = new Map<string, GenerationState>();
   private readonly byMessage = new Map<string, string>();
   private readonly byJob = new Map<string, string>();
   private readonly timers = new Map<string, () => void>();
@@ -90,7 +95,7 @@ export class FlowRunner {
     if (failure) throw failure;
   }
 
-  /** The generation a message belongs to (for reactions), if it is open. */
+  /** The generation a message belongs to (for reactions), if it is open or recently finished. */
   generationOfMessage(platform: string, messageId: string): string | undefined {
     return this.byMessage.get(`${platform}:${messageId}`);
   }
@@ -127,14 +132,20 @@ export class FlowRunner {
 
   /** Applies one event now (inside the generation's chain). */
   private async handle(generationId: string, event: EventInput): Promise<void> {
-    const state = this.active.get(generationId);
+    const state = this.stateOf(generationId);
     if (!state) return;
     const transition = reduce(
       state,
       { ...event, now: this.deps.clock.now() } as FlowEvent,
       this.configFor(state),
     );
-    await this.apply(transition);
+    // A finished generation only answers (a late reaction): its state stays as it ended.
+    if (this.active.has(generationId)) await this.apply(transition);
+    else await this.perform(generationId, transition.effects);
+  }
+
+  private stateOf(generationId: string): GenerationState | undefined {
+    return this.active.get(generationId) ?? this.finished.get(generationId);
   }
 
   private async apply({ state, effects }: Transition): Promise<void> {
@@ -150,15 +161,25 @@ export class FlowRunner {
     }
   }
 
-  /** Drops a done or failed generation from memory, once all its effects are performed. */
+  /**
+   * Moves a done or failed generation out of the open ones, once all its effects are performed;
+   * its messages stay known (late reactions) until MAX_FINISHED newer ones have finished.
+   */
   private forgetIfFinished(generationId: string): void {
     const state = this.active.get(generationId);
     if (!state || isActive(state)) return;
     this.active.delete(generationId);
+    this.finished.set(generationId, state);
     this.timers.get(generationId)?.();
     this.timers.delete(generationId);
-    for (const [key, id] of this.byMessage) if (id === generationId) this.byMessage.delete(key);
     for (const [key, id] of this.byJob) if (id === generationId) this.byJob.delete(key);
+    for (const [oldest, old] of this.finished) {
+      if (this.finished.size <= MAX_FINISHED) break;
+      this.finished.delete(oldest);
+      for (const messageId of Object.values(old.messages)) {
+        this.byMessage.delete(`${old.platform}:${messageId}`);
+      }
+    }
   }
 
   private async perform(generationId: string, effects: FlowEffect[]): Promise<void> {
@@ -247,7 +268,7 @@ export class FlowRunner {
 
   /** Performs one effect; returns the event that reports its outcome, if any. */
   private async run(generationId: string, effect: FlowEffect): Promise<EventInput | undefined> {
-    const state = this.active.get(generationId);
+    const state = this.stateOf(generationId);
     if (!state) return undefined;
     const { clock, queue, quota } = this.deps;
     switch (effect.type) {

@@ -165,10 +165,12 @@ export class WebChatAdapter implements ChatAdapter {
   }
 
   /**
-   * A user typed a line (maybe with an image): it appears in the channel and goes to the bot.
+   * A user typed a line (maybe with an image) and it goes to the bot. Plain chat appears in the
+   * channel; a command (`/…`) is seen only by the user who typed it, with its private answer,
+   * until the bot accepts it as a request for everyone (a `/video`: the service's `announce`).
    * An image is written only once its bytes pass the bot's checks, and is shown (published under
-   * /files/…) only when the bot accepts the request: the service's `announce`. A request refused
-   * for any reason (its words, its options, the quota) has its image deleted at once.
+   * /files/…) only when the bot accepts the request. A request refused for any reason (its
+   * words, its options, the quota) has its image deleted at once.
    */
   async submit(userName: string, text: string, upload?: WebUpload): Promise<WebMessage> {
     const name = this.checkName(userName);
@@ -180,27 +182,31 @@ export class WebChatAdapter implements ChatAdapter {
       throw new WebInputError('an image goes with a /video command (your own first frame)');
     }
     const attachment = upload ? this.saveUpload(upload) : undefined;
-    const message = this.add({ author: { name, isBot: false }, text: line });
+    const command = line.startsWith('/');
+    const message = this.add({
+      author: { name, isBot: false },
+      text: line,
+      ...(command ? { visibleTo: name } : {}),
+    });
     let accepted = false;
     try {
-      if (line.startsWith('/')) {
+      if (command) {
         await this.handlers?.command({
           workspaceId: WEB_WORKSPACE,
           channelId: WEB_CHANNEL,
           user: this.user(name),
           text: line,
           messageId: message.id,
-          ...(attachment
-            ? {
-                attachments: [attachment],
-                announce: async () => {
-                  accepted = true;
-                  message.attachments = [{ url: this.publish(attachment.path), kind: 'image' }];
-                  this.changed(message.id);
-                  return message.id;
-                },
-              }
-            : {}),
+          ...(attachment ? { attachments: [attachment] } : {}),
+          announce: async () => {
+            accepted = true;
+            delete message.visibleTo;
+            if (attachment) {
+              message.attachments = [{ url: this.publish(attachment.path), kind: 'image' }];
+            }
+            this.changed(message.id);
+            return message.id;
+          },
         });
       }
     } finally {
@@ -238,7 +244,11 @@ export class WebChatAdapter implements ChatAdapter {
   /** A user clicked a reaction: adds it, or takes it back if they had it. */
   async toggleReaction(userName: string, messageId: string, emoji: string): Promise<void> {
     const name = this.checkName(userName);
-    if (!this.messages.has(messageId)) throw new WebInputError(`no message ${messageId}`);
+    const message = this.messages.get(messageId);
+    // Another user's private message is not there for this one.
+    if (!message || (message.visibleTo !== undefined && message.visibleTo !== name)) {
+      throw new WebInputError(`no message ${messageId}`);
+    }
     if (emoji.length === 0 || emoji.length > 16) throw new WebInputError('not an emoji');
     const users = this.usersOf(messageId, emoji);
     const added = !users.has(name);

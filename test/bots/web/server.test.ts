@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { startWebServer, type WebServer } from '../../../src/bots/web/server.js';
 import { WebChatAdapter } from '../../../src/bots/web/web-adapter.js';
+import { waitFor } from '../../helpers/manual-clock.js';
 import { silentLog } from '../../helpers/silent-log.js';
 import { Harness } from '../../service/service-harness.js';
 import { adminLogin, sessionCookieOf, WebClient } from './web-client.js';
@@ -344,15 +345,126 @@ async function firstSnapshot(user: string): Promise<{ text: string; visibleTo?: 
   return JSON.parse(data) as { text: string; visibleTo?: string }[];
 }
 
-test('the event stream starts with what that user may see: replies only for them are hidden from others', async () => {
+test('the event stream starts with what that user may see: a refused command and its reply are hidden from others', async () => {
   const response = await client.post('/api/command', { text: '/video --steps 0' }, 'carol');
   assert.equal(response.status, 200);
   const carol = await firstSnapshot('carol');
   const dave = await firstSnapshot('dave');
   assert.ok(carol.some((m) => m.visibleTo === 'carol' && /prompt is empty/.test(m.text)));
-  assert.ok(!dave.some((m) => m.visibleTo !== undefined));
   assert.ok(
-    dave.some((m) => m.text === '/video --steps 0'),
-    'the typed line is public',
+    carol.some((m) => m.visibleTo === 'carol' && m.text === '/video --steps 0'),
+    'the typed line is shown to who typed it',
+  );
+  assert.ok(!dave.some((m) => m.visibleTo !== undefined || m.text === '/video --steps 0'));
+});
+
+/** Follows the event stream as `user`; resolves once it is open (`user` saw their own line). */
+async function listen(user: string) {
+  const stream = client.follow(user);
+  const until = (pattern: RegExp) =>
+    waitFor(
+      () => stream.received.findLast((m) => pattern.test(m.text)),
+      `${user} receives ${pattern}`,
+    );
+  await say(user, `${user} is here`);
+  await until(new RegExp(`^${user} is here$`));
+  return { ...stream, until };
+}
+
+async function say(user: string, text: string): Promise<string> {
+  const response = await client.post('/api/command', { text }, user);
+  const body = (await response.json()) as { id?: string; error?: string };
+  assert.equal(response.status, 200, body.error);
+  return body.id as string;
+}
+
+function react(user: string, messageId: string, emoji: string): Promise<Response> {
+  return client.post('/api/reaction', { messageId, emoji }, user);
+}
+
+const answerTo = (user: string, id: string) =>
+  waitFor(
+    () => harness.adapter.history(user).find((m) => m.author.isBot && m.replyTo === id),
+    `the answer to ${id}`,
+  );
+
+test("commands and their answers are private to who typed them; an accepted /video is everyone's", async () => {
+  const frank = await listen('frank');
+  const erin = await listen('erin');
+  const typed = ['/help', '/quota', '/history', '/video --steps 0', '/queue'];
+  const ids: string[] = [];
+  for (const line of typed) ids.push(await say('erin', line));
+  const adminSet = await say('admin', '/quota set @erin daily 3');
+
+  for (const [i, id] of ids.entries()) {
+    const echo = erin.received.find((m) => m.id === id);
+    assert.equal(echo?.text, typed[i]);
+    assert.equal(echo?.visibleTo, 'erin', `${typed[i]} is echoed to erin only`);
+    assert.equal((await answerTo('erin', id)).visibleTo, 'erin');
+  }
+  const done = await answerTo('admin', adminSet);
+  assert.match(done.text, /^Done: /);
+  assert.equal(done.visibleTo, 'admin');
+  assert.ok(!erin.received.some((m) => m.id === adminSet), "erin never gets the admin's line");
+
+  // A public line after them all: once frank has it, he was sent everything before it.
+  await say('erin', 'hello everyone');
+  await frank.until(/^hello everyone$/);
+  const privateToFrank = frank.received.filter(
+    (m) => m.visibleTo !== undefined || [...ids, adminSet].includes(m.id),
+  );
+  assert.deepEqual(privateToFrank, [], 'frank is sent nothing private');
+  assert.ok(!harness.adapter.history('frank').some((m) => m.visibleTo));
+
+  // Another user's private message cannot be reacted to (it is not there for them).
+  assert.equal((await react('frank', ids[0]!, '👍')).status, 400);
+
+  // An accepted /video: the request and the vote are for everyone.
+  const request = await say('erin', '/video a red circle');
+  const shared = await frank.until(/^\/video a red circle$/);
+  assert.equal(shared.id, request);
+  assert.equal(shared.visibleTo, undefined);
+  await frank.until(/^🗳️ Round 1 for "a red circle"/);
+  await harness.settle();
+});
+
+test('closed means closed: a closed grid ignores votes, shows its result; a non-requester ✅ gets a private note', async () => {
+  const frank = await listen('frank');
+  await say('grace', '/video a blue square');
+  const grid = await frank.until(/^🗳️ Round 1 for "a blue square"/);
+  const reactionsOf = (user: string) =>
+    (harness.adapter.history(user).find((m) => m.id === grid.id)?.reactions ?? [])
+      .filter((r) => r.users.includes(user))
+      .map((r) => r.emoji);
+
+  assert.equal((await react('frank', grid.id, '2️⃣')).status, 200);
+  assert.equal((await react('frank', grid.id, '✅')).status, 200);
+  const note = await frank.until(/only the requester \(grace\) can close this vote/i);
+  assert.equal(note.visibleTo, 'frank');
+  assert.deepEqual(reactionsOf('frank'), ['2️⃣'], "frank's ✅ is taken back");
+  assert.ok(!harness.adapter.history('grace').some((m) => m.id === note.id));
+
+  assert.equal((await react('grace', grid.id, '✅')).status, 200);
+  const closed = harness.adapter.history('heidi').find((m) => m.id === grid.id);
+  assert.match(closed?.text ?? '', /^Round 1 for "a blue square" closed: frame 2 wins/);
+
+  // A late vote while the video is made, and another once it is posted (the generation done).
+  assert.equal((await react('frank', grid.id, '3️⃣')).status, 200);
+  const late = await frank.until(/is closed \(frame 2 won\): your reaction does not count/);
+  assert.equal(late.visibleTo, 'frank');
+  assert.deepEqual(reactionsOf('frank'), ['2️⃣'], 'one vote shows, not two');
+  const video = await frank.until(/^🎬 "a blue square"/);
+  assert.match(video.text, /frame 2 of round 1; votes: 1️⃣ 0 · 2️⃣ 1 · 3️⃣ 0/);
+  await harness.settle();
+  assert.equal((await react('heidi', grid.id, '4️⃣')).status, 200);
+  const heidiNote = harness.adapter
+    .history('heidi')
+    .find((m) => m.visibleTo === 'heidi' && /is closed \(frame 2 won\)/.test(m.text));
+  assert.ok(heidiNote, 'heidi is told, once the generation is done too');
+  assert.deepEqual(reactionsOf('heidi'), [], "heidi's late vote is taken back");
+  assert.equal(
+    harness.adapter.history('frank').filter((m) => /^🎬 "a blue square"/.test(m.text)).length,
+    1,
+    'one video',
   );
 });

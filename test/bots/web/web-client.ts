@@ -49,9 +49,13 @@ export class WebClient {
     });
   }
 
-  /** Follows the event stream as `user`, keeping the latest version of each message. */
+  /**
+   * Follows the event stream as `user`, keeping the latest version of each message, and in
+   * `received` every version sent, in order.
+   */
   follow(user: string) {
     const messages = new Map<string, WebMessage>();
+    const received: WebMessage[] = [];
     const controller = new AbortController();
     void (async () => {
       const response = await fetch(new URL('/events', this.url), {
@@ -71,6 +75,7 @@ export class WebClient {
           const parsed = JSON.parse(data) as WebMessage | WebMessage[];
           for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
             messages.set(message.id, message);
+            received.push(message);
           }
         }
       }
@@ -78,6 +83,7 @@ export class WebClient {
     return {
       find: (pattern: RegExp) =>
         [...messages.values()].find((m) => m.author.isBot && pattern.test(m.text)),
+      received,
       stop: () => controller.abort(),
     };
   }
