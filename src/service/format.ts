@@ -15,11 +15,18 @@ export function formatTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-export function quotaRefusal(decision: Extract<QuotaDecision, { ok: false }>): string {
-  const whose = decision.scope === 'user' ? 'Your' : "This workspace's";
+/** "daily limit of 1 video": the limit a refusal names (also for a round the flow refuses). */
+export function limitPhrase(decision: Pick<Refused, 'period' | 'limit'>): string {
   const period = decision.period === 'daily' ? 'daily' : 'monthly';
+  return `${period} limit of ${count(decision.limit, 'video')}`;
+}
+
+type Refused = Extract<QuotaDecision, { ok: false }>;
+
+export function quotaRefusal(decision: Refused): string {
+  const whose = decision.scope === 'user' ? 'Your' : "This workspace's";
   return (
-    `Sorry, I can't do that: ${whose} ${period} limit of ${count(decision.limit, 'video')} is used up. ` +
+    `Sorry, I can't do that: ${whose} ${limitPhrase(decision)} is used up. ` +
     `It resets at ${formatTime(decision.resetsAt)}.`
   );
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   helpText,
+  imageProblems,
   parseCommand,
   wordsByKind,
   wordsHelp,
@@ -13,7 +14,12 @@ import {
 import { closestWords, editDistance, REQUEST_LIMITS } from '../../src/core/contract.js';
 import { count } from '../../src/core/plural.js';
 import { text } from '../../src/core/flow/text.js';
-import { describeQuotaChange, historyReport, queueReport } from '../../src/service/format.js';
+import {
+  describeQuotaChange,
+  historyReport,
+  limitPhrase,
+  queueReport,
+} from '../../src/service/format.js';
 
 // The shipped model's 31 words (models/shapes-v8/tokenizer.json, training/WORLD.md).
 const SHAPES_WORDS = [
@@ -183,6 +189,13 @@ test('user-facing counts use the right form', () => {
   assert.equal(
     historyReport(empty as Parameters<typeof historyReport>[0], 10, 'yours'),
     'Page 2 is empty: there is 1 page.',
+  );
+  assert.equal(limitPhrase({ period: 'daily', limit: 1 }), 'daily limit of 1 video');
+  assert.equal(limitPhrase({ period: 'monthly', limit: 0 }), 'monthly limit of 0 videos');
+  const oneByte = { name: 'x.png', contentType: 'image/png', sizeBytes: 1 };
+  assert.match(
+    imageProblems(oneByte, { ...REQUEST_LIMITS, imageMaxBytes: 0 })[0]!,
+    /is too large: 1 byte \(at most 0 bytes\)/,
   );
   assert.match(text.noMoreRounds(1), /at most 1 round\)/);
   assert.match(text.noMoreRounds(3), /at most 3 rounds\)/);

@@ -3,6 +3,7 @@
 // and not too many pixels (read from the header, so a small file claiming a huge picture never
 // reaches a decoder). With the whole file at hand, a file cut short is refused too.
 import { imageTypeNames, type RequestLimits } from '../contract.js';
+import { count } from '../plural.js';
 import type { IncomingAttachment } from './types.js';
 
 /** What a file's first bytes say: its type (MIME), and its pixel size when the header has it. */
@@ -120,7 +121,7 @@ function isComplete(type: string, b: Uint8Array): boolean {
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
   if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
+  return count(bytes, 'byte');
 }
 
 /**
