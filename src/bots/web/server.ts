@@ -9,6 +9,7 @@
 //   POST /api/reaction           {messageId, emoji}: toggles the user's reaction
 //   GET  /files/<id>/<name>      an attachment the bot posted (PNG, MP4 with Range, GIF)
 //   GET  /healthz
+//   GET  /favicon.svg, /favicon.ico   the page's icon (a small SVG; no token needed)
 // Changes (POST) must be JSON from this server's own origin; bodies are capped in size, and only
 // a few are read at once (the others get 503 straight away).
 import { createReadStream, readFileSync } from 'node:fs';
@@ -32,6 +33,12 @@ export interface WebServer {
 }
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
+/** A film frame on the page's accent colour. */
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">' +
+  '<rect width="32" height="32" rx="7" fill="#5865f2"/>' +
+  '<rect x="7" y="9" width="18" height="14" rx="2" fill="#fff"/>' +
+  '<path d="M14 12.5v7l6-3.5z" fill="#5865f2"/></svg>';
 const MAX_BODY_BYTES = 16 * 1024;
 /** A command may carry an image (base64): room for the core's 5 MiB limit and a bit more. */
 const MAX_COMMAND_BYTES = 8 * 1024 * 1024;
@@ -309,6 +316,15 @@ export async function startWebServer(options: {
       if (await options.extraRoutes?.(request, response)) return;
       if (route === 'GET /healthz') {
         sendJson(response, 200, { ok: true });
+        return;
+      }
+      if (route === 'GET /favicon.svg' || route === 'GET /favicon.ico') {
+        response.writeHead(200, {
+          'content-type': 'image/svg+xml',
+          'cache-control': 'public, max-age=86400',
+          'x-content-type-options': 'nosniff',
+        });
+        response.end(FAVICON);
         return;
       }
       if (route === 'GET /' || route === 'GET /index.html') {

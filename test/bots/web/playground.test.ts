@@ -1,17 +1,31 @@
 // The playground in real headless Chromium: two users in two pages, one asks for a video,
 // both see the grid and vote with live counts, the round closes, the video plays in both.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { startWebServer, type WebServer } from '../../../src/bots/web/server.js';
+import { WebChatAdapter } from '../../../src/bots/web/web-adapter.js';
 import { silentLog } from '../../helpers/silent-log.js';
 import { Harness } from '../../service/service-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT_DIR = path.resolve('.tmp');
+/** `SCREENSHOTS=docs` writes the README's pictures (docs/playground-*.png); else under .tmp. */
+const SCREENSHOT_DIR = path.resolve(process.env.SCREENSHOTS === 'docs' ? 'docs' : '.tmp');
+
+/** A small PNG of what the page shows now (a palette PNG keeps the committed file small). */
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const png = await sharp(await page.screenshot())
+    .png({ palette: true, colours: 128 })
+    .toBuffer();
+  writeFileSync(path.join(SCREENSHOT_DIR, name), png);
+}
+
+/** True when the message list is scrolled to its end (as a browser-side expression). */
+const AT_BOTTOM = `(() => { const list = document.querySelector('#messages'); return list.scrollHeight - list.scrollTop - list.clientHeight < 2; })()`;
 
 let harness: Harness;
 let web: WebServer;
@@ -45,10 +59,14 @@ after(async () => {
   await harness?.cleanup();
 });
 
-async function openAs(name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
+async function openAs(
+  name: string,
+  viewport = { width: 1000, height: 1100 },
+  server: WebServer = web,
+): Promise<Page> {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
-  await page.goto(`${web.openUrl}&name=${name}`);
+  await page.goto(`${server.openUrl}&name=${name}`);
   await page.waitForFunction(`document.querySelector('#name').value === ${JSON.stringify(name)}`);
   assert.doesNotMatch(page.url(), /token/, 'the token leaves the address bar');
   return page;
@@ -115,6 +133,51 @@ test(
       await expectCount(page, '✅', 0);
     }
 
+    // "Voting closes in 60 s" counts down live.
+    const countdown = alice.locator('.message', { hasText: 'Round 1' }).locator('.countdown');
+    const first = Number(await countdown.textContent());
+    assert.ok(first > 0 && first <= 60, `the countdown starts at ${first}`);
+    await countdown
+      .filter({ hasText: new RegExp(`^(${[...Array(first).keys()].join('|')})$`) })
+      .waitFor({ timeout: 5_000 });
+    assert.match(
+      (await alice.locator('.text:has(.countdown)').textContent()) ?? '',
+      /Voting closes in \d+ s/,
+    );
+
+    // The grid's white gaps are drawn over: the middle column of the grid is dark on the page.
+    const gridFrame = alice.locator('.message', { hasText: 'Round 1' }).locator('.grid');
+    const shot = await sharp(await gridFrame.screenshot())
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const { width, height, channels } = shot.info;
+    for (const y of [Math.round(height / 4), Math.round((3 * height) / 4)]) {
+      const at = (y * width + Math.floor(width / 2)) * channels;
+      const [r, g, b] = [shot.data[at]!, shot.data[at + 1]!, shot.data[at + 2]!];
+      assert.ok(r + g + b < 200, `the gap between frames is dark on the page, got ${r},${g},${b}`);
+    }
+    // A click enlarges the grid; Escape closes it.
+    await gridFrame.locator('img').click();
+    const enlarged = alice.locator('#viewer[open] img');
+    await enlarged.waitFor({ timeout: 5_000 });
+    assert.ok(((await enlarged.boundingBox())?.width ?? 0) > 400, 'the enlarged grid is larger');
+    await alice.keyboard.press('Escape');
+    await alice.locator('#viewer[open]').waitFor({ state: 'detached', timeout: 5_000 });
+
+    // The reaction buttons say in words what their emoji mean.
+    const labels = await alice
+      .locator('.message', { hasText: 'Round 1' })
+      .locator('.reactions .label')
+      .allTextContents();
+    assert.deepEqual(labels, [
+      'frame 1',
+      'frame 2',
+      'frame 3',
+      'frame 4',
+      'new frames',
+      'close vote',
+    ]);
+
     await alice
       .locator('.message', { hasText: 'Round 1' })
       .locator('button[data-emoji="2️⃣"]')
@@ -158,15 +221,95 @@ test(
         { timeout: 20_000 },
       );
       assert.deepEqual(await size.jsonValue(), [256, 256], 'the MP4 decodes in the page');
-      assert.equal(await result.locator('img[alt="GIF preview"]').count(), 1);
+      // The MP4 is the result; the GIF is a link, not a second picture.
+      assert.equal(await result.locator('img').count(), 0, 'no GIF picture next to the video');
+      assert.match((await result.locator('a.gif').getAttribute('href')) ?? '', /\.gif$/);
+      const videoWidth = (await result.locator('video').boundingBox())?.width ?? 0;
+      const gridWidth = (await page.locator('.grid img').first().boundingBox())?.width ?? 0;
+      assert.ok(videoWidth > gridWidth, `the video (${videoWidth}px) is the main picture`);
+      // The closed round no longer counts down.
+      assert.equal(await page.locator('.countdown').count(), 0);
     }
 
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    await bob.screenshot({ path: path.join(SCREENSHOT_DIR, 'playground-bob.png'), fullPage: true });
+    await bob.setViewportSize({ width: 1000, height: 1040 }); // the list shrinks: it stays at its end
+    await bob.mouse.move(0, 0);
+    await bob.waitForFunction(AT_BOTTOM, undefined, { timeout: 5_000 });
+    await screenshot(bob, 'playground-desktop.png');
   },
 );
 
+test('a phone-width page opens at the newest message and has no horizontal scroll', async () => {
+  const phone = await openAs('pia', { width: 390, height: 760 });
+  try {
+    // The history holds the grid and the video of the test above; once they have loaded, the
+    // list shows its end (it scrolled again after the pictures grew the messages).
+    await phone.locator('.message video').first().waitFor({ timeout: 10_000 });
+    await phone.waitForFunction(
+      `[...document.images].every((image) => image.complete) && document.querySelector('.message video').readyState >= 1 && ${AT_BOTTOM}`,
+      undefined,
+      { timeout: 10_000 },
+    );
+    const overflow = await phone.evaluate(
+      `[document.documentElement.scrollWidth - document.documentElement.clientWidth, document.querySelector('#messages').scrollWidth - document.querySelector('#messages').clientWidth]`,
+    );
+    assert.deepEqual(overflow, [0, 0], 'nothing is wider than a 390 px screen');
+    for (const selector of ['#line', 'button[type="submit"]', '.picker', '#name']) {
+      const box = await phone.locator(selector).boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${selector} is on the screen`);
+    }
+    await screenshot(phone, 'playground-phone.png');
+  } finally {
+    await phone.context().close();
+  }
+});
+
+test('the favicon is served (no 404 on each load)', async () => {
+  for (const name of ['favicon.ico', 'favicon.svg']) {
+    const response = await fetch(new URL(name, web.url));
+    assert.equal(response.status, 200, name);
+    assert.equal(response.headers.get('content-type'), 'image/svg+xml');
+    assert.match(await response.text(), /^<svg /);
+  }
+  const page = await openAs('fred');
+  try {
+    const href = await page.locator('link[rel="icon"]').getAttribute('href');
+    const status = await page.evaluate(`fetch(${JSON.stringify(href)}).then((r) => r.status)`);
+    assert.equal(status, 200);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('an empty channel shows a welcome that says what to type', async () => {
+  const server = await startWebServer({
+    host: '127.0.0.1',
+    port: 0,
+    log: silentLog,
+    adapter: new WebChatAdapter({ admins: [] }),
+  });
+  const page = await openAs('wendy', undefined, server);
+  try {
+    const welcome = page.locator('#welcome');
+    await welcome.waitFor({ state: 'visible', timeout: 10_000 });
+    const words = (await welcome.textContent()) ?? '';
+    assert.match(words, /\/video a red circle moving right/);
+    assert.match(words, /\/help/);
+    // An example fills the line; once the channel has a message the welcome goes.
+    await welcome.getByRole('button', { name: '/help' }).click();
+    assert.equal(await page.locator('#line').inputValue(), '/help');
+    await page.locator('#line').press('Enter');
+    await page.locator('.message', { hasText: '/help' }).waitFor({ timeout: 10_000 });
+    await welcome.waitFor({ state: 'hidden', timeout: 5_000 });
+  } finally {
+    await page.context().close();
+    await server.close();
+  }
+});
+
 test('an image picked in the page is animated without a vote', { timeout: 60_000 }, async () => {
+  // A reader at the end of the list sees the new video once it has loaded.
+  const reader = await openAs('rita', { width: 800, height: 500 });
+  await reader.waitForFunction(AT_BOTTOM);
   const page = await openAs('erin');
   const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#f0dc28' } })
     .png()
@@ -184,6 +327,14 @@ test('an image picked in the page is animated without a vote', { timeout: 60_000
   );
   const request = page.locator('.message:not(.bot)', { hasText: '/video a yellow square' });
   assert.equal(await request.locator('img').count(), 1, 'the picked image shows with the request');
+
+  await reader.waitForFunction(
+    `(() => { const videos = document.querySelectorAll('.message video'); const last = videos[videos.length - 1]; return last && last.closest('.message').textContent.includes('the uploaded image') && last.readyState >= 1 && ${AT_BOTTOM}; })()`,
+    undefined,
+    { timeout: 20_000 },
+  );
+  await reader.context().close();
+  await page.context().close();
 });
 
 test("the page shows the start banner's notices (a chat platform not running) at its top", async () => {
