@@ -103,8 +103,13 @@ export interface ChatAdapter {
   /**
    * Changes a message's text (attachments stay as posted). `progress`: a progress report (the
    * flow's milestones are not), which the adapter may drop rather than wait for a rate limit.
+   * `closed`: a grid whose vote is over; its reactions no longer count (a page may grey them).
    */
-  edit(ref: MessageRef, text: string, options?: { progress?: boolean }): Promise<void>;
+  edit(
+    ref: MessageRef,
+    text: string,
+    options?: { progress?: boolean; closed?: boolean },
+  ): Promise<void>;
   /** The platform's floor under the flow's `progressEditIntervalMs` (its edit rate limit). */
   readonly minProgressEditIntervalMs?: number;
   /** Adds the bot's own reactions, in order. */

@@ -279,7 +279,11 @@ export class FlowRunner {
       case 'edit': {
         const ref = this.messageRef(state, effect.key);
         if (ref) {
-          const options = effect.progress ? { progress: true } : undefined;
+          const options = effect.progress
+            ? { progress: true }
+            : effect.closed
+              ? { closed: true }
+              : undefined;
           await this.adapterFor(state).edit(ref, effect.text, options);
         }
         return undefined;

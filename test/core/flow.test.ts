@@ -576,14 +576,14 @@ test('closed means closed: a late reaction on a finished grid is taken back, not
     'Round 1 for "a red circle" closed: frame 2 wins, confirmed by alice (1️⃣ 0 · 2️⃣ 2 · 3️⃣ 1 · 4️⃣ 0 · 🔄 0).';
   assert.deepEqual(
     effectsOf(closing, 'edit').find((edit) => edit.key === 'round:1'),
-    { type: 'edit', key: 'round:1', text: closedText },
+    { type: 'edit', key: 'round:1', text: closedText, closed: true },
     'the grid shows its result when it closes',
   );
   const votes = structuredClone(driver.round.votes);
 
   const late = driver.react(BOB, '4️⃣');
   assert.deepEqual(late, [
-    { type: 'edit', key: 'round:1', text: closedText },
+    { type: 'edit', key: 'round:1', text: closedText, closed: true },
     { type: 'unreact', key: 'round:1', emoji: '4️⃣', userId: BOB.id },
     {
       type: 'post',

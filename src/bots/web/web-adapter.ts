@@ -29,7 +29,10 @@ export interface WebMessage {
   /** In the order first added; `users` are the people (not the bot) who reacted. */
   reactions: { emoji: string; users: string[] }[];
   replyTo?: string;
+  /** Only this user sees it (a command, its answer, a note); absent: everyone does. */
   visibleTo?: string;
+  /** A grid whose vote is over: its reactions no longer count. */
+  closed?: boolean;
   createdAt: number;
   editedAt?: number;
 }
@@ -279,10 +282,11 @@ export class WebChatAdapter implements ChatAdapter {
     return { channelId, messageId: posted.id };
   }
 
-  async edit(ref: MessageRef, text: string): Promise<void> {
+  async edit(ref: MessageRef, text: string, options?: { closed?: boolean }): Promise<void> {
     const message = this.messages.get(ref.messageId);
     if (!message) return;
     message.text = text;
+    if (options?.closed) message.closed = true;
     message.editedAt = Date.now();
     this.changed(ref.messageId);
   }

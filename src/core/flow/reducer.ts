@@ -201,6 +201,7 @@ function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>)
         type: 'edit',
         key,
         text: text.roundClosed(state, round, round.outcome),
+        closed: true,
       });
     }
     return refuse(text.roundIsClosed(state, round));
@@ -254,6 +255,7 @@ function finishRound(step: Step, round: RoundState, outcome: RoundOutcome): void
       type: 'edit',
       key: roundKey(round.number),
       text: text.roundClosed(step.state, round, outcome),
+      closed: true,
     },
   );
 }

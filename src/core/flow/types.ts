@@ -188,8 +188,11 @@ export type FlowEffect =
    * edits) or `deliveryFailed`. The grid ('round:<n>') and the video ('result') wait on it.
    */
   | { type: 'post'; key?: string; message: FlowMessage }
-  /** `progress`: a progress report, which the platform may drop (it is rate limited). */
-  | { type: 'edit'; key: string; text: string; progress?: true }
+  /**
+   * `progress`: a progress report, which the platform may drop (it is rate limited). `closed`:
+   * a grid whose round is over, its result in `text`; its reactions no longer count.
+   */
+  | { type: 'edit'; key: string; text: string; progress?: true; closed?: true }
   | { type: 'react'; key: string; emojis: string[] }
   /** Take back a user's superseded vote reaction, where the platform allows it. */
   | { type: 'unreact'; key: string; emoji: string; userId: string }

@@ -432,6 +432,7 @@ test('closed means closed: a closed grid ignores votes, shows its result; a non-
   const frank = await listen('frank');
   await say('grace', '/video a blue square');
   const grid = await frank.until(/^🗳️ Round 1 for "a blue square"/);
+  assert.equal(grid.closed, undefined);
   const reactionsOf = (user: string) =>
     (harness.adapter.history(user).find((m) => m.id === grid.id)?.reactions ?? [])
       .filter((r) => r.users.includes(user))
@@ -447,6 +448,8 @@ test('closed means closed: a closed grid ignores votes, shows its result; a non-
   assert.equal((await react('grace', grid.id, '✅')).status, 200);
   const closed = harness.adapter.history('heidi').find((m) => m.id === grid.id);
   assert.match(closed?.text ?? '', /^Round 1 for "a blue square" closed: frame 2 wins/);
+  assert.equal(closed?.closed, true, 'the page can grey out its reactions');
+  assert.equal((await frank.until(/^Round 1 for "a blue square" closed/)).closed, true);
 
   // A late vote while the video is made, and another once it is posted (the generation done).
   assert.equal((await react('frank', grid.id, '3️⃣')).status, 200);
