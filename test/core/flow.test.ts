@@ -320,6 +320,12 @@ test('when new rounds cost quota: reserve first, then regenerate; a refusal anim
     effectsOf(refusal, 'post')[0]?.message.text ?? '',
     /No new frames: daily limit 3 reached/,
   );
+  assert.equal(effectsOf(refusal, 'post')[0]?.message.visibleTo, ALICE.id, 'a note to alice');
+  assert.match(
+    effectsOf(refusal, 'edit').find((edit) => edit.key === 'round:1')?.text ?? '',
+    /frame 2 wins, no quota left for new frames/,
+    'the channel sees why on the grid',
+  );
   assert.equal(denied.state.phase, 'animating');
   assert.equal(denied.state.chosen?.candidate, 2);
   assert.deepEqual(denied.state.quotaKeys, ['gen1']);

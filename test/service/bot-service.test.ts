@@ -305,3 +305,25 @@ test('a queue that refuses the job fails the generation with a refund', async ()
   );
   assert.equal(quota.user.daily.used, 0);
 });
+
+test('a paid 🔄 over the limit: a note to the requester only, and the best frame is animated', async () => {
+  const h = await bot({ regenerateCostsQuota: true });
+  await h.adapter.submit('admin', '/quota set @alice daily 1');
+  await h.waitForMessage(/^Done: /, 'admin');
+  await h.adapter.submit('alice', '/video a red circle --steps 1');
+  const grid = await h.waitForMessage(/Round 1/);
+  await h.settle();
+  await h.adapter.toggleReaction('bob', grid.id, '2️⃣');
+  await h.adapter.toggleReaction('alice', grid.id, '🔄');
+  const note = await h.waitForMessage(
+    /^No new frames: alice's daily limit of 1 video is used up until 2026-11-27 00:00 UTC\./,
+  );
+  assert.equal(note.visibleTo, 'alice');
+  assert.ok(!h.messages('bob').some((m) => m.id === note.id), 'bob does not see it');
+  assert.match(
+    h.messages('bob').find((m) => m.id === grid.id)?.text ?? '',
+    /frame 2 wins, no quota left for new frames/,
+  );
+  await h.waitForMessage(/^🎬 .*frame 2 of round 1/, 'bob');
+  await h.settle();
+});

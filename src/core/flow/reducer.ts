@@ -93,9 +93,14 @@ function handle(step: Step, event: FlowEvent): void {
       if (state.phase !== 'awaiting-quota' || event.key !== state.pendingQuotaKey) return;
       delete state.pendingQuotaKey;
       const round = currentRound(state) as RoundState;
+      // For the requester only: the closed grid tells the channel (no quota left for new frames).
       step.effects.push({
         type: 'post',
-        message: { text: text.quotaDeniedForRound(event.reason), ...replyTo(state) },
+        message: {
+          text: text.quotaDeniedForRound(event.reason),
+          ...replyTo(state),
+          visibleTo: state.requester.id,
+        },
       });
       return animateWinner(step, round, 'quota');
     }
