@@ -4,8 +4,11 @@
 //   GET  /api/session            {name, admin} of this browser's session, and `notices`: lines
 //                                the page shows at its top (a chat platform that is not running)
 //   POST /api/session            {name}: acts as that name from now on (a new session)
-//   GET  /events                 Server-Sent Events: `snapshot` (all messages), then `message`
-//   POST /api/command            {text, image?}: a line typed in the channel
+//   GET  /events                 Server-Sent Events: `snapshot` (every message this user may
+//                                see), then `message`; a message with `visibleTo` goes to that
+//                                user only (a command, its answer, a note)
+//   POST /api/command            {text, image?}: a line typed in the channel (a command is
+//                                private to its user until the bot accepts it: /video)
 //   POST /api/reaction           {messageId, emoji}: toggles the user's reaction
 //   GET  /files/<id>/<name>      an attachment the bot posted (PNG, MP4 with Range, GIF)
 //   GET  /healthz
