@@ -22,8 +22,7 @@ import {
 } from '../bots/chat-adapter.js';
 import type { Logger } from '../log.js';
 import type { Clock, FlowStore, JobEvent, JobQueue, JobTicket, QuotaStore } from './ports.js';
-import { count } from '../core/plural.js';
-import { formatTime } from './format.js';
+import { formatTime, limitPhrase } from './format.js';
 
 type EventInput = FlowEvent extends infer E
   ? E extends FlowEvent
@@ -323,7 +322,7 @@ export class FlowRunner {
         };
         const decision = await quota.reserve(effect.key, subject, clock.now());
         if (decision.ok) return { type: 'quotaReserved', key: effect.key };
-        const reason = `${state.requester.name}'s ${decision.period} limit of ${count(decision.limit, 'video')} is used up until ${formatTime(decision.resetsAt)}`;
+        const reason = `${state.requester.name}'s ${limitPhrase(decision)} is used up until ${formatTime(decision.resetsAt)}`;
         return { type: 'quotaDenied', key: effect.key, reason };
       }
       case 'commitQuota':
