@@ -227,9 +227,22 @@ test(
       const videoWidth = (await result.locator('video').boundingBox())?.width ?? 0;
       const gridWidth = (await page.locator('.grid img').first().boundingBox())?.width ?? 0;
       assert.ok(videoWidth > gridWidth, `the video (${videoWidth}px) is the main picture`);
-      // The closed round no longer counts down.
+      // The closed round no longer counts down, and its reactions are greyed out.
       assert.equal(await page.locator('.countdown').count(), 0);
+      const round = page.locator('.message', { hasText: 'frame 2 wins' });
+      assert.match((await round.getAttribute('class')) ?? '', /\bclosed\b/);
+      const opacity = await round
+        .locator('button[data-emoji="1️⃣"]')
+        .evaluate((button) => getComputedStyle(button).opacity);
+      assert.ok(Number(opacity) < 1, `a closed round's reactions are greyed (opacity ${opacity})`);
     }
+    // A late vote on the closed round does not count: bob is told so, privately.
+    await bob
+      .locator('.message', { hasText: 'frame 2 wins' })
+      .locator('button[data-emoji="4️⃣"]')
+      .click();
+    await bob.locator('.message.ephemeral', { hasText: 'is closed' }).waitFor({ timeout: 10_000 });
+    await expectCount(bob, '4️⃣', 0);
 
     await bob.setViewportSize({ width: 1000, height: 1040 }); // the list shrinks: it stays at its end
     await bob.mouse.move(0, 0);
