@@ -49,6 +49,7 @@ export async function runProcess(name: string, body: (ctx: ProcessContext) => Pr
         log.error({ err: error }, 'error during shutdown');
       }
     }
+    if (code === 0) console.log(`${name} stopped`);
     process.exit(code);
   };
   process.once('SIGINT', () => void shutdown('SIGINT', 0));

@@ -1,6 +1,7 @@
 // `npm start`: everything on one machine — Redis (a private one if none answers), the
 // embedded database (migrated at start-up), a queue worker with the ONNX engine, the bot
 // service, the web playground, and Discord/Slack when their tokens are set.
+import { redactUrl } from '../config/index.js';
 import { ensureRedis } from '../queue/redis.js';
 import { chatPlatformAdapters, describePlatforms } from '../wiring/chat-platforms.js';
 import { resolveModelDir } from '../wiring/model.js';
@@ -29,6 +30,7 @@ await runProcess('firstframe', async ({ config, log, onShutdown }) => {
       `  as an admin: ${stack.web?.adminUrl}\n` +
       '  (keep both links private: they are the keys to this playground)\n' +
       `  model: ${modelDir}\n  admins (PLAYGROUND_ADMINS): ${admins}\n` +
+      `  redis: ${redactUrl(redis.url)}\n` +
       `  chat platforms: ${describePlatforms(platforms)}\n` +
       '  (Ctrl+C stops it)\n',
   );

@@ -1,7 +1,7 @@
 // `npm start` as a person runs it: a child process from an empty folder (no .env), its own
 // data folder, any free port, its own queue prefix on the shared Redis. It prints the URL,
 // serves the page, makes a video through the HTTP API (watched over the event stream, the
-// way the page does), and exits with code 0 on SIGTERM.
+// way the page does), and exits with code 0 within 5 s of SIGTERM, saying so.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -46,6 +46,7 @@ test(
       );
       assert.match(url, /\/\?token=[\w-]{20,}$/, 'the URL carries the access token');
       assert.match(app.output(), /as an admin: http:\/\/\S+\/\?admin=[\w-]{20,}/);
+      assert.match(app.output(), /redis: redis:\/\/\S+/, 'the banner names the Redis it uses');
       assert.equal((await fetch(new URL('/', url))).status, 401, 'no token, no page');
       const page = await fetch(url);
       assert.equal(page.status, 200);
@@ -80,8 +81,13 @@ test(
     } finally {
       app.child.kill('SIGTERM');
     }
+    const signalled = Date.now();
     const code = await app.exited;
+    const stopMs = Date.now() - signalled;
     assert.equal(code, 0, app.output());
+    // Nothing is running: stopping is closing connections, well inside 5 s.
+    assert.ok(stopMs < 5_000, `stopped ${stopMs} ms after SIGTERM`);
+    assert.match(app.output(), /firstframe stopped\n/, 'a last line says it stopped');
     assert.doesNotMatch(app.output(), /"level":50|error during shutdown/, 'no errors logged');
   },
 );
