@@ -16,6 +16,8 @@ const execFileAsync = promisify(execFile);
 const run = (file: string, args: string[]) => execFileAsync(file, args, { timeout: 60_000 });
 /** Steps a job without its own takes here (the real engine takes the model's defaults). */
 const FAKE_DEFAULT_STEPS = 15;
+/** How many finished jobs' run times the ETA averages. */
+const RECENT_JOBS = 20;
 
 export interface LocalJobsOptions {
   artifactDir: string;
@@ -37,6 +39,8 @@ export class LocalJobs implements JobQueue {
   private readonly listeners = new Set<(event: JobEvent) => void>();
   private running = false;
   private stopped = false;
+  /** Run times (ms) of the last finished jobs, for `/info`'s ETAs. */
+  private readonly durations: number[] = [];
 
   constructor(private readonly options: LocalJobsOptions) {}
 
@@ -57,11 +61,32 @@ export class LocalJobs implements JobQueue {
   }
 
   async overview(): Promise<QueueOverview> {
-    const states = [...this.entries.values()].map((entry) => entry.ticket.state);
+    const entries = [...this.entries.values()];
+    const states = entries.map((entry) => entry.ticket.state);
+    const jobs: QueueOverview['jobs'] = [
+      ...entries
+        .filter((entry) => entry.ticket.state === 'active')
+        .map(({ job }) => ({
+          jobId: job.jobId,
+          generationId: job.generationId,
+          state: 'active' as const,
+        })),
+      ...this.waiting.map((jobId, index) => ({
+        jobId,
+        generationId: (this.entries.get(jobId) as Entry).job.generationId,
+        state: 'waiting' as const,
+        position: index + 1,
+      })),
+    ];
+    const recent = this.durations;
     return {
       waiting: states.filter((state) => state === 'waiting').length,
       active: states.filter((state) => state === 'active').length,
       failed: states.filter((state) => state === 'failed').length,
+      jobs,
+      ...(recent.length > 0
+        ? { recentJobMs: recent.reduce((sum, ms) => sum + ms, 0) / recent.length }
+        : {}),
     };
   }
 
@@ -87,9 +112,12 @@ export class LocalJobs implements JobQueue {
       while (!this.stopped && (jobId = this.waiting.shift()) !== undefined) {
         const entry = this.entries.get(jobId) as Entry;
         entry.ticket = { state: 'active' };
+        const started = Date.now();
         try {
           const result = await this.process(entry.job);
           entry.ticket = { state: 'completed', result };
+          this.durations.push(Date.now() - started);
+          if (this.durations.length > RECENT_JOBS) this.durations.shift();
           this.emit({ type: 'completed', jobId, result });
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);

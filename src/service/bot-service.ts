@@ -1,4 +1,4 @@
-// The bot: receives commands and reactions from every chat adapter, answers /history, /quota
+// The bot: receives commands and reactions from every chat adapter, answers /history, /quota, /info
 // and the admin commands, and hands /video to the flow runner. Depends only on the ports
 // (src/service/ports.ts) and the chat adapter interface (src/bots/chat-adapter.ts).
 import { randomUUID } from 'node:crypto';
@@ -16,11 +16,14 @@ import { FlowRunner } from './flow-runner.js';
 import {
   describeQuotaChange,
   historyReport,
+  type InfoJob,
+  infoReport,
+  type InfoRound,
   queueReport,
   quotaRefusal,
   quotaReport,
 } from './format.js';
-import type { AuditLog, Clock, FlowStore, JobQueue, QuotaStore } from './ports.js';
+import type { AuditLog, Clock, FlowStore, JobQueue, QuotaStore, QuotaSubject } from './ports.js';
 
 export interface BotServiceDeps {
   store: FlowStore;
@@ -142,6 +145,9 @@ export class BotService {
           await reply(queueReport(overview, this.runner.openGenerations));
           return;
         }
+        case 'info':
+          await reply(await this.info(adapter, command, subject));
+          return;
         case 'help':
           await reply(helpText(parsedCommand, this.limits));
           return;
@@ -150,6 +156,48 @@ export class BotService {
       this.deps.log.error({ err: error, text: command.text }, 'command failed');
       await reply('Sorry, something went wrong on our side; please try again.').catch(() => {});
     }
+  }
+
+  /** `/info`: the caller's jobs with position and ETA, quota left, the open rounds here. */
+  private async info(
+    adapter: ChatAdapter,
+    command: IncomingCommand,
+    subject: QuotaSubject,
+  ): Promise<string> {
+    const [overview, quota] = await Promise.all([
+      this.deps.queue.overview(),
+      this.deps.quota.status(subject, this.deps.clock.now()),
+    ]);
+    const average = overview.recentJobMs;
+    const running = Math.min(overview.active, 1);
+    const jobs: InfoJob[] = [];
+    for (const job of overview.jobs) {
+      const state = this.runner.openGeneration(job.generationId);
+      if (state?.platform !== adapter.platform || state.requester.id !== command.user.id) continue;
+      // Done after the jobs ahead of it, the one running now and itself.
+      const ahead = job.state === 'waiting' ? (job.position ?? 1) - 1 + running : 0;
+      jobs.push({
+        prompt: state.settings.prompt,
+        state: job.state,
+        ...(job.position === undefined ? {} : { position: job.position }),
+        ...(average === undefined ? {} : { etaMs: (ahead + 1) * average }),
+      });
+    }
+    const rounds: InfoRound[] = this.runner
+      .openIn(adapter.platform, command.channelId)
+      .map((state) => {
+        const round = state.rounds.at(-1);
+        return {
+          prompt: state.settings.prompt,
+          requesterName: state.requester.name,
+          phase: state.phase,
+          round: round?.number ?? 1,
+          ...(state.phase === 'voting' && round?.closesAt !== undefined
+            ? { closesAt: round.closesAt }
+            : {}),
+        };
+      });
+    return infoReport({ who: command.user.name, jobs, quota, rounds });
   }
 
   private async startVideo(

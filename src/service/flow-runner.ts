@@ -77,6 +77,18 @@ export class FlowRunner {
     return this.active.size;
   }
 
+  /** An open (not yet done or failed) generation, by id. */
+  openGeneration(id: string): GenerationState | undefined {
+    return this.active.get(id);
+  }
+
+  /** The open generations started in one channel, the oldest first. */
+  openIn(platform: string, channelId: string): GenerationState[] {
+    return [...this.active.values()]
+      .filter((state) => state.platform === platform && state.channelId === channelId)
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
   /**
    * Starts a generation whose quota is reserved (key `quotaKeyOf(id)`); resolves when its first
    * effects are done. If it cannot even be saved, the reservation is refunded and this throws.

@@ -1,4 +1,4 @@
-// Replies to /history, /quota, /queue and quota refusals, as plain text.
+// Replies to /history, /quota, /info, /queue and quota refusals, as plain text.
 import type { QuotaChange } from '../core/commands/types.js';
 import { count } from '../core/plural.js';
 import type { Period } from '../core/quota.js';
@@ -79,4 +79,68 @@ export function historyReport(page: HistoryPage, pageSize: number, scope: string
 
 export function queueReport(overview: QueueOverview, openVotes: number): string {
   return `Queue: ${overview.waiting} waiting, ${overview.active} running, ${overview.failed} failed; ${count(openVotes, 'vote')} open.`;
+}
+
+/** "about 20 s", "about 3 min": an ETA, never less than a second. */
+export function aboutDuration(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return seconds < 90 ? `about ${seconds} s` : `about ${Math.round(seconds / 60)} min`;
+}
+
+/** Videos left in a period: the user's limit plus their grants, and the workspace's; null = unlimited. */
+function leftIn(status: QuotaStatus, period: Period): number | null {
+  const left = (window: QuotaWindow, extra: number) =>
+    window.limit === null ? Infinity : Math.max(0, window.limit + extra - window.used);
+  const n = Math.min(left(status.user[period], status.granted), left(status.workspace[period], 0));
+  return n === Infinity ? null : n;
+}
+
+export interface InfoJob {
+  prompt: string;
+  state: 'waiting' | 'active';
+  position?: number;
+  /** Until the job is done; undefined when no job finished recently. */
+  etaMs?: number;
+}
+
+export interface InfoRound {
+  prompt: string;
+  requesterName: string;
+  phase: string;
+  round: number;
+  /** Set while its vote is open. */
+  closesAt?: number;
+}
+
+/** The answer to `/info`: your jobs in the queue, your quota left, the open rounds here. */
+export function infoReport(info: {
+  who: string;
+  jobs: InfoJob[];
+  quota: QuotaStatus;
+  rounds: InfoRound[];
+}): string {
+  const lines = [`Info for ${info.who}:`];
+  if (info.jobs.length === 0) lines.push('• your jobs: none queued or running');
+  for (const job of info.jobs) {
+    const eta = job.etaMs === undefined ? '' : `, done in ${aboutDuration(job.etaMs)}`;
+    const where =
+      job.state === 'active' ? 'running' : `queued, position ${job.position ?? '?'} in the queue`;
+    lines.push(`• "${job.prompt}": ${where}${eta}`);
+  }
+  const left = (period: Period, label: string) => {
+    const n = leftIn(info.quota, period);
+    const window = info.quota.user[period];
+    return n === null
+      ? `${label} unlimited`
+      : `${label} ${count(n, 'video')} left (resets ${formatTime(window.resetsAt)})`;
+  };
+  lines.push(`• quota: ${left('daily', 'today')}; ${left('monthly', 'this month')}`);
+  if (info.rounds.length === 0) lines.push('• open rounds here: none');
+  else lines.push(`• open rounds here (${info.rounds.length}):`);
+  for (const round of info.rounds) {
+    const state =
+      round.closesAt === undefined ? round.phase : `voting closes ${formatTime(round.closesAt)}`;
+    lines.push(`  – "${round.prompt}" by ${round.requesterName}: round ${round.round}, ${state}`);
+  }
+  return lines.join('\n');
 }

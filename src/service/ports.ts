@@ -133,6 +133,18 @@ export interface QueueOverview {
   waiting: number;
   active: number;
   failed: number;
+  /** The jobs waiting and running, the next first (`/info` finds a user's among them). */
+  jobs: QueuedJob[];
+  /** Mean run time of recently finished jobs (ms), for ETAs; undefined when none finished yet. */
+  recentJobMs?: number;
+}
+
+export interface QueuedJob {
+  jobId: string;
+  generationId: string;
+  state: 'waiting' | 'active';
+  /** For a waiting job: 1 = the next to run (in its queue). */
+  position?: number;
 }
 
 export interface JobQueue {

@@ -214,6 +214,9 @@ test('unknown commands and empty input point to the command list', () => {
   assert.match(error(parseCommand('   ')), /an empty message is not a command/);
   assert.match(error(parseCommand('/queue now')), /\/queue takes no arguments/);
   assert.deepEqual(ok(parseCommand('/queue')), { kind: 'queue' });
+  assert.deepEqual(ok(parseCommand('/info')), { kind: 'info' });
+  assert.deepEqual(ok(parseCommand('/video-info')), { kind: 'info' });
+  assert.match(error(parseCommand('/info me')), /\/info takes no arguments\nUsage: \/info$/);
   assert.deepEqual(ok(parseCommand('/help')), { kind: 'help' });
   assert.deepEqual(ok(parseCommand('/help Words')), { kind: 'help', topic: 'words' });
   assert.match(

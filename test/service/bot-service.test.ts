@@ -203,6 +203,46 @@ test('admin commands: a non-admin is refused and audited; an admin change applie
   );
   await h.adapter.submit('carol', '/quota');
   await h.waitForMessage(/you, today: 2\/1 used[\s\S]*extra videos granted: 1/, 'carol');
+  await h.adapter.submit('carol', '/info');
+  await h.waitForMessage(/quota: today 0 videos left .*; this month 49 videos left/, 'carol');
+});
+
+test('/info: your place in the queue with an ETA, quota left, the open rounds here; to you alone', async () => {
+  const h = await bot();
+  await h.adapter.submit('alice', '/video a red circle --seed 3 --steps 1');
+  await h.waitForMessage(/Round 1/);
+  await h.settle();
+  h.jobs.stop(); // the jobs after this one stay in the queue: a finished job gives the ETA
+  await h.adapter.submit('alice', '/video a blue circle --steps 1');
+  await h.adapter.submit('bob', '/video a green circle --steps 1');
+  await h.settle();
+
+  await h.adapter.submit('bob', '/info');
+  const info = await h.waitForMessage(/^Info for bob:/, 'bob');
+  assert.equal(info.visibleTo, 'bob');
+  assert.ok(!h.messages('alice').includes(info), 'only bob sees it');
+  const lines = info.text.split('\n');
+  assert.match(
+    lines[1] ?? '',
+    /^• "a green circle": queued, position 2 in the queue, done in about \d+ s$/,
+  );
+  assert.ok(!info.text.includes('a blue circle": queued'), "alice's job is not bob's");
+  assert.match(
+    info.text,
+    /• quota: today 4 videos left \(resets 2026-11-27 00:00 UTC\); this month 49 videos left \(resets 2026-12-01 00:00 UTC\)/,
+  );
+  assert.match(info.text, /open rounds here \(3\):/);
+  assert.match(info.text, /– "a red circle" by alice: round 1, voting closes 2026-11-26 12:01 UTC/);
+  assert.match(info.text, /– "a green circle" by bob: round 1, queued/);
+
+  await h.adapter.submit('alice', '/info');
+  const mine = await h.waitForMessage(/^Info for alice:/);
+  assert.match(
+    mine.text,
+    /• "a blue circle": queued, position 1 in the queue, done in about \d+ s/,
+  );
+  assert.match(mine.text, /quota: today 3 videos left/);
+  assert.ok(!h.messages('bob').includes(mine), 'only alice sees hers');
 });
 
 test('bad input, /history and /help reply only to the user who asked', async () => {
@@ -222,7 +262,11 @@ test('bad input, /history and /help reply only to the user who asked', async () 
   await h.adapter.submit('bob', '/history server 2');
   await h.waitForMessage(/Page 2 is empty: there is 1 page/, 'bob');
   await h.adapter.submit('bob', '/help');
-  await h.waitForMessage(/^Commands:/, 'bob');
+  const help = await h.waitForMessage(/^Commands:/, 'bob');
+  assert.match(
+    help.text,
+    /\n\/info: your queued videos \(position, ETA\), quota left, open votes here\n/,
+  );
   // /help words answers from the service's request limits (these have no vocabulary).
   await h.adapter.submit('bob', '/help words');
   await h.waitForMessage(/^This model takes any words: describe the video you want\.$/, 'bob');

@@ -186,6 +186,13 @@ for (const kind of DATABASES) {
       await harness.waitForMessage(/Queue: \d+ waiting, \d+ running, \d+ failed/, 'admin');
       await harness.say('frank', '/history');
       await harness.waitForMessage(/a white cross/, 'frank', (m) => m.visibleTo === 'frank');
+      // /info reads BullMQ's waiting, running and recently finished jobs.
+      await harness.say('frank', '/info');
+      await harness.waitForMessage(
+        /^Info for frank:\n• your jobs: none queued or running\n• quota: today 2 videos left/,
+        'frank',
+        (m) => m.visibleTo === 'frank',
+      );
 
       const audit = await harness.stack.db.auditEntry.findMany({ include: { actor: true } });
       assert.deepEqual(

@@ -15,11 +15,16 @@ import type {
   JobQueue,
   JobResult,
   JobTicket,
+  QueuedJob,
   QueueOverview,
 } from '../../service/ports.js';
 
 /** Stages the worker reports around the engine's own (they have no useful step count). */
 const BOOKKEEPING_STAGES = new Set(['starting', 'saving', 'encode']);
+/** Waiting and running jobs `overview` lists per queue (`/info` looks for a user's among them). */
+const LISTED_JOBS = 200;
+/** Finished jobs per queue whose run times the ETA averages. */
+const RECENT_JOBS = 20;
 
 export class BullmqJobQueue implements JobQueue {
   private readonly listeners = new Set<(event: JobEvent) => void>();
@@ -67,7 +72,43 @@ export class BullmqJobQueue implements JobQueue {
       JOB_KINDS.map((kind) => this.producer.queues[kind].getJobCounts('wait', 'active', 'failed')),
     );
     const sum = (state: string) => counts.reduce((total, count) => total + (count[state] ?? 0), 0);
-    return { waiting: sum('wait'), active: sum('active'), failed: sum('failed') };
+    const jobs: QueuedJob[] = [];
+    const durations: number[] = [];
+    for (const kind of JOB_KINDS) {
+      const queue = this.producer.queues[kind];
+      const [active, waiting, done] = await Promise.all([
+        queue.getJobs(['active'], 0, LISTED_JOBS - 1, true),
+        queue.getJobs(['wait', 'prioritized'], 0, LISTED_JOBS - 1, true),
+        queue.getJobs(['completed'], 0, RECENT_JOBS - 1, false),
+      ]);
+      const generationOf = (job: { data: unknown }) =>
+        String((job.data as { generationId?: unknown } | undefined)?.generationId ?? '');
+      for (const job of active) {
+        if (job?.id) jobs.push({ jobId: job.id, generationId: generationOf(job), state: 'active' });
+      }
+      waiting.forEach((job, index) => {
+        if (job?.id) {
+          jobs.push({
+            jobId: job.id,
+            generationId: generationOf(job),
+            state: 'waiting',
+            position: index + 1,
+          });
+        }
+      });
+      for (const job of done) {
+        if (job?.finishedOn && job.processedOn) durations.push(job.finishedOn - job.processedOn);
+      }
+    }
+    return {
+      waiting: sum('wait'),
+      active: sum('active'),
+      failed: sum('failed'),
+      jobs,
+      ...(durations.length > 0
+        ? { recentJobMs: durations.reduce((total, ms) => total + ms, 0) / durations.length }
+        : {}),
+    };
   }
 
   private async ticket(kind: JobKind, jobId: string): Promise<JobTicket> {

@@ -45,6 +45,7 @@ export const SLACK_COMMANDS = [
   '/video',
   '/video-history',
   '/video-quota',
+  '/video-info',
   '/video-queue',
   '/video-help',
 ] as const;

@@ -1,4 +1,4 @@
-// One entry point for every command's text: `/video …`, `/history …`, `/quota …`, `/queue`.
+// One entry point for every command's text: `/video …`, `/history …`, `/quota …`, `/info`, `/queue`.
 // Returns a typed command or one readable message saying what is wrong and what is allowed.
 import { parseQuotaArgs } from './admin.js';
 import { REQUEST_LIMITS, type RequestLimits } from '../contract.js';
@@ -14,18 +14,20 @@ export const HELP_TEXT = [
   '/video <prompt> [--seed N] [--steps N] [--guidance X] [--scheduler NAME] [--negative "words"]: make a video; vote for its first frame with 1️⃣ 2️⃣ 3️⃣ 4️⃣, 🔄 for new frames',
   '/history [mine|server] [page]: past videos',
   '/quota: your usage and limits (admins: /quota set|grant|reset)',
+  '/info: your queued videos (position, ETA), quota left, open votes here',
   '/queue: what is waiting (admins)',
   '/help words: the words the model knows, by kind',
 ].join('\n');
 
 const HELP_USAGE = 'Usage: /help [words]';
 
-const COMMAND_NAMES = ['video', 'history', 'quota', 'queue', 'help'];
+const COMMAND_NAMES = ['video', 'history', 'quota', 'info', 'queue', 'help'];
 
 /** Slack apps often prefix their commands to avoid clashes; both spellings work. */
 const ALIASES: Record<string, string> = {
   'video-history': 'history',
   'video-quota': 'quota',
+  'video-info': 'info',
   'video-queue': 'queue',
   'video-help': 'help',
 };
@@ -75,8 +77,9 @@ export function parseCommand(text: string, context: ParseContext = {}): ParseRes
         : { ok: false, error: `Sorry, I can't do that: ${parsed.error}` };
     }
     case 'queue':
-      if (args.length > 0) return fail([`/queue takes no arguments`], 'Usage: /queue');
-      return { ok: true, command: { kind: 'queue' } };
+    case 'info':
+      if (args.length > 0) return fail([`/${name} takes no arguments`], `Usage: /${name}`);
+      return { ok: true, command: { kind: name } };
     default:
       return parseHelpArgs(args);
   }

@@ -47,6 +47,8 @@ export type Command =
   | { kind: 'quota-show' }
   | { kind: 'quota-admin'; change: QuotaChange }
   | { kind: 'queue' }
+  /** Your jobs in the queue (position, ETA), your quota left, the open rounds here. */
+  | { kind: 'info' }
   /** `topic: 'words'`: the words the model knows (`/help words`); none: the commands. */
   | { kind: 'help'; topic?: 'words' };
 

@@ -1,5 +1,5 @@
 // The other slash commands through the real client: admin quota changes (refused for a
-// member, done for a Manage Server member), /history and /quota seen by the caller only, a
+// member, done for a Manage Server member), /history, /quota and /info seen by the caller only, a
 // refused /video (an ephemeral reply, never a deferral), an uploaded first frame, and the
 // registration data sent by deploy-commands.
 import assert from 'node:assert/strict';
@@ -84,6 +84,15 @@ test('/queue answers a Manage Server member and refuses a member', async () => {
   assert.match((await answerTo(h.fake.command(bob, 'queue'))).content, /only workspace admins/);
 });
 
+test('/info is registered for everyone and answers the caller alone', async () => {
+  const interaction = h.fake.command(bob, 'info');
+  const answer = await answerTo(interaction);
+  assert.equal(interaction.responseType, 5, 'deferred privately at once, like /quota');
+  assert.match(answer.content, /^Info for bob:/);
+  assert.match(answer.content, /quota: today \d+ videos? left/);
+  assert.equal(answer.flags & EPHEMERAL, EPHEMERAL);
+});
+
 test('without the permissions of a recent command, isAdmin reads the member and their roles', async () => {
   const fresh = h.fake.world.addUser('erin', ADMIN_PERMISSIONS);
   const plain = h.fake.world.addUser('frank');
@@ -154,7 +163,7 @@ test('deploy-commands registers every command in a server, or globally', async (
     api: h.fake.api,
   };
   const names = await deployCommands({ ...options, guildId: h.fake.world.guildId });
-  assert.deepEqual(names, ['video', 'history', 'quota', 'quota-admin', 'queue']);
+  assert.deepEqual(names, ['video', 'history', 'quota', 'quota-admin', 'info', 'queue']);
   const [guildPut] = h.fake.rest.calls('PUT', /\/guilds\/\d+\/commands$/);
   const body = guildPut?.body as { json: Record<string, unknown>[] };
   const byName = new Map(body.json.map((command) => [command.name, command]));
@@ -162,6 +171,7 @@ test('deploy-commands registers every command in a server, or globally', async (
   assert.equal(byName.get('quota-admin')?.default_member_permissions, manageGuild);
   assert.equal(byName.get('queue')?.default_member_permissions, manageGuild);
   assert.equal(byName.get('video')?.default_member_permissions, undefined);
+  assert.equal(byName.get('info')?.default_member_permissions, undefined);
   const video = byName.get('video') as { options: { name: string; required?: boolean }[] };
   assert.deepEqual(
     video.options.map((option) => option.name),

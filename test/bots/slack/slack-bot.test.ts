@@ -185,12 +185,16 @@ test('admin quota commands: refused for a non-admin (nothing changes, audited), 
   );
 });
 
-test('/video-history and /video-quota answer the user alone; bad input says what is allowed', async () => {
+test('/video-history, /video-quota and /video-info answer the user alone; bad input says what is allowed', async () => {
   const history = await h.command('alice', '/video-history', '');
   assert.match(await h.waitForAnswer(history.responseId, /red circle/), /a blue square/);
 
   const quota = await h.command('alice', '/video-quota', '');
   assert.match(await h.waitForAnswer(quota.responseId, /alice/), /2/);
+
+  const info = await h.command('alice', '/video-info', '');
+  assert.match(await h.waitForAnswer(info.responseId, /^Info for alice:/), /quota: today/);
+  assert.deepEqual(responseTypes(info.responseId), ['ephemeral'], 'answered to alice alone');
 
   const messagesBefore = h.fake.messages.length;
   const bad = await h.command('bob', '/video', '--steps 9999');

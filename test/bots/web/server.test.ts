@@ -391,7 +391,7 @@ const answerTo = (user: string, id: string) =>
 test("commands and their answers are private to who typed them; an accepted /video is everyone's", async () => {
   const frank = await listen('frank');
   const erin = await listen('erin');
-  const typed = ['/help', '/quota', '/history', '/video --steps 0', '/queue'];
+  const typed = ['/help', '/quota', '/info', '/history', '/video --steps 0', '/queue'];
   const ids: string[] = [];
   for (const line of typed) ids.push(await say('erin', line));
   const adminSet = await say('admin', '/quota set @erin daily 3');

@@ -1,5 +1,6 @@
 // Every slash command, checked once when loaded: unique names and valid registration data.
 import { historyCommand } from './history.js';
+import { infoCommand } from './info.js';
 import { queueCommand } from './queue.js';
 import { quotaAdminCommand } from './quota-admin.js';
 import { quotaCommand } from './quota.js';
@@ -13,6 +14,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   historyCommand,
   quotaCommand,
   quotaAdminCommand,
+  infoCommand,
   queueCommand,
 ];
 
