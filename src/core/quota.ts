@@ -119,6 +119,11 @@ export type QuotaDecision =
       resetsAt: Date;
     };
 
+/** Generations a window still allows: its limit plus grants, less what was used; null = unlimited. */
+export function generationsLeft(limit: Limit, used: number, granted: number): number | null {
+  return limit === null ? null : Math.max(0, limit + granted - used);
+}
+
 /** Whether one more generation fits every limit; the first one exceeded is reported. */
 export function decide(limits: Limits, usage: Usage, now: Date): QuotaDecision {
   for (const scope of ['user', 'workspace'] as const) {
@@ -126,7 +131,7 @@ export function decide(limits: Limits, usage: Usage, now: Date): QuotaDecision {
       const limit = limits[scope][period];
       if (limit === null) continue;
       const { used, granted } = usage[scope][period];
-      if (used >= limit + granted) {
+      if (generationsLeft(limit, used, granted) === 0) {
         return { ok: false, scope, period, limit, used, granted, resetsAt: periodEnd(period, now) };
       }
     }

@@ -1,7 +1,7 @@
 // Replies to /history, /quota, /info, /queue and quota refusals, as plain text.
 import type { QuotaChange } from '../core/commands/types.js';
 import { count } from '../core/plural.js';
-import type { Period } from '../core/quota.js';
+import { generationsLeft, type Period } from '../core/quota.js';
 import type {
   HistoryPage,
   QueueOverview,
@@ -89,8 +89,8 @@ export function aboutDuration(ms: number): string {
 
 /** Videos left in a period: the user's limit plus their grants, and the workspace's; null = unlimited. */
 function leftIn(status: QuotaStatus, period: Period): number | null {
-  const left = (window: QuotaWindow, extra: number) =>
-    window.limit === null ? Infinity : Math.max(0, window.limit + extra - window.used);
+  const left = (window: QuotaWindow, granted: number) =>
+    generationsLeft(window.limit, window.used, granted) ?? Infinity;
   const n = Math.min(left(status.user[period], status.granted), left(status.workspace[period], 0));
   return n === Infinity ? null : n;
 }

@@ -2,7 +2,7 @@
 // with attachments and reactions kept in memory, changes pushed to every listener (the HTTP
 // server turns them into Server-Sent Events). It implements ChatAdapter like Discord and Slack.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { checkImageAttachments, detectImageType } from '../../core/commands/attachment.js';
@@ -213,7 +213,7 @@ export class WebChatAdapter implements ChatAdapter {
         });
       }
     } finally {
-      if (attachment && !accepted) removeFile(attachment.path);
+      if (attachment && !accepted) rmSync(attachment.path, { force: true });
     }
     return message;
   }
@@ -366,13 +366,5 @@ export class WebChatAdapter implements ChatAdapter {
         (reaction) => reaction.users.length > 0 || byEmoji.get(reaction.emoji)?.has(this.botName),
       );
     for (const listener of this.listeners) listener(message);
-  }
-}
-
-function removeFile(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // gone already
   }
 }
