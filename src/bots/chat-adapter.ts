@@ -64,6 +64,8 @@ export interface IncomingReaction {
 export interface ChatHandlers {
   command(command: IncomingCommand): Promise<void>;
   reaction(reaction: IncomingReaction): Promise<void>;
+  /** The words the model knows (for a platform's prompt autocomplete); none: it takes any. */
+  vocabulary?: ReadonlySet<string>;
 }
 
 /**

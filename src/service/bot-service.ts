@@ -66,6 +66,7 @@ export class BotService {
       await adapter.start({
         command: (command) => this.onCommand(adapter, command),
         reaction: (reaction) => this.onReaction(adapter, reaction),
+        ...(this.limits.vocabulary ? { vocabulary: this.limits.vocabulary } : {}),
       });
     }
   }

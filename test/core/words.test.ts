@@ -6,6 +6,7 @@ import {
   helpText,
   imageProblems,
   parseCommand,
+  promptCompletions,
   wordsByKind,
   wordsHelp,
   type Command,
@@ -205,4 +206,29 @@ test('user-facing counts use the right form', () => {
     ),
     /the prompt is too long: 5 words \(at most 1\)/,
   );
+});
+
+test('prompt completion finishes the last word, or adds the next one after a space', () => {
+  const most = { most: 25, maxChars: 100 };
+  assert.deepEqual(promptCompletions('a big re', limits.vocabulary, most), ['a big red']);
+  assert.deepEqual(promptCompletions('a Big RE', limits.vocabulary, most), ['a Big red']);
+  assert.deepEqual(promptCompletions('a red circel', limits.vocabulary, most), ['a red circle']);
+  assert.deepEqual(promptCompletions('a red dragon', limits.vocabulary, most), []);
+  // A word ended by punctuation is done: the next one follows after a space.
+  assert.ok(promptCompletions('red,', limits.vocabulary, most).every((c) => /^red, \w+$/.test(c)));
+  const next = promptCompletions('a small red ', limits.vocabulary, { most: 5, maxChars: 100 });
+  assert.deepEqual(next, [
+    'a small red circle',
+    'a small red square',
+    'a small red triangle',
+    'a small red diamond',
+    'a small red cross',
+  ]);
+  const empty = promptCompletions('', limits.vocabulary, most);
+  assert.equal(empty.length, 25);
+  assert.equal(empty[0], 'red', 'an empty prompt starts with the colours');
+  assert.deepEqual(promptCompletions('a re', undefined, most), [], 'any words: nothing to offer');
+  const long = 'x'.repeat(97);
+  assert.deepEqual(promptCompletions(`${long} re`, limits.vocabulary, most), []);
+  assert.deepEqual(promptCompletions(`${long} u`, limits.vocabulary, most), [`${long} up`]);
 });

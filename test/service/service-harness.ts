@@ -11,6 +11,7 @@ import type { Clock } from '../../src/service/ports.js';
 import type { ChatAdapter } from '../../src/bots/chat-adapter.js';
 import { WebChatAdapter, type WebMessage } from '../../src/bots/web/web-adapter.js';
 import type { FlowConfig } from '../../src/core/flow/index.js';
+import type { RequestLimits } from '../../src/core/contract.js';
 import type { Limits } from '../../src/core/quota.js';
 import type { Logger } from '../../src/log.js';
 import { migratedSqliteFile } from '../helpers/migrated-db.js';
@@ -37,6 +38,8 @@ export async function startDemoBot(options: {
   log: Logger;
   flow?: Partial<FlowConfig>;
   jobOptions?: Partial<LocalJobsOptions>;
+  /** What /video accepts (a model's words); default: the contract's limits. */
+  limits?: RequestLimits;
 }): Promise<DemoBot> {
   await migratedSqliteFile(demoDatabase(options.dir).file);
   const parts = await openDemoParts({
@@ -51,6 +54,7 @@ export async function startDemoBot(options: {
     adapters: options.adapters,
     log: options.log,
     flow: { progressEditIntervalMs: 0, ...options.flow },
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   await service.start();
   return { ...parts, service };

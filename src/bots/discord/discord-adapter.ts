@@ -36,6 +36,7 @@ import {
   type MessageRef,
   type OutgoingMessage,
 } from '../chat-adapter.js';
+import { answerAutocomplete } from './autocomplete.js';
 import { deliveryErrorOf, isTooLargeError, VIDEO_TOO_LARGE } from './delivery-errors.js';
 import { commandsByName, SLASH_COMMANDS, type SlashCommand } from './commands/index.js';
 import { downloadAttachment } from './image-download.js';
@@ -330,6 +331,11 @@ export class DiscordChatAdapter implements ChatAdapter {
   }
 
   private async onInteraction(interaction: Interaction): Promise<void> {
+    if (interaction.isAutocomplete()) {
+      const command = this.commands.get(interaction.commandName);
+      const context = { vocabulary: this.handlers?.vocabulary };
+      return answerAutocomplete(interaction, command, context, this.options.log);
+    }
     if (!interaction.isChatInputCommand()) return;
     const command = this.commands.get(interaction.commandName);
     let reply: InteractionReply | undefined;

@@ -85,7 +85,8 @@ export function parseCommand(text: string, context: ParseContext = {}): ParseRes
   }
 }
 
-const HELP_TOPICS = ['words'];
+/** What `/help <topic>` knows besides the commands (Discord offers them as choices). */
+export const HELP_TOPICS = ['words'] as const;
 
 function parseHelpArgs(args: readonly string[]): ParseResult {
   const [topic, ...rest] = args.map((arg) => arg.toLowerCase());

@@ -2,7 +2,7 @@
 // tokenizer, through RequestLimits.vocabulary); their kinds are the shapes world's
 // (training/WORLD.md), which the model folder does not carry, so this table is the one place
 // that says them. A word the table does not name is listed under "other words", alphabetically.
-import type { RequestLimits } from '../contract.js';
+import { closestWords, type RequestLimits } from '../contract.js';
 import { count } from '../plural.js';
 
 const WORD_KINDS: ReadonlyArray<readonly [kind: string, words: readonly string[]]> = [
@@ -51,4 +51,44 @@ export function wordsHelp(limits: Pick<RequestLimits, 'vocabulary'>): string {
     ...lines,
     WORDS_EXAMPLE,
   ].join('\n');
+}
+
+/** What a chat client's completion list takes: Discord shows at most 25 choices of 100 chars. */
+export interface CompletionLimits {
+  most: number;
+  maxChars: number;
+}
+
+/**
+ * The typed prompt with its next word completed, for a platform's autocomplete: a half-typed last
+ * word is finished with the known words it starts (or, when none does, the closest known words:
+ * "circel" → "circle"); after a space, every known word follows, the kinds the prompt does not
+ * name yet first (a colour, then a shape, …). Empty when the model takes any words, and for
+ * completions longer than `maxChars` (the typed text stays as typed).
+ */
+export function promptCompletions(
+  typed: string,
+  vocabulary: ReadonlySet<string> | undefined,
+  limits: CompletionLimits,
+): string[] {
+  if (!vocabulary) return [];
+  const partial = /[\p{L}\p{N}_]*$/u.exec(typed)?.[0] ?? '';
+  const before = typed.slice(0, typed.length - partial.length);
+  const lead = before === '' || /\s$/u.test(before) ? before : `${before} `;
+  let words: string[];
+  if (partial === '') {
+    const used = new Set(typed.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []);
+    const groups = wordsByKind(vocabulary);
+    const named = (group: WordGroup) => group.words.some((word) => used.has(word));
+    words = [...groups.filter((g) => !named(g)), ...groups.filter(named)].flatMap((g) => g.words);
+  } else {
+    const start = partial.toLowerCase();
+    const known = [...vocabulary];
+    const finishing = known.filter((word) => word.startsWith(start)).sort();
+    words = finishing.length > 0 ? finishing : closestWords(start, known, limits.most);
+  }
+  return words
+    .map((word) => `${lead}${word}`)
+    .filter((completion) => completion.length <= limits.maxChars)
+    .slice(0, limits.most);
 }

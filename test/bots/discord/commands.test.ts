@@ -163,7 +163,7 @@ test('deploy-commands registers every command in a server, or globally', async (
     api: h.fake.api,
   };
   const names = await deployCommands({ ...options, guildId: h.fake.world.guildId });
-  assert.deepEqual(names, ['video', 'history', 'quota', 'quota-admin', 'info', 'queue']);
+  assert.deepEqual(names, ['video', 'history', 'quota', 'quota-admin', 'info', 'queue', 'help']);
   const [guildPut] = h.fake.rest.calls('PUT', /\/guilds\/\d+\/commands$/);
   const body = guildPut?.body as { json: Record<string, unknown>[] };
   const byName = new Map(body.json.map((command) => [command.name, command]));
@@ -172,12 +172,20 @@ test('deploy-commands registers every command in a server, or globally', async (
   assert.equal(byName.get('queue')?.default_member_permissions, manageGuild);
   assert.equal(byName.get('video')?.default_member_permissions, undefined);
   assert.equal(byName.get('info')?.default_member_permissions, undefined);
-  const video = byName.get('video') as { options: { name: string; required?: boolean }[] };
+  const video = byName.get('video') as {
+    options: { name: string; required?: boolean; autocomplete?: boolean }[];
+  };
   assert.deepEqual(
     video.options.map((option) => option.name),
     ['prompt', 'seed', 'steps', 'guidance', 'scheduler', 'negative', 'image'],
   );
   assert.equal(video.options[0]?.required, true);
+  assert.equal(video.options[0]?.autocomplete, true, 'the prompt completes its next word');
+  const help = byName.get('help') as { options: { name: string; choices?: { value: string }[] }[] };
+  assert.deepEqual(
+    help.options[0]?.choices?.map((choice) => choice.value),
+    ['words'],
+  );
   await deployCommands(options);
   assert.equal(h.fake.rest.calls('PUT', /^\/applications\/\d+\/commands$/).length, 1);
 });

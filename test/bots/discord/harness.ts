@@ -9,6 +9,7 @@ import {
   type DiscordAdapterOptions,
   type DiscordChatAdapter,
 } from '../../../src/bots/discord/index.js';
+import type { RequestLimits } from '../../../src/core/contract.js';
 import type { FlowConfig } from '../../../src/core/flow/index.js';
 import { ManualClock, waitFor } from '../../helpers/manual-clock.js';
 import { type DemoBot, startDemoBot, stopDemoBot } from '../../service/service-harness.js';
@@ -32,6 +33,8 @@ export class DiscordHarness {
   constructor(
     private readonly extras: AdapterExtras = {},
     private readonly flow: Partial<FlowConfig> = {},
+    /** What /video accepts (a model's words, for autocomplete); default: the contract's. */
+    private readonly limits?: RequestLimits,
   ) {}
 
   /** Starts the fake Discord (once) and the bot (again after `stop`, on the same files). */
@@ -52,6 +55,7 @@ export class DiscordHarness {
       adapters: [this.adapter],
       log: silentLog,
       flow: this.flow,
+      ...(this.limits ? { limits: this.limits } : {}),
     });
     return this;
   }

@@ -185,7 +185,7 @@ test('admin quota commands: refused for a non-admin (nothing changes, audited), 
   );
 });
 
-test('/video-history, /video-quota and /video-info answer the user alone; bad input says what is allowed', async () => {
+test('/video-history, /video-quota, /video-info and /video-help words answer the user alone; bad input says what is allowed', async () => {
   const history = await h.command('alice', '/video-history', '');
   assert.match(await h.waitForAnswer(history.responseId, /red circle/), /a blue square/);
 
@@ -195,6 +195,11 @@ test('/video-history, /video-quota and /video-info answer the user alone; bad in
   const info = await h.command('alice', '/video-info', '');
   assert.match(await h.waitForAnswer(info.responseId, /^Info for alice:/), /quota: today/);
   assert.deepEqual(responseTypes(info.responseId), ['ephemeral'], 'answered to alice alone');
+
+  // /help's topics are Slack's /video-help words (this bot runs the contract's limits: any words).
+  const words = await h.command('alice', '/video-help', 'words');
+  assert.match(await h.waitForAnswer(words.responseId, /model/), /takes any words/);
+  assert.deepEqual(responseTypes(words.responseId), ['ephemeral']);
 
   const messagesBefore = h.fake.messages.length;
   const bad = await h.command('bob', '/video', '--steps 9999');

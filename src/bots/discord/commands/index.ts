@@ -1,4 +1,5 @@
 // Every slash command, checked once when loaded: unique names and valid registration data.
+import { helpCommand } from './help.js';
 import { historyCommand } from './history.js';
 import { infoCommand } from './info.js';
 import { queueCommand } from './queue.js';
@@ -7,7 +8,7 @@ import { quotaCommand } from './quota.js';
 import type { SlashCommand } from './types.js';
 import { videoCommand } from './video.js';
 
-export type { CommandInput, SlashCommand } from './types.js';
+export { AUTOCOMPLETE, type CommandInput, type SlashCommand } from './types.js';
 
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
   videoCommand,
@@ -16,6 +17,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   quotaAdminCommand,
   infoCommand,
   queueCommand,
+  helpCommand,
 ];
 
 export function commandsByName(

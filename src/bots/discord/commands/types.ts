@@ -17,4 +17,18 @@ export interface SlashCommand {
   /** true: the reply is seen by the caller only (/history, /quota); false: by the channel. */
   ephemeral: boolean;
   toInput(interaction: ChatInputCommandInteraction): CommandInput;
+  /**
+   * The choices for an option registered with `autocomplete: true`, as the member types it
+   * (`value`): what `value` may become, at most AUTOCOMPLETE.most of AUTOCOMPLETE.maxChars.
+   */
+  complete?(option: { name: string; value: string }, context: CompletionContext): string[];
 }
+
+/** What completing an option may draw on. */
+export interface CompletionContext {
+  /** The words the model knows; undefined: it takes any words. */
+  vocabulary?: ReadonlySet<string> | undefined;
+}
+
+/** Discord's bounds on an autocomplete answer: 25 choices, names and values of 100 characters. */
+export const AUTOCOMPLETE = { most: 25, maxChars: 100 } as const;

@@ -1,10 +1,12 @@
 // /video prompt:<text> [seed] [steps] [guidance] [scheduler] [negative] [image]
-// Discord checks types and ranges in the client against the contract's limits for any model;
-// the core validates again with the running model's (its words, its step maximum) and answers
+// Discord checks types and ranges in the client against the contract's limits for any model,
+// and completes the prompt's next word from the running model's words (autocomplete); the core
+// validates again with the running model's limits (its words, its step maximum) and answers
 // with what is wrong. The image is downloaded by the adapter.
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { REQUEST_LIMITS as limits } from '../../../core/contract.js';
-import type { SlashCommand } from './types.js';
+import { promptCompletions } from '../../../core/commands/words.js';
+import { AUTOCOMPLETE, type SlashCommand } from './types.js';
 
 const data = new SlashCommandBuilder()
   .setName('video')
@@ -15,7 +17,8 @@ const data = new SlashCommandBuilder()
       .setName('prompt')
       .setDescription('What the video shows, e.g. "a big red circle moving left on black"')
       .setRequired(true)
-      .setMaxLength(limits.promptMaxChars),
+      .setMaxLength(limits.promptMaxChars)
+      .setAutocomplete(true),
   )
   .addIntegerOption((option) =>
     option
@@ -65,5 +68,11 @@ export const videoCommand: SlashCommand = {
       }
     }
     return { text: '/video', options };
+  },
+  /** The prompt as typed, with its next word from the model's vocabulary. */
+  complete(option, { vocabulary }) {
+    return option.name === 'prompt'
+      ? promptCompletions(option.value, vocabulary, AUTOCOMPLETE)
+      : [];
   },
 };

@@ -3,6 +3,7 @@
 // discord-api-spec generates from Discord's OpenAPI document. The schemas let unknown fields
 // through; types, lengths, ranges and enums are checked.
 import {
+  ApplicationCommandAutocompleteCallbackRequestSchema,
   ApplicationCommandUpdateRequestSchema,
   CreateMessageInteractionCallbackRequestSchema,
   IncomingWebhookRequestPartialSchema,
@@ -17,7 +18,8 @@ interface Route {
   method: string;
   /** The path after /api/v10. */
   path: RegExp;
-  body: z.ZodMiniType;
+  /** The body's schema, or a function picking it by the body (a route taking several kinds). */
+  body: z.ZodMiniType | ((body: unknown) => z.ZodMiniType);
   /** Known differences between Discord's OpenAPI document and its API, undone before the check. */
   normalize?: (body: unknown) => unknown;
   /** The answer is a message. */
@@ -40,7 +42,11 @@ const ROUTES: Route[] = [
   {
     method: 'POST',
     path: /^\/interactions\/\d+\/[^/]+\/callback$/,
-    body: CreateMessageInteractionCallbackRequestSchema,
+    // A message (4, 5) or autocomplete choices (8): the schema of the body's own type.
+    body: (body) =>
+      (body as { type?: unknown } | undefined)?.type === 8
+        ? ApplicationCommandAutocompleteCallbackRequestSchema
+        : CreateMessageInteractionCallbackRequestSchema,
   },
   {
     method: 'POST',
@@ -93,7 +99,9 @@ function problemsOf(schema: z.ZodMiniType, value: unknown): ContractProblem[] {
 export function requestProblems(method: string, path: string, body: unknown): ContractProblem[] {
   const route = ROUTES.find((r) => r.method === method && r.path.test(path));
   if (!route) return [];
-  return problemsOf(route.body, route.normalize ? route.normalize(body) : body);
+  const normalized = route.normalize ? route.normalize(body) : body;
+  const schema = typeof route.body === 'function' ? route.body(normalized) : route.body;
+  return problemsOf(schema, normalized);
 }
 
 /** What is wrong with the fake's own answer to a route that answers with a message. */

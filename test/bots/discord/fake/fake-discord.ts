@@ -69,6 +69,29 @@ export class FakeDiscord {
 
   /** A member of the server types a slash command. */
   command(user: FakeUser, name: string, options: CommandOptions = {}): FakeInteraction {
+    return this.interact(user, name, options);
+  }
+
+  /**
+   * A member types into an option registered with autocomplete: Discord asks the bot for
+   * choices (interaction type 4, the option being typed marked `focused`); the answer (response
+   * type 8) lands in the interaction's `choices`.
+   */
+  autocomplete(
+    user: FakeUser,
+    name: string,
+    focused: string,
+    values: Record<string, string | number>,
+  ): FakeInteraction {
+    return this.interact(user, name, { values }, focused);
+  }
+
+  private interact(
+    user: FakeUser,
+    name: string,
+    options: CommandOptions,
+    focused?: string,
+  ): FakeInteraction {
     const interaction: FakeInteraction = {
       id: snowflake(),
       token: `itoken-${randomBytes(12).toString('hex')}`,
@@ -76,6 +99,7 @@ export class FakeDiscord {
       channelId: this.world.channelId,
       dispatchedAt: Date.now(),
       expired: false,
+      ...(focused === undefined ? {} : { autocomplete: true }),
       ...(options.attachmentSizeLimit ? { attachmentSizeLimit: options.attachmentSizeLimit } : {}),
     };
     this.world.interactions.set(interaction.id, interaction);
@@ -89,6 +113,7 @@ export class FakeDiscord {
             ? OPTION_TYPE.integer
             : OPTION_TYPE.number,
       value,
+      ...(optionName === focused ? { focused: true } : {}),
     }));
     for (const [optionName, target] of Object.entries(options.users ?? {})) {
       list.push({ name: optionName, type: OPTION_TYPE.user, value: target.id });
@@ -110,7 +135,7 @@ export class FakeDiscord {
     this.gateway.dispatch('INTERACTION_CREATE', {
       id: interaction.id,
       application_id: this.world.applicationId,
-      type: 2,
+      type: focused === undefined ? 2 : 4,
       token: interaction.token,
       version: 1,
       guild_id: this.world.guildId,

@@ -47,6 +47,10 @@ export interface RestEvents {
 
 const REACTION_INTERVAL_MS = 250;
 const EPHEMERAL = 64;
+/** Interaction response type APPLICATION_COMMAND_AUTOCOMPLETE_RESULT. */
+const AUTOCOMPLETE_RESULT = 8;
+/** Discord forgets an interaction not answered within 3 s. */
+const INTERACTION_ANSWER_MS = 3_000;
 const LOADING = 128;
 
 export class FakeRest {
@@ -219,10 +223,24 @@ export class FakeRest {
     }
     const { type, data } = body.json as {
       type: number;
-      data?: { flags?: number; content?: string };
+      data?: { flags?: number; content?: string; choices?: FakeInteraction['choices'] };
     };
+    const answeredAfterMs = Date.now() - interaction.dispatchedAt;
+    if (interaction.autocomplete) {
+      // Only choices answer an autocomplete, and only within Discord's 3 s.
+      if (type !== AUTOCOMPLETE_RESULT || answeredAfterMs > INTERACTION_ANSWER_MS) {
+        return notFound(10062, 'Unknown interaction');
+      }
+      interaction.responseType = type;
+      interaction.answeredAfterMs = answeredAfterMs;
+      interaction.choices = data?.choices ?? [];
+      return { status: 204 };
+    }
+    if (type === AUTOCOMPLETE_RESULT) {
+      return { status: 400, body: { message: 'Interaction is not autocomplete', code: 50035 } };
+    }
     interaction.responseType = type;
-    interaction.answeredAfterMs = Date.now() - interaction.dispatchedAt;
+    interaction.answeredAfterMs = answeredAfterMs;
     const ephemeral = ((data?.flags ?? 0) & EPHEMERAL) !== 0;
     const original = this.world.addMessage({
       content: data?.content ?? '',

@@ -49,6 +49,10 @@ export interface FakeInteraction {
   expired: boolean;
   /** What Discord said the channel accepts for this interaction (attachment_size_limit). */
   attachmentSizeLimit?: number;
+  /** An autocomplete request (type 4): answered with choices, never with a message. */
+  autocomplete?: boolean;
+  /** The choices of an autocomplete answer (response type 8). */
+  choices?: { name: string; value: string | number }[];
 }
 
 const BASIC_PERMISSIONS =
