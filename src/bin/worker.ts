@@ -23,7 +23,7 @@ await runProcess('worker', async ({ config, log, onShutdown }) => {
     modelDir,
     db,
     quota,
-    artifacts: artifactStoreOf(config),
+    artifacts: await artifactStoreOf(config),
   });
   onShutdown(() => worker.close());
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { z } from 'zod';
 import { type DatabaseTarget, parseDatabaseUrl, redactUrl } from './database-url.js';
+import { parseS3Url, type S3Location } from '../artifacts/s3-url.js';
 import { DATABASE_URL_HELP, type Env, envSchema, SECRET_VARIABLES } from './schema.js';
 
 export { type DatabaseTarget, parseDatabaseUrl, redactUrl } from './database-url.js';
@@ -19,6 +20,8 @@ export interface Config {
   database: DatabaseTarget;
   /** Absolute path of the model folder. */
   modelDir: string;
+  /** The object store named by ARTIFACTS_URL; none = the folder <dataDir>/artifacts. */
+  artifactsBucket?: S3Location;
 }
 
 export class ConfigError extends Error {
@@ -58,13 +61,24 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       `DATABASE_URL (${redactUrl(databaseUrl)}): ${database}; expected ${DATABASE_URL_HELP}`,
     );
   }
-  if (!result.success || typeof database === 'string') throw new ConfigError(problems);
+  const artifactsUrl = result.data?.ARTIFACTS_URL;
+  const artifacts = artifactsUrl === undefined ? undefined : parseS3Url(artifactsUrl);
+  if (typeof artifacts === 'string') problems.push(`ARTIFACTS_URL (${artifactsUrl}): ${artifacts}`);
+  if (!result.success || typeof database === 'string' || typeof artifacts === 'string') {
+    throw new ConfigError(problems);
+  }
   const env = {
     ...result.data,
     QUEUE_PREFIX: result.data.QUEUE_PREFIX ?? defaultQueuePrefix(database.url),
   };
   const dataDir = baseDataDir;
-  return { env, dataDir, database, modelDir: path.resolve(baseDir, env.MODEL_DIR) };
+  return {
+    env,
+    dataDir,
+    database,
+    modelDir: path.resolve(baseDir, env.MODEL_DIR),
+    ...(artifacts ? { artifactsBucket: artifacts } : {}),
+  };
 }
 
 /** Jobs point at database rows, so the queues belong to the database: two checkouts with

@@ -59,6 +59,16 @@ export const envSchema = z.object({
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: integer(0, 65535).default(3000),
 
+  /** Where generated files live. Empty = the folder <DATA_DIR>/artifacts (processes on other
+   * machines then need a shared mount); `s3://bucket/prefix` = an S3-compatible object store. */
+  ARTIFACTS_URL: optionalText,
+  /** The object store's endpoint for MinIO, R2 and the like (path-style requests); empty = AWS. */
+  S3_ENDPOINT: optionalText,
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  /** Empty = the AWS SDK's own chain (AWS_ACCESS_KEY_ID..., instance roles). */
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+
   MODEL_DIR: z.string().min(1).default(SHIPPED_MODEL_SETTING),
   /** onnxruntime execution provider; `cuda` needs onnxruntime-node installed with cuda12. */
   ENGINE_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
@@ -114,4 +124,5 @@ export const SECRET_VARIABLES = [
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
   'METRICS_TOKEN',
+  'S3_SECRET_ACCESS_KEY',
 ] as const satisfies readonly (keyof Env)[];

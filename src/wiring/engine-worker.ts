@@ -1,8 +1,9 @@
 // A queue worker with the real engine and the Prisma job store: what `npm run worker` runs
 // alone and `npm start` runs next to the bot. Workers on several machines must share Redis,
-// the database and the artifacts folder (DATA_DIR/artifacts, or a shared mount).
+// the database and the artifacts: an object store (ARTIFACTS_URL=s3://...) or a shared mount
+// of DATA_DIR/artifacts.
 import path from 'node:path';
-import { LocalFolderArtifactStore } from '../artifacts/index.js';
+import { type ArtifactStore, LocalFolderArtifactStore } from '../artifacts/index.js';
 import { createEngine } from '../adapters/onnx/onnx-engine.js';
 import { defaultGraphCacheDir } from '../engine/index.js';
 import { PrismaJobStore } from '../adapters/prisma/prisma-job-store.js';
@@ -12,8 +13,31 @@ import type { Db } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { startWorker, type WorkerHandle } from '../queue/queue-worker.js';
 
-export function artifactStoreOf(config: Config): LocalFolderArtifactStore {
-  return new LocalFolderArtifactStore(path.join(config.dataDir, 'artifacts'));
+/** ARTIFACTS_URL's store. Local copies of an object store's artifacts (and chat uploads) live
+ * in <DATA_DIR>/artifacts either way. */
+export async function artifactStoreOf(config: Config): Promise<ArtifactStore> {
+  const localRoot = path.join(config.dataDir, 'artifacts');
+  const bucket = config.artifactsBucket;
+  if (!bucket) return new LocalFolderArtifactStore(localRoot);
+  // Loaded only here: processes on the folder store never load the S3 SDK.
+  const [{ S3Client }, { S3ArtifactStore }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('../artifacts/s3-store.js'),
+  ]);
+  const env = config.env;
+  const client = new S3Client({
+    region: env.S3_REGION,
+    ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT, forcePathStyle: true } : {}),
+    ...(env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: env.S3_ACCESS_KEY_ID,
+            secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+          },
+        }
+      : {}),
+  });
+  return new S3ArtifactStore({ ...bucket, client, localRoot });
 }
 
 export async function startEngineWorker(options: {
@@ -23,7 +47,7 @@ export async function startEngineWorker(options: {
   modelDir: string;
   db: Db;
   quota: Pick<PrismaQuotaStore, 'commit' | 'refund'>;
-  artifacts: LocalFolderArtifactStore;
+  artifacts: ArtifactStore;
 }): Promise<WorkerHandle> {
   const env = options.config.env;
   // Loaded first: a model that cannot load stops start-up here.

@@ -2,6 +2,7 @@
 // running the ONNX engine), the bot service with its chat adapters, and the web playground.
 // `npm start` runs all of it in one process; tests run the same function with their own
 // database, Redis prefix and model. Everything it starts, `close()` stops, in reverse order.
+import path from 'node:path';
 import { BotService } from '../service/bot-service.js';
 import { systemClock } from '../service/clock.js';
 import { BullmqJobQueue } from '../adapters/bullmq/bullmq-job-queue.js';
@@ -22,7 +23,7 @@ import type { Logger } from '../log.js';
 import { JobEvents } from '../queue/events.js';
 import { createQueueHttpHandler } from '../queue/http.js';
 import { JobProducer } from '../queue/producer.js';
-import type { LocalFolderArtifactStore } from '../artifacts/index.js';
+import type { ArtifactStore } from '../artifacts/index.js';
 import { platformNotices } from './chat-platforms.js';
 import { modelRequestLimits } from './model.js';
 import { artifactStoreOf, startEngineWorker } from './engine-worker.js';
@@ -52,7 +53,7 @@ export interface Stack {
   store: FlowStore;
   bot: BotService;
   webAdapter: WebChatAdapter;
-  artifacts: LocalFolderArtifactStore;
+  artifacts: ArtifactStore;
   /** Present when `web` is on. */
   web?: WebServer;
   close(): Promise<void>;
@@ -79,7 +80,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const subjects = new PrismaSubjects(db);
     const store = new PrismaFlowStore(db, subjects);
     const quota = new PrismaQuotaStore(db, subjects, quotaDefaults(env));
-    const artifacts = artifactStoreOf(config);
+    const artifacts = await artifactStoreOf(config);
     const connection = { url: options.redisUrl };
     // What the model accepts, so a request the bot takes never fails in the worker.
     const limits = { ...modelRequestLimits(options.modelDir), ...options.limits };
@@ -108,7 +109,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // 4. The bot service on every chat adapter; uploads land among the artifacts.
     const webAdapter = new WebChatAdapter({
       admins: env.PLAYGROUND_ADMINS,
-      uploadDir: artifacts.pathOf('uploads'),
+      uploadDir: path.join(artifacts.localRoot, 'uploads'),
       limits,
     });
     const bot = new BotService({

@@ -2,24 +2,44 @@
 // bot service, BullMQ on Redis (own prefix), a worker running the ONNX engine with the tiny
 // test model, and Prisma on a fresh database. One /video: four candidates, two votes, the
 // requester closes the round, the winner is animated into an MP4 with 16 frames, the quota
-// is committed; a job the engine refuses fails at once and the quota is refunded.
+// is committed; a job the engine refuses fails at once and the quota is refunded. The same
+// suite runs with the artifacts in the data folder and in an S3-compatible store (s3rver).
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { probeVideo } from '../engine/helpers/probe.js';
+import { S3ArtifactStore } from '../../src/artifacts/s3-store.js';
 import type { Kind } from '../helpers/databases.js';
+import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
 import { adminLogin } from '../bots/web/web-client.js';
 import { StackHarness, waitFor } from './stack-harness.js';
 
-const DATABASES: Kind[] = ['sqlite', 'postgresql'];
+const VARIANTS: { kind: Kind; artifacts: 'folder' | 's3' }[] = [
+  { kind: 'sqlite', artifacts: 'folder' },
+  { kind: 'postgresql', artifacts: 'folder' },
+  { kind: 'postgresql', artifacts: 's3' },
+];
 
-for (const kind of DATABASES) {
-  describe(`the whole stack on ${kind}`, { timeout: 240_000 }, () => {
+for (const { kind, artifacts } of VARIANTS) {
+  const name = artifacts === 's3' ? `${kind}, artifacts in S3` : kind;
+  describe(`the whole stack on ${name}`, { timeout: 240_000 }, () => {
+    const env: Record<string, string> = {}; // ARTIFACTS_URL and the like, once s3rver runs
     // steps up to 100 here (the product allows the engine's 50), so the engine can refuse one.
-    const harness = new StackHarness(kind, { steps: { min: 1, max: 100 } });
-    before(() => harness.start());
-    after(() => harness.cleanup());
+    const harness = new StackHarness(kind, { steps: { min: 1, max: 100 } }, env);
+    let s3: TestS3Server | undefined;
+    before(async () => {
+      if (artifacts === 's3') {
+        s3 = await startS3Server();
+        Object.assign(env, s3.env(harness.prefix));
+      }
+      await harness.start();
+    });
+    after(async () => {
+      await harness.cleanup();
+      await s3?.close();
+    });
 
     test('/video → 4 candidates → two votes → animation → MP4, quota committed', async () => {
       const started = performance.now();
@@ -50,6 +70,13 @@ for (const kind of DATABASES) {
       const video = probeVideo(mp4);
       assert.equal(video.frames, 16);
       assert.equal(video.codec, 'h264');
+      if (artifacts === 's3') {
+        // The worker wrote only to the bucket: the posted file is the bot's copy of it.
+        const store = harness.stack.artifacts;
+        assert.ok(store instanceof S3ArtifactStore);
+        const key = path.relative(store.localRoot, mp4).split(path.sep).join('/');
+        assert.deepEqual(await store.get(key), readFileSync(mp4));
+      }
       // Progress from the worker reached the chat through QueueEvents.
       const progress = harness.seen.join('\n');
       assert.match(progress, /drawing 4 first frames… step [12]\/2/);
@@ -80,7 +107,7 @@ for (const kind of DATABASES) {
       assert.deepEqual(jobs.map((job) => job.kind).sort(), ['animation', 'candidates']);
       assert.ok(jobs.every((job) => job.result && !job.error));
       console.log(
-        `# ${kind}: candidates shown after ${Math.round(candidatesMs)} ms, ` +
+        `# ${name}: candidates shown after ${Math.round(candidatesMs)} ms, ` +
           `MP4 posted after ${Math.round(totalMs)} ms (2 steps, tiny model)`,
       );
     });

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { JOB_KINDS, quotaKeyOf, type JobKind } from '../../core/contract.js';
 import type { FlowJob } from '../../core/flow/types.js';
-import type { LocalFolderArtifactStore } from '../../artifacts/index.js';
+import type { ArtifactStore } from '../../artifacts/index.js';
 import type { JobEvents } from '../../queue/events.js';
 import type { JobProducer } from '../../queue/producer.js';
 import type { JobResult as QueueResult } from '../../queue/payloads.js';
@@ -32,14 +32,23 @@ export class BullmqJobQueue implements JobQueue {
   constructor(
     private readonly producer: JobProducer,
     private readonly events: JobEvents,
-    private readonly artifacts: LocalFolderArtifactStore,
+    private readonly artifacts: ArtifactStore,
   ) {
     events.on('progress', ({ jobId, progress }) => {
       if (BOOKKEEPING_STAGES.has(progress.stage)) return;
       this.emit({ type: 'progress', jobId, step: progress.step, total: progress.total });
     });
     events.on('completed', ({ jobId, result }) => {
-      this.emit({ type: 'completed', jobId, result: this.toFlowResult(result) });
+      // An object store's files are fetched first; one that cannot be read fails the job.
+      this.toFlowResult(result).then(
+        (files) => this.emit({ type: 'completed', jobId, result: files }),
+        (error: Error) =>
+          this.emit({
+            type: 'failed',
+            jobId,
+            reason: `its files could not be read from the artifact store (${error.message})`,
+          }),
+      );
     });
     events.on('failed', ({ jobId, reason }) => {
       this.emit({ type: 'failed', jobId, reason });
@@ -121,7 +130,8 @@ export class BullmqJobQueue implements JobQueue {
       case 'completed': {
         const job = await this.producer.queues[kind].getJob(jobId);
         if (job?.returnvalue) {
-          return { state: 'completed', result: this.toFlowResult(job.returnvalue as QueueResult) };
+          const result = await this.toFlowResult(job.returnvalue as QueueResult);
+          return { state: 'completed', result };
         }
         return { state: 'active' }; // the completed event carries the result
       }
@@ -135,11 +145,16 @@ export class BullmqJobQueue implements JobQueue {
     }
   }
 
-  /** The first frame as an artifact key: a candidate already is one; an upload is copied in. */
+  /** The first frame as an artifact key: a candidate already is one (its local copy maps back
+   * to its key); an upload is copied in. */
   private async imageKey(generationId: string, imagePath: string): Promise<string> {
-    const relative = path.relative(this.artifacts.root, imagePath);
+    const relative = path.relative(this.artifacts.localRoot, imagePath);
     if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
-      return relative.split(path.sep).join('/');
+      const key = relative.split(path.sep).join('/');
+      // A chat upload lands under localRoot too, but only locally when the store is remote.
+      if (!(await this.artifacts.exists(key)))
+        await this.artifacts.put(key, await readFile(imagePath));
+      return key;
     }
     const extension = path.extname(imagePath).replace(/[^A-Za-z0-9.]/g, '') || '.png';
     const key = `generations/${generationId}/first-frame${extension}`;
@@ -147,11 +162,17 @@ export class BullmqJobQueue implements JobQueue {
     return key;
   }
 
-  private toFlowResult(result: QueueResult): JobResult {
-    const file = (key: string) => this.artifacts.pathOf(key);
-    return result.kind === 'candidates'
-      ? { kind: 'candidates', images: result.candidateKeys.map(file), grid: file(result.gridKey) }
-      : { kind: 'animation', mp4: file(result.mp4Key), gif: file(result.gifKey) };
+  /** The flow posts files: each artifact as a local copy (the file itself in the folder store). */
+  private async toFlowResult(result: QueueResult): Promise<JobResult> {
+    const file = (key: string) => this.artifacts.localCopy(key);
+    if (result.kind === 'candidates') {
+      const [grid, ...images] = await Promise.all(
+        [result.gridKey, ...result.candidateKeys].map(file),
+      );
+      return { kind: 'candidates', images, grid: grid! };
+    }
+    const [mp4, gif] = await Promise.all([file(result.mp4Key), file(result.gifKey)]);
+    return { kind: 'animation', mp4: mp4!, gif: gif! };
   }
 
   private emit(event: JobEvent): void {
