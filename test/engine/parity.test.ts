@@ -11,6 +11,7 @@ import { ModelRuntime } from '../../src/engine/runtime.js';
 import { createScheduler, type SchedulerName } from '../../src/engine/schedulers/index.js';
 import {
   TINY_MODEL_DIR,
+  componentErrors,
   imageToVideoParityInput,
   maxAbsDiff,
   maxScaledDiff,
@@ -18,6 +19,7 @@ import {
   readFloat32,
   readParity,
   readUint8,
+  type ComponentCases,
   type ImageToVideoParity,
   type TensorRef,
 } from './helpers/fixtures.js';
@@ -32,10 +34,7 @@ interface Parity {
     unknown_words: string[];
   }[];
   text_encoder: { prompts: string[]; last_hidden_state: TensorRef };
-  components: Record<
-    string,
-    { inputs: Record<string, TensorRef>; outputs: Record<string, TensorRef> }
-  >;
+  components: ComponentCases;
   schedulers: Record<
     SchedulerName,
     {
@@ -97,48 +96,7 @@ describe('parity with the PyTorch reference', { skip }, () => {
   });
 
   test('each ONNX component', async (t) => {
-    const c = parity.components;
-    const scale = runtime.manifest.latent.scaling_factor;
-    const scaled = (ref: TensorRef) => readFloat32(ref).map((x) => x * scale);
-    const checks: [string, Float32Array, Float32Array][] = [];
-    const encoder = c.vae_encoder!;
-    checks.push([
-      'vae_encoder (scaled)',
-      await runtime.encodeImage(
-        readFloat32(encoder.inputs.sample!),
-        encoder.inputs.sample!.shape[0]!,
-      ),
-      scaled(encoder.outputs.latent!),
-    ]);
-    const decoder = c.vae_decoder!;
-    checks.push([
-      'vae_decoder',
-      await runtime.decode(scaled(decoder.inputs.latent!), decoder.inputs.latent!.shape[0]!),
-      readFloat32(decoder.outputs.sample!),
-    ]);
-    const image = c.unet_image!;
-    checks.push([
-      'unet_image',
-      await runtime.unetImage(
-        readFloat32(image.inputs.sample!),
-        readFloat32(image.inputs.timestep!),
-        readFloat32(image.inputs.encoder_hidden_states!),
-      ),
-      readFloat32(image.outputs.out_sample!),
-    ]);
-    const video = c.unet_video!;
-    checks.push([
-      'unet_video',
-      await runtime.unetVideo(
-        readFloat32(video.inputs.sample!),
-        video.inputs.sample!.shape[2]!,
-        readFloat32(video.inputs.timestep!),
-        readFloat32(video.inputs.encoder_hidden_states!),
-      ),
-      readFloat32(video.outputs.out_sample!),
-    ]);
-    for (const [name, actual, expected] of checks) {
-      const error = maxAbsDiff(actual, expected);
+    for (const [name, error] of await componentErrors(runtime, parity.components)) {
       t.diagnostic(`${name} max abs error ${error.toExponential(2)}`);
       assert.ok(error <= TOLERANCE.component, `${name}: max error ${error}`);
     }

@@ -4,7 +4,13 @@
 import { createUint32Generator, fillGaussian } from '../rng.js';
 import type { Scheduler } from '../schedulers/index.js';
 
-export class StepNoise {
+/** Where a stochastic step's unit noise comes from: a seeded stream, or (parity tests) the noise
+ * the reference drew. */
+export interface StepNoiseSource {
+  next(): Float32Array;
+}
+
+export class StepNoise implements StepNoiseSource {
   private readonly streams: (() => number)[];
   private readonly buffer: Float32Array;
 
