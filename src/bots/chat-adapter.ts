@@ -11,7 +11,7 @@
 //   interaction follow-up); `visibleTo` makes it ephemeral where the platform can.
 // - Reactions of the bot itself must be reported too (with `user.isBot`); the flow ignores them.
 import type { IncomingAttachment } from '../core/commands/types.js';
-import type { FlowMessage } from '../core/flow/types.js';
+import type { FlowMessage, TextTime } from '../core/flow/types.js';
 
 export interface ChatUser {
   id: string;
@@ -106,11 +106,12 @@ export interface ChatAdapter {
    * Changes a message's text (attachments stay as posted). `progress`: a progress report (the
    * flow's milestones are not), which the adapter may drop rather than wait for a rate limit.
    * `closed`: a grid whose vote is over; its reactions no longer count (a page may grey them).
+   * `time`: a time the text names in words, which a platform may show its own way (`withTime`).
    */
   edit(
     ref: MessageRef,
     text: string,
-    options?: { progress?: boolean; closed?: boolean },
+    options?: { progress?: boolean; closed?: boolean; time?: TextTime },
   ): Promise<void>;
   /** The platform's floor under the flow's `progressEditIntervalMs` (its edit rate limit). */
   readonly minProgressEditIntervalMs?: number;

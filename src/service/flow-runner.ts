@@ -55,9 +55,15 @@ export class FlowRunner {
 
   constructor(private readonly deps: FlowRunnerDeps) {}
 
-  /** Subscribes to job events and carries on every generation left open by the last run. */
+  /**
+   * Subscribes to job events and carries on every generation left open by the last run; the
+   * last MAX_FINISHED finished ones are known again, so late reactions on them are answered.
+   */
   async start(): Promise<void> {
     this.unsubscribe = this.deps.queue.subscribe((event) => this.onJobEvent(event));
+    for (const state of await this.deps.store.loadRecentlyFinished(MAX_FINISHED)) {
+      this.keepFinished(state);
+    }
     const open = await this.deps.store.loadActiveGenerations();
     for (const state of open) {
       this.remember(state);
@@ -168,6 +174,11 @@ export class FlowRunner {
 
   private remember(state: GenerationState): void {
     this.active.set(state.id, state);
+    this.knowMessages(state);
+  }
+
+  /** Reactions on the generation's messages (its grids) go to it. */
+  private knowMessages(state: GenerationState): void {
     for (const messageId of Object.values(state.messages)) {
       this.byMessage.set(`${state.platform}:${messageId}`, state.id);
     }
@@ -181,10 +192,16 @@ export class FlowRunner {
     const state = this.active.get(generationId);
     if (!state || isActive(state)) return;
     this.active.delete(generationId);
-    this.finished.set(generationId, state);
     this.timers.get(generationId)?.();
     this.timers.delete(generationId);
     for (const [key, id] of this.byJob) if (id === generationId) this.byJob.delete(key);
+    this.keepFinished(state);
+  }
+
+  /** Keeps a finished generation's messages known, forgetting the oldest past MAX_FINISHED. */
+  private keepFinished(state: GenerationState): void {
+    this.finished.set(state.id, state);
+    this.knowMessages(state);
     for (const [oldest, old] of this.finished) {
       if (this.finished.size <= MAX_FINISHED) break;
       this.finished.delete(oldest);
@@ -291,12 +308,13 @@ export class FlowRunner {
       case 'edit': {
         const ref = this.messageRef(state, effect.key);
         if (ref) {
-          const options = effect.progress
-            ? { progress: true }
-            : effect.closed
-              ? { closed: true }
-              : undefined;
-          await this.adapterFor(state).edit(ref, effect.text, options);
+          const options = {
+            ...(effect.progress ? { progress: true } : {}),
+            ...(effect.closed ? { closed: true } : {}),
+            ...(effect.time ? { time: effect.time } : {}),
+          };
+          const given = Object.keys(options).length > 0;
+          await this.adapterFor(state).edit(ref, effect.text, given ? options : undefined);
         }
         return undefined;
       }

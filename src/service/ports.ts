@@ -3,7 +3,8 @@
 //
 //   FlowStore   generations as `GenerationState` JSON-able objects, plus history paging.
 //               Prisma: upsert Generation + Round/Candidate/Vote rows from the state, and
-//               rebuild the state from them in `loadActiveGenerations` (restart recovery).
+//               rebuild the state from them in `loadActiveGenerations` (restart recovery) and
+//               `loadRecentlyFinished` (late reactions on finished grids).
 //   QuotaStore  reserve / commit / refund by key (idempotent), usage, admin changes.
 //   AuditLog    one row per admin action (allowed or denied).
 //   JobQueue    enqueue a FlowJob (idempotent by jobId), progress/completion events, overview.
@@ -19,6 +20,11 @@ export interface FlowStore {
   saveGeneration(state: GenerationState): Promise<void>;
   /** Every generation not yet done or failed, to carry on after a restart. */
   loadActiveGenerations(): Promise<GenerationState[]>;
+  /**
+   * The `most` generations finished (done or failed) last, the oldest of them first: after a
+   * restart, late reactions on their grids are still answered.
+   */
+  loadRecentlyFinished(most: number): Promise<GenerationState[]>;
   history(query: HistoryQuery): Promise<HistoryPage>;
 }
 

@@ -5,6 +5,7 @@ import {
   reduce,
   resumeEffects,
   startGeneration,
+  withTime,
   type FlowEffect,
   type GenerationState,
 } from '../../src/core/flow/index.js';
@@ -500,7 +501,21 @@ test('the vote opens only once the grid is delivered: no reactions, timer or "vo
   assert.equal(effects.state.rounds[0]?.closesAt, driver.now + WINDOW, 'the window starts then');
   assert.deepEqual(
     effects.effects.map((e) => e.type),
-    ['react', 'setTimer', 'edit'],
+    ['react', 'setTimer', 'edit', 'edit'],
+  );
+  // The grid says again when voting closes, now with the time, for platforms that show it.
+  const grid = effectsOf(effects.effects, 'edit').find((edit) => edit.key === 'round:1');
+  assert.deepEqual(grid?.time, { at: driver.now + WINDOW, shown: 'in 60 s' });
+  assert.match(grid?.text ?? '', /Voting closes in 60 s;/);
+  const discord = withTime(grid!.text, grid!.time, (at) => `<t:${at / 1000}:R>`);
+  assert.match(discord, new RegExp(`Voting closes <t:${(driver.now + WINDOW) / 1000}:R>;`));
+  assert.equal(
+    withTime('no time here', grid!.time, () => 'x'),
+    'no time here',
+  );
+  assert.equal(
+    withTime(grid!.text, undefined, () => 'x'),
+    grid!.text,
   );
 });
 

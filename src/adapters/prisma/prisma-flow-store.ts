@@ -85,6 +85,19 @@ export class PrismaFlowStore implements FlowStore {
       .filter((state): state is GenerationState => state !== null);
   }
 
+  async loadRecentlyFinished(most: number): Promise<GenerationState[]> {
+    const rows = await this.db.generation.findMany({
+      where: { status: { in: FINISHED } },
+      orderBy: [{ finishedAt: 'desc' }, { id: 'desc' }],
+      take: most,
+      select: { flowState: true },
+    });
+    return rows
+      .reverse()
+      .map((row) => row.flowState as unknown as GenerationState | null)
+      .filter((state): state is GenerationState => state !== null);
+  }
+
   async history(query: HistoryQuery): Promise<HistoryPage> {
     const empty: HistoryPage = { items: [], page: query.page, total: 0 };
     const workspaceId = await this.subjects.workspaceId(query.platform, query.workspaceId);

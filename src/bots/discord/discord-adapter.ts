@@ -27,6 +27,8 @@ import {
   type User,
 } from 'discord.js';
 import type { IncomingAttachment } from '../../core/commands/types.js';
+import { withTime } from '../../core/flow/text.js';
+import type { TextTime } from '../../core/flow/types.js';
 import type { Logger } from '../../log.js';
 import {
   DeliveryError,
@@ -269,8 +271,8 @@ export class DiscordChatAdapter implements ChatAdapter {
     return sent.id;
   }
 
-  async edit(ref: MessageRef, text: string): Promise<void> {
-    const content = fitContent(text);
+  async edit(ref: MessageRef, text: string, options?: { time?: TextTime }): Promise<void> {
+    const content = fitContent(withTime(text, options?.time, discordTime));
     const reply = this.replies.usable(ref.messageId);
     if (reply) {
       try {
@@ -609,6 +611,11 @@ function userOf(interaction: ChatInputCommandInteraction): ChatUser {
   const member = interaction.member;
   const nick = member && 'displayName' in member ? member.displayName : member?.nick;
   return { id: interaction.user.id, name: nick ?? interaction.user.displayName, isBot: false };
+}
+
+/** Discord's own time markup, relative ("in 59 seconds"), kept current by each reader's client. */
+function discordTime(at: number): string {
+  return `<t:${Math.floor(at / 1000)}:R>`;
 }
 
 function fitContent(text: string): string {

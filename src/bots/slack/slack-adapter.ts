@@ -21,6 +21,8 @@ import {
   type SlashCommand,
   webApi,
 } from '@slack/bolt';
+import { withTime } from '../../core/flow/text.js';
+import type { TextTime } from '../../core/flow/types.js';
 import type { Logger } from '../../log.js';
 import type {
   ChatAdapter,
@@ -34,7 +36,7 @@ import { deliveryErrorOf, rateLimitOf, slackError } from './delivery-errors.js';
 import { emojiOfSlackName, slackNameOf } from './emoji.js';
 import { RecentIds } from './recent-ids.js';
 import { CommandResponders } from './responders.js';
-import { escapeSlackText, unescapeSlackText } from './text.js';
+import { escapeSlackText, slackTime, unescapeSlackText } from './text.js';
 import { uploadToThread } from './uploads.js';
 import { SlackUserDirectory } from './users.js';
 
@@ -305,8 +307,14 @@ export class SlackChatAdapter implements ChatAdapter {
   }
 
   /** A progress edit is dropped when Slack rate limits it (see the top); others wait it out. */
-  async edit(ref: MessageRef, text: string, options?: { progress?: boolean }): Promise<void> {
-    const update = { channel: ref.channelId, ts: ref.messageId, text: escapeSlackText(text) };
+  async edit(
+    ref: MessageRef,
+    text: string,
+    options?: { progress?: boolean; time?: TextTime },
+  ): Promise<void> {
+    // The time goes in after escaping: its markup is the one thing Slack should read as such.
+    const shown = withTime(escapeSlackText(text), options?.time, slackTime);
+    const update = { channel: ref.channelId, ts: ref.messageId, text: shown };
     if (!options?.progress) {
       await this.client.chat.update(update);
       return;

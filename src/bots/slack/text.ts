@@ -9,3 +9,13 @@ export function escapeSlackText(text: string): string {
 export function unescapeSlackText(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
+
+/**
+ * A time in Slack's date markup: each reader sees it in their own time zone ("at 10:31:05 AM");
+ * clients that cannot show it get the fallback in UTC.
+ * https://docs.slack.dev/messaging/formatting-message-text#date-formatting
+ */
+export function slackTime(at: number): string {
+  const fallback = `${new Date(at).toISOString().slice(11, 19)} UTC`;
+  return `at <!date^${Math.floor(at / 1000)}^{time_secs}|${fallback}>`;
+}

@@ -1,6 +1,6 @@
 // The messages the flow posts and waits on (the grid of a round, the video), built from the
 // state so a restart can post them again.
-import { text } from './text.js';
+import { text, voteClosingTime } from './text.js';
 import type { FlowConfig, FlowEffect, GenerationState, RoundState } from './types.js';
 
 export const roundKey = (round: number) => `round:${round}`;
@@ -22,6 +22,24 @@ export function postGrid(
       attachments: [{ path: round.grid as string, kind: 'image' }],
       ...replyTo(state),
     },
+  };
+}
+
+/**
+ * The grid's text again once its window has started, with the closing time for platforms that
+ * show times their own way (the post itself went out before the window started).
+ */
+export function showClosingTime(
+  state: GenerationState,
+  round: RoundState,
+  config: FlowConfig,
+): FlowEffect {
+  const time = voteClosingTime(round, config.voteWindowMs);
+  return {
+    type: 'edit',
+    key: roundKey(round.number),
+    text: text.voteOpen(state, round, config.voteWindowMs),
+    ...(time ? { time } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import { choiceOfEmoji, CONFIRM_EMOJI, emojiOfChoice, ROUND_REACTIONS } from './
 import { animationJobId, quotaKeyOf } from '../contract.js';
 import { animationJob, candidatesJob } from './jobs.js';
 import { newRound } from './lifecycle.js';
-import { postGrid, postResult, replyTo, roundKey } from './messages.js';
+import { postGrid, postResult, replyTo, roundKey, showClosingTime } from './messages.js';
 import { leadingCandidate, regenerateHasMajority, tallyRound } from './tally.js';
 import { text } from './text.js';
 import type {
@@ -155,6 +155,7 @@ function onDelivered(step: Step, key: string): void {
     step.effects.push(
       { type: 'react', key, emojis: ROUND_REACTIONS },
       { type: 'setTimer', round: round.number, at: round.closesAt },
+      showClosingTime(state, round, config),
       { type: 'edit', key: 'status', text: text.voteStatus(state, round) },
     );
     return;

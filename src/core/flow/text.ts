@@ -1,7 +1,7 @@
 // What the flow says in the channel. Plain text with emoji, so every platform can show it.
 import { count } from '../plural.js';
 import { CANDIDATE_EMOJI, CONFIRM_EMOJI, REGENERATE_EMOJI } from './emoji.js';
-import type { GenerationState, RoundOutcome, RoundState, Tally } from './types.js';
+import type { GenerationState, RoundOutcome, RoundState, Tally, TextTime } from './types.js';
 
 export function describeTally(tally: Tally): string {
   const parts = tally.candidates.map((count, i) => `${CANDIDATE_EMOJI[i]} ${count}`);
@@ -11,6 +11,29 @@ export function describeTally(tally: Tally): string {
 
 function seconds(ms: number): number {
   return Math.max(0, Math.round(ms / 1000));
+}
+
+/** When a vote window of `windowMs` closes, counted from now: "in 60 s". */
+function closesIn(windowMs: number): string {
+  return `in ${seconds(windowMs)} s`;
+}
+
+/** The closing time the grid's text (voteOpen) names, once the window has started. */
+export function voteClosingTime(round: RoundState, windowMs: number): TextTime | undefined {
+  return round.closesAt === undefined
+    ? undefined
+    : { at: round.closesAt, shown: closesIn(windowMs) };
+}
+
+/** `text` with its time's words shown the platform's way (`show`); as is without a time. */
+export function withTime(
+  text: string,
+  time: TextTime | undefined,
+  show: (at: number) => string,
+): string {
+  const where = time ? text.indexOf(time.shown) : -1;
+  if (!time || where < 0) return text;
+  return text.slice(0, where) + show(time.at) + text.slice(where + time.shown.length);
 }
 
 export const text = {
@@ -35,7 +58,7 @@ export const text = {
     return (
       `🗳️ Round ${round.number} for "${state.settings.prompt}": vote for the first frame with ` +
       `${CANDIDATE_EMOJI.join(' ')}, or ${REGENERATE_EMOJI} for new frames. ` +
-      `Voting closes in ${seconds(windowMs)} s; ${state.requester.name} can close it early with ${CONFIRM_EMOJI}. ` +
+      `Voting closes ${closesIn(windowMs)}; ${state.requester.name} can close it early with ${CONFIRM_EMOJI}. ` +
       `Seeds: ${round.seeds.join(', ')}.`
     );
   },

@@ -149,6 +149,16 @@ export interface FlowAttachment {
   kind: 'image' | 'video' | 'gif';
 }
 
+/**
+ * A time a text names in words (`shown`, e.g. "in 60 s"), at `at` (ms since epoch): a platform
+ * with its own way of showing times (Discord's <t:…:R>, Slack's <!date^…>) shows it there
+ * instead, so it stays right for whoever reads it later (see `withTime`).
+ */
+export interface TextTime {
+  at: number;
+  shown: string;
+}
+
 export interface FlowMessage {
   text: string;
   attachments?: FlowAttachment[];
@@ -190,9 +200,10 @@ export type FlowEffect =
   | { type: 'post'; key?: string; message: FlowMessage }
   /**
    * `progress`: a progress report, which the platform may drop (it is rate limited). `closed`:
-   * a grid whose round is over, its result in `text`; its reactions no longer count.
+   * a grid whose round is over, its result in `text`; its reactions no longer count. `time`: a
+   * time `text` names, for platforms that show times their own way.
    */
-  | { type: 'edit'; key: string; text: string; progress?: true; closed?: true }
+  | { type: 'edit'; key: string; text: string; progress?: true; closed?: true; time?: TextTime }
   | { type: 'react'; key: string; emojis: string[] }
   /** Take back a user's superseded vote reaction, where the platform allows it. */
   | { type: 'unreact'; key: string; emoji: string; userId: string }

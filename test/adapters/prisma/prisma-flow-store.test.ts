@@ -1,5 +1,5 @@
 // The flow store on each database: generations saved as the flow leaves them, paged history,
-// and the open ones a restart resumes.
+// the open ones a restart resumes and the finished ones it still answers late reactions on.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PrismaFlowStore } from '../../../src/adapters/prisma/prisma-flow-store.js';
@@ -50,6 +50,18 @@ for (const kind of KINDS) {
         assert.deepEqual(await store.loadActiveGenerations(), [states[2]]);
         await store.saveGeneration({ ...states[2]!, phase: 'done', updatedAt: NOW + 10 });
         assert.deepEqual(await store.loadActiveGenerations(), []);
+
+        // The finished ones a restart keeps answering late reactions on: the last `most` to
+        // finish, the oldest of them first (g2 finished last, at NOW + 10).
+        const finished = await store.loadRecentlyFinished(2);
+        assert.deepEqual(
+          finished.map((state) => [state.id, state.phase]),
+          [
+            ['g1', 'failed'],
+            ['g2', 'done'],
+          ],
+        );
+        assert.deepEqual(finished[0], states[1], 'the whole flow state, as saved');
       }));
   });
 }

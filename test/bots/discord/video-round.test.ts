@@ -1,5 +1,6 @@
 // /video on Discord, end to end through the real discord.js client and the real bot service:
-// two voters and a vote change, a 🔄 round, and a vote on a grid posted before a restart.
+// two voters and a vote change, the closing time, a 🔄 round, a vote on a grid posted before a
+// restart, and a late vote on a finished grid after a restart.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -66,6 +67,12 @@ test('a /video round: deferred within 3 s once accepted, progress by edits, grid
   );
 
   await h.waitForBotReactions(round, ROUND_REACTIONS);
+  // Once the vote is open, the grid says when it closes in Discord's own time markup, which
+  // every reader's client shows in their terms ("in a minute") and keeps counting down.
+  const closesAt = Math.floor((h.clock.now() + 60_000) / 1000);
+  await waitFor(() => round.content.includes(`<t:${closesAt}:R>`), 'the closing time');
+  assert.match(round.contents[0] ?? '', /Voting closes in 60 s;/, 'posted before the window');
+  assert.match(round.content, new RegExp(`Voting closes <t:${closesAt}:R>; alice can close it`));
   const reactionCalls = h.fake.rest.calls('PUT', /\/reactions\/[^/]+\/@me$/);
   assert.deepEqual(
     reactionCalls.filter((call) => call.status === 204).map((call) => emojiOf(call.path)),
@@ -157,4 +164,22 @@ test('reactions on a grid posted before a restart still count (partials)', async
   assert.equal(result.via, 'channel');
   assert.equal(result.replyTo, round.replyTo, 'still a reply to the request');
   assert.equal(result.files[0]?.filename, 'video.mp4');
+});
+
+test('a late vote on a finished grid after a restart is taken back with a note to the voter', async () => {
+  const round = await h.waitForMessage(/Round 1 for "a green triangle"/);
+  await h.waitForMessage(/🎬 "a green triangle"/);
+  await h.settle();
+  await h.stop();
+  await h.start();
+  h.fake.react(carol, round, '1️⃣');
+  const note = await h.waitForMessage(/Round 1 for "a green triangle" is closed/);
+  assert.match(note.content, /is closed \(frame 2 won\): your reaction does not count/);
+  // No interaction of carol's lives: the note is a channel reply naming her, without a ping.
+  assert.match(note.content, new RegExp(`^<@${carol.id}> `));
+  await waitFor(
+    () => !round.reactions.get('1️⃣')?.includes(carol.id),
+    "the bot taking back carol's late 1️⃣",
+  );
+  assert.match(round.content, /closed: frame 2 wins/, 'the grid still shows its result');
 });

@@ -33,6 +33,14 @@ test('a full /video round: ack, progress by chat.update, grid upload with reacti
       (name) => `${BOT}:${name}`,
     ),
   );
+  // Once the vote is open, the grid names its closing time in Slack's date markup (each reader
+  // sees their own time zone), with a UTC fallback; the prompt's own text stays escaped.
+  const closesAt = h.clock.now() + 60_000;
+  const fallback = `${new Date(closesAt).toISOString().slice(11, 19)} UTC`;
+  const markup = `at <!date^${Math.floor(closesAt / 1000)}^{time_secs}|${fallback}>`;
+  await waitFor(() => grid.text.includes(markup), 'the closing time on the grid');
+  assert.match(grid.history[0] ?? '', /Voting closes in 60 s;/, 'posted before the window');
+  assert.ok(grid.text.includes(`Voting closes ${markup}; alice can close it`), grid.text);
   const uploadSteps = h.fake.calls
     .map((call) => call.method)
     .filter((method) => method.startsWith('files.'));
