@@ -89,6 +89,18 @@ test('a full /video round: ack, progress by chat.update, grid upload with reacti
     h.clock.now(),
   );
   assert.equal(quota.user.daily.used, 1, 'the video counts once against alice');
+
+  // After a restart, a late vote on the finished grid is still answered, to the voter alone.
+  await h.restart();
+  await h.react(USERS.erin, 'two', grid.ts);
+  const note = await h.waitForMessage(
+    (m) => m.visibleTo === USERS.erin && /is closed/.test(m.text),
+    'the note to erin',
+  );
+  assert.equal(
+    note.text,
+    'Round 1 for "a red circle moving left" is closed (frame 3 won): your reaction does not count.',
+  );
 });
 
 test('an Events API redelivery (X-Slack-Retry-Num) of a removal does not take back a later vote', async () => {

@@ -84,6 +84,17 @@ export abstract class SlackDriver {
 
   async start(): Promise<this> {
     await this.fake.start();
+    await this.startAdapter();
+    return this;
+  }
+
+  /** A new bot process on the same files and the same Slack: the adapter and service again. */
+  async restart(): Promise<void> {
+    await this.stopBot();
+    await this.startAdapter();
+  }
+
+  private async startAdapter(): Promise<void> {
     const log = createLogger('info', 'slack-test', {
       write: (line: string) => void this.logs.push(JSON.parse(line) as Record<string, unknown>),
     });
@@ -101,7 +112,6 @@ export abstract class SlackDriver {
       ...this.adapterOptions,
     });
     await this.startBot(this.adapter, log);
-    return this;
   }
 
   async cleanup(): Promise<void> {
