@@ -1,28 +1,35 @@
-// The public engine: loadEngine(modelDir, options) -> generateCandidates / animate /
+// The public engine: loadEngine(modelDir, options) -> generateCandidates / animate / extend /
 // describe / close. By default the whole engine (request checks, inference, encoding) runs in
 // a worker thread (thread-host.ts) and the caller gets a stand-in that forwards to it; with
 // `useWorker: false` it runs on the calling thread, one job at a time in call order. Requests
 // are checked before any inference.
-import { EngineAbortedError } from './errors.js';
+import { EngineAbortedError, EngineInputError } from './errors.js';
 import { encodeGrid, encodePng, readUpload } from './images.js';
-import { runAnimateJob, runCandidatesJob } from './jobs.js';
+import { runAnimateJob, runCandidatesJob, runExtendJob } from './jobs.js';
+import { videoMasksOf, type VideoMask } from './manifest.js';
 import { readModelFolder, type ModelFolder } from './model-folder.js';
 import { resolveEngineOptions, type EngineOptions } from './options.js';
 import type { RequestLimits } from '../core/contract.js';
 import {
   checkAnimateSettings,
   checkCandidatesRequest,
+  checkExtendFrames,
+  checkExtendSettings,
+  MAX_EXTEND_INPUT_FRAMES,
   type AnimateJob,
   type AnimateRequest,
   type CandidatesJob,
   type CandidatesRequest,
+  type ExtendJob,
+  type ExtendRequest,
   type Progress,
+  type VideoFrames,
   requestLimitsOf,
 } from './requests.js';
 import type { StepHooks } from './pipelines/hooks.js';
 import { ModelRuntime } from './runtime.js';
 import { ThreadHost, threadModule } from './thread-host.js';
-import { encodeVideo } from './video.js';
+import { encodeVideo, readVideoFrames, type EncodedVideo } from './video.js';
 
 export interface Candidate {
   /** 1..4, as drawn on the grid. */
@@ -43,7 +50,9 @@ export interface CandidatesResult {
 export interface AnimationResult {
   mp4: Buffer;
   gif: Buffer;
+  /** The model's num_frames, or 2 num_frames - 1 when interpolated. */
   frames: number;
+  /** The model's fps, or twice it when interpolated. */
   fps: number;
   /** Side in pixels of the square MP4 and GIF (smaller than displaySize if over the limit). */
   mp4Size: number;
@@ -53,11 +62,20 @@ export interface AnimationResult {
   encodeMs: number;
 }
 
+/** The whole video: the input's frames (at the model's size), then the new ones. */
+export interface ExtensionResult extends Omit<AnimationResult, 'settings'> {
+  /** Frames added after the input's: F - k. */
+  newFrames: number;
+  settings: ExtendJob;
+}
+
 export interface EngineDescription {
   name: string;
   modelDir: string;
   image: { width: number; height: number };
   video: { frames: number; fps: number };
+  /** What the video model was trained for: "first" (image-to-video), "interpolate", "continue". */
+  videoMasks: readonly VideoMask[];
   defaults: ModelFolder['manifest']['defaults'];
   schedulers: readonly string[];
   knownWords: string[];
@@ -68,6 +86,8 @@ export interface EngineDescription {
 export interface Engine {
   generateCandidates(request: CandidatesRequest): Promise<CandidatesResult>;
   animate(request: AnimateRequest): Promise<AnimationResult>;
+  /** Continues a video (a model with "continue" in video_masks): F - k new frames after its last k. */
+  extend(request: ExtendRequest): Promise<ExtensionResult>;
   describe(): EngineDescription;
   close(): Promise<void>;
 }
@@ -113,6 +133,11 @@ class EngineInThread implements Engine {
     return { ...result, mp4: asBuffer(result.mp4), gif: asBuffer(result.gif) };
   }
 
+  async extend(request: ExtendRequest): Promise<ExtensionResult> {
+    const result = await this.host.call('extend', request);
+    return { ...result, mp4: asBuffer(result.mp4), gif: asBuffer(result.gif) };
+  }
+
   describe(): EngineDescription {
     return this.description;
   }
@@ -139,11 +164,11 @@ class OnnxEngine implements Engine {
   }
 
   /** Runs inference after every earlier job settled: one job at a time, in call order. */
-  private infer(
-    run: (hooks: StepHooks) => Promise<Uint8Array>,
+  private infer<T>(
+    run: (hooks: StepHooks) => Promise<T>,
     signal: AbortSignal | undefined,
     onStep: (step: number, total: number) => void,
-  ): Promise<Uint8Array> {
+  ): Promise<T> {
     const task = () => run({ onStep, isCancelled: () => signal?.aborted ?? false });
     const result = this.queue.then(task, task);
     this.queue = result.catch(() => undefined);
@@ -189,33 +214,71 @@ class OnnxEngine implements Engine {
       maxSide: this.options.maxUploadSide,
     });
     throwIfAborted(request.signal);
-    // 2. Run the image-to-video model.
+    // 2. Run the image-to-video model (then interpolation, if asked).
     const started = performance.now();
-    const pixels = await this.infer(
+    const video = await this.infer(
       (hooks) => runAnimateJob(this.runtime, job, firstFrame, hooks),
       request.signal,
       (step, total) => report(request.onProgress, { stage: 'video', step, total }),
     );
     const inferenceMs = performance.now() - started;
-    throwIfAborted(request.signal);
     // 3. Encode MP4 + GIF under the size limit.
+    const fps = this.folder.manifest.video.fps * (job.interpolate ? 2 : 1);
+    const encoded = await this.encode(video, fps, request);
+    return { ...encoded, settings: job, inferenceMs };
+  }
+
+  async extend(request: ExtendRequest): Promise<ExtensionResult> {
+    // 1. Check the settings, read the video's frames, check them, before inference.
+    const { manifest } = this.folder;
+    const job = checkExtendSettings(request, manifest, this.limits);
+    const input =
+      request.video instanceof Uint8Array ? await this.readVideo(request.video) : request.video;
+    checkExtendFrames(input, manifest, job);
+    throwIfAborted(request.signal);
+    // 2. Sample the frames that follow the last contextFrames.
+    const started = performance.now();
+    const added = await this.infer(
+      (hooks) => runExtendJob(this.runtime, job, input, hooks),
+      request.signal,
+      (step, total) => report(request.onProgress, { stage: 'video', step, total }),
+    );
+    const inferenceMs = performance.now() - started;
+    // 3. The whole video: the input's frames, then the new ones.
+    const pixels = new Uint8Array(input.pixels.length + added.pixels.length);
+    pixels.set(input.pixels);
+    pixels.set(added.pixels, input.pixels.length);
+    const whole = { pixels, frames: input.frames + added.frames };
+    const encoded = await this.encode(whole, manifest.video.fps, request);
+    return { ...encoded, newFrames: added.frames, settings: job, inferenceMs };
+  }
+
+  private async readVideo(bytes: Uint8Array): Promise<VideoFrames> {
+    if (bytes.byteLength > this.options.maxUploadBytes) {
+      throw new EngineInputError(
+        'video',
+        `the video is ${bytes.byteLength} bytes; at most ${this.options.maxUploadBytes} are allowed`,
+      );
+    }
+    return readVideoFrames(bytes, this.imageSize, MAX_EXTEND_INPUT_FRAMES);
+  }
+
+  /** MP4 + GIF of `video` at `fps`, under the size limit, with the encode stage reported. */
+  private async encode(
+    video: VideoFrames,
+    fps: number,
+    request: { signal?: AbortSignal; onProgress?: (progress: Progress) => void },
+  ): Promise<EncodedVideo & { frames: number; fps: number; encodeMs: number }> {
+    throwIfAborted(request.signal);
     report(request.onProgress, { stage: 'encode', step: 0, total: 1 });
-    const { video } = this.folder.manifest;
-    const encodeStarted = performance.now();
+    const started = performance.now();
     const encoded = await encodeVideo(
-      { pixels, frames: video.num_frames, fps: video.fps, ...this.imageSize },
+      { pixels: video.pixels, frames: video.frames, fps, ...this.imageSize },
       this.options.displaySize,
       this.options.maxMediaBytes,
     );
     report(request.onProgress, { stage: 'encode', step: 1, total: 1 });
-    return {
-      ...encoded,
-      frames: video.num_frames,
-      fps: video.fps,
-      settings: job,
-      inferenceMs,
-      encodeMs: performance.now() - encodeStarted,
-    };
+    return { ...encoded, frames: video.frames, fps, encodeMs: performance.now() - started };
   }
 
   describe(): EngineDescription {
@@ -225,6 +288,7 @@ class OnnxEngine implements Engine {
       modelDir: this.folder.dir,
       image: this.imageSize,
       video: { frames: manifest.video.num_frames, fps: manifest.video.fps },
+      videoMasks: videoMasksOf(manifest),
       defaults: manifest.defaults,
       schedulers: this.limits.schedulers,
       knownWords: this.folder.tokenizer.knownWords(),

@@ -6,15 +6,19 @@ export type {
   CandidatesResult,
   Engine,
   EngineDescription,
+  ExtensionResult,
 } from './engine.js';
 export { EngineAbortedError, EngineInputError, ModelFormatError } from './errors.js';
 export { defaultGraphCacheDir } from './graph-cache.js';
+export { VIDEO_MASKS, type VideoMask } from './manifest.js';
 export { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type ExecutionProvider } from './options.js';
 export {
   requestLimitsOf,
   stageDefaults,
   type AnimateRequest,
   type CandidatesRequest,
+  type ExtendRequest,
   type Progress,
+  type VideoFrames,
 } from './requests.js';
 export { SCHEDULERS, type SchedulerName } from '../core/contract.js';

@@ -15,7 +15,7 @@ import {
   type SchedulerName,
 } from '../core/contract.js';
 import { EngineInputError } from './errors.js';
-import type { Manifest } from './manifest.js';
+import { videoMasksOf, type Manifest, type VideoMask } from './manifest.js';
 import type { ModelFolder } from './model-folder.js';
 
 const PUNCTUATION = /[^\w\s]+/gu;
@@ -66,6 +66,26 @@ export interface AnimateRequest extends CommonRequest {
   image: Uint8Array;
   seed?: number;
   imageGuidance?: number;
+  /** Interpolate the video to twice its frames and fps (2F - 1 frames); default: the model's
+   * `defaults.interpolate`, else false. Only for a model trained for it ("interpolate"). */
+  interpolate?: boolean;
+}
+
+/** RGB frames at the model's image size, frames x H x W x 3. */
+export interface VideoFrames {
+  pixels: Uint8Array;
+  frames: number;
+}
+
+export interface ExtendRequest extends CommonRequest {
+  /** The video to continue: a video file's bytes (MP4, GIF, ...: read with ffmpeg, each frame
+   * centre-cropped to a square and scaled to the model's size), or its frames at that size. */
+  video: Uint8Array | VideoFrames;
+  seed?: number;
+  imageGuidance?: number;
+  /** k: how many of the video's last frames the new ones follow (1..F/2; default F/4). The
+   * video grows by F - k frames. */
+  contextFrames?: number;
 }
 
 /** The numbers a pipeline runs with once a request passed the checks. */
@@ -87,6 +107,13 @@ export interface CandidatesJob extends SamplingSettings {
 export interface AnimateJob extends SamplingSettings {
   seed: number;
   imageGuidance: number;
+  interpolate: boolean;
+}
+
+export interface ExtendJob extends SamplingSettings {
+  seed: number;
+  imageGuidance: number;
+  contextFrames: number;
 }
 
 function checkNumber(
@@ -207,11 +234,12 @@ export function checkCandidatesRequest(
   return { ...settings, seeds };
 }
 
-export function checkAnimateSettings(
-  request: AnimateRequest,
+/** The video's settings, shared by animate and extend: sampler, seed, image guidance. */
+function checkVideoSettings(
+  request: AnimateRequest | ExtendRequest,
   manifest: Manifest,
   limits: RequestLimits,
-): AnimateJob {
+): SamplingSettings & { seed: number; imageGuidance: number } {
   const settings = checkSettings(request, manifest, limits, 'video');
   return {
     ...settings,
@@ -223,4 +251,78 @@ export function checkAnimateSettings(
       limits.imageGuidance,
     ),
   };
+}
+
+const MASK_USES: Record<VideoMask, string> = {
+  first: 'image-to-video',
+  interpolate: 'interpolation',
+  continue: 'continuation',
+};
+
+/** EngineInputError unless the model's video U-Net was trained with `mask`. */
+function requireMask(manifest: Manifest, mask: VideoMask, field: string): void {
+  const masks = videoMasksOf(manifest);
+  if (masks.includes(mask)) return;
+  throw new EngineInputError(
+    field,
+    `${MASK_USES[mask]} needs a video model trained for it ("${mask}" in video_masks); ` +
+      `model ${manifest.name} takes only: ${masks.map((m) => `${m} (${MASK_USES[m]})`).join(', ')}`,
+  );
+}
+
+export function checkAnimateSettings(
+  request: AnimateRequest,
+  manifest: Manifest,
+  limits: RequestLimits,
+): AnimateJob {
+  if (request.interpolate !== undefined && typeof request.interpolate !== 'boolean') {
+    throw new EngineInputError('interpolate', 'interpolate must be true or false');
+  }
+  const interpolate = request.interpolate ?? manifest.defaults.interpolate ?? false;
+  if (interpolate) requireMask(manifest, 'interpolate', 'interpolate');
+  return { ...checkVideoSettings(request, manifest, limits), interpolate };
+}
+
+/** The longest video `extend` continues, in frames (the output adds F - k). */
+export const MAX_EXTEND_INPUT_FRAMES = 256;
+
+/** The default k of a continuation: a quarter of the model's window (F - k new frames). */
+export const defaultContextFrames = (manifest: Manifest) =>
+  Math.max(1, Math.floor(manifest.video.num_frames / 4));
+
+/** Checks an extend request's settings (the video's frames are checked by checkExtendFrames). */
+export function checkExtendSettings(
+  request: ExtendRequest,
+  manifest: Manifest,
+  limits: RequestLimits,
+): ExtendJob {
+  requireMask(manifest, 'continue', 'video');
+  const maxContext = Math.floor(manifest.video.num_frames / 2);
+  const contextFrames = checkNumber(
+    'contextFrames',
+    request.contextFrames,
+    defaultContextFrames(manifest),
+    { min: 1, max: maxContext },
+    true,
+  );
+  return { ...checkVideoSettings(request, manifest, limits), contextFrames };
+}
+
+/** The frames to continue: at the model's size, at least k and at most MAX_EXTEND_INPUT_FRAMES. */
+export function checkExtendFrames(video: VideoFrames, manifest: Manifest, job: ExtendJob): void {
+  const { height, width } = manifest.image;
+  const { frames, pixels } = video;
+  if (!Number.isInteger(frames) || frames < job.contextFrames || frames > MAX_EXTEND_INPUT_FRAMES) {
+    throw new EngineInputError(
+      'video',
+      `the video has ${frames} frames; extending takes ${job.contextFrames} to ` +
+        `${MAX_EXTEND_INPUT_FRAMES} (at least contextFrames)`,
+    );
+  }
+  if (!(pixels instanceof Uint8Array) || pixels.length !== frames * height * width * 3) {
+    throw new EngineInputError(
+      'video',
+      `video frames must be ${frames} x ${width}x${height} RGB pixels (${frames * height * width * 3} bytes)`,
+    );
+  }
 }

@@ -1,11 +1,17 @@
 // Frames -> MP4 (H.264, yuv420p, faststart: plays in Discord, Slack and browsers) and GIF,
 // upscaled with nearest-neighbour for display, through fluent-ffmpeg and the static ffmpeg
-// that @ffmpeg-installer/ffmpeg ships. Re-encodes smaller until under the size limit.
+// that @ffmpeg-installer/ffmpeg ships. Re-encodes smaller until under the size limit. And back:
+// a video file -> its frames at the model's size (to extend a video).
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
 import ffmpeg from 'fluent-ffmpeg';
+import { promisify } from 'node:util';
+import { EngineInputError } from './errors.js';
+
+const execFileAsync = promisify(execFile);
 
 export const FFMPEG_PATH = ffmpegInstaller.path;
 
@@ -125,6 +131,58 @@ export async function encodeVideo(
       gifOptions,
     );
     return { mp4: mp4.bytes, gif: gif.bytes, mp4Size: mp4.size, gifSize: gif.size };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A video file (MP4, GIF, WebM: whatever ffmpeg reads) -> its frames at `width` x `height`,
+ * each centre-cropped to a square and scaled (area average), at most `maxFrames` of them (more
+ * is refused). Unreadable input is an EngineInputError on `field`. */
+export async function readVideoFrames(
+  bytes: Uint8Array,
+  size: { width: number; height: number },
+  maxFrames: number,
+  field = 'video',
+): Promise<{ pixels: Uint8Array; frames: number }> {
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
+    throw new EngineInputError(field, 'the video is empty; send an MP4 (or GIF) file');
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'firstframe-read-'));
+  try {
+    const input = join(dir, 'in');
+    await writeFile(input, bytes);
+    const filter =
+      "crop='min(iw,ih)':'min(iw,ih)'," + `scale=${size.width}:${size.height}:flags=area`;
+    const args = ['-v', 'error', '-i', input, '-vf', filter, '-frames:v', String(maxFrames + 1)];
+    const frameBytes = size.width * size.height * 3;
+    const { stdout } = await execFileAsync(
+      FFMPEG_PATH,
+      [...args, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+      { encoding: 'buffer', maxBuffer: (maxFrames + 1) * frameBytes + 1024 },
+    ).catch((error: { stderr?: Buffer }) => {
+      const reason =
+        String(error.stderr ?? '')
+          .trim()
+          .split('\n')
+          .at(-1) ?? '';
+      throw new EngineInputError(
+        field,
+        `the video could not be read (${reason || 'ffmpeg failed'})`,
+      );
+    });
+    const frames = Math.floor(stdout.byteLength / frameBytes);
+    if (frames === 0) throw new EngineInputError(field, 'the video has no frames');
+    if (frames > maxFrames) {
+      throw new EngineInputError(
+        field,
+        `the video has more than ${maxFrames} frames; at most ${maxFrames} are allowed`,
+      );
+    }
+    return {
+      pixels: new Uint8Array(stdout.buffer, stdout.byteOffset, frames * frameBytes),
+      frames,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

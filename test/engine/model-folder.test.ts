@@ -9,6 +9,7 @@ import { ModelFormatError, loadEngine, type Progress } from '../../src/engine/in
 import { TINY_MODEL_DIR, missingFixtures } from './helpers/fixtures.js';
 
 interface ManifestJson {
+  video_masks?: string[];
   latent: Record<string, unknown>;
   defaults: Record<string, unknown>;
   components: Record<string, { inputs: Record<string, unknown[]> }>;
@@ -55,6 +56,20 @@ describe('model folder checks', { skip: missingFixtures() ?? false }, () => {
   test('an invalid manifest field', async () => {
     editManifest((m) => (m.latent.channels = 'four'));
     await assert.rejects(load(), /latent\.channels/);
+  });
+
+  test('video_masks: known masks only, and defaults.interpolate only with "interpolate"', async () => {
+    editManifest((m) => (m.video_masks = ['first', 'middle']));
+    await assert.rejects(load(), /video_masks/);
+    editManifest((m) => {
+      m.video_masks = ['first', 'continue'];
+      m.defaults.interpolate = true;
+    });
+    await assert.rejects(load(), /defaults\.interpolate needs "interpolate" in video_masks/);
+    editManifest((m) => (m.video_masks = ['first', 'interpolate']));
+    const engine = await load();
+    assert.deepEqual(engine.describe().videoMasks, ['first', 'interpolate']);
+    await engine.close();
   });
 
   test('manifest input names that the ONNX file does not have', async () => {

@@ -67,7 +67,7 @@ export async function sampleVideo(
   });
   scheduler.setTimesteps(input.steps);
   const stepNoise =
-    input.stepNoise ??
+    (scheduler.stochastic ? input.stepNoise : undefined) ??
     stepNoiseFor(
       scheduler,
       input.stepNoiseSeed === undefined ? undefined : [input.stepNoiseSeed],
