@@ -6,7 +6,6 @@
 // 15 minutes, so from then on (or when Discord says the webhook is gone) messages are sent and
 // edited through the channel.
 import { once } from 'node:events';
-import { stat } from 'node:fs/promises';
 import {
   AttachmentBuilder,
   Client,
@@ -31,7 +30,6 @@ import { withTime } from '../../core/flow/text.js';
 import type { TextTime } from '../../core/flow/types.js';
 import type { Logger } from '../../log.js';
 import {
-  DeliveryError,
   type ChatAdapter,
   type ChatHandlers,
   type ChatUser,
@@ -39,7 +37,7 @@ import {
   type OutgoingMessage,
 } from '../chat-adapter.js';
 import { answerAutocomplete } from './autocomplete.js';
-import { deliveryErrorOf, isTooLargeError, VIDEO_TOO_LARGE } from './delivery-errors.js';
+import { deliveryErrorOf } from './delivery-errors.js';
 import { commandsByName, SLASH_COMMANDS, type SlashCommand } from './commands/index.js';
 import { downloadAttachment } from './image-download.js';
 import {
@@ -49,7 +47,8 @@ import {
   type InteractionReply,
 } from './interaction-replies.js';
 import { cannotMakeVideos, missingForFlow } from './permissions.js';
-import { limitBelow, planUpload, uploadLimitOfTier, type ShrinkVideo } from './upload-limit.js';
+import type { ShrinkVideo } from './upload-limit.js';
+import { UploadPaths } from './upload-paths.js';
 
 export const DISCORD_PLATFORM = 'discord';
 
@@ -61,8 +60,6 @@ const MAX_IMAGE_DOWNLOAD = 25 * 1024 * 1024;
 const PERMISSIONS_FRESH_MS = 60_000;
 /** Discord drops an interaction not acknowledged within 3 s. */
 const ACKNOWLEDGE_WITHIN_MS = 2_000;
-/** How long a size Discord refused as too large lowers the limit assumed (boosts change). */
-const REFUSED_SIZE_MEMORY_MS = 60 * 60_000;
 /** The private "thinking…" of a slow /video, once the request is accepted. */
 const ACCEPTED_PRIVATELY = 'Accepted: your video is being made, below.';
 /** A public "thinking…" closed before a private note (see postThroughInteraction). */
@@ -101,8 +98,7 @@ export class DiscordChatAdapter implements ChatAdapter {
   private readonly commands: ReadonlyMap<string, SlashCommand>;
   private readonly replies: InteractionReplies;
   private readonly permissions = new Map<string, { admin: boolean; at: number }>();
-  /** Per upload path ('channel:<id>', 'interaction:<id>'): the limit assumed after a 40005. */
-  private readonly refusedSizes = new Map<string, { bytes: number; at: number }>();
+  private readonly uploads: UploadPaths;
   private readonly now: () => number;
   private handlers: ChatHandlers | undefined;
 
@@ -118,6 +114,13 @@ export class DiscordChatAdapter implements ChatAdapter {
       partials: [Partials.Message, Partials.Channel, Partials.Reaction, Partials.User],
       allowedMentions: { parse: [], repliedUser: false },
       ...(options.api ? { rest: { api: options.api } } : {}),
+    });
+    this.uploads = new UploadPaths({
+      client: this.client,
+      now: this.now,
+      maxUploadBytes: options.maxUploadBytes,
+      shrinkVideo: options.shrinkVideo,
+      artifactUrl: options.artifactUrl,
     });
   }
 
@@ -181,68 +184,17 @@ export class DiscordChatAdapter implements ChatAdapter {
           : undefined;
     if (reply) {
       try {
-        return await this.upload(
-          `interaction:${reply.interaction.id}`,
-          this.interactionLimit(channelId, reply),
-          message,
-          (content, files) =>
-            this.postThroughInteraction(reply, content, files, visibleTo !== undefined),
+        return await this.uploads.throughInteraction(channelId, reply, message, (content, files) =>
+          this.postThroughInteraction(reply, content, files, visibleTo !== undefined),
         );
       } catch (error) {
         if (!isExpiredTokenError(error)) throw error;
         this.tokenExpired(reply);
       }
     }
-    return this.upload(
-      `channel:${channelId}`,
-      this.channelLimit(channelId),
-      message,
-      (content, files) => this.postToChannel(channelId, content, files, message),
+    return this.uploads.throughChannel(channelId, message, (content, files) =>
+      this.postToChannel(channelId, content, files, message),
     );
-  }
-
-  /**
-   * Fits the files to the path's upload limit and sends them. A file Discord refuses as too
-   * large (its limit was lower than the bot thought) lowers the limit assumed for that path, so
-   * the flow's retry shrinks the video, or links it with the GIF preview.
-   */
-  private async upload(
-    path: string,
-    limitBytes: number,
-    message: OutgoingMessage,
-    sendPlan: (content: string, files: AttachmentBuilder[]) => Promise<string>,
-  ): Promise<string> {
-    const refused = this.refusedSizes.get(path);
-    const estimated =
-      refused !== undefined &&
-      refused.bytes < limitBytes &&
-      this.now() - refused.at < REFUSED_SIZE_MEMORY_MS;
-    const plan = await planUpload(message.attachments ?? [], {
-      limitBytes: estimated ? refused.bytes : limitBytes,
-      limitEstimated: estimated,
-      shrinkVideo: this.options.shrinkVideo,
-      artifactUrl: this.options.artifactUrl,
-    });
-    if (plan.videoUndelivered) {
-      // Neither uploaded nor linked: the video would not reach anyone.
-      throw new DeliveryError(VIDEO_TOO_LARGE);
-    }
-    const content = [message.text, ...plan.notes].join('\n');
-    const files = plan.files.map((file) => new AttachmentBuilder(file.path, { name: file.name }));
-    try {
-      return await sendPlan(content, files);
-    } catch (error) {
-      if (isTooLargeError(error) && plan.files.length > 0) {
-        const sizes = await Promise.all(
-          plan.files.map(async (file) => (await stat(file.path)).size),
-        );
-        for (const [key, { at }] of this.refusedSizes) {
-          if (this.now() - at >= REFUSED_SIZE_MEMORY_MS) this.refusedSizes.delete(key);
-        }
-        this.refusedSizes.set(path, { bytes: limitBelow(Math.max(...sizes)), at: this.now() });
-      }
-      throw error;
-    }
   }
 
   private async postToChannel(
@@ -572,29 +524,6 @@ export class DiscordChatAdapter implements ChatAdapter {
       throw new Error(`Discord channel ${channelId} is not a channel the bot can send to`);
     }
     return channel;
-  }
-
-  /** Through the interaction: the channel's limit for this upload, as Discord sent it. */
-  private interactionLimit(channelId: string, reply: InteractionReply): number {
-    return this.capped(reply.attachmentSizeLimit ?? this.tierLimit(channelId));
-  }
-
-  /**
-   * Through the channel: the server's limit by its boost tier. The interaction's
-   * attachment_size_limit may include the requester's Nitro, which the bot's own messages do
-   * not get.
-   */
-  private channelLimit(channelId: string): number {
-    return this.capped(this.tierLimit(channelId));
-  }
-
-  private tierLimit(channelId: string): number {
-    const channel = this.client.channels.cache.get(channelId);
-    return uploadLimitOfTier(channel && 'guild' in channel ? channel.guild.premiumTier : undefined);
-  }
-
-  private capped(bytes: number): number {
-    return Math.min(bytes, this.options.maxUploadBytes ?? Infinity);
   }
 
   /** What the flow needs in the channel that the bot lacks, as its cache (roles, overwrites) says. */
