@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { TINY_MODEL_DIR, missingFixtures } from './helpers/fixtures.js';
+import { MASKED_MODEL_DIR, TINY_MODEL_DIR, missingFixtures } from './helpers/fixtures.js';
 import { probeVideo } from './helpers/probe.js';
 
 const CLI = 'src/bin/firstframe.mjs';
@@ -81,6 +81,44 @@ describe('firstframe CLI', { skip: missingFixtures() ?? false }, () => {
     assert.deepEqual(readdirSync(join(cache, 'firstframe', 'ort')).sort(), graphs);
   });
 
+  test(
+    'generate --interpolate, then extend that video',
+    { skip: missingFixtures('masked') ?? false },
+    () => {
+      const clip = join(dir, 'smooth.mp4');
+      const fast = ['--model', MASKED_MODEL_DIR, '--steps', '1', '--seed', '4', '--threads', '1'];
+      const made = firstframe(
+        'generate',
+        'a red circle moving right',
+        ...fast,
+        '--interpolate',
+        '-o',
+        clip,
+      );
+      assert.equal(made.status, 0, made.stderr);
+      assert.match(made.stderr, /wrote .*smooth\.mp4 \(31 frames at 16 fps/);
+      assert.equal(probeVideo(clip).frames, 31);
+      const longer = join(dir, 'longer.mp4');
+      const extended = firstframe(
+        'extend',
+        clip,
+        'a red circle moving left',
+        ...fast,
+        '--context',
+        '8',
+        '-o',
+        longer,
+      );
+      assert.equal(extended.status, 0, extended.stderr);
+      assert.match(
+        extended.stderr,
+        /\(39 frames: 31 of .*smooth\.mp4 \+ 8 new after its last 8, at 8 fps\)/,
+      );
+      assert.equal(probeVideo(longer).frames, 39);
+      assert.ok(existsSync(join(dir, 'longer.gif')));
+    },
+  );
+
   test('bad input exits with code 2 and says what is allowed', () => {
     const unknown = firstframe('generate', 'a red dragon', '--model', TINY_MODEL_DIR);
     assert.equal(unknown.status, 2);
@@ -108,6 +146,40 @@ describe('firstframe CLI', { skip: missingFixtures() ?? false }, () => {
     assert.match(steps.stderr, /--steps must be a number, got "many"/);
     const command = firstframe('render');
     assert.equal(command.status, 2);
-    assert.match(command.stderr, /unknown command "render"; allowed: generate/);
+    assert.match(command.stderr, /unknown command "render"; allowed: generate, extend/);
+    const interpolate = firstframe(
+      'generate',
+      'a red circle',
+      '--interpolate',
+      '--model',
+      TINY_MODEL_DIR,
+    );
+    assert.equal(interpolate.status, 2);
+    assert.match(
+      interpolate.stderr,
+      /interpolation needs a video model trained for it .* takes only: first \(image-to-video\)/,
+    );
+    const missing = firstframe(
+      'extend',
+      join(dir, 'none.mp4'),
+      'a red circle',
+      '--model',
+      TINY_MODEL_DIR,
+    );
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /cannot read .*none\.mp4 \(ENOENT\)/);
+    // Refused for the model before the file is read as a video (any file will do).
+    const plainModel = firstframe(
+      'extend',
+      join(TINY_MODEL_DIR, 'README.md'),
+      'a red circle',
+      '--model',
+      TINY_MODEL_DIR,
+    );
+    assert.equal(plainModel.status, 2);
+    assert.match(plainModel.stderr, /continuation needs a video model trained for it/);
+    const usage = firstframe('extend', 'only-one-argument');
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /give the video file and one quoted caption/);
   });
 });
