@@ -1,7 +1,8 @@
 // Parity with the PyTorch reference (training/firstframe_train), on the committed tiny model:
 // the fixtures hold fixed inputs and what PyTorch computed from them.
 // Tolerances: tokenizer exact; each ONNX component 1e-4 abs; scheduler steps 1e-5 (abs, or
-// relative above 1); whole sampling runs 2e-3 (abs, or relative above 1); pixels 1 level.
+// relative above 1); whole sampling runs 2e-3 (abs, or relative above 1; the decoded image
+// too); pixels 1 level. Every error computed is asserted.
 import assert from 'node:assert/strict';
 import { before, after, describe, test } from 'node:test';
 import { readModelFolder } from '../../src/engine/model-folder.js';
@@ -160,6 +161,7 @@ describe('parity with the PyTorch reference', { skip }, () => {
           `image ${imageError.toExponential(2)}, pixels ${pixelError}`,
       );
       assert.ok(stepError <= TOLERANCE.sampling, `${c.scheduler} latents error ${stepError}`);
+      assert.ok(imageError <= TOLERANCE.sampling, `${c.scheduler} image error ${imageError}`);
       assert.ok(pixelError <= TOLERANCE.pixel, `${c.scheduler} pixel error ${pixelError}`);
     }
   });
