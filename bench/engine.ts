@@ -7,11 +7,18 @@
 // engine's pools never spin). Each round runs ours then the reference's on the same work;
 // the ratios (our time / the reference's: 0.5 = twice as fast) are printed as min and median
 // over the rounds, which a busy machine disturbs less than a mean.
+// With --interpolate each round also interpolates the video (twice the frames and fps,
+// docs/model-format.md "Masked uses"), right after the plain one, and a second table gives the
+// cost: the interpolated video's time over the plain one's, per round. A model not trained for
+// interpolation is timed through a temporary copy whose manifest claims it: the same networks
+// and window work, so the time holds, though its in-between frames mean nothing.
 // Usage: npm run bench:engine -- [--model dir] [--threads 1] [--steps 4,15] [--rounds 3]
 //          [--schedulers ddim,euler,dpmpp_2m] [--torch-run training/runs/cpu --torch-preset cpu]
+//          [--interpolate]
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SHIPPED_MODEL_NAME } from '../src/config/shipped-model.js';
@@ -35,6 +42,7 @@ const { values } = parseArgs({
     'torch-run': { type: 'string' },
     'torch-preset': { type: 'string' },
     'training-dir': { type: 'string', default: 'training' },
+    interpolate: { type: 'boolean', default: false },
   },
 });
 const threads = Number(values.threads);
@@ -47,6 +55,9 @@ interface Ours {
   videoS: number;
   videoInferenceS: number;
   encodeS: number;
+  /** With --interpolate: the same video interpolated (inference, and its MP4+GIF). */
+  interpolatedInferenceS?: number;
+  interpolatedEncodeS?: number;
   /** Seconds inside onnxruntime's run() during the generation (candidates + video). */
   runS: number;
 }
@@ -97,8 +108,23 @@ async function startReference(run: string) {
   };
 }
 
+/** The model folder to time interpolation with: the model itself when trained for it, else a
+ * temporary copy whose model_index.json lists the mask (timing only). */
+function interpolationTimingDir(model: string): { dir: string; copy?: string } {
+  const index = JSON.parse(readFileSync(join(model, 'model_index.json'), 'utf8')) as {
+    video_masks?: string[];
+  };
+  if (index.video_masks?.includes('interpolate')) return { dir: model };
+  const copy = mkdtempSync(join(tmpdir(), 'firstframe-bench-'));
+  cpSync(model, copy, { recursive: true });
+  index.video_masks = ['first', 'interpolate'];
+  writeFileSync(join(copy, 'model_index.json'), JSON.stringify(index));
+  return { dir: copy, copy };
+}
+const timing = values.interpolate ? interpolationTimingDir(values.model!) : { dir: values.model! };
+
 // In-process, like the CLI: sessionRunMs() counts this thread's run() time.
-const engine = await loadEngine(values.model!, {
+const engine = await loadEngine(timing.dir, {
   intraOpThreads: threads,
   interOpThreads: 1,
   useWorker: false,
@@ -109,6 +135,11 @@ console.log(
     `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ` +
     `${rounds} rounds, ${new Date().toISOString()}`,
 );
+if (timing.copy) {
+  console.log(
+    `interpolation timed on a copy that claims video_masks "interpolate" (${timing.copy})`,
+  );
+}
 // Warm-up: first runs allocate onnxruntime's buffers.
 const warm = await engine.generateCandidates({ prompt: PROMPT, steps: 1, seed: 0 });
 await engine.animate({ prompt: PROMPT, image: warm.candidates[0]!.png, steps: 1, seed: 0 });
@@ -127,12 +158,26 @@ async function ours(scheduler: string, steps: number): Promise<Ours> {
     scheduler,
     seed: 1,
   });
-  return {
+  const result: Ours = {
     candidatesS,
     videoS: (performance.now() - started) / 1000,
     videoInferenceS: video.inferenceMs / 1000,
     encodeS: video.encodeMs / 1000,
     runS: (sessionRunMs() - runBefore) / 1000,
+  };
+  if (!values.interpolate) return result;
+  const interpolated = await engine.animate({
+    prompt: PROMPT,
+    image: candidates.candidates[0]!.png,
+    steps,
+    scheduler,
+    seed: 1,
+    interpolate: true,
+  });
+  return {
+    ...result,
+    interpolatedInferenceS: interpolated.inferenceMs / 1000,
+    interpolatedEncodeS: interpolated.encodeMs / 1000,
   };
 }
 
@@ -146,6 +191,7 @@ const percent = (xs: number[]) =>
   `${(Math.min(...xs) * 100).toFixed(1)} / ${(median(xs) * 100).toFixed(1)}`;
 
 const table: string[] = [];
+const interpolationTable: string[] = [];
 for (const scheduler of schedulers) {
   for (const steps of stepCounts) {
     const mine: Ours[] = [];
@@ -170,6 +216,15 @@ for (const scheduler of schedulers) {
         `${minMedian(theirs.map((t) => t.candidates_s))} | ${minMedian(theirs.map((t) => t.video_s))} | ` +
         `${minMedian(candidatesRatio)} | ${minMedian(videoRatio)} |`,
     );
+    if (values.interpolate) {
+      const inference = mine.map((m) => m.interpolatedInferenceS!);
+      const ratio = mine.map((m) => m.interpolatedInferenceS! / m.videoInferenceS);
+      interpolationTable.push(
+        `| ${scheduler} | ${steps} | ${minMedian(mine.map((m) => m.videoInferenceS))} | ` +
+          `${minMedian(inference)} | ${minMedian(ratio)} | ${minMedian(mine.map((m) => m.encodeS))} | ` +
+          `${minMedian(mine.map((m) => m.interpolatedEncodeS!))} |`,
+      );
+    }
   }
 }
 reference?.close();
@@ -184,4 +239,17 @@ console.log(
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const row of table) console.log(row);
+if (values.interpolate) {
+  const { frames, fps } = info.video;
+  console.log(
+    `\nInterpolation: ${frames} frames at ${fps} fps -> ${2 * frames - 1} at ${2 * fps} fps. ` +
+      "Ratio: the interpolated video's inference time / the plain one's, per round.\n",
+  );
+  console.log(
+    '| scheduler | steps | video model (s) | video + interpolation (s) | ratio | MP4+GIF (s) | MP4+GIF interpolated (s) |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of interpolationTable) console.log(row);
+}
+if (timing.copy) rmSync(timing.copy, { recursive: true, force: true });
 console.log(`\npeak RSS of the engine process: ${peakRssMiB.toFixed(0)} MiB`);
