@@ -150,14 +150,15 @@ async function ours(scheduler: string, steps: number): Promise<Ours> {
   let started = performance.now();
   const candidates = await engine.generateCandidates({ prompt: PROMPT, steps, scheduler, seed: 1 });
   const candidatesS = (performance.now() - started) / 1000;
-  started = performance.now();
-  const video = await engine.animate({
+  const request = {
     prompt: PROMPT,
     image: candidates.candidates[0]!.png,
     steps,
     scheduler,
     seed: 1,
-  });
+  };
+  started = performance.now();
+  const video = await engine.animate(request);
   const result: Ours = {
     candidatesS,
     videoS: (performance.now() - started) / 1000,
@@ -166,14 +167,7 @@ async function ours(scheduler: string, steps: number): Promise<Ours> {
     runS: (sessionRunMs() - runBefore) / 1000,
   };
   if (!values.interpolate) return result;
-  const interpolated = await engine.animate({
-    prompt: PROMPT,
-    image: candidates.candidates[0]!.png,
-    steps,
-    scheduler,
-    seed: 1,
-    interpolate: true,
-  });
+  const interpolated = await engine.animate({ ...request, interpolate: true });
   return {
     ...result,
     interpolatedInferenceS: interpolated.inferenceMs / 1000,
