@@ -8,12 +8,14 @@
 // It also takes the slash commands' `response_url` posts at <url>/respond/<id>, and plays
 // Slack's side of Socket Mode: apps.connections.open (app token) gives ws://<host>/socket,
 // where the fake says hello, sends envelopes and collects the app's acknowledgements.
+// Every text posted is held to Slack's markup rules (slack-markup.ts: markupViolations).
 // On demand it refuses a method (Slack's `{ ok: false, error }`) or rate limits it (HTTP 429
 // with a Retry-After header, as Slack does).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { slackMarkupProblems } from './slack-markup.js';
 
 export interface FakeUser {
   id: string;
@@ -91,6 +93,8 @@ export class FakeSlack {
   /** Methods answered `{ ok: false, error }` (Slack's error shape), `left` more times. */
   private readonly refusals = new Map<string, { error: string; left: number }>();
   private readonly rateLimits = new Map<string, RateLimit & { left: number }>();
+  /** Texts whose markup Slack would not read as meant (see slack-markup.ts). */
+  readonly markupViolations: { method: string; text: string; problems: string[] }[] = [];
   /** The calls answered with 429, in order. */
   readonly rateLimited: ApiCall[] = [];
   private readonly held = new Map<string, Promise<void>>();
@@ -153,6 +157,11 @@ export class FakeSlack {
     this.sockets = new WebSocketServer({ server: this.server, path: '/socket' });
     this.sockets.on('connection', (socket) => this.onSocket(socket));
     return this;
+  }
+
+  private checkMarkup(method: string, text: string): void {
+    const problems = slackMarkupProblems(text);
+    if (problems.length > 0) this.markupViolations.push({ method, text, problems });
   }
 
   async stop(): Promise<void> {
@@ -258,7 +267,9 @@ export class FakeSlack {
     const [, area, name] = url.pathname.split('/');
     if (area === 'upload' && name) return this.receiveUpload(name, request, body, response);
     if (area === 'respond' && name) {
-      this.responses.push({ id: name, body: JSON.parse(body.toString('utf8')) as Answer });
+      const answer = JSON.parse(body.toString('utf8')) as Answer;
+      this.responses.push({ id: name, body: answer });
+      if (typeof answer.text === 'string') this.checkMarkup('response_url', answer.text);
       response.writeHead(200).end('ok');
       return;
     }
@@ -292,6 +303,7 @@ export class FakeSlack {
 
   private answer(method: string, args: Record<string, unknown>): Answer {
     const text = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : '');
+    for (const key of ['text', 'initial_comment']) this.checkMarkup(method, text(key));
     switch (method) {
       case 'auth.test':
         return {

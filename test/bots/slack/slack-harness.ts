@@ -114,10 +114,15 @@ export abstract class SlackDriver {
     await this.startBot(this.adapter, log);
   }
 
+  /** Stops everything; fails when a text posted would not read in Slack as meant. */
   async cleanup(): Promise<void> {
     await this.stopBot();
     await this.fake.stop();
     rmSync(this.dir, { recursive: true, force: true });
+    const wrong = this.fake.markupViolations.map(
+      ({ method, text, problems }) => `${method} ${JSON.stringify(text)}: ${problems.join('; ')}`,
+    );
+    if (wrong.length > 0) throw new Error(`Slack would misread:\n${wrong.join('\n')}`);
   }
 
   get eventsUrl(): string {
