@@ -213,6 +213,7 @@ test('prompt completion finishes the last word, or adds the next one after a spa
   assert.deepEqual(promptCompletions('a big re', limits.vocabulary, most), ['a big red']);
   assert.deepEqual(promptCompletions('a Big RE', limits.vocabulary, most), ['a Big red']);
   assert.deepEqual(promptCompletions('a red circel', limits.vocabulary, most), ['a red circle']);
+  assert.ok(!promptCompletions('a red ', limits.vocabulary, most).includes('a red red'));
   assert.deepEqual(promptCompletions('a red dragon', limits.vocabulary, most), []);
   // A word ended by punctuation is done: the next one follows after a space.
   assert.ok(promptCompletions('red,', limits.vocabulary, most).every((c) => /^red, \w+$/.test(c)));

@@ -62,8 +62,8 @@ export interface CompletionLimits {
 /**
  * The typed prompt with its next word completed, for a platform's autocomplete: a half-typed last
  * word is finished with the known words it starts (or, when none does, the closest known words:
- * "circel" → "circle"); after a space, every known word follows, the kinds the prompt does not
- * name yet first (a colour, then a shape, …). Empty when the model takes any words, and for
+ * "circel" → "circle"); after a space, every known word but the one just typed follows, the
+ * kinds the prompt does not name yet first (a colour, then a shape, …). Empty when the model takes any words, and for
  * completions longer than `maxChars` (the typed text stays as typed).
  */
 export function promptCompletions(
@@ -87,7 +87,10 @@ export function promptCompletions(
     const finishing = known.filter((word) => word.startsWith(start)).sort();
     words = finishing.length > 0 ? finishing : closestWords(start, known, limits.most);
   }
+  // Never the word just before again ("a small s" → not "a small small").
+  const previous = /([\p{L}\p{N}_]+)\W*$/u.exec(before)?.[1]?.toLowerCase();
   return words
+    .filter((word) => word !== previous)
     .map((word) => `${lead}${word}`)
     .filter((completion) => completion.length <= limits.maxChars)
     .slice(0, limits.most);
