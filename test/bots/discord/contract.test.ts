@@ -52,3 +52,33 @@ test("the bot's own bodies and the fake's answers pass the spec", () => {
     [],
   );
 });
+
+test('autocomplete answers (type 8) are held to 25 choices of 100 characters', () => {
+  const callback = '/interactions/1/t/callback';
+  const choices = (n: number, length = 5) =>
+    Array.from({ length: n }, (_, i) => ({ name: `${i}`.padEnd(length, 'x'), value: `${i}` }));
+  assert.deepEqual(
+    requestProblems('POST', callback, { type: 8, data: { choices: choices(25) } }),
+    [],
+  );
+  assert.notDeepEqual(
+    requestProblems('POST', callback, { type: 8, data: { choices: choices(26) } }),
+    [],
+  );
+  assert.notDeepEqual(
+    requestProblems('POST', callback, { type: 8, data: { choices: choices(1, 101) } }),
+    [],
+  );
+});
+
+test("Discord's timestamp markup is in seconds with a known style", () => {
+  const edit = '/channels/1/messages/2';
+  assert.deepEqual(requestProblems('PATCH', edit, { content: 'closes <t:1795694460:R>' }), []);
+  for (const wrong of ['<t:1795694460000:R>', '<t:1795694460:X>', '<t:soon:R>']) {
+    assert.deepEqual(
+      requestProblems('PATCH', edit, { content: `closes ${wrong}` }).map((p) => p.field),
+      ['content'],
+      wrong,
+    );
+  }
+});

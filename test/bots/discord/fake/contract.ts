@@ -101,7 +101,19 @@ export function requestProblems(method: string, path: string, body: unknown): Co
   if (!route) return [];
   const normalized = route.normalize ? route.normalize(body) : body;
   const schema = typeof route.body === 'function' ? route.body(normalized) : route.body;
-  return problemsOf(schema, normalized);
+  return [...problemsOf(schema, normalized), ...timestampProblems(normalized)];
+}
+
+/**
+ * Discord's timestamp markup in a message's content: `<t:SECONDS>` or `<t:SECONDS:STYLE>` with
+ * a style of t T d D f F R; anything else (milliseconds, an unknown style) shows as plain text.
+ */
+function timestampProblems(body: unknown): ContractProblem[] {
+  const content = (body as { content?: unknown } | null)?.content;
+  if (typeof content !== 'string') return [];
+  return [...content.matchAll(/<t:[^>]*>/g)]
+    .filter(([markup]) => !/^<t:-?\d{1,11}(:[tTdDfFR])?>$/.test(markup))
+    .map(([markup]) => ({ field: 'content', message: `${markup} is no Discord timestamp` }));
 }
 
 /** What is wrong with the fake's own answer to a route that answers with a message. */
