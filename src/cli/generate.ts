@@ -3,7 +3,7 @@
 // Needs only the model folder: no Redis, no database.
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { EngineInputError } from '../engine/index.js';
+import { EngineInputError, videoMaskProblem } from '../engine/index.js';
 import {
   ENGINE_USAGE,
   number,
@@ -59,6 +59,10 @@ export async function generateCommand(args: string[]): Promise<void> {
 
   const engine = await openEngine(values);
   try {
+    // Refused before the first frames are drawn, in the engine's words.
+    const { name, videoMasks } = engine.describe();
+    const problem = interpolate ? videoMaskProblem(name, videoMasks, 'interpolate') : undefined;
+    if (problem) throw new EngineInputError('interpolate', problem);
     let image: Uint8Array;
     if (values.image) {
       image = await readFile(values.image);

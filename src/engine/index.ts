@@ -15,6 +15,7 @@ export { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type ExecutionProvider } fr
 export {
   requestLimitsOf,
   stageDefaults,
+  videoMaskProblem,
   type AnimateRequest,
   type CandidatesRequest,
   type ExtendRequest,

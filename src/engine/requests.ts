@@ -259,15 +259,23 @@ const MASK_USES: Record<VideoMask, string> = {
   continue: 'continuation',
 };
 
+/** Why a video model trained with `masks` cannot serve `mask`'s use, or undefined when it can. */
+export function videoMaskProblem(
+  modelName: string,
+  masks: readonly VideoMask[],
+  mask: VideoMask,
+): string | undefined {
+  if (masks.includes(mask)) return undefined;
+  return (
+    `${MASK_USES[mask]} needs a video model trained for it ("${mask}" in video_masks); ` +
+    `model ${modelName} takes only: ${masks.map((m) => `${m} (${MASK_USES[m]})`).join(', ')}`
+  );
+}
+
 /** EngineInputError unless the model's video U-Net was trained with `mask`. */
 function requireMask(manifest: Manifest, mask: VideoMask, field: string): void {
-  const masks = videoMasksOf(manifest);
-  if (masks.includes(mask)) return;
-  throw new EngineInputError(
-    field,
-    `${MASK_USES[mask]} needs a video model trained for it ("${mask}" in video_masks); ` +
-      `model ${manifest.name} takes only: ${masks.map((m) => `${m} (${MASK_USES[m]})`).join(', ')}`,
-  );
+  const problem = videoMaskProblem(manifest.name, videoMasksOf(manifest), mask);
+  if (problem) throw new EngineInputError(field, problem);
 }
 
 export function checkAnimateSettings(

@@ -153,8 +153,11 @@ describe('firstframe CLI', { skip: missingFixtures() ?? false }, () => {
       '--interpolate',
       '--model',
       TINY_MODEL_DIR,
+      '-o',
+      join(dir, 'refused.mp4'),
     );
     assert.equal(interpolate.status, 2);
+    assert.ok(!existsSync(join(dir, 'refused.grid.png')), 'refused before drawing first frames');
     assert.match(
       interpolate.stderr,
       /interpolation needs a video model trained for it .* takes only: first \(image-to-video\)/,
