@@ -23,7 +23,16 @@ import {
   quotaRefusal,
   quotaReport,
 } from './format.js';
-import type { AuditLog, Clock, FlowStore, JobQueue, QuotaStore, QuotaSubject } from './ports.js';
+import type {
+  AuditLog,
+  Clock,
+  FlowStore,
+  FlowTimers,
+  JobQueue,
+  QuotaStore,
+  QuotaSubject,
+} from './ports.js';
+import { ClockTimers } from './timers.js';
 
 export interface BotServiceDeps {
   store: FlowStore;
@@ -31,6 +40,8 @@ export interface BotServiceDeps {
   audit: AuditLog;
   queue: JobQueue;
   clock: Clock;
+  /** Vote deadlines; default: in this process, on `clock` (tests, the playground). */
+  timers?: FlowTimers;
   adapters: ChatAdapter[];
   log: Logger;
   flow?: Partial<FlowConfig>;
@@ -53,6 +64,7 @@ export class BotService {
       quota: deps.quota,
       queue: deps.queue,
       clock: deps.clock,
+      timers: deps.timers ?? new ClockTimers(deps.clock),
       adapters: this.adapters,
       config: { ...DEFAULT_FLOW_CONFIG, ...deps.flow },
       log: deps.log,
@@ -77,7 +89,10 @@ export class BotService {
   }
 
   async onReaction(adapter: ChatAdapter, reaction: IncomingReaction): Promise<void> {
-    const generationId = this.runner.generationOfMessage(adapter.platform, reaction.messageId);
+    const generationId = await this.runner.generationOfMessage(
+      adapter.platform,
+      reaction.messageId,
+    );
     if (!generationId) return;
     await this.runner.dispatch(generationId, {
       type: 'reaction',

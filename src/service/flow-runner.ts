@@ -1,6 +1,12 @@
 // Runs generations: feeds events to the pure flow one at a time per generation, saves the
 // state, and performs the effects through the ports. Outcomes of effects (a posted message's
 // id, a job's queue position, a quota decision) go straight back into the flow.
+//
+// Several bot processes may run a FlowRunner over the same store. Each event is handled with
+// optimistic concurrency: take the state (cached while this process knows its version, else
+// loaded), reduce, and save by compare-and-set on the version; when another process saved in
+// between, load the state again and reduce again (at most MAX_SAVE_ATTEMPTS times). Only the
+// process whose save won performs the effects, so each post, job and quota change happens once.
 import { quotaKeyOf } from '../core/contract.js';
 import {
   isActive,
@@ -21,7 +27,16 @@ import {
   type OutgoingMessage,
 } from '../bots/chat-adapter.js';
 import type { Logger } from '../log.js';
-import type { Clock, FlowStore, JobEvent, JobQueue, JobTicket, QuotaStore } from './ports.js';
+import type {
+  Clock,
+  FlowStore,
+  FlowTimers,
+  JobEvent,
+  JobQueue,
+  JobTicket,
+  QuotaStore,
+  VersionedState,
+} from './ports.js';
 import { formatTime, limitPhrase } from './format.js';
 
 type EventInput = FlowEvent extends infer E
@@ -35,6 +50,8 @@ export interface FlowRunnerDeps {
   quota: QuotaStore;
   queue: JobQueue;
   clock: Clock;
+  /** Vote deadlines: BullMQ delayed jobs in the product, the clock's timers in tests. */
+  timers: FlowTimers;
   adapters: ReadonlyMap<string, ChatAdapter>;
   config: FlowConfig;
   log: Logger;
@@ -42,14 +59,17 @@ export interface FlowRunnerDeps {
 
 /** Finished generations kept in memory, so late reactions on their grids get an answer. */
 const MAX_FINISHED = 200;
+/** Saves of one event lost to other processes before it is given up (and logged). */
+const MAX_SAVE_ATTEMPTS = 20;
 
 export class FlowRunner {
   private readonly active = new Map<string, GenerationState>();
+  /** The stored version of each state in `active`; absent: unknown, load before saving. */
+  private readonly versions = new Map<string, number>();
   /** Recently finished generations, the oldest first (not saved again, never resumed). */
   private readonly finished = new Map<string, GenerationState>();
   private readonly byMessage = new Map<string, string>();
   private readonly byJob = new Map<string, string>();
-  private readonly timers = new Map<string, () => void>();
   private readonly chains = new Map<string, Promise<void>>();
   private unsubscribe: (() => void) | undefined;
 
@@ -61,21 +81,21 @@ export class FlowRunner {
    */
   async start(): Promise<void> {
     this.unsubscribe = this.deps.queue.subscribe((event) => this.onJobEvent(event));
+    await this.deps.timers.start((generationId, round) => this.fireTimer(generationId, round));
     for (const state of await this.deps.store.loadRecentlyFinished(MAX_FINISHED)) {
       this.keepFinished(state);
     }
     const open = await this.deps.store.loadActiveGenerations();
     for (const state of open) {
       this.remember(state);
-      this.serially(state.id, () => this.perform(state.id, resumeEffects(state, this.deps.config)));
+      this.serially(state.id, () => this.perform(state, resumeEffects(state, this.deps.config)));
     }
     if (open.length > 0) this.deps.log.info({ count: open.length }, 'resumed open generations');
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    for (const cancel of this.timers.values()) cancel();
-    this.timers.clear();
+    await this.deps.timers.stop();
     await Promise.allSettled([...this.chains.values()]);
   }
 
@@ -103,23 +123,52 @@ export class FlowRunner {
     let failure: unknown;
     await this.serially(request.id, async () => {
       try {
-        await this.apply(startGeneration(request, this.deps.clock.now()));
+        const { state, effects } = startGeneration(request, this.deps.clock.now());
+        if (!(await this.deps.store.saveGeneration(state, null))) {
+          throw new Error(`generation ${request.id} exists already`);
+        }
+        this.remember(state, 0);
+        await this.perform(state, effects);
       } catch (error) {
         failure = error;
         this.active.delete(request.id);
+        this.versions.delete(request.id);
         await this.deps.quota.refund(quotaKeyOf(request.id));
       }
     });
     if (failure) throw failure;
   }
 
-  /** The generation a message belongs to (for reactions), if it is open or recently finished. */
-  generationOfMessage(platform: string, messageId: string): string | undefined {
-    return this.byMessage.get(`${platform}:${messageId}`);
+  /**
+   * The generation a message belongs to (for reactions): known here, or a grid that another
+   * process posted (asked of the store).
+   */
+  async generationOfMessage(platform: string, messageId: string): Promise<string | undefined> {
+    return (
+      this.byMessage.get(`${platform}:${messageId}`) ??
+      (await this.deps.store.generationOfMessage(platform, messageId))
+    );
   }
 
   dispatch(generationId: string, event: EventInput): Promise<void> {
     return this.serially(generationId, () => this.handle(generationId, event));
+  }
+
+  /**
+   * A deadline: like `dispatch`, but rejects when the event could not be handled, so a timer
+   * queue tries it again (possibly in another process).
+   */
+  async fireTimer(generationId: string, round: number): Promise<void> {
+    let failure: unknown;
+    await this.serially(generationId, async () => {
+      try {
+        await this.handle(generationId, { type: 'timer', round });
+      } catch (error) {
+        failure = error;
+        throw error; // logged by `serially`
+      }
+    });
+    if (failure) throw failure;
   }
 
   /** Settles when every queued event of every generation has been handled (for tests). */
@@ -148,32 +197,53 @@ export class FlowRunner {
     void this.dispatch(generationId, jobEventToFlow(event));
   }
 
-  /** Applies one event now (inside the generation's chain). */
+  /**
+   * Applies one event now (inside the generation's chain in this process): reduce, then save
+   * by compare-and-set; when another process saved first, reduce again on its state.
+   */
   private async handle(generationId: string, event: EventInput): Promise<void> {
-    const state = this.stateOf(generationId);
-    if (!state) return;
-    const transition = reduce(
-      state,
-      { ...event, now: this.deps.clock.now() } as FlowEvent,
-      this.configFor(state),
-    );
-    // A finished generation only answers (a late reaction): its state stays as it ended.
-    if (this.active.has(generationId)) await this.apply(transition);
-    else await this.perform(generationId, transition.effects);
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.current(generationId);
+      if (!current) return;
+      const { state, version } = current;
+      const transition: Transition = reduce(
+        state,
+        { ...event, now: this.deps.clock.now() } as FlowEvent,
+        this.configFor(state),
+      );
+      // A finished generation only answers (a late reaction): its state stays as it ended.
+      if (!isActive(state)) return this.perform(state, transition.effects);
+      if (await this.deps.store.saveGeneration(transition.state, version)) {
+        this.remember(transition.state, version + 1);
+        return this.perform(transition.state, transition.effects);
+      }
+      this.versions.delete(generationId); // another process saved first: load its state
+      if (attempt >= MAX_SAVE_ATTEMPTS) {
+        throw new Error(`${attempt} saves of one ${event.type} event lost to other processes`);
+      }
+    }
   }
 
-  private stateOf(generationId: string): GenerationState | undefined {
-    return this.active.get(generationId) ?? this.finished.get(generationId);
+  /**
+   * The generation's state and version: this process's copy while it knows the version (the
+   * save checks it), a finished one as it ended, else the store's.
+   */
+  private async current(generationId: string): Promise<VersionedState | undefined> {
+    const finished = this.finished.get(generationId);
+    if (finished) return { state: finished, version: -1 };
+    const state = this.active.get(generationId);
+    const version = this.versions.get(generationId);
+    if (state && version !== undefined) return { state, version };
+    const loaded = await this.deps.store.loadGeneration(generationId);
+    if (loaded) this.remember(loaded.state, loaded.version);
+    return loaded;
   }
 
-  private async apply({ state, effects }: Transition): Promise<void> {
-    this.remember(state);
-    await this.deps.store.saveGeneration(state);
-    await this.perform(state.id, effects);
-  }
-
-  private remember(state: GenerationState): void {
+  /** Keeps an open generation's state (and its stored version, when known). */
+  private remember(state: GenerationState, version?: number): void {
     this.active.set(state.id, state);
+    if (version === undefined) this.versions.delete(state.id);
+    else this.versions.set(state.id, version);
     this.knowMessages(state);
   }
 
@@ -192,8 +262,7 @@ export class FlowRunner {
     const state = this.active.get(generationId);
     if (!state || isActive(state)) return;
     this.active.delete(generationId);
-    this.timers.get(generationId)?.();
-    this.timers.delete(generationId);
+    this.versions.delete(generationId);
     for (const [key, id] of this.byJob) if (id === generationId) this.byJob.delete(key);
     this.keepFinished(state);
   }
@@ -211,10 +280,12 @@ export class FlowRunner {
     }
   }
 
-  private async perform(generationId: string, effects: FlowEffect[]): Promise<void> {
+  /** Performs the effects of a transition to `state` (whose save won), in order. */
+  private async perform(state: GenerationState, effects: FlowEffect[]): Promise<void> {
+    const generationId = state.id;
     for (const effect of effects) {
       try {
-        const outcome = await this.run(generationId, effect);
+        const outcome = await this.run(state, effect);
         if (outcome) await this.handle(generationId, outcome);
       } catch (error) {
         this.deps.log.error({ err: error, generationId, effect: effect.type }, 'effect failed');
@@ -296,10 +367,9 @@ export class FlowRunner {
   }
 
   /** Performs one effect; returns the event that reports its outcome, if any. */
-  private async run(generationId: string, effect: FlowEffect): Promise<EventInput | undefined> {
-    const state = this.stateOf(generationId);
-    if (!state) return undefined;
-    const { clock, queue, quota } = this.deps;
+  private async run(state: GenerationState, effect: FlowEffect): Promise<EventInput | undefined> {
+    const generationId = state.id;
+    const { clock, queue, quota, timers } = this.deps;
     switch (effect.type) {
       case 'post':
         if (effect.key) return this.deliver(state, effect.key, effect.message);
@@ -332,17 +402,11 @@ export class FlowRunner {
         this.byJob.set(effect.job.jobId, generationId);
         return ticketToFlow(effect.job.jobId, await queue.enqueue(effect.job));
       }
-      case 'setTimer': {
-        this.timers.get(generationId)?.();
-        const cancel = clock.setTimer(effect.at, () => {
-          void this.dispatch(generationId, { type: 'timer', round: effect.round });
-        });
-        this.timers.set(generationId, cancel);
+      case 'setTimer':
+        await timers.set(generationId, effect.round, effect.at);
         return undefined;
-      }
       case 'cancelTimer':
-        this.timers.get(generationId)?.();
-        this.timers.delete(generationId);
+        await timers.cancel(generationId, effect.round);
         return undefined;
       case 'reserveQuota': {
         const subject = {

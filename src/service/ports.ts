@@ -1,10 +1,13 @@
 // The ports the bot service (src/service) runs the flow against. Each is small on purpose; the
 // service knows nothing else about storage, queues or time.
 //
-//   FlowStore   generations as `GenerationState` JSON-able objects, plus history paging.
-//               Prisma: upsert Generation + Round/Candidate/Vote rows from the state, and
-//               rebuild the state from them in `loadActiveGenerations` (restart recovery) and
+//   FlowStore   generations as `GenerationState` JSON-able objects with a version, saved by
+//               compare-and-set (several bot processes may handle events of one generation),
+//               plus history paging. Prisma: Generation + Round/Candidate/Vote rows from the
+//               state, rebuilt in `loadActiveGenerations` (restart recovery) and
 //               `loadRecentlyFinished` (late reactions on finished grids).
+//   FlowTimers  vote deadlines that fire once in the whole deployment (BullMQ delayed jobs), or
+//               in-process on the Clock (tests, the playground).
 //   QuotaStore  reserve / commit / refund by key (idempotent), usage, admin changes.
 //   AuditLog    one row per admin action (allowed or denied).
 //   JobQueue    enqueue a FlowJob (idempotent by jobId), progress/completion events, overview.
@@ -15,9 +18,23 @@ import type { QuotaChange } from '../core/commands/types.js';
 import type { Period, QuotaDecision as Decision } from '../core/quota.js';
 import type { FlowJob, GenerationState, Phase } from '../core/flow/types.js';
 
+/** A saved generation state and its version (bumped by every save). */
+export interface VersionedState {
+  state: GenerationState;
+  version: number;
+}
+
 export interface FlowStore {
-  /** Insert or update, by `state.id`. Called after every event. */
-  saveGeneration(state: GenerationState): Promise<void>;
+  /**
+   * Compare-and-set, called after every event: saves `state` only if the stored version is
+   * still `version` (then it becomes `version + 1`); `version` null inserts a new generation
+   * (version 0). False when another save won (the caller reloads and tries again).
+   */
+  saveGeneration(state: GenerationState, version: number | null): Promise<boolean>;
+  /** The saved state and its version, if the generation exists. */
+  loadGeneration(id: string): Promise<VersionedState | undefined>;
+  /** The generation whose grid is this message, whichever process posted it. */
+  generationOfMessage(platform: string, messageId: string): Promise<string | undefined>;
   /** Every generation not yet done or failed, to carry on after a restart. */
   loadActiveGenerations(): Promise<GenerationState[]>;
   /**
@@ -159,6 +176,20 @@ export interface JobQueue {
   /** Events of every job; returns the unsubscribe function. */
   subscribe(listener: (event: JobEvent) => void): () => void;
   overview(): Promise<QueueOverview>;
+}
+
+export interface FlowTimers {
+  /**
+   * Calls `fire` (given to `start`) for this generation and round at `at`, once: setting the
+   * same generation and round again (another process, a restart) adds nothing.
+   */
+  set(generationId: string, round: number, at: number): Promise<void>;
+  /** The round closed before its deadline: its timer need not fire (harmless if it does). */
+  cancel(generationId: string, round: number): Promise<void>;
+  /** Starts delivering fired timers; `fire` resolves once the timer event is handled. */
+  start(fire: (generationId: string, round: number) => Promise<void>): Promise<void>;
+  /** Stops delivering (timers already set still fire later, elsewhere or after a restart). */
+  stop(): Promise<void>;
 }
 
 export interface Clock {

@@ -1,10 +1,21 @@
 // The FlowStore port on Prisma: each generation's whole flow state is kept as JSON
 // (Generation.flowState), which is what a restart resumes from; the columns, rounds,
 // candidates and votes are mirrored from it so the data can be queried (history, audits).
-import type { Db, GenerationStatus, Prisma } from '../../db/client.js';
+// Saves are compare-and-set on Generation.version: one conditional
+// `UPDATE "Generation" SET ..., version = version + 1 WHERE id = $1 AND version = $2`, first in
+// the save's transaction. On PostgreSQL a second writer's UPDATE waits for the first one's row
+// lock, then finds the version moved and updates nothing; SQLite runs one writer at a time.
+// Either way, of two saves from the same version exactly one wins.
+import { type Db, type GenerationStatus, Platform, type Prisma } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/errors.js';
 import { chosenSampling } from '../../core/flow/jobs.js';
 import type { GenerationState, Phase, RoundState } from '../../core/flow/types.js';
-import type { FlowStore, HistoryPage, HistoryQuery } from '../../service/ports.js';
+import type {
+  FlowStore,
+  HistoryPage,
+  HistoryQuery,
+  VersionedState,
+} from '../../service/ports.js';
 import type { PrismaSubjects } from './prisma-subjects.js';
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
@@ -27,7 +38,7 @@ export class PrismaFlowStore implements FlowStore {
     private readonly subjects: PrismaSubjects,
   ) {}
 
-  async saveGeneration(state: GenerationState): Promise<void> {
+  async saveGeneration(state: GenerationState, version: number | null): Promise<boolean> {
     const { platform, workspaceId: workspace } = state;
     const workspaceId = await this.subjects.workspaceId(platform, workspace);
     const requesterId = await this.subjects.userId(
@@ -58,20 +69,43 @@ export class PrismaFlowStore implements FlowStore {
       flowState: state as unknown as Prisma.InputJsonValue,
       finishedAt: FINISHED.includes(status) ? new Date(state.updatedAt) : null,
     };
-    await this.db.$transaction(async (tx) => {
-      await tx.generation.upsert({
-        where: { id: state.id },
-        create: {
-          id: state.id,
-          workspaceId,
-          requesterId,
-          createdAt: new Date(state.createdAt),
-          ...columns,
-        },
-        update: columns,
+    try {
+      return await this.db.$transaction(async (tx) => {
+        if (version === null) {
+          const created = { id: state.id, workspaceId, requesterId, ...columns };
+          await tx.generation.create({ data: { ...created, createdAt: new Date(state.createdAt) } });
+        } else {
+          const { count } = await tx.generation.updateMany({
+            where: { id: state.id, version },
+            data: { ...columns, version: { increment: 1 } },
+          });
+          if (count === 0) return false; // another save won: nothing else is written
+        }
+        for (const round of state.rounds) await saveRound(tx, state, round, voters);
+        return true;
       });
-      for (const round of state.rounds) await saveRound(tx, state, round, voters);
+    } catch (error) {
+      if (version === null && isUniqueViolation(error)) return false; // inserted by another
+      throw error;
+    }
+  }
+
+  async loadGeneration(id: string): Promise<VersionedState | undefined> {
+    const row = await this.db.generation.findUnique({
+      where: { id },
+      select: { flowState: true, version: true },
     });
+    const state = row?.flowState as unknown as GenerationState | null | undefined;
+    return row && state ? { state, version: row.version } : undefined;
+  }
+
+  async generationOfMessage(platform: string, messageId: string): Promise<string | undefined> {
+    if (!(Object.values(Platform) as string[]).includes(platform)) return undefined;
+    const round = await this.db.round.findFirst({
+      where: { messageId, generation: { workspace: { platform: platform as Platform } } },
+      select: { generationId: true },
+    });
+    return round?.generationId;
   }
 
   async loadActiveGenerations(): Promise<GenerationState[]> {

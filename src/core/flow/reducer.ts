@@ -59,7 +59,10 @@ function handle(step: Step, event: FlowEvent): void {
     case 'candidatesReady':
       return onCandidates(step, event);
     case 'animationReady':
-      if (event.jobId !== state.animationJobId || state.phase !== 'animating') return;
+      // Once only: a repeated event (another process, a restart) must not post the video twice.
+      if (event.jobId !== state.animationJobId || state.phase !== 'animating' || state.result) {
+        return;
+      }
       // Still animating until the video is delivered: only then is it done and paid for.
       state.result = { mp4: event.mp4, ...(event.gif ? { gif: event.gif } : {}) };
       step.effects.push(postResult(state));
@@ -256,7 +259,7 @@ function closeRound(step: Step, round: RoundState, reason: 'deadline' | 'confirm
 function finishRound(step: Step, round: RoundState, outcome: RoundOutcome): void {
   round.outcome = outcome;
   step.effects.push(
-    { type: 'cancelTimer' },
+    { type: 'cancelTimer', round: round.number },
     {
       type: 'edit',
       key: roundKey(round.number),
@@ -325,8 +328,9 @@ function fail(step: Step, reason: string): void {
   const { state } = step;
   state.phase = 'failed';
   state.error = reason;
+  const round = currentRound(state);
+  if (round) step.effects.push({ type: 'cancelTimer', round: round.number });
   step.effects.push(
-    { type: 'cancelTimer' },
     { type: 'refundQuota', keys: [...state.quotaKeys] },
     { type: 'edit', key: 'status', text: text.failed(state, reason) },
   );

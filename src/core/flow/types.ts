@@ -209,7 +209,8 @@ export type FlowEffect =
   | { type: 'unreact'; key: string; emoji: string; userId: string }
   | { type: 'enqueue'; job: FlowJob }
   | { type: 'setTimer'; round: number; at: number }
-  | { type: 'cancelTimer' }
+  /** The round closed before its deadline (or the generation failed during its vote). */
+  | { type: 'cancelTimer'; round: number }
   | { type: 'reserveQuota'; key: string }
   | { type: 'commitQuota'; keys: string[] }
   | { type: 'refundQuota'; keys: string[] };

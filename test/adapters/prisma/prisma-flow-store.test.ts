@@ -38,7 +38,7 @@ for (const kind of KINDS) {
           generation(1, 'ben', 'failed'),
           generation(2, 'ann', 'voting'),
         ];
-        for (const state of states) await store.saveGeneration(state);
+        for (const state of states) assert.equal(await store.saveGeneration(state, null), true);
 
         const all = await store.history({ ...ws, page: 1, pageSize: 2 });
         assert.deepEqual([all.total, all.items.map((item) => item.prompt)], [3, ['p2', 'p1']]);
@@ -48,7 +48,7 @@ for (const kind of KINDS) {
         assert.deepEqual(nobody, { items: [], page: 1, total: 0 });
 
         assert.deepEqual(await store.loadActiveGenerations(), [states[2]]);
-        await store.saveGeneration({ ...states[2]!, phase: 'done', updatedAt: NOW + 10 });
+        await store.saveGeneration({ ...states[2]!, phase: 'done', updatedAt: NOW + 10 }, 0);
         assert.deepEqual(await store.loadActiveGenerations(), []);
 
         // The finished ones a restart keeps answering late reactions on: the last `most` to
@@ -62,6 +62,51 @@ for (const kind of KINDS) {
           ],
         );
         assert.deepEqual(finished[0], states[1], 'the whole flow state, as saved');
+      }));
+
+    test('saves are compare-and-set on the version: of two saves from one version, one wins', () =>
+      withMigratedDb(kind, async (db) => {
+        const store = new PrismaFlowStore(db, new PrismaSubjects(db));
+        const first = generation(1, 'ann', 'voting');
+        assert.equal(await store.saveGeneration(first, null), true);
+        assert.equal(await store.saveGeneration(first, null), false, 'the id exists already');
+        assert.deepEqual(await store.loadGeneration('g1'), { state: first, version: 0 });
+        assert.equal(await store.loadGeneration('g9'), undefined);
+
+        // Two processes reduce from version 0 at once: exactly one save goes through.
+        const ann = { ...first, voteSeq: 1, updatedAt: NOW + 1 };
+        const ben = { ...first, voteSeq: 2, updatedAt: NOW + 2 };
+        const outcomes = await Promise.all([
+          store.saveGeneration(ann, 0),
+          store.saveGeneration(ben, 0),
+        ]);
+        assert.deepEqual(
+          outcomes.filter(Boolean).length,
+          1,
+          `one winner: ${JSON.stringify(outcomes)}`,
+        );
+        const winner = outcomes[0] ? ann : ben;
+        assert.deepEqual(await store.loadGeneration('g1'), { state: winner, version: 1 });
+        // The loser reloads (version 1) and saves on top of the winner.
+        assert.equal(await store.saveGeneration({ ...winner, voteSeq: 3 }, 0), false);
+        assert.equal(await store.saveGeneration({ ...winner, voteSeq: 3 }, 1), true);
+        assert.equal((await store.loadGeneration('g1'))?.version, 2);
+        assert.equal((await store.loadGeneration('g1'))?.state.voteSeq, 3);
+      }));
+
+    test('a grid message leads to its generation, on its platform only', () =>
+      withMigratedDb(kind, async (db) => {
+        const store = new PrismaFlowStore(db, new PrismaSubjects(db));
+        const state: GenerationState = {
+          ...generation(1, 'ann', 'voting'),
+          rounds: [{ number: 1, seeds: [1, 2, 3, 4], jobId: 'candidates-g1-r1', votes: {} }],
+          messages: { status: 'm-status', 'round:1': 'm-grid' },
+        };
+        await store.saveGeneration(state, null);
+        assert.equal(await store.generationOfMessage('local', 'm-grid'), 'g1');
+        assert.equal(await store.generationOfMessage('slack', 'm-grid'), undefined);
+        assert.equal(await store.generationOfMessage('local', 'm-other'), undefined);
+        assert.equal(await store.generationOfMessage('nowhere', 'm-grid'), undefined);
       }));
   });
 }
