@@ -23,6 +23,7 @@ import type { Logger } from '../log.js';
 import { JobEvents } from '../queue/events.js';
 import { createQueueHttpHandler } from '../queue/http.js';
 import { JobProducer } from '../queue/producer.js';
+import { TimerQueue } from '../queue/timer-queue.js';
 import type { ArtifactStore } from '../artifacts/index.js';
 import { platformNotices } from './chat-platforms.js';
 import { modelRequestLimits } from './model.js';
@@ -105,6 +106,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stops.push(() => events.close());
     await events.ready();
     const queue = new BullmqJobQueue(producer, events, artifacts);
+    // Vote deadlines as delayed jobs: each fires once among all bot processes, after restarts
+    // too. Closed after the bot (which stops taking them first).
+    const timers = new TimerQueue({ connection, prefix, log });
+    stops.push(() => timers.close());
 
     // 4. The bot service on every chat adapter; uploads land among the artifacts.
     const webAdapter = new WebChatAdapter({
@@ -118,6 +123,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       audit: quota,
       queue,
       clock: systemClock,
+      timers,
       adapters: [webAdapter, ...(options.extraAdapters ?? [])],
       log,
       flow: {
