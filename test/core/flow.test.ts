@@ -575,6 +575,13 @@ test('"done, posted below" and the commit come only after the video is delivered
     ['post'],
   );
   assert.deepEqual(resumeEffects(state, DEFAULT_FLOW_CONFIG), effects, 'a restart posts it again');
+  // The same job event again (seen by another bot process, or redelivered): no second post.
+  const again = reduce(
+    state,
+    { type: 'animationReady', now: driver.now, jobId: 'animation-gen1', mp4: '/v.mp4' },
+    DEFAULT_FLOW_CONFIG,
+  );
+  assert.deepEqual(again.effects, []);
   const delivered = reduce(
     state,
     { type: 'messagePosted', now: driver.now, key: 'result', messageId: 'm-video' },

@@ -1,0 +1,258 @@
+// Two bot processes in one test process: two BotServices (each with its own Prisma client,
+// stores and BullMQ timer queue) over one PostgreSQL database and one Redis prefix, behind one
+// chat platform (the web adapter) that hands each command and reaction to one of them at
+// random, as a load balancer would. Votes race between the processes; the flow's
+// compare-and-set saves decide. Shows: no vote lost or double-counted, each grid, video and
+// quota commit exactly once, each vote deadline fired once (a cancelled one never).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { PrismaFlowStore } from '../../src/adapters/prisma/prisma-flow-store.js';
+import { PrismaQuotaStore } from '../../src/adapters/prisma/prisma-quota.js';
+import { PrismaSubjects } from '../../src/adapters/prisma/prisma-subjects.js';
+import type { OutgoingMessage } from '../../src/bots/chat-adapter.js';
+import { WebChatAdapter, type WebMessage } from '../../src/bots/web/web-adapter.js';
+import { createClient, type Db, migrateDatabase } from '../../src/db/index.js';
+import { LocalJobs } from '../../src/dev/local-jobs.js';
+import { FFMPEG_PATH } from '../../src/engine/video.js';
+import { TimerQueue } from '../../src/queue/timer-queue.js';
+import { BotService } from '../../src/service/bot-service.js';
+import { systemClock } from '../../src/service/clock.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { silentLog } from '../helpers/silent-log.js';
+import { dropPrefix, SHARED_REDIS_URL, waitFor } from '../queue/helpers.js';
+import { LIMITS } from './service-harness.js';
+
+const WINDOW_MS = 4_000;
+const VOTERS = ['bob', 'carol', 'frank', 'gina', 'hank'];
+const EMOJI = ['1️⃣', '2️⃣', '3️⃣', '4️⃣'];
+
+interface BotProcess {
+  name: string;
+  db: Db;
+  service: BotService;
+  timers: TimerQueue;
+  /** Quota keys this process committed. */
+  commits: string[];
+  /** Deadlines this process was handed, as `<generationId> <round>`. */
+  fired: string[];
+  /** Saves this process lost to the other one (it reduced again on the newer state). */
+  lost: number;
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'ff-two-'));
+const prefix = `ff-two-${randomUUID()}`;
+const adapter = new WebChatAdapter({ admins: [] });
+const jobs = new LocalJobs({
+  artifactDir: path.join(dir, 'artifacts'),
+  ffmpegPath: FFMPEG_PATH,
+  stepDelayMs: 1,
+});
+/** Every message the bots posted (the chat platform's side), in order. */
+const posts: OutgoingMessage[] = [];
+const processes: BotProcess[] = [];
+/** Which process each command and reaction went to. */
+const routed = { a: 0, b: 0 };
+let database: TestDatabase;
+
+async function startProcess(name: string): Promise<BotProcess> {
+  const db = createClient(database.target);
+  const subjects = new PrismaSubjects(db);
+  const store = new PrismaFlowStore(db, subjects);
+  const quota = new PrismaQuotaStore(db, subjects, LIMITS);
+  const timers = new TimerQueue({ connection: { url: SHARED_REDIS_URL }, prefix });
+  const service = new BotService({
+    store,
+    quota,
+    audit: quota,
+    queue: jobs,
+    clock: systemClock,
+    timers,
+    adapters: [adapter],
+    log: silentLog,
+    flow: { voteWindowMs: WINDOW_MS, progressEditIntervalMs: 0 },
+  });
+  const process: BotProcess = { name, db, service, timers, commits: [], fired: [], lost: 0 };
+  // Recorded on the way through to the real stores and runner.
+  const save = store.saveGeneration.bind(store);
+  store.saveGeneration = async (state, version) => {
+    const won = await save(state, version);
+    if (!won) process.lost += 1;
+    return won;
+  };
+  const commit = quota.commit.bind(quota);
+  quota.commit = async (key) => {
+    process.commits.push(key);
+    await commit(key);
+  };
+  const fireTimer = service.runner.fireTimer.bind(service.runner);
+  service.runner.fireTimer = async (generationId, round) => {
+    process.fired.push(`${generationId} ${round}`);
+    await fireTimer(generationId, round);
+  };
+  await service.runner.start(); // the chat platform is started once, below, for both
+  return process;
+}
+
+function pick(): BotProcess {
+  const chosen = processes[Math.random() < 0.5 ? 0 : 1] as BotProcess;
+  routed[chosen.name as 'a' | 'b'] += 1;
+  return chosen;
+}
+
+before(async () => {
+  database = await createTestDatabase('postgresql');
+  await migrateDatabase(database.target);
+  processes.push(await startProcess('a'), await startProcess('b'));
+  const post = adapter.post.bind(adapter);
+  adapter.post = async (channelId, message) => {
+    posts.push(message);
+    return post(channelId, message);
+  };
+  await adapter.start({
+    command: (command) => pick().service.onCommand(adapter, command),
+    reaction: (reaction) => pick().service.onReaction(adapter, reaction),
+  });
+});
+
+after(async () => {
+  jobs.stop();
+  for (const { service, timers, db } of processes) {
+    await service.runner.stop();
+    await timers.close();
+    await db.$disconnect();
+  }
+  await database?.drop();
+  await dropPrefix(SHARED_REDIS_URL, prefix);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The grid of a round of the request, once its vote is open (the bot's reactions are on). */
+function openGrid(request: WebMessage, round: number, prompt: string): Promise<WebMessage> {
+  return waitFor(
+    `round ${round} of "${prompt}"`,
+    () =>
+      adapter
+        .history(request.author.name)
+        .find(
+          (m) =>
+            m.replyTo === request.id &&
+            m.text.startsWith(`🗳️ Round ${round} for "${prompt}"`) &&
+            m.reactions.some((r) => r.emoji === '✅'),
+        ),
+    30_000,
+  );
+}
+
+/** Each voter picks a frame, then changes their mind; each reaction to a random process. */
+async function vote(grid: WebMessage): Promise<number[]> {
+  const finals = VOTERS.map(() => 1 + Math.floor(Math.random() * 4));
+  await Promise.all(
+    VOTERS.map(async (voter, i) => {
+      const final = finals[i] as number;
+      const first = 1 + ((final + Math.floor(Math.random() * 3)) % 4); // another frame
+      await adapter.toggleReaction(voter, grid.id, EMOJI[first - 1] as string);
+      await adapter.toggleReaction(voter, grid.id, EMOJI[final - 1] as string);
+    }),
+  );
+  const counts = [0, 0, 0, 0];
+  for (const final of finals) counts[final - 1] = (counts[final - 1] as number) + 1;
+  return counts;
+}
+
+test(
+  'two bot processes, events at random: every vote counted once, every effect and deadline once',
+  { timeout: 120_000 },
+  async (t) => {
+    const prompts = [
+      'a red circle moving left',
+      'a blue square moving right',
+      'a green triangle moving up',
+    ];
+    const requesters = ['alice', 'dave', 'erin'];
+    const requests = await Promise.all(
+      prompts.map((prompt, i) =>
+        adapter.submit(requesters[i] as string, `/video ${prompt} --seed ${10 + i} --steps 1`),
+      ),
+    );
+    const expected = await Promise.all(
+      prompts.map(async (prompt, i) => {
+        const request = requests[i] as WebMessage;
+        let grid = await openGrid(request, 1, prompt);
+        let round = 1;
+        if (i === 0) {
+          // The requester asks for new frames at once: round 1 closes before its deadline.
+          await adapter.toggleReaction(request.author.name, grid.id, '🔄');
+          round = 2;
+          grid = await openGrid(request, 2, prompt);
+        }
+        return { prompt, request, round, counts: await vote(grid) };
+      }),
+    );
+
+    for (const { prompt, request, round, counts } of expected) {
+      const result = await waitFor(
+        `the video of "${prompt}"`,
+        () => adapter.history(request.author.name).find((m) => m.text.startsWith(`🎬 "${prompt}"`)),
+        30_000,
+      );
+      const votes = `votes: ${counts.map((n, i) => `${EMOJI[i]} ${n}`).join(' · ')} · 🔄 0`;
+      assert.ok(result.text.endsWith(votes), `${result.text}\nexpected ${votes}`);
+      assert.ok(result.text.includes(`of round ${round};`), result.text);
+    }
+    for (const process of processes) await process.service.runner.idle();
+
+    // Each grid, video and status posted once.
+    for (const { prompt, round } of expected) {
+      const of = (start: string) => posts.filter((p) => p.text.startsWith(start)).length;
+      for (let n = 1; n <= round; n += 1) {
+        assert.equal(of(`🗳️ Round ${n} for "${prompt}"`), 1, `grid ${n} of "${prompt}"`);
+      }
+      assert.equal(of(`🗳️ Round ${round + 1} for "${prompt}"`), 0);
+      assert.equal(of(`🎬 "${prompt}"`), 1, `video of "${prompt}"`);
+      assert.equal(of(`⏳ "${prompt}"`), 1, `status of "${prompt}"`);
+    }
+
+    // The saved votes are the voters' last choices, once each.
+    const db = processes[0]!.db;
+    const saved = await db.generation.findMany({
+      where: { status: 'succeeded' },
+      include: { rounds: { include: { votes: { include: { user: true } } } } },
+    });
+    assert.equal(saved.length, 3);
+    const idOf = new Map(saved.map((g) => [g.prompt, g.id]));
+    for (const { prompt, round, counts } of expected) {
+      const rounds = saved.find((g) => g.prompt === prompt)!.rounds;
+      const votes = rounds.find((r) => r.number === round)!.votes;
+      assert.deepEqual(
+        votes.map((v) => v.user.externalId).sort(),
+        [...VOTERS].sort(),
+        'one vote per voter',
+      );
+      const tally = [1, 2, 3, 4].map((n) => votes.filter((v) => v.choice === n).length);
+      assert.deepEqual(tally, counts);
+    }
+
+    // Every reservation committed once in all; each deadline fired once, round 1 of the
+    // regenerated generation (closed by 🔄) never.
+    const commits = processes.flatMap((p) => p.commits).sort();
+    assert.deepEqual(commits, [...idOf.values()].sort(), 'each generation charged once');
+    const ledger = await db.quotaLedgerEntry.findMany({ where: { kind: 'job' } });
+    assert.deepEqual(
+      ledger.map((entry) => entry.state),
+      ['committed', 'committed', 'committed'],
+    );
+    const fired = processes.flatMap((p) => p.fired).sort();
+    const deadlines = expected.map(({ prompt, round }) => `${idOf.get(prompt)} ${round}`).sort();
+    assert.deepEqual(fired, deadlines, 'each deadline once');
+    // Both processes took part.
+    assert.ok(routed.a > 0 && routed.b > 0, JSON.stringify(routed));
+    const lost = processes.map((p) => p.lost);
+    t.diagnostic(
+      `events routed ${JSON.stringify(routed)}; saves lost to the other process ${lost}`,
+    );
+  },
+);
