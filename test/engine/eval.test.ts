@@ -32,8 +32,10 @@ describe('npm run eval', { skip: missingFixtures() ?? false }, () => {
     });
     assert.equal(run.status, 0, run.stderr);
     const report = readFileSync(join(dir, 'report.md'), 'utf8');
-    assert.match(report, /\| default: dpmpp_2m 15 steps, seen \| 2 \|/);
-    assert.match(report, /\| default: dpmpp_2m 15 steps, held-out \| 1 \|/);
+    // The tiny model's defaults, as shapes-v8's: DPM-Solver++ first frames, a DDIM-eta video.
+    const defaults = 'default: dpmpp_2m \\(first frames\\) / ddim eta 0\\.5 \\(video\\) 15 steps';
+    assert.match(report, new RegExp(`\\| ${defaults}, seen \\| 2 \\|`));
+    assert.match(report, new RegExp(`\\| ${defaults}, held-out \\| 1 \\|`));
     assert.match(report, /\| ddim-reference: ddim 3 steps, seen \| 2 \|/);
 
     const scores = JSON.parse(readFileSync(join(dir, 'default', 'scores.json'), 'utf8')) as {

@@ -137,6 +137,9 @@ describe('model folder checks', { skip: missingFixtures() ?? false }, () => {
       m.defaults.image_num_inference_steps = 3;
       m.defaults.scheduler = 'ddim';
       m.defaults.first_frame_eta = 1;
+      // The video on the first frames' sampler, plain.
+      delete m.defaults.video_scheduler;
+      delete m.defaults.video_eta;
     });
     const engine = await load();
     try {
@@ -177,6 +180,7 @@ describe('model folder checks', { skip: missingFixtures() ?? false }, () => {
   for (const { field, scheduler, message } of etaWithoutDdim) {
     test(`${field} without a ddim scheduler for its stage is refused`, async () => {
       editManifest((m) => {
+        delete m.defaults.video_scheduler; // both stages on `scheduler`
         m.defaults.scheduler = scheduler;
         m.defaults[field] = 0.5;
       });
