@@ -349,10 +349,16 @@ def test_frame_anchor_trains_exports_and_imports(trained, tmp_path):
 
 
 def test_import_refuses_a_folder_exported_from_another_version_of_the_network(tmp_path):
-    # the test fixture's unet_video predates the current forward(): its unnamed weights are numbered
-    # differently, so placing them by name would scramble them; the import must stop and say so
+    # a unet_video whose weights are named otherwise than this code's export names them (here: the
+    # fixture's fast-layout graph with its export_layout dropped, so it is probed as the training
+    # layout; an older forward() numbers its unnamed weights differently the same way): placing them
+    # by name would scramble them; the import must stop and say so
     from firstframe_train import import_model
-    fixture = TRAINING.parent / "test" / "fixtures" / "tiny-model"
+    fixture = tmp_path / "model"
+    shutil.copytree(TRAINING.parent / "test" / "fixtures" / "tiny-model", fixture)
+    index = json.loads((fixture / "model_index.json").read_text())
+    del index["components"]["unet_video"]["export_layout"]
+    (fixture / "model_index.json").write_text(json.dumps(index))
     with pytest.raises(SystemExit, match=r"unet_video/model.onnx: \d+ weights .* another version"):
         import_model.main(["--preset", "tiny", "--runs", str(tmp_path), "--model", str(fixture), "--video"])
     assert not (tmp_path / "tiny" / "video_b.pt").exists()  # nothing written half-way
