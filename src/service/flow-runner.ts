@@ -88,9 +88,24 @@ export class FlowRunner {
     const open = await this.deps.store.loadActiveGenerations();
     for (const state of open) {
       this.remember(state);
-      this.serially(state.id, () => this.perform(state, resumeEffects(state, this.deps.config)));
+      this.serially(state.id, () => this.resume(state.id));
     }
     if (open.length > 0) this.deps.log.info({ count: open.length }, 'resumed open generations');
+  }
+
+  /**
+   * Carries on a generation left open (by a restart): what `resumeEffects` says, performed by
+   * the one process whose save of the state as it is wins (of several bot processes starting
+   * together, one posts a grid that was not delivered; the others leave it).
+   */
+  private async resume(generationId: string): Promise<void> {
+    const loaded = await this.deps.store.loadGeneration(generationId);
+    if (!loaded) return;
+    const { state, version } = loaded;
+    this.remember(state, version);
+    if (!isActive(state) || !(await this.deps.store.saveGeneration(state, version))) return;
+    this.remember(state, version + 1);
+    await this.perform(state, resumeEffects(state, this.deps.config));
   }
 
   async stop(): Promise<void> {

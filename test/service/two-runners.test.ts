@@ -3,7 +3,8 @@
 // chat platform (the web adapter) that hands each command and reaction to one of them at
 // random, as a load balancer would. Votes race between the processes; the flow's
 // compare-and-set saves decide. Shows: no vote lost or double-counted, each grid, video and
-// quota commit exactly once, each vote deadline fired once (a cancelled one never).
+// quota commit exactly once, each vote deadline fired once (a cancelled one never); and two
+// processes starting together carry on a generation left open once, not once each.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,12 +16,20 @@ import { PrismaQuotaStore } from '../../src/adapters/prisma/prisma-quota.js';
 import { PrismaSubjects } from '../../src/adapters/prisma/prisma-subjects.js';
 import type { OutgoingMessage } from '../../src/bots/chat-adapter.js';
 import { WebChatAdapter, type WebMessage } from '../../src/bots/web/web-adapter.js';
+import { quotaKeyOf } from '../../src/core/contract.js';
+import {
+  candidatesJob,
+  DEFAULT_FLOW_CONFIG,
+  reduce,
+  startGeneration,
+} from '../../src/core/flow/index.js';
 import { createClient, type Db, migrateDatabase } from '../../src/db/index.js';
 import { LocalJobs } from '../../src/dev/local-jobs.js';
 import { FFMPEG_PATH } from '../../src/engine/video.js';
 import { TimerQueue } from '../../src/queue/timer-queue.js';
 import { BotService } from '../../src/service/bot-service.js';
 import { systemClock } from '../../src/service/clock.js';
+import type { JobResult } from '../../src/service/ports.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { silentLog } from '../helpers/silent-log.js';
 import { dropPrefix, SHARED_REDIS_URL, waitFor } from '../queue/helpers.js';
@@ -254,5 +263,76 @@ test(
     t.diagnostic(
       `events routed ${JSON.stringify(routed)}; saves lost to the other process ${lost}`,
     );
+  },
+);
+
+test(
+  'two processes starting together carry on an open generation once: one grid, one deadline, one video',
+  { timeout: 90_000 },
+  async () => {
+    // A generation left open by processes that stopped: its frames drawn, its grid not posted.
+    const db = processes[0]!.db;
+    const subjects = new PrismaSubjects(db);
+    const request = {
+      id: randomUUID(),
+      platform: 'local',
+      workspaceId: 'local',
+      channelId: 'playground',
+      requester: { id: 'ivan', name: 'ivan' },
+      settings: { prompt: 'a yellow star moving down', seed: 5, steps: 1 },
+    };
+    const quota = new PrismaQuotaStore(db, subjects, LIMITS);
+    assert.ok(
+      (await quota.reserve(quotaKeyOf(request.id), { ...request, userId: 'ivan' }, Date.now())).ok,
+    );
+    const started = startGeneration(request, Date.now());
+    const round = started.state.rounds[0]!;
+    const drawn = new Promise<JobResult>((resolve) => {
+      const stop = jobs.subscribe((event) => {
+        if (event.jobId === round.jobId && event.type === 'completed') {
+          stop();
+          resolve(event.result);
+        }
+      });
+    });
+    await jobs.enqueue(candidatesJob(started.state, round));
+    const frames = await drawn;
+    assert.equal(frames.kind, 'candidates');
+    if (frames.kind !== 'candidates') return;
+    const ready = reduce(
+      started.state,
+      {
+        type: 'candidatesReady',
+        now: Date.now(),
+        jobId: round.jobId,
+        images: frames.images,
+        grid: frames.grid,
+      },
+      DEFAULT_FLOW_CONFIG,
+    );
+    assert.deepEqual(
+      ready.effects.map((e) => e.type),
+      ['post'],
+      'the grid, still to post',
+    );
+    assert.equal(await new PrismaFlowStore(db, subjects).saveGeneration(ready.state, null), true);
+
+    const [c, d] = await Promise.all([startProcess('c'), startProcess('d')]);
+    processes.push(c!, d!);
+    const prompt = request.settings.prompt;
+    const result = await waitFor(
+      'the video',
+      () => posts.find((p) => p.text.startsWith(`🎬 "${prompt}"`)),
+      30_000,
+    );
+    assert.match(result.text, /frame 1 of round 1; votes: 1️⃣ 0/);
+    for (const process of processes) await process.service.runner.idle();
+    const of = (start: string) => posts.filter((p) => p.text.startsWith(start)).length;
+    assert.equal(of(`🗳️ Round 1 for "${prompt}"`), 1, 'the grid posted once');
+    assert.equal(of(`🎬 "${prompt}"`), 1, 'the video posted once');
+    const fired = processes.flatMap((p) => p.fired).filter((f) => f.startsWith(request.id));
+    assert.deepEqual(fired, [`${request.id} 1`], 'the deadline once');
+    const commits = processes.flatMap((p) => p.commits).filter((k) => k === request.id);
+    assert.deepEqual(commits, [request.id], 'charged once');
   },
 );
