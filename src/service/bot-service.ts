@@ -158,7 +158,9 @@ export class BotService {
           if (!(await this.checkAdmin(adapter, command, 'queue.view', 'queue', reply))) return;
           await this.audit(adapter, command, 'queue.view', 'queue', true);
           const overview = await this.deps.queue.overview();
-          await reply(queueReport(overview, this.runner.openGenerations));
+          // Every process's open generations (the store's), not only this one's.
+          const open = await this.deps.store.loadActiveGenerations();
+          await reply(queueReport(overview, open.length));
           return;
         }
         case 'info':
@@ -180,15 +182,18 @@ export class BotService {
     command: IncomingCommand,
     subject: QuotaSubject,
   ): Promise<string> {
-    const [overview, quota] = await Promise.all([
+    const [overview, quota, open] = await Promise.all([
       this.deps.queue.overview(),
       this.deps.quota.status(subject, this.deps.clock.now()),
+      // Every process's open generations (the store's, the oldest first), not only this one's.
+      this.deps.store.loadActiveGenerations(),
     ]);
+    const openById = new Map(open.map((state) => [state.id, state]));
     const average = overview.recentJobMs;
     const running = Math.min(overview.active, 1);
     const jobs: InfoJob[] = [];
     for (const job of overview.jobs) {
-      const state = this.runner.openGeneration(job.generationId);
+      const state = openById.get(job.generationId);
       if (state?.platform !== adapter.platform || state.requester.id !== command.user.id) continue;
       // Done after the jobs ahead of it, the one running now and itself.
       const ahead = job.state === 'waiting' ? (job.position ?? 1) - 1 + running : 0;
@@ -199,8 +204,10 @@ export class BotService {
         ...(average === undefined ? {} : { etaMs: (ahead + 1) * average }),
       });
     }
-    const rounds: InfoRound[] = this.runner
-      .openIn(adapter.platform, command.channelId)
+    const rounds: InfoRound[] = open
+      .filter(
+        (state) => state.platform === adapter.platform && state.channelId === command.channelId,
+      )
       .map((state) => {
         const round = state.rounds.at(-1);
         return {

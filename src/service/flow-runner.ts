@@ -114,20 +114,9 @@ export class FlowRunner {
     await Promise.allSettled([...this.chains.values()]);
   }
 
+  /** Open generations this process knows (the store has every process's). */
   get openGenerations(): number {
     return this.active.size;
-  }
-
-  /** An open (not yet done or failed) generation, by id. */
-  openGeneration(id: string): GenerationState | undefined {
-    return this.active.get(id);
-  }
-
-  /** The open generations started in one channel, the oldest first. */
-  openIn(platform: string, channelId: string): GenerationState[] {
-    return [...this.active.values()]
-      .filter((state) => state.platform === platform && state.channelId === channelId)
-      .sort((a, b) => a.createdAt - b.createdAt);
   }
 
   /**

@@ -320,6 +320,22 @@ test(
     const [c, d] = await Promise.all([startProcess('c'), startProcess('d')]);
     processes.push(c!, d!);
     const prompt = request.settings.prompt;
+
+    // `/info` in a process that never saw this generation lists its open round.
+    await waitFor('the vote open', () =>
+      adapter.history('ivan').some((m) => m.text.startsWith(`🗳️ Round 1 for "${prompt}"`)),
+    );
+    await processes[0]!.service.onCommand(adapter, {
+      workspaceId: 'local',
+      channelId: 'playground',
+      user: { id: 'zoe', name: 'zoe' },
+      text: '/info',
+    });
+    const info = posts.findLast((p) => p.visibleTo === 'zoe');
+    assert.match(
+      info?.text ?? '',
+      /open rounds here \(1\):\n {2}– "a yellow star moving down" by ivan: round 1/,
+    );
     const result = await waitFor(
       'the video',
       () => posts.find((p) => p.text.startsWith(`🎬 "${prompt}"`)),
