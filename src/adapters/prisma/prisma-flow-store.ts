@@ -169,7 +169,11 @@ export class PrismaFlowStore implements FlowStore {
   }
 }
 
-/** Mirrors one round: its row, its four candidates once drawn, and the current votes. */
+/**
+ * Mirrors one round: its row, its four candidates once drawn, and the current votes. The round's
+ * upsert answers with the rows there already, so only what changed is written (a vote is one
+ * statement, not one per voter).
+ */
 async function saveRound(
   tx: Tx,
   state: GenerationState,
@@ -186,14 +190,18 @@ async function saveRound(
     where: { generationId_number: { generationId: state.id, number: round.number } },
     create: { generationId: state.id, number: round.number, ...columns },
     update: columns,
+    include: { candidates: true, votes: true },
   });
   for (const [index, imagePath] of (round.candidates ?? []).entries()) {
     const number = index + 1;
-    const candidate = await tx.candidate.upsert({
-      where: { roundId_number: { roundId: row.id, number } },
-      create: { roundId: row.id, number, seed: round.seeds[index] ?? 0, imagePath },
-      update: { imagePath },
-    });
+    let candidate = row.candidates.find((saved) => saved.number === number);
+    if (candidate?.imagePath !== imagePath) {
+      candidate = await tx.candidate.upsert({
+        where: { roundId_number: { roundId: row.id, number } },
+        create: { roundId: row.id, number, seed: round.seeds[index] ?? 0, imagePath },
+        update: { imagePath },
+      });
+    }
     const chosen = state.chosen;
     if (chosen && chosen.round === round.number && chosen.candidate === number) {
       await tx.generation.update({
@@ -202,16 +210,20 @@ async function saveRound(
       });
     }
   }
-  const current = Object.entries(round.votes);
-  await tx.vote.deleteMany({
-    where: { roundId: row.id, userId: { notIn: current.map(([voter]) => voters.get(voter)!) } },
-  });
-  for (const [voter, vote] of current) {
-    const data = {
-      choice: vote.choice === 'regenerate' ? CHOICE_REGENERATE : vote.choice,
-      castAt: new Date(vote.at),
-    };
-    const userId = voters.get(voter)!;
+  const current = new Map(
+    Object.entries(round.votes).map(([voter, vote]) => [
+      voters.get(voter)!,
+      {
+        choice: vote.choice === 'regenerate' ? CHOICE_REGENERATE : vote.choice,
+        castAt: new Date(vote.at),
+      },
+    ]),
+  );
+  const gone = row.votes.filter((saved) => !current.has(saved.userId)).map((saved) => saved.id);
+  if (gone.length > 0) await tx.vote.deleteMany({ where: { id: { in: gone } } });
+  for (const [userId, data] of current) {
+    const saved = row.votes.find((vote) => vote.userId === userId);
+    if (saved?.choice === data.choice && saved.castAt.getTime() === data.castAt.getTime()) continue;
     await tx.vote.upsert({
       where: { roundId_userId: { roundId: row.id, userId } },
       create: { roundId: row.id, userId, ...data },

@@ -94,6 +94,47 @@ for (const kind of KINDS) {
         assert.equal((await store.loadGeneration('g1'))?.state.voteSeq, 3);
       }));
 
+    test('rounds, candidates and votes are mirrored as the state changes', () =>
+      withMigratedDb(kind, async (db) => {
+        const store = new PrismaFlowStore(db, new PrismaSubjects(db));
+        const vote = (choice: 1 | 2 | 3 | 4, seq: number) => ({ choice, seq, at: NOW + seq });
+        const round = {
+          number: 1,
+          seeds: [1, 2, 3, 4],
+          jobId: 'candidates-g1-r1',
+          candidates: ['/a1.png', '/a2.png', '/a3.png', '/a4.png'],
+          grid: '/grid.png',
+          votes: { ann: vote(1, 1), ben: vote(2, 2) },
+        };
+        const state: GenerationState = { ...generation(1, 'ann', 'voting'), rounds: [round] };
+        await store.saveGeneration(state, null);
+        const rows = async () =>
+          (await db.vote.findMany({ include: { user: true } }))
+            .map((row) => `${row.user.externalId} ${row.choice} ${row.castAt.getTime() - NOW}`)
+            .sort();
+        assert.deepEqual(await rows(), ['ann 1 1', 'ben 2 2']);
+
+        // ben changes his vote, ann takes hers back, cat votes; then the round closes on 3.
+        const votes = { ben: vote(3, 3), cat: vote(3, 4) };
+        await store.saveGeneration({ ...state, rounds: [{ ...round, votes }] }, 0);
+        assert.deepEqual(await rows(), ['ben 3 3', 'cat 3 4']);
+        const chosen = { round: 1, candidate: 3, seed: 3, imagePath: '/a3.png' };
+        await store.saveGeneration(
+          { ...state, phase: 'animating', chosen, rounds: [{ ...round, votes }] },
+          1,
+        );
+        const row = await db.generation.findUnique({
+          where: { id: 'g1' },
+          include: { chosenCandidate: true, rounds: { include: { candidates: true } } },
+        });
+        assert.equal(row?.chosenCandidate?.imagePath, '/a3.png');
+        assert.deepEqual(
+          row?.rounds[0]?.candidates.map((c) => c.imagePath).sort(),
+          round.candidates,
+        );
+        assert.deepEqual(await rows(), ['ben 3 3', 'cat 3 4']);
+      }));
+
     test('a grid message leads to its generation, on its platform only', () =>
       withMigratedDb(kind, async (db) => {
         const store = new PrismaFlowStore(db, new PrismaSubjects(db));
