@@ -46,8 +46,10 @@ export class TimerQueue implements FlowTimers {
   private worker: Worker<DeadlineData> | undefined;
 
   constructor(private readonly options: TimerQueueOptions) {
+    // Offline queue off, as the job producer's: while Redis is away a set or cancel fails at
+    // once (logged by the runner) instead of holding the generation's events until it is back.
     this.queue = new Queue<DeadlineData>(TIMER_QUEUE_NAME, {
-      connection: options.connection,
+      connection: { ...options.connection, enableOfflineQueue: false },
       prefix: options.prefix,
     });
     this.queue.on('error', (error) => options.log?.warn({ err: error }, 'timer queue connection'));

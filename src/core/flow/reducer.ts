@@ -329,7 +329,10 @@ function fail(step: Step, reason: string): void {
   state.phase = 'failed';
   state.error = reason;
   const round = currentRound(state);
-  if (round) step.effects.push({ type: 'cancelTimer', round: round.number });
+  // Only a round whose vote is open has a deadline set.
+  if (round?.closesAt !== undefined && !round.outcome) {
+    step.effects.push({ type: 'cancelTimer', round: round.number });
+  }
   step.effects.push(
     { type: 'refundQuota', keys: [...state.quotaKeys] },
     { type: 'edit', key: 'status', text: text.failed(state, reason) },
