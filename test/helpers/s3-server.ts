@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
 
+// The SDK warns once per process that its 2027 releases need Node 22; operators on Node 20
+// should see that, test output need not.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface TestS3Server {
   endpoint: string;
   bucket: string;
