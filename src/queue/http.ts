@@ -5,10 +5,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
+import type { Queue } from 'bullmq';
 import type { JobProducer } from './producer.js';
 
 export interface QueueHttpOptions {
   producer: JobProducer;
+  /** More queues for the dashboard beside the job queues (the flow's deadlines). */
+  moreQueues?: Queue[];
   dashboardPath?: string;
   metricsPath?: string;
   /** Dashboard without retry/remove/clean buttons. Default true: mount it writable only
@@ -38,7 +41,10 @@ export type QueueHttpHandler = (
 export function createQueueHttpHandler(options: QueueHttpOptions): QueueHttpHandler {
   const dashboardPath = options.dashboardPath ?? '/admin/queues';
   const metricsPath = options.metricsPath ?? '/metrics';
-  const queues = Object.values(options.producer.queues);
+  const queues: Queue[] = [
+    ...Object.values(options.producer.queues),
+    ...(options.moreQueues ?? []),
+  ];
 
   const board = new ExpressAdapter();
   board.setBasePath(dashboardPath);

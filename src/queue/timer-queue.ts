@@ -42,7 +42,8 @@ export interface TimerQueueOptions {
 }
 
 export class TimerQueue implements FlowTimers {
-  private readonly queue: Queue<DeadlineData>;
+  /** The deadlines' BullMQ queue (shown on the queue dashboard). */
+  readonly queue: Queue<DeadlineData>;
   private worker: Worker<DeadlineData> | undefined;
 
   constructor(private readonly options: TimerQueueOptions) {

@@ -154,6 +154,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         // playground's token; Prometheus may send METRICS_TOKEN instead.
         extraRoutes: createQueueHttpHandler({
           producer,
+          moreQueues: [timers.queue],
           authorize: (request, page) =>
             access.allows(request) ||
             (page === 'metrics' &&

@@ -266,6 +266,21 @@ for (const { kind, artifacts } of VARIANTS) {
       const dashboard = await fetch(new URL('/admin/queues', harness.url), { headers });
       assert.equal(dashboard.status, 200);
       assert.match(await dashboard.text(), /<html/i);
+      // The job queues and the flow's deadlines, with the deadlines this suite's rounds set.
+      const listed = await fetch(new URL('/admin/queues/api/queues', harness.url), { headers });
+      const { queues } = (await listed.json()) as {
+        queues: { name: string; counts: Record<string, number> }[];
+      };
+      assert.deepEqual(queues.map((queue) => queue.name).sort(), [
+        'animation',
+        'candidates',
+        'flow-timers',
+      ]);
+      const deadlines = queues.find((queue) => queue.name === 'flow-timers')!.counts;
+      assert.ok(
+        Object.values(deadlines).reduce((sum, n) => sum + n, 0) > 0,
+        'deadlines are listed',
+      );
     });
 
     test('a name alone is no admin; the admin link makes that browser one', async () => {
