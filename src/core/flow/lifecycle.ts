@@ -3,6 +3,7 @@ import { animationJobId, candidateSeeds, candidatesJobId, quotaKeyOf } from '../
 import { animationJob, candidatesJob } from './jobs.js';
 import { postGrid, postResult } from './messages.js';
 import { text } from './text.js';
+import { flowConfigOf } from './types.js';
 import type {
   FlowConfig,
   FlowEffect,
@@ -63,7 +64,8 @@ export function startGeneration(request: GenerationRequest, now: number): Transi
  * idempotent (the queue answers with the job's state, or its result if it already finished);
  * a vote's timer is set again at its stored absolute deadline (at once if it has passed).
  */
-export function resumeEffects(state: GenerationState, config: FlowConfig): FlowEffect[] {
+export function resumeEffects(state: GenerationState, flowConfig: FlowConfig): FlowEffect[] {
+  const config = flowConfigOf(state, flowConfig);
   const round = state.rounds.at(-1);
   switch (state.phase) {
     case 'queued':

@@ -7,6 +7,7 @@ import { newRound } from './lifecycle.js';
 import { postGrid, postResult, replyTo, roundKey, showClosingTime } from './messages.js';
 import { leadingCandidate, regenerateHasMajority, tallyRound } from './tally.js';
 import { text } from './text.js';
+import { flowConfigOf } from './types.js';
 import type {
   FlowConfig,
   FlowEffect,
@@ -20,7 +21,11 @@ import type {
 type Step = { state: GenerationState; effects: FlowEffect[]; config: FlowConfig };
 
 export function reduce(state: GenerationState, event: FlowEvent, config: FlowConfig): Transition {
-  const step: Step = { state: structuredClone(state), effects: [], config };
+  const step: Step = {
+    state: structuredClone(state),
+    effects: [],
+    config: flowConfigOf(state, config),
+  };
   step.state.updatedAt = event.now;
   handle(step, event);
   return { state: step.state, effects: step.effects };

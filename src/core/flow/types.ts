@@ -81,6 +81,14 @@ export interface GenerationRequest {
   requestMessageId?: string;
   /** The seed is already chosen (the service picks a random one when the user gave none). */
   settings: VideoSettings;
+  /** This generation's own vote window and rounds (its channel's settings), kept with its state
+   * so a restart keeps them; left out, the FlowConfig's apply (`flowConfigOf`). */
+  flow?: GenerationFlow;
+}
+
+export interface GenerationFlow {
+  voteWindowMs?: number;
+  maxRounds?: number;
 }
 
 export interface GenerationState extends GenerationRequest {
@@ -126,6 +134,20 @@ export const DEFAULT_FLOW_CONFIG: FlowConfig = {
   deliveryAttempts: 3,
   deliveryRetryMs: 2_000,
 };
+
+/** The config one generation runs under: `config` with the generation's own `flow` values. */
+export function flowConfigOf(
+  state: Pick<GenerationRequest, 'flow'>,
+  config: FlowConfig,
+): FlowConfig {
+  const own = state.flow;
+  if (!own) return config;
+  return {
+    ...config,
+    ...(own.voteWindowMs !== undefined ? { voteWindowMs: own.voteWindowMs } : {}),
+    ...(own.maxRounds !== undefined ? { maxRounds: own.maxRounds } : {}),
+  };
+}
 
 /** What every job of a generation shares. Job ids derive from the generation and round. */
 export interface JobBase {
