@@ -46,6 +46,17 @@ export const candidatesJobId = (generationId: string, round: number) =>
   `candidates-${generationId}-r${round}`;
 export const animationJobId = (generationId: string) => `animation-${generationId}`;
 
+/**
+ * The generation a job id above belongs to (undefined for any other id): any bot process
+ * routes a job's events to its generation by the id alone. The inverse of the job-id builders:
+ * `candidates-<generation>-r<round>`, `animation-<generation>`.
+ */
+export function generationOfJobId(jobId: string): string | undefined {
+  const match = /^candidates-(.+)-r\d+$|^animation-(.+)$/.exec(jobId);
+  const id = match?.[1] ?? match?.[2];
+  return id !== undefined && GENERATION_ID_PATTERN.test(id) ? id : undefined;
+}
+
 /** The quota reservation of the generation itself, and of each paid extra round. */
 export const quotaKeyOf = (generationId: string, round = 1) =>
   round === 1 ? generationId : `${generationId}-round-${round}`;
