@@ -13,6 +13,7 @@ import { createTestDatabase, KINDS, rawQuery } from '../helpers/databases.js';
 const TABLES = [
   'AuditEntry',
   'Candidate',
+  'ChannelSettings',
   'Generation',
   'JobRecord',
   'QuotaLedgerEntry',
