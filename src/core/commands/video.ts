@@ -126,7 +126,7 @@ function splitOnce(text: string, separator: string): [string, string | undefined
 }
 
 /** A number option within its range; `whole` also requires an integer. */
-function parseNumber(
+export function parseNumber(
   name: string,
   value: string | undefined,
   range: Range,
