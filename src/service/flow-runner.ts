@@ -7,7 +7,13 @@
 // loaded), reduce, and save by compare-and-set on the version; when another process saved in
 // between, load the state again and reduce again (at most MAX_SAVE_ATTEMPTS times). Only the
 // process whose save won performs the effects, so each post, job and quota change happens once.
-import { quotaKeyOf } from '../core/contract.js';
+//
+// Job events reach every bot process (BullMQ's QueueEvents); each one finds the generation from
+// the job id (the contract's `generationOfJobId`) and feeds the event like any other, so a
+// job's outcome is handled even when the process that queued it has died. The compare-and-set
+// decides: the first save performs the effects, the others reduce the event again on the saved
+// state, where the flow ignores it (no change, nothing saved, nothing performed).
+import { generationOfJobId, quotaKeyOf } from '../core/contract.js';
 import {
   isActive,
   reduce,
@@ -69,7 +75,6 @@ export class FlowRunner {
   /** Recently finished generations, the oldest first (not saved again, never resumed). */
   private readonly finished = new Map<string, GenerationState>();
   private readonly byMessage = new Map<string, string>();
-  private readonly byJob = new Map<string, string>();
   private readonly chains = new Map<string, Promise<void>>();
   private unsubscribe: (() => void) | undefined;
 
@@ -196,7 +201,7 @@ export class FlowRunner {
   }
 
   private onJobEvent(event: JobEvent): void {
-    const generationId = this.byJob.get(event.jobId);
+    const generationId = generationOfJobId(event.jobId);
     if (!generationId) return;
     void this.dispatch(generationId, jobEventToFlow(event));
   }
@@ -217,6 +222,13 @@ export class FlowRunner {
       );
       // A finished generation only answers (a late reaction): its state stays as it ended.
       if (!isActive(state)) return this.perform(state, transition.effects);
+      // Nothing to do on the stored state (an event another process handled already): nothing
+      // to save either. This process's copy may be behind the store: ask the store first.
+      if (transition.effects.length === 0 && unchanged(state, transition.state)) {
+        if (current.loaded) return;
+        this.versions.delete(generationId);
+        continue;
+      }
       if (await this.deps.store.saveGeneration(transition.state, version)) {
         this.remember(transition.state, version + 1);
         return this.perform(transition.state, transition.effects);
@@ -232,15 +244,18 @@ export class FlowRunner {
    * The generation's state and version: this process's copy while it knows the version (the
    * save checks it), a finished one as it ended, else the store's.
    */
-  private async current(generationId: string): Promise<VersionedState | undefined> {
+  private async current(
+    generationId: string,
+  ): Promise<(VersionedState & { loaded: boolean }) | undefined> {
     const finished = this.finished.get(generationId);
-    if (finished) return { state: finished, version: -1 };
+    if (finished) return { state: finished, version: -1, loaded: false };
     const state = this.active.get(generationId);
     const version = this.versions.get(generationId);
-    if (state && version !== undefined) return { state, version };
+    if (state && version !== undefined) return { state, version, loaded: false };
     const loaded = await this.deps.store.loadGeneration(generationId);
-    if (loaded) this.remember(loaded.state, loaded.version);
-    return loaded;
+    if (!loaded) return undefined;
+    this.remember(loaded.state, loaded.version);
+    return { ...loaded, loaded: true };
   }
 
   /** Keeps an open generation's state (and its stored version, when known). */
@@ -267,7 +282,6 @@ export class FlowRunner {
     if (!state || isActive(state)) return;
     this.active.delete(generationId);
     this.versions.delete(generationId);
-    for (const [key, id] of this.byJob) if (id === generationId) this.byJob.delete(key);
     this.keepFinished(state);
   }
 
@@ -402,10 +416,8 @@ export class FlowRunner {
         if (ref) await this.adapterFor(state).removeReaction(ref, effect.emoji, effect.userId);
         return undefined;
       }
-      case 'enqueue': {
-        this.byJob.set(effect.job.jobId, generationId);
+      case 'enqueue':
         return ticketToFlow(effect.job.jobId, await queue.enqueue(effect.job));
-      }
       case 'setTimer':
         await timers.set(generationId, effect.round, effect.at);
         return undefined;
@@ -448,6 +460,11 @@ export function lighterVersions(message: OutgoingMessage): OutgoingMessage[] {
     versions.push({ ...message, attachments: videoOnly });
   }
   return versions;
+}
+
+/** The same state but for the time of its last event. */
+function unchanged(before: GenerationState, after: GenerationState): boolean {
+  return JSON.stringify({ ...after, updatedAt: before.updatedAt }) === JSON.stringify(before);
 }
 
 function sleep(ms: number): Promise<void> {
