@@ -213,7 +213,11 @@ export class PrismaQuotaStore implements QuotaStore, AuditLog {
     });
   }
 
-  /** The user's policy row when `userId` is given, else the workspace's. */
+  /**
+   * The user's policy row when `userId` is given, else the workspace's. An upsert on one unique
+   * column is a single INSERT … ON CONFLICT, so admins writing a first policy at once never
+   * meet P2002 (a find-then-create would; tested on PostgreSQL).
+   */
   private async writePolicy(
     workspaceId: string,
     userId: string | undefined,

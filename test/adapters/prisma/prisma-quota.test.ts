@@ -150,6 +150,35 @@ for (const kind of KINDS) {
         assert.equal(policy.monthlyLimit, null);
       }));
 
+    test("admins setting a new user's or workspace's first limits at once: one policy row each", () =>
+      withMigratedDb(kind, async (db) => {
+        const quota = await quotaStore(db);
+        // No policy row yet: writes that each find none and insert would meet P2002.
+        const changes = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) =>
+            quota.change(
+              guild,
+              {
+                action: 'set',
+                target: i % 2 === 0 ? user('alice') : WORKSPACE,
+                period: i % 4 < 2 ? 'daily' : 'monthly',
+                limit: 7,
+              },
+              NOW,
+            ),
+          ),
+        );
+        assert.deepEqual(
+          changes.filter((c) => c.status === 'rejected'),
+          [],
+          'every change applied',
+        );
+        assert.equal(await db.userQuotaPolicy.count(), 1);
+        assert.equal(await db.workspaceQuotaPolicy.count(), 1);
+        const status = await quota.status(alice, NOW);
+        assert.deepEqual([status.user.daily.limit, status.user.monthly.limit], [7, 7]);
+      }));
+
     test('audit entries keep who did what, allowed or not', () =>
       withMigratedDb(kind, async (db) => {
         const quota = await quotaStore(db);
