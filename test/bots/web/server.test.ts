@@ -1,7 +1,7 @@
 // The playground's HTTP API without a browser: the access token, sessions that fix who acts,
 // refused forgeries and cross-origin or non-JSON changes, capped bodies, input errors, files
-// with byte ranges, uploads checked before they are kept (and kept only for accepted requests), and the event stream that shows each
-// user only what they may see.
+// with byte ranges, uploads checked before they are kept (and kept only for accepted
+// requests), and the event stream that shows each user only what they may see.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -197,15 +197,23 @@ test('bodies are capped in size, and only four are read at once', async () => {
       hold: true,
     }),
   );
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const fifth = await raw({ path: '/api/command', headers, body: '{"text":"x"}' }).answer;
-  assert.equal(fifth.status, 503);
+  // A probe that changes nothing when read ('[' is no JSON object: 400) is refused once the
+  // four held bodies have their slots: that 503 is what proves the cap, not a pause.
+  const probe = async (until: number) => {
+    for (let tries = 0; tries < 500; tries++) {
+      const answer = await raw({ path: '/api/command', headers, body: '[' }).answer;
+      if (answer.status === until) return answer;
+      assert.equal(answer.status, until === 503 ? 400 : 503, answer.body);
+    }
+    throw new Error(`the probe never got ${until}`);
+  };
+  const fifth = await probe(503);
   assert.match(fifth.body, /busy/);
   for (const { req, answer } of held) {
     answer.catch(() => {}); // the connection is cut
     req.destroy();
   }
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await probe(400); // the cut requests gave their slots back
   const later = await client.post('/api/command', { text: 'room again' }, 'alice');
   assert.equal(later.status, 200);
 });
