@@ -32,6 +32,12 @@ export function candidateSeeds(baseSeed: number, round = 1): number[] {
   return Array.from({ length: CANDIDATE_COUNT }, (_, i) => (first + i) % (MAX_SEED + 1));
 }
 
+/** Take n of a video (a 🔁 re-take; take 1 is the first video) animates the same first frame
+ * with the next seed: seed+n-1, wrapping to 0 past MAX_SEED. */
+export function takeSeed(seed: number, take: number): number {
+  return (seed + take - 1) % (MAX_SEED + 1);
+}
+
 // --- Ids and keys -------------------------------------------------------------------------
 
 /** Generation ids are database ids (cuid/uuid): BullMQ forbids ':' in custom job ids. */
@@ -44,12 +50,19 @@ export const JOB_KINDS: readonly JobKind[] = ['candidates', 'animation'];
 // enqueues the same id again, and the queue treats it as the same job.
 export const candidatesJobId = (generationId: string, round: number) =>
   `candidates-${generationId}-r${round}`;
-export const animationJobId = (generationId: string) => `animation-${generationId}`;
+/** Take 1 (the first video) keeps `animation-<id>`; a 🔁 re-take n is `animation-<id>-t<n>`. */
+export const animationJobId = (generationId: string, take = 1) =>
+  take === 1 ? `animation-${generationId}` : `animation-${generationId}-t${take}`;
+
+/** A re-take is a generation of its own (own messages, quota key, history row): id `<id>-t<n>`
+ * of the first video's id, so a duplicated 🔁 finds the same one instead of making another. */
+export const takeGenerationId = (firstId: string, take: number) => `${firstId}-t${take}`;
 
 /**
  * The generation a job id above belongs to (undefined for any other id): any bot process
  * routes a job's events to its generation by the id alone. The inverse of the job-id builders:
- * `candidates-<generation>-r<round>`, `animation-<generation>`.
+ * `candidates-<generation>-r<round>`, `animation-<generation>` (a re-take's
+ * `animation-<id>-t<n>` is `animation-` + its generation's id, `takeGenerationId`).
  */
 export function generationOfJobId(jobId: string): string | undefined {
   const match = /^candidates-(.+)-r\d+$|^animation-(.+)$/.exec(jobId);

@@ -591,6 +591,7 @@ test('"done, posted below" and the commit come only after the video is delivered
   assert.deepEqual(delivered.effects, [
     { type: 'edit', key: 'status', text: '✅ "a red circle": done, the video is posted below.' },
     { type: 'commitQuota', keys: ['gen1'] },
+    { type: 'react', key: 'result', emojis: ['🔁'] },
   ]);
 });
 

@@ -25,6 +25,7 @@ const STATUS_OF: Record<Phase, GenerationStatus> = {
   generating: 'generating_candidates',
   voting: 'voting',
   'awaiting-quota': 'voting',
+  asking: 'voting',
   animating: 'animating',
   done: 'succeeded',
   failed: 'failed',

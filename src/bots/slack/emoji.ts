@@ -1,6 +1,11 @@
 // Slack names its emoji (`one`, `arrows_counterclockwise`); the core speaks Unicode (1️⃣ 🔄).
 // Only the reactions the flow reads are mapped; any other name passes through as `:name:`.
-import { CANDIDATE_EMOJI, CONFIRM_EMOJI, REGENERATE_EMOJI } from '../../core/flow/emoji.js';
+import {
+  CANDIDATE_EMOJI,
+  CONFIRM_EMOJI,
+  REGENERATE_EMOJI,
+  RETAKE_EMOJI,
+} from '../../core/flow/emoji.js';
 
 const NAME_OF_EMOJI: Record<string, string> = {
   [CANDIDATE_EMOJI[0]]: 'one',
@@ -9,6 +14,7 @@ const NAME_OF_EMOJI: Record<string, string> = {
   [CANDIDATE_EMOJI[3]]: 'four',
   [REGENERATE_EMOJI]: 'arrows_counterclockwise',
   [CONFIRM_EMOJI]: 'white_check_mark',
+  [RETAKE_EMOJI]: 'repeat',
 };
 
 const EMOJI_OF_NAME: Record<string, string> = Object.fromEntries(

@@ -5,6 +5,8 @@ import type { Choice } from './types.js';
 export const CANDIDATE_EMOJI = ['1️⃣', '2️⃣', '3️⃣', '4️⃣'] as const;
 export const REGENERATE_EMOJI = '🔄';
 export const CONFIRM_EMOJI = '✅';
+/** Under a posted video: animate the same first frame again with the next seed (a re-take). */
+export const RETAKE_EMOJI = '🔁';
 /** Added by the bot under each grid, in this order. */
 export const ROUND_REACTIONS = [...CANDIDATE_EMOJI, REGENERATE_EMOJI, CONFIRM_EMOJI];
 

@@ -4,6 +4,7 @@ export * from './jobs.js';
 export * from './lifecycle.js';
 export * from './messages.js';
 export * from './reducer.js';
+export * from './retake.js';
 export * from './tally.js';
 export * from './text.js';
 export * from './types.js';

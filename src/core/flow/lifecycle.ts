@@ -2,6 +2,7 @@
 import { animationJobId, candidateSeeds, candidatesJobId, quotaKeyOf } from '../contract.js';
 import { animationJob, candidatesJob } from './jobs.js';
 import { postGrid, postResult } from './messages.js';
+import { resumeRetake } from './retake.js';
 import { text } from './text.js';
 import { flowConfigOf } from './types.js';
 import type {
@@ -77,6 +78,8 @@ export function resumeEffects(state: GenerationState, flowConfig: FlowConfig): F
       return round.closesAt !== undefined
         ? [{ type: 'setTimer', round: round.number, at: round.closesAt }]
         : [postGrid(state, round, config)];
+    case 'asking':
+      return resumeRetake(state);
     case 'awaiting-quota':
       return state.pendingQuotaKey ? [{ type: 'reserveQuota', key: state.pendingQuotaKey }] : [];
     case 'animating':

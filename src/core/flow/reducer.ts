@@ -1,10 +1,23 @@
 // The flow as a pure function: (state, event) → new state + effects. The service runs the
 // effects (chat, queue, store, timers) and feeds their outcomes back as events.
-import { choiceOfEmoji, CONFIRM_EMOJI, emojiOfChoice, ROUND_REACTIONS } from './emoji.js';
+import {
+  choiceOfEmoji,
+  CONFIRM_EMOJI,
+  emojiOfChoice,
+  RETAKE_EMOJI,
+  ROUND_REACTIONS,
+} from './emoji.js';
 import { animationJobId, quotaKeyOf } from '../contract.js';
 import { animationJob, candidatesJob } from './jobs.js';
 import { newRound } from './lifecycle.js';
 import { postGrid, postResult, replyTo, roundKey, showClosingTime } from './messages.js';
+import {
+  animateTake,
+  askForRetake,
+  onRetakeDeadline,
+  onRetakeReaction,
+  refuseTake,
+} from './retake.js';
 import { leadingCandidate, regenerateHasMajority, tallyRound } from './tally.js';
 import { text } from './text.js';
 import { flowConfigOf } from './types.js';
@@ -78,6 +91,7 @@ function handle(step: Step, event: FlowEvent): void {
     case 'reaction':
       return onReaction(step, event);
     case 'timer': {
+      if (state.phase === 'asking') return onRetakeDeadline(step, event);
       const round = currentRound(state);
       if (
         state.phase !== 'voting' ||
@@ -96,10 +110,11 @@ function handle(step: Step, event: FlowEvent): void {
       if (state.phase !== 'awaiting-quota' || event.key !== state.pendingQuotaKey) return;
       state.quotaKeys.push(event.key);
       delete state.pendingQuotaKey;
-      return startNextRound(step);
+      return state.retake ? animateTake(step) : startNextRound(step);
     case 'quotaDenied': {
       if (state.phase !== 'awaiting-quota' || event.key !== state.pendingQuotaKey) return;
       delete state.pendingQuotaKey;
+      if (state.retake) return refuseTake(step, event.reason);
       const round = currentRound(state) as RoundState;
       // For the requester only: the closed grid tells the channel (no quota left for new frames).
       step.effects.push({
@@ -173,6 +188,8 @@ function onDelivered(step: Step, key: string): void {
     step.effects.push(
       { type: 'edit', key: 'status', text: text.done(state) },
       { type: 'commitQuota', keys: [...state.quotaKeys] },
+      // Anyone may ask for a re-take of the video with 🔁.
+      { type: 'react', key, emojis: [RETAKE_EMOJI] },
     );
   }
 }
@@ -191,6 +208,7 @@ function roundOfMessage(state: GenerationState, messageId: string): RoundState |
 
 function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>): void {
   const { state, config } = step;
+  if (onRetakeReaction(step, event) || askForRetake(step, event)) return;
   const round = event.fromBot ? undefined : roundOfMessage(state, event.messageId);
   if (!round) return; // a bot, or another message
   const key = roundKey(round.number);

@@ -1,6 +1,6 @@
 // What the flow says in the channel. Plain text with emoji, so every platform can show it.
 import { count } from '../plural.js';
-import { CANDIDATE_EMOJI, CONFIRM_EMOJI, REGENERATE_EMOJI } from './emoji.js';
+import { CANDIDATE_EMOJI, CONFIRM_EMOJI, REGENERATE_EMOJI, RETAKE_EMOJI } from './emoji.js';
 import type { GenerationState, RoundOutcome, RoundState, Tally, TextTime } from './types.js';
 
 export function describeTally(tally: Tally): string {
@@ -36,6 +36,17 @@ export function withTime(
   return text.slice(0, where) + show(time.at) + text.slice(where + time.shown.length);
 }
 
+/** The video a message is about: `"a red circle"`, or `"a red circle" (take 2)` for a re-take. */
+function video(state: GenerationState): string {
+  const take = state.retake ? ` (take ${state.retake.take})` : '';
+  return `"${state.settings.prompt}"${take}`;
+}
+
+/** What a re-take costs, once its payer is known (the requester of its state). */
+function takeCost(state: GenerationState): string {
+  return state.retake ? `; cost: 1 video of ${state.requester.name}'s quota` : '';
+}
+
 export const text = {
   queued(state: GenerationState, position: number): string {
     const where = position <= 0 ? 'starting now' : `position ${position} in the queue`;
@@ -52,7 +63,8 @@ export const text = {
   animating(state: GenerationState, step?: number, total?: number): string {
     const progress = step !== undefined && total !== undefined ? ` step ${step}/${total}` : '';
     const frame = state.chosen?.round ? `frame ${state.chosen.candidate}` : 'your image';
-    return `🎞️ "${state.settings.prompt}": animating ${frame}…${progress}`;
+    const seed = state.retake ? ` with seed ${state.chosen?.seed}` : '';
+    return `🎞️ ${video(state)}: animating ${frame}${seed}…${progress}`;
   },
   voteOpen(state: GenerationState, round: RoundState, windowMs: number): string {
     return (
@@ -86,13 +98,41 @@ export const text = {
       ? `frame ${chosen.candidate} of round ${chosen.round}`
       : 'the uploaded image';
     const votes = chosen?.tally ? `; votes: ${describeTally(chosen.tally)}` : '';
-    return `🎬 "${state.settings.prompt}" for ${state.requester.name}: seed ${chosen?.seed ?? state.settings.seed}, ${origin}${votes}`;
+    return `🎬 ${video(state)} for ${state.requester.name}: seed ${chosen?.seed ?? state.settings.seed}, ${origin}${votes}${takeCost(state)}`;
   },
   done(state: GenerationState): string {
-    return `✅ "${state.settings.prompt}": done, the video is posted below.`;
+    return `✅ ${video(state)}: done, the video is posted below.`;
   },
   failed(state: GenerationState, reason: string): string {
-    return `❌ "${state.settings.prompt}" failed: ${reason}. Your quota was refunded.`;
+    return `❌ ${video(state)} failed: ${reason}. Your quota was refunded.`;
+  },
+  /** The status of a re-take while its askers gather. */
+  retakeAsked(state: GenerationState, windowMs: number): string {
+    const retake = state.retake!;
+    const askers = Object.values(retake.askers)
+      .sort((a, b) => a.seq - b.seq)
+      .map((asker) => asker.name);
+    const who = askers.length > 0 ? askers.join(', ') : 'nobody any more';
+    return (
+      `${RETAKE_EMOJI} Re-take of "${state.settings.prompt}" asked for by ${who}: take ${retake.take}, ` +
+      `the same first frame with seed ${state.chosen?.seed}. It starts ${state.phase === 'asking' ? closesIn(windowMs) : 'now'} and costs ` +
+      `1 video of the quota of the first who asked (${retake.firstRequester.name} can start it now with ${RETAKE_EMOJI}; ` +
+      `taking every ${RETAKE_EMOJI} back calls it off).`
+    );
+  },
+  retakeCalledOff(state: GenerationState): string {
+    return `${RETAKE_EMOJI} Re-take ${state.retake?.take} of "${state.settings.prompt}" called off: every ${RETAKE_EMOJI} was taken back. Nothing was charged.`;
+  },
+  retakeRefused(state: GenerationState, reason: string): string {
+    return `${RETAKE_EMOJI} Re-take ${state.retake?.take} of "${state.settings.prompt}" not made: ${reason}. Nothing was charged.`;
+  },
+  /** To a user who reacted 🔁 under a video whose re-take is under way or posted. */
+  retakeTaken(state: GenerationState): string {
+    const where =
+      state.phase === 'done'
+        ? `is posted: react ${RETAKE_EMOJI} under it for another`
+        : `is under way for ${state.requester.name}`;
+    return `Take ${state.retake?.take} of "${state.settings.prompt}" ${where}.`;
   },
   /** `reason` says why in the user's words (a chat adapter's DeliveryError), never raw codes. */
   gridNotPosted(reason: string): string {

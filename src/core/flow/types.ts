@@ -49,6 +49,7 @@ export type Phase =
   | 'generating' // candidates being drawn
   | 'voting'
   | 'awaiting-quota' // a paid regenerate waits for its quota reservation
+  | 'asking' // a 🔁 re-take collects its askers until its deadline (or the requester's 🔁)
   | 'animating'
   | 'done'
   | 'failed';
@@ -108,6 +109,25 @@ export interface GenerationState extends GenerationRequest {
   result?: { mp4: string; gif?: string };
   error?: string;
   voteSeq: number;
+  /** Set on a 🔁 re-take: a generation of its own that animates another's chosen frame again. */
+  retake?: RetakeState;
+}
+
+/** A 🔁 re-take: take n (2, 3, …) of a video, asked for with 🔁 under the take before it. */
+export interface RetakeState {
+  /** The first video's generation id (take 1): job ids and take ids derive from it. */
+  of: string;
+  take: number;
+  /** The seed of take 1; take n animates with `takeSeed(firstSeed, n)`. */
+  firstSeed: number;
+  /** The video the 🔁 reactions are on (the take before this one). */
+  videoMessageId: string;
+  /** Who asked for the first video: their 🔁 starts the re-take at once. */
+  firstRequester: Person;
+  /** Users whose 🔁 stands, in the order they asked (`seq`). */
+  askers: Record<string, { name: string; seq: number }>;
+  /** The re-take starts then, if anyone still asks for it. */
+  closesAt: number;
 }
 
 export interface FlowConfig {
@@ -214,6 +234,9 @@ export type FlowEvent =
   | { type: 'quotaReserved'; now: number; key: string }
   | { type: 'quotaDenied'; now: number; key: string; reason: string };
 
+/** A reaction event as the flow reads it, without its time. */
+export type RetakeReaction = Omit<Extract<FlowEvent, { type: 'reaction' }>, 'now'>;
+
 export type FlowEffect =
   /**
    * Post a message; with a key, the outcome comes back: `messagePosted` with its id (for later
@@ -234,6 +257,12 @@ export type FlowEffect =
   /** The round closed before its deadline (or the generation failed during its vote). */
   | { type: 'cancelTimer'; round: number }
   | { type: 'reserveQuota'; key: string }
+  /**
+   * A 🔁 under a finished video: the runner hands `reaction` to the re-take `take` of the video
+   * `firstId` (`takeGenerationId`), starting it first (`startRetake`) when there is none; a
+   * failed one is passed over for the next take.
+   */
+  | { type: 'retake'; firstId: string; take: number; reaction: RetakeReaction }
   | { type: 'commitQuota'; keys: string[] }
   | { type: 'refundQuota'; keys: string[] };
 
