@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { PrismaFlowStore } from '../src/adapters/prisma/prisma-flow-store.js';
 import { PrismaQuotaStore } from '../src/adapters/prisma/prisma-quota.js';
+import { PrismaChannelSettings } from '../src/adapters/prisma/prisma-settings.js';
 import { PrismaSubjects } from '../src/adapters/prisma/prisma-subjects.js';
 import { WebChatAdapter } from '../src/bots/web/web-adapter.js';
 import { DEFAULT_FLOW_CONFIG, reduce, startGeneration } from '../src/core/flow/index.js';
@@ -43,6 +44,7 @@ function runnerOn(db: Db, adapter: WebChatAdapter, jobs: LocalJobs): Runner {
     store,
     quota,
     audit: quota,
+    settings: new PrismaChannelSettings(db, subjects),
     queue: jobs,
     clock: systemClock,
     adapters: [adapter],

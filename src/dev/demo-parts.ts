@@ -9,6 +9,7 @@ import { type Db, openDatabase } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { PrismaFlowStore } from '../adapters/prisma/prisma-flow-store.js';
 import { PrismaQuotaStore } from '../adapters/prisma/prisma-quota.js';
+import { PrismaChannelSettings } from '../adapters/prisma/prisma-settings.js';
 import { PrismaSubjects } from '../adapters/prisma/prisma-subjects.js';
 import type { BotServiceDeps } from '../service/bot-service.js';
 import { FFMPEG_PATH } from '../engine/video.js';
@@ -21,7 +22,7 @@ export interface DemoParts {
   quota: PrismaQuotaStore;
   jobs: LocalJobs;
   /** What the bot service needs from these parts. */
-  deps: Pick<BotServiceDeps, 'store' | 'quota' | 'audit' | 'queue'>;
+  deps: Pick<BotServiceDeps, 'store' | 'quota' | 'audit' | 'settings' | 'queue'>;
   close(): Promise<void>;
 }
 
@@ -52,7 +53,13 @@ export async function openDemoParts(options: {
     store,
     quota,
     jobs,
-    deps: { store, quota, audit: quota, queue: jobs },
+    deps: {
+      store,
+      quota,
+      audit: quota,
+      settings: new PrismaChannelSettings(db, subjects),
+      queue: jobs,
+    },
     close: async () => {
       jobs.stop();
       await db.$disconnect();

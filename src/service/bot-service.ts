@@ -3,10 +3,13 @@
 // (src/service/ports.ts) and the chat adapter interface (src/bots/chat-adapter.ts).
 import { randomUUID } from 'node:crypto';
 import {
+  channelFlow,
   helpText,
   parseCommand,
   type QuotaChange,
+  type SettingsChange,
   type VideoRequest,
+  withChannelDefaults,
 } from '../core/commands/index.js';
 import { quotaKeyOf, randomSeed, REQUEST_LIMITS, type RequestLimits } from '../core/contract.js';
 import { DEFAULT_FLOW_CONFIG, type FlowConfig } from '../core/flow/index.js';
@@ -23,11 +26,14 @@ import {
   quotaRefusal,
   quotaReport,
 } from './format.js';
+import { describeSettingsChange, settingsReport } from './settings-report.js';
 import type {
   AuditLog,
+  ChannelSettingsStore,
   Clock,
   FlowStore,
   FlowTimers,
+  PostLeases,
   JobQueue,
   QuotaStore,
   QuotaSubject,
@@ -38,10 +44,14 @@ export interface BotServiceDeps {
   store: FlowStore;
   quota: QuotaStore;
   audit: AuditLog;
+  /** Each channel's own defaults (/settings). */
+  settings: ChannelSettingsStore;
   queue: JobQueue;
   clock: Clock;
   /** Vote deadlines; default: in this process, on `clock` (tests, the playground). */
   timers?: FlowTimers;
+  /** Leases on posting grids and videos, for several bot processes; default: none (one). */
+  leases?: PostLeases;
   adapters: ChatAdapter[];
   log: Logger;
   flow?: Partial<FlowConfig>;
@@ -54,19 +64,22 @@ export class BotService {
   private readonly adapters: Map<string, ChatAdapter>;
   private readonly limits: RequestLimits;
   private readonly pageSize: number;
+  private readonly config: FlowConfig;
 
   constructor(private readonly deps: BotServiceDeps) {
     this.adapters = new Map(deps.adapters.map((adapter) => [adapter.platform, adapter]));
     this.limits = deps.limits ?? REQUEST_LIMITS;
     this.pageSize = deps.historyPageSize ?? 5;
+    this.config = { ...DEFAULT_FLOW_CONFIG, ...deps.flow };
     this.runner = new FlowRunner({
       store: deps.store,
       quota: deps.quota,
       queue: deps.queue,
       clock: deps.clock,
       timers: deps.timers ?? new ClockTimers(deps.clock),
+      ...(deps.leases ? { leases: deps.leases } : {}),
       adapters: this.adapters,
-      config: { ...DEFAULT_FLOW_CONFIG, ...deps.flow },
+      config: this.config,
       log: deps.log,
     });
   }
@@ -166,6 +179,22 @@ export class BotService {
         case 'info':
           await reply(await this.info(adapter, command, subject));
           return;
+        case 'settings-show':
+          await reply(
+            settingsReport(
+              await this.deps.settings.get(channelOf(adapter, command)),
+              {
+                voteWindowSeconds: this.config.voteWindowMs / 1000,
+                maxRounds: this.config.maxRounds,
+                extendBy: 'anyone',
+              },
+              commandWord(command),
+            ),
+          );
+          return;
+        case 'settings-change':
+          await this.changeSettings(adapter, command, parsedCommand.change, reply);
+          return;
         case 'help':
           await reply(helpText(parsedCommand, this.limits));
           return;
@@ -255,7 +284,10 @@ export class BotService {
         return;
       }
     }
-    const { image, seed, ...options } = request;
+    // The channel's defaults, read once here and kept with the generation's state.
+    const channel = await this.deps.settings.get(channelOf(adapter, command));
+    const { image, seed, ...options } = withChannelDefaults(request, channel, this.limits);
+    const flow = channelFlow(channel);
     await this.runner.begin({
       id,
       platform: adapter.platform,
@@ -268,23 +300,44 @@ export class BotService {
         seed: seed ?? randomSeed(),
         ...(image ? { imagePath: image.path } : {}),
       },
+      ...(Object.keys(flow).length > 0 ? { flow } : {}),
     });
   }
 
-  /** Checks the platform's admin permission; a refusal is audited too. */
+  /** Checks the platform's admin permission; a refusal (with `open`: what everyone may do
+   * instead) is audited too. */
   private async checkAdmin(
     adapter: ChatAdapter,
     command: IncomingCommand,
     action: string,
     target: string,
     reply: (text: string) => Promise<unknown>,
+    open?: string,
   ): Promise<boolean> {
     const allowed = await adapter.isAdmin(command.workspaceId, command.user.id);
     if (!allowed) {
       await this.audit(adapter, command, action, target, false);
-      await reply(`Sorry, only workspace admins can use ${command.text.split(/\s+/)[0]} that way.`);
+      const instead = open ? ` ${open}` : '';
+      await reply(
+        `Sorry, only workspace admins can use ${commandWord(command)} that way.${instead}`,
+      );
     }
     return allowed;
+  }
+
+  private async changeSettings(
+    adapter: ChatAdapter,
+    command: IncomingCommand,
+    change: SettingsChange,
+    reply: (text: string) => Promise<unknown>,
+  ): Promise<void> {
+    const action = `settings.${change.action}`;
+    const target = `channel:${command.channelId}`;
+    const open = `Everyone can see this channel's settings with ${commandWord(command)} show.`;
+    if (!(await this.checkAdmin(adapter, command, action, target, reply, open))) return;
+    const { before, after } = await this.deps.settings.change(channelOf(adapter, command), change);
+    await this.audit(adapter, command, action, target, true, { change, before, after });
+    await reply(`Done: ${describeSettingsChange(change)}.`);
   }
 
   private async changeQuota(
@@ -325,4 +378,17 @@ export class BotService {
       at: this.deps.clock.now(),
     });
   }
+}
+
+function channelOf(adapter: ChatAdapter, command: IncomingCommand) {
+  return {
+    platform: adapter.platform,
+    workspaceId: command.workspaceId,
+    channelId: command.channelId,
+  };
+}
+
+/** How the user named the command: "/settings", "/video-settings". */
+function commandWord(command: IncomingCommand): string {
+  return command.text.trim().split(/\s+/)[0] ?? '';
 }

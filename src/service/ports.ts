@@ -8,12 +8,15 @@
 //               `loadRecentlyFinished` (late reactions on finished grids).
 //   FlowTimers  vote deadlines that fire once in the whole deployment (BullMQ delayed jobs), or
 //               in-process on the Clock (tests, the playground).
+//   PostLeases  who posts a round's grid or the video right now, across bot processes (Redis).
 //   QuotaStore  reserve / commit / refund by key (idempotent), usage, admin changes.
 //   AuditLog    one row per admin action (allowed or denied).
+//   ChannelSettingsStore  a channel's own defaults (/settings), read by every /video there.
 //   JobQueue    enqueue a FlowJob (idempotent by jobId), progress/completion events, overview.
 //   Clock       now() and absolute-time timers (deadlines survive restarts because they are
 //               stored as absolute times and set again at start-up).
 //   ChatAdapter see src/bots/chat-adapter.ts.
+import type { ChannelSettings, SettingsChange } from '../core/commands/settings.js';
 import type { QuotaChange } from '../core/commands/types.js';
 import type { Period, QuotaDecision as Decision } from '../core/quota.js';
 import type { FlowJob, GenerationState, Phase } from '../core/flow/types.js';
@@ -135,6 +138,23 @@ export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
 }
 
+/** One chat channel: the platform's workspace and channel ids. */
+export interface ChannelRef {
+  platform: string;
+  workspaceId: string;
+  channelId: string;
+}
+
+export interface ChannelSettingsStore {
+  /** The channel's own values (none set: an empty object). */
+  get(channel: ChannelRef): Promise<ChannelSettings>;
+  /** An admin's change, in one transaction; answers the values before and after it. */
+  change(
+    channel: ChannelRef,
+    change: SettingsChange,
+  ): Promise<{ before: ChannelSettings; after: ChannelSettings }>;
+}
+
 export type JobResult =
   | { kind: 'candidates'; images: string[]; grid: string }
   | { kind: 'animation'; mp4: string; gif?: string };
@@ -176,6 +196,24 @@ export interface JobQueue {
   /** Events of every job; returns the unsubscribe function. */
   subscribe(listener: (event: JobEvent) => void): () => void;
   overview(): Promise<QueueOverview>;
+}
+
+/**
+ * Leases on posting a generation's keyed messages (a round's grid, the video), so that of bot
+ * processes carrying on one generation at once (one resuming it while another still posts) one
+ * posts. Without them (one process), every post goes ahead.
+ */
+export interface PostLeases {
+  /**
+   * The lease on posting `key` of the generation, kept alive until released; or, while another
+   * process holds it, how many ms it still runs (it runs out soon after its holder dies).
+   */
+  take(generationId: string, key: string): Promise<PostLease | number>;
+}
+
+export interface PostLease {
+  /** Gives the lease back (once the post's outcome is saved). */
+  release(): Promise<void>;
 }
 
 export interface FlowTimers {

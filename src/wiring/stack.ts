@@ -8,6 +8,7 @@ import { systemClock } from '../service/clock.js';
 import { BullmqJobQueue } from '../adapters/bullmq/bullmq-job-queue.js';
 import { PrismaFlowStore } from '../adapters/prisma/prisma-flow-store.js';
 import { PrismaQuotaStore } from '../adapters/prisma/prisma-quota.js';
+import { PrismaChannelSettings } from '../adapters/prisma/prisma-settings.js';
 import { PrismaSubjects } from '../adapters/prisma/prisma-subjects.js';
 import type { FlowStore } from '../service/ports.js';
 import type { ChatAdapter } from '../bots/chat-adapter.js';
@@ -23,6 +24,7 @@ import type { Logger } from '../log.js';
 import { JobEvents } from '../queue/events.js';
 import { createQueueHttpHandler } from '../queue/http.js';
 import { JobProducer } from '../queue/producer.js';
+import { RedisPostLeases } from '../queue/post-leases.js';
 import { TimerQueue } from '../queue/timer-queue.js';
 import type { ArtifactStore } from '../artifacts/index.js';
 import { platformNotices } from './chat-platforms.js';
@@ -81,6 +83,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const subjects = new PrismaSubjects(db);
     const store = new PrismaFlowStore(db, subjects);
     const quota = new PrismaQuotaStore(db, subjects, quotaDefaults(env));
+    const settings = new PrismaChannelSettings(db, subjects);
     const artifacts = await artifactStoreOf(config);
     const connection = { url: options.redisUrl };
     // What the model accepts, so a request the bot takes never fails in the worker.
@@ -110,6 +113,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // too. Closed after the bot (which stops taking them first).
     const timers = new TimerQueue({ connection, prefix, log });
     stops.push(() => timers.close());
+    // A grid or video is posted by one process, also while another resumes its generation.
+    const leases = new RedisPostLeases({ connection, prefix, log });
+    stops.push(() => leases.close());
 
     // 4. The bot service on every chat adapter; uploads land among the artifacts.
     const webAdapter = new WebChatAdapter({
@@ -121,9 +127,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       store,
       quota,
       audit: quota,
+      settings,
       queue,
       clock: systemClock,
       timers,
+      leases,
       adapters: [webAdapter, ...(options.extraAdapters ?? [])],
       log,
       flow: {

@@ -4,7 +4,9 @@
 // random, as a load balancer would. Votes race between the processes; the flow's
 // compare-and-set saves decide. Shows: no vote lost or double-counted, each grid, video and
 // quota commit exactly once, each vote deadline fired once (a cancelled one never); and two
-// processes starting together carry on a generation left open once, not once each.
+// processes starting together carry on a generation left open once, not once each; a process
+// starting while another posts the grid leaves the post to it (post leases on Redis); and a
+// job's outcome is handled in every process, performed once.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { PrismaFlowStore } from '../../src/adapters/prisma/prisma-flow-store.js';
 import { PrismaQuotaStore } from '../../src/adapters/prisma/prisma-quota.js';
+import { PrismaChannelSettings } from '../../src/adapters/prisma/prisma-settings.js';
 import { PrismaSubjects } from '../../src/adapters/prisma/prisma-subjects.js';
 import type { OutgoingMessage } from '../../src/bots/chat-adapter.js';
 import { WebChatAdapter, type WebMessage } from '../../src/bots/web/web-adapter.js';
@@ -26,6 +29,7 @@ import {
 import { createClient, type Db, migrateDatabase } from '../../src/db/index.js';
 import { LocalJobs } from '../../src/dev/local-jobs.js';
 import { FFMPEG_PATH } from '../../src/engine/video.js';
+import { RedisPostLeases } from '../../src/queue/post-leases.js';
 import { TimerQueue } from '../../src/queue/timer-queue.js';
 import { BotService } from '../../src/service/bot-service.js';
 import { systemClock } from '../../src/service/clock.js';
@@ -50,6 +54,9 @@ interface BotProcess {
   fired: string[];
   /** Saves this process lost to the other one (it reduced again on the newer state). */
   lost: number;
+  /** Post leases taken (true) or found held elsewhere (false), when it has them. */
+  leases: boolean[];
+  close(): Promise<void>;
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ff-two-'));
@@ -62,13 +69,18 @@ const jobs = new LocalJobs({
 });
 /** Every message the bots posted (the chat platform's side), in order. */
 const posts: OutgoingMessage[] = [];
+/** Awaited before each post reaches the platform (a test holds one there). */
+let beforePost: ((message: OutgoingMessage) => Promise<void>) | undefined;
 const processes: BotProcess[] = [];
 /** Which process each command and reaction went to. */
 const routed = { a: 0, b: 0 };
 let database: TestDatabase;
 
-async function startProcess(name: string): Promise<BotProcess> {
+async function startProcess(name: string, withLeases = false): Promise<BotProcess> {
   const db = createClient(database.target);
+  const leases = withLeases
+    ? new RedisPostLeases({ connection: { url: SHARED_REDIS_URL }, prefix, leaseMs: 1_000 })
+    : undefined;
   const subjects = new PrismaSubjects(db);
   const store = new PrismaFlowStore(db, subjects);
   const quota = new PrismaQuotaStore(db, subjects, LIMITS);
@@ -77,14 +89,39 @@ async function startProcess(name: string): Promise<BotProcess> {
     store,
     quota,
     audit: quota,
+    settings: new PrismaChannelSettings(db, subjects),
     queue: jobs,
     clock: systemClock,
     timers,
+    ...(leases ? { leases } : {}),
     adapters: [adapter],
     log: silentLog,
     flow: { voteWindowMs: WINDOW_MS, progressEditIntervalMs: 0 },
   });
-  const process: BotProcess = { name, db, service, timers, commits: [], fired: [], lost: 0 };
+  const process: BotProcess = {
+    name,
+    db,
+    service,
+    timers,
+    commits: [],
+    fired: [],
+    lost: 0,
+    leases: [],
+    close: async () => {
+      await service.runner.stop();
+      await timers.close();
+      await leases?.close();
+      await db.$disconnect();
+    },
+  };
+  if (leases) {
+    const take = leases.take.bind(leases);
+    leases.take = async (generationId, key) => {
+      const lease = await take(generationId, key);
+      process.leases.push(typeof lease !== 'number');
+      return lease;
+    };
+  }
   // Recorded on the way through to the real stores and runner.
   const save = store.saveGeneration.bind(store);
   store.saveGeneration = async (state, version) => {
@@ -118,6 +155,7 @@ before(async () => {
   processes.push(await startProcess('a'), await startProcess('b'));
   const post = adapter.post.bind(adapter);
   adapter.post = async (channelId, message) => {
+    await beforePost?.(message);
     posts.push(message);
     return post(channelId, message);
   };
@@ -129,11 +167,7 @@ before(async () => {
 
 after(async () => {
   jobs.stop();
-  for (const { service, timers, db } of processes) {
-    await service.runner.stop();
-    await timers.close();
-    await db.$disconnect();
-  }
+  for (const process of processes) await process.close();
   await database?.drop();
   await dropPrefix(SHARED_REDIS_URL, prefix);
   rmSync(dir, { recursive: true, force: true });
@@ -266,56 +300,65 @@ test(
   },
 );
 
+/**
+ * A generation left open by processes that stopped: its frames drawn, its grid not posted (its
+ * quota reserved, its state saved as the flow left it).
+ */
+async function leftWithGridToPost(user: string, prompt: string) {
+  const db = processes[0]!.db;
+  const subjects = new PrismaSubjects(db);
+  const request = {
+    id: randomUUID(),
+    platform: 'local',
+    workspaceId: 'local',
+    channelId: 'playground',
+    requester: { id: user, name: user },
+    settings: { prompt, seed: 5, steps: 1 },
+  };
+  const quota = new PrismaQuotaStore(db, subjects, LIMITS);
+  assert.ok(
+    (await quota.reserve(quotaKeyOf(request.id), { ...request, userId: user }, Date.now())).ok,
+  );
+  const started = startGeneration(request, Date.now());
+  const round = started.state.rounds[0]!;
+  const drawn = new Promise<JobResult>((resolve) => {
+    const stop = jobs.subscribe((event) => {
+      if (event.jobId === round.jobId && event.type === 'completed') {
+        stop();
+        resolve(event.result);
+      }
+    });
+  });
+  await jobs.enqueue(candidatesJob(started.state, round));
+  const frames = await drawn;
+  assert.equal(frames.kind, 'candidates');
+  if (frames.kind !== 'candidates') throw new Error('no frames');
+  const ready = reduce(
+    started.state,
+    {
+      type: 'candidatesReady',
+      now: Date.now(),
+      jobId: round.jobId,
+      images: frames.images,
+      grid: frames.grid,
+    },
+    DEFAULT_FLOW_CONFIG,
+  );
+  assert.deepEqual(
+    ready.effects.map((e) => e.type),
+    ['post'],
+    'the grid, still to post',
+  );
+  assert.equal(await new PrismaFlowStore(db, subjects).saveGeneration(ready.state, null), true);
+  return request;
+}
+
 test(
   'two processes starting together carry on an open generation once: one grid, one deadline, one video',
   { timeout: 90_000 },
   async () => {
-    // A generation left open by processes that stopped: its frames drawn, its grid not posted.
+    const request = await leftWithGridToPost('ivan', 'a yellow star moving down');
     const db = processes[0]!.db;
-    const subjects = new PrismaSubjects(db);
-    const request = {
-      id: randomUUID(),
-      platform: 'local',
-      workspaceId: 'local',
-      channelId: 'playground',
-      requester: { id: 'ivan', name: 'ivan' },
-      settings: { prompt: 'a yellow star moving down', seed: 5, steps: 1 },
-    };
-    const quota = new PrismaQuotaStore(db, subjects, LIMITS);
-    assert.ok(
-      (await quota.reserve(quotaKeyOf(request.id), { ...request, userId: 'ivan' }, Date.now())).ok,
-    );
-    const started = startGeneration(request, Date.now());
-    const round = started.state.rounds[0]!;
-    const drawn = new Promise<JobResult>((resolve) => {
-      const stop = jobs.subscribe((event) => {
-        if (event.jobId === round.jobId && event.type === 'completed') {
-          stop();
-          resolve(event.result);
-        }
-      });
-    });
-    await jobs.enqueue(candidatesJob(started.state, round));
-    const frames = await drawn;
-    assert.equal(frames.kind, 'candidates');
-    if (frames.kind !== 'candidates') return;
-    const ready = reduce(
-      started.state,
-      {
-        type: 'candidatesReady',
-        now: Date.now(),
-        jobId: round.jobId,
-        images: frames.images,
-        grid: frames.grid,
-      },
-      DEFAULT_FLOW_CONFIG,
-    );
-    assert.deepEqual(
-      ready.effects.map((e) => e.type),
-      ['post'],
-      'the grid, still to post',
-    );
-    assert.equal(await new PrismaFlowStore(db, subjects).saveGeneration(ready.state, null), true);
 
     const [c, d] = await Promise.all([startProcess('c'), startProcess('d')]);
     processes.push(c!, d!);
@@ -350,5 +393,57 @@ test(
     assert.deepEqual(fired, [`${request.id} 1`], 'the deadline once');
     const commits = processes.flatMap((p) => p.commits).filter((k) => k === request.id);
     assert.deepEqual(commits, [request.id], 'charged once');
+  },
+);
+
+test(
+  'a process starting while another posts the grid leaves the post to it (post lease): one grid',
+  { timeout: 90_000 },
+  async () => {
+    const user = 'judy';
+    const prompt = 'a white circle moving up';
+    const request = await leftWithGridToPost(user, prompt);
+    const isGrid = (message: OutgoingMessage) =>
+      message.text.startsWith(`🗳️ Round 1 for "${prompt}"`);
+    // The first process to post the grid is held at the platform until the second has started.
+    let held: () => void = () => {};
+    let holding: () => void = () => {};
+    const atPlatform = new Promise<void>((resolve) => (holding = resolve));
+    const release = new Promise<void>((resolve) => (held = resolve));
+    let attempts = 0;
+    beforePost = async (message) => {
+      if (!isGrid(message) || (attempts += 1) > 1) return;
+      holding();
+      await release;
+    };
+    try {
+      const e = await startProcess('e', true);
+      processes.push(e);
+      await atPlatform;
+      const f = await startProcess('f', true);
+      processes.push(f);
+      // f resumed the generation, found e's lease and looks again once it runs out: e renews it
+      // while its post runs, so f finds it held again.
+      await waitFor('f to find the lease held twice', () =>
+        f.leases.filter((taken) => !taken).length >= 2 ? true : undefined,
+      );
+      held();
+      const result = await waitFor(
+        'the video',
+        () => posts.find((p) => p.text.startsWith(`🎬 "${prompt}"`)),
+        30_000,
+      );
+      assert.match(result.text, /frame 1 of round 1; votes: 1️⃣ 0/);
+      for (const process of processes) await process.service.runner.idle();
+      assert.equal(attempts, 1, 'the grid posted once (by e)');
+      assert.equal(posts.filter(isGrid).length, 1);
+      assert.equal(posts.filter((p) => p.text.startsWith(`🎬 "${prompt}"`)).length, 1);
+      assert.deepEqual(e.leases.slice(0, 1), [true], 'e took the lease on the grid');
+      const fired = processes.flatMap((p) => p.fired).filter((f) => f.startsWith(request.id));
+      assert.deepEqual(fired, [`${request.id} 1`], 'the deadline once');
+    } finally {
+      held();
+      beforePost = undefined;
+    }
   },
 );

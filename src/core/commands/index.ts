@@ -2,6 +2,7 @@
 export * from './attachment.js';
 export * from './admin.js';
 export * from './parse.js';
+export * from './settings.js';
 export * from './tokenize.js';
 export * from './types.js';
 export * from './video.js';

@@ -2,6 +2,7 @@
 // Returns a typed command or one readable message saying what is wrong and what is allowed.
 import { parseQuotaArgs } from './admin.js';
 import { REQUEST_LIMITS, type RequestLimits } from '../contract.js';
+import { parseSettingsArgs, SETTINGS_USAGE } from './settings.js';
 import { tokenize } from './tokenize.js';
 import type { Command, IncomingAttachment, ParseResult } from './types.js';
 import { splitVideoArgs, structuredVideoArgs, validateVideoRequest, VIDEO_USAGE } from './video.js';
@@ -16,12 +17,13 @@ export const HELP_TEXT = [
   '/quota: your usage and limits (admins: /quota set|grant|reset)',
   '/info: your queued videos (position, ETA), quota left, open votes here',
   '/queue: what is waiting (admins)',
+  "/settings: this channel's vote window, steps, guidance, fps, who may extend, max rounds (admins: /settings set|reset)",
   '/help words: the words the model knows, by kind',
 ].join('\n');
 
 const HELP_USAGE = 'Usage: /help [words]';
 
-const COMMAND_NAMES = ['video', 'history', 'quota', 'info', 'queue', 'help'];
+const COMMAND_NAMES = ['video', 'history', 'quota', 'info', 'queue', 'settings', 'help'];
 
 /** Slack apps often prefix their commands to avoid clashes; both spellings work. */
 const ALIASES: Record<string, string> = {
@@ -30,6 +32,7 @@ const ALIASES: Record<string, string> = {
   'video-info': 'info',
   'video-queue': 'queue',
   'video-help': 'help',
+  'video-settings': 'settings',
 };
 
 export interface ParseContext {
@@ -75,6 +78,12 @@ export function parseCommand(text: string, context: ParseContext = {}): ParseRes
       return parsed.ok
         ? { ok: true, command: parsed.value }
         : { ok: false, error: `Sorry, I can't do that: ${parsed.error}` };
+    }
+    case 'settings': {
+      const parsed = parseSettingsArgs(args, limits);
+      return parsed.ok
+        ? { ok: true, command: parsed.value }
+        : fail(parsed.problems, SETTINGS_USAGE);
     }
     case 'queue':
     case 'info':

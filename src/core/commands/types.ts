@@ -1,6 +1,7 @@
 // The commands the bot understands, after parsing and validation.
 import type { Limit, Period } from '../quota.js';
 import type { SchedulerName } from '../contract.js';
+import type { SettingsChange } from './settings.js';
 
 /** A file the user attached to a command, already saved locally by the chat adapter. */
 export interface IncomingAttachment {
@@ -47,6 +48,10 @@ export type Command =
   | { kind: 'quota-show' }
   | { kind: 'quota-admin'; change: QuotaChange }
   | { kind: 'queue' }
+  /** `/settings show`: the channel's values and which are defaults. */
+  | { kind: 'settings-show' }
+  /** `/settings set|reset` (admins). */
+  | { kind: 'settings-change'; change: SettingsChange }
   /** Your jobs in the queue (position, ETA), your quota left, the open rounds here. */
   | { kind: 'info' }
   /** `topic: 'words'`: the words the model knows (`/help words`); none: the commands. */

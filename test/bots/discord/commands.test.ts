@@ -163,7 +163,16 @@ test('deploy-commands registers every command in a server, or globally', async (
     api: h.fake.api,
   };
   const names = await deployCommands({ ...options, guildId: h.fake.world.guildId });
-  assert.deepEqual(names, ['video', 'history', 'quota', 'quota-admin', 'info', 'queue', 'help']);
+  assert.deepEqual(names, [
+    'video',
+    'history',
+    'quota',
+    'quota-admin',
+    'info',
+    'queue',
+    'settings',
+    'help',
+  ]);
   const [guildPut] = h.fake.rest.calls('PUT', /\/guilds\/\d+\/commands$/);
   const body = guildPut?.body as { json: Record<string, unknown>[] };
   const byName = new Map(body.json.map((command) => [command.name, command]));

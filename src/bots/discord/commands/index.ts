@@ -5,6 +5,7 @@ import { infoCommand } from './info.js';
 import { queueCommand } from './queue.js';
 import { quotaAdminCommand } from './quota-admin.js';
 import { quotaCommand } from './quota.js';
+import { settingsCommand } from './settings.js';
 import type { SlashCommand } from './types.js';
 import { videoCommand } from './video.js';
 
@@ -17,6 +18,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   quotaAdminCommand,
   infoCommand,
   queueCommand,
+  settingsCommand,
   helpCommand,
 ];
 
