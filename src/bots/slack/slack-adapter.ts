@@ -49,6 +49,7 @@ export const SLACK_COMMANDS = [
   '/video-quota',
   '/video-info',
   '/video-queue',
+  '/video-settings',
   '/video-help',
 ] as const;
 
