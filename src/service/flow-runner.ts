@@ -40,6 +40,7 @@ import type {
   JobEvent,
   JobQueue,
   JobTicket,
+  PostLeases,
   QuotaStore,
   VersionedState,
 } from './ports.js';
@@ -58,6 +59,8 @@ export interface FlowRunnerDeps {
   clock: Clock;
   /** Vote deadlines: BullMQ delayed jobs in the product, the clock's timers in tests. */
   timers: FlowTimers;
+  /** Who posts a grid or a video across bot processes; left out (one process), all post. */
+  leases?: PostLeases;
   adapters: ReadonlyMap<string, ChatAdapter>;
   config: FlowConfig;
   log: Logger;
@@ -77,6 +80,8 @@ export class FlowRunner {
   private readonly byMessage = new Map<string, string>();
   private readonly chains = new Map<string, Promise<void>>();
   private unsubscribe: (() => void) | undefined;
+  /** Generations to look at again once another process's post lease runs out. */
+  private readonly rechecks = new Set<NodeJS.Timeout>();
 
   constructor(private readonly deps: FlowRunnerDeps) {}
 
@@ -115,6 +120,8 @@ export class FlowRunner {
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    for (const timer of this.rechecks) clearTimeout(timer);
+    this.rechecks.clear();
     await this.deps.timers.stop();
     await Promise.allSettled([...this.chains.values()]);
   }
@@ -350,6 +357,43 @@ export class FlowRunner {
   }
 
   /**
+   * Posts a message the flow waits on once in the deployment: under a lease on the generation's
+   * `key`, given back once the outcome is saved (a process resuming the generation meanwhile
+   * finds it posted). A lease held elsewhere: nothing now, and the generation is resumed here
+   * once that lease has run out (posted by then, or its holder died before saving it). Redis
+   * away: posted without one (a double post is then possible, a lost one is not).
+   */
+  private async postOnce(
+    state: GenerationState,
+    key: string,
+    message: OutgoingMessage,
+  ): Promise<undefined> {
+    let lease;
+    try {
+      lease = await this.deps.leases?.take(state.id, key);
+    } catch (error) {
+      this.deps.log.warn({ err: error, generationId: state.id, key }, 'posting without a lease');
+    }
+    if (typeof lease === 'number') {
+      this.resumeLater(state.id, lease);
+      return undefined;
+    }
+    await this.handle(state.id, await this.deliver(state, key, message));
+    await lease?.release().catch((error: unknown) => {
+      this.deps.log.warn({ err: error, generationId: state.id, key }, 'post lease not released');
+    });
+    return undefined;
+  }
+
+  private resumeLater(generationId: string, ms: number): void {
+    const timer = setTimeout(() => {
+      this.rechecks.delete(timer);
+      void this.serially(generationId, () => this.resume(generationId));
+    }, ms + 50);
+    this.rechecks.add(timer);
+  }
+
+  /**
    * Posts a message the flow waits on, retrying with backoff and lighter versions of it (see
    * `lighterVersions`); answers `messagePosted`, or `deliveryFailed` with the last refusal's
    * reason for the requester (a DeliveryError's; any other error gets a plain sentence). A
@@ -390,7 +434,7 @@ export class FlowRunner {
     const { clock, queue, quota, timers } = this.deps;
     switch (effect.type) {
       case 'post':
-        if (effect.key) return this.deliver(state, effect.key, effect.message);
+        if (effect.key) return this.postOnce(state, effect.key, effect.message);
         await this.adapterFor(state).post(state.channelId, effect.message);
         return undefined;
       case 'edit': {

@@ -358,7 +358,6 @@ test(
   { timeout: 90_000 },
   async () => {
     const request = await leftWithGridToPost('ivan', 'a yellow star moving down');
-    const db = processes[0]!.db;
 
     const [c, d] = await Promise.all([startProcess('c'), startProcess('d')]);
     processes.push(c!, d!);
