@@ -23,6 +23,7 @@ import { quotaKeyOf } from '../../src/core/contract.js';
 import {
   candidatesJob,
   DEFAULT_FLOW_CONFIG,
+  type GenerationState,
   reduce,
   startGeneration,
 } from '../../src/core/flow/index.js';
@@ -54,6 +55,10 @@ interface BotProcess {
   fired: string[];
   /** Saves this process lost to the other one (it reduced again on the newer state). */
   lost: number;
+  /** Job completions (frames drawn, video made) handed to this process's flow. */
+  completions: number;
+  /** Saves of this process that applied a completion (the states those events lead to). */
+  applied: number;
   /** Post leases taken (true) or found held elsewhere (false), when it has them. */
   leases: boolean[];
   close(): Promise<void>;
@@ -98,6 +103,7 @@ async function startProcess(name: string, withLeases = false): Promise<BotProces
     log: silentLog,
     flow: { voteWindowMs: WINDOW_MS, progressEditIntervalMs: 0 },
   });
+  let closed = false;
   const process: BotProcess = {
     name,
     db,
@@ -106,8 +112,12 @@ async function startProcess(name: string, withLeases = false): Promise<BotProces
     commits: [],
     fired: [],
     lost: 0,
+    completions: 0,
+    applied: 0,
     leases: [],
     close: async () => {
+      if (closed) return;
+      closed = true;
       await service.runner.stop();
       await timers.close();
       await leases?.close();
@@ -127,7 +137,15 @@ async function startProcess(name: string, withLeases = false): Promise<BotProces
   store.saveGeneration = async (state, version) => {
     const won = await save(state, version);
     if (!won) process.lost += 1;
+    if (won && appliesCompletion(state)) process.applied += 1;
     return won;
+  };
+  const dispatch = service.runner.dispatch.bind(service.runner);
+  service.runner.dispatch = (generationId, event) => {
+    if (event.type === 'candidatesReady' || event.type === 'animationReady') {
+      process.completions += 1;
+    }
+    return dispatch(generationId, event);
   };
   const commit = quota.commit.bind(quota);
   quota.commit = async (key) => {
@@ -141,6 +159,16 @@ async function startProcess(name: string, withLeases = false): Promise<BotProces
   };
   await service.runner.start(); // the chat platform is started once, below, for both
   return process;
+}
+
+/** The state a completion leads to: frames drawn, grid not yet posted; or the video made, not
+ * yet posted. */
+function appliesCompletion(state: GenerationState): boolean {
+  const round = state.rounds.at(-1);
+  if (state.phase === 'animating') return !!state.result && !state.messages.result;
+  return (
+    state.phase === 'voting' && !!round?.candidates && !state.messages[`round:${round.number}`]
+  );
 }
 
 function pick(): BotProcess {
@@ -297,6 +325,15 @@ test(
     t.diagnostic(
       `events routed ${JSON.stringify(routed)}; saves lost to the other process ${lost}`,
     );
+    // Each job's completion reached both processes; one save applied it (the other found it
+    // applied: nothing saved, nothing performed).
+    const made = expected.reduce((sum, { round }) => sum + round + 1, 0); // grids + videos
+    const [a, b] = processes as [BotProcess, BotProcess];
+    assert.deepEqual([a.completions, b.completions], [made, made], 'each process got each one');
+    assert.equal(a.applied + b.applied, made, 'each completion applied once');
+    t.diagnostic(
+      `${made} completions: handled ${a.completions + b.completions} times, applied by ${a.applied} + ${b.applied} saves`,
+    );
   },
 );
 
@@ -444,5 +481,52 @@ test(
       held();
       beforePost = undefined;
     }
+  },
+);
+
+test(
+  "a job's outcome reaches the flow when the process that queued it is gone: grid and video once",
+  { timeout: 90_000 },
+  async () => {
+    // A long job ahead in the queue holds the frames back until the process that queues them
+    // has stopped (its id is no generation's: the flow ignores its events).
+    await jobs.enqueue({
+      jobId: 'hold-the-queue',
+      kind: 'candidates',
+      generationId: 'hold-the-queue',
+      prompt: 'a queue held',
+      round: 1,
+      seeds: [1, 2, 3, 4],
+      steps: 3_000,
+    });
+    const g = await startProcess('g');
+    processes.push(g);
+    const prompt = 'a black square moving left';
+    await g.service.onCommand(adapter, {
+      workspaceId: 'local',
+      channelId: 'playground',
+      user: { id: 'kim', name: 'kim' },
+      text: `/video ${prompt} --seed 3 --steps 1`,
+    });
+    const queued = (await jobs.overview()).jobs.find(
+      (job) => job.generationId !== 'hold-the-queue',
+    );
+    assert.equal(queued?.state, 'waiting', 'the frames are still to draw when g stops');
+    await g.close();
+
+    const result = await waitFor(
+      'the video',
+      () => posts.find((p) => p.text.startsWith(`🎬 "${prompt}"`)),
+      60_000,
+    );
+    assert.match(result.text, /frame 1 of round 1; votes: 1️⃣ 0/);
+    for (const process of processes) await process.service.runner.idle();
+    const of = (start: string) => posts.filter((p) => p.text.startsWith(start)).length;
+    assert.equal(of(`🗳️ Round 1 for "${prompt}"`), 1, 'the grid posted once');
+    assert.equal(of(`🎬 "${prompt}"`), 1, 'the video posted once');
+    assert.equal(g.completions, 0, 'g was gone');
+    const generationId = queued?.generationId as string;
+    const commits = processes.flatMap((p) => p.commits).filter((key) => key === generationId);
+    assert.deepEqual(commits, [generationId], 'charged once');
   },
 );
