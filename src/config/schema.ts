@@ -99,6 +99,23 @@ export const envSchema = z.object({
   DISCORD_APPLICATION_ID: optionalText,
   /** Register slash commands in this guild only (instant), instead of globally. */
   DISCORD_GUILD_ID: optionalText,
+  /** Discord's REST API base URL; empty = https://discord.com/api (set it for a proxy). */
+  DISCORD_API_URL: optionalText,
+  /** Gateway shards (Discord requires them above about 2,500 servers): empty = one; `auto` =
+   * as many as Discord recommends; or a number. `npm run discord` then runs one process per
+   * shard; `npm start` runs them all in its one process (see docs/discord.md). */
+  DISCORD_SHARDS: z
+    .string()
+    .trim()
+    .regex(/^(|auto|[1-9]\d{0,4})$/, 'expected "auto" or a number of shards from 1')
+    .optional()
+    .transform((value): number | 'auto' | undefined =>
+      value === undefined || value === '' ? undefined : value === 'auto' ? value : Number(value),
+    ),
+  /** With DISCORD_SHARDS=N: the shards this process runs itself (e.g. `0,1`), to spread the
+   * shards over machines. Empty = all of them (`npm start`) or one process each (`npm run
+   * discord`). */
+  DISCORD_SHARD_IDS: commaList(''),
 
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,

@@ -10,17 +10,17 @@ import {
   ffmpegShrinker,
   type DiscordAdapterOptions,
   type DiscordChatAdapter,
+  type ShardSet,
 } from '../bots/discord/index.js';
 import { createSlackAdapter, slackSetupFrom, SlackChatAdapter } from '../bots/slack/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
+import { shardPlanOf } from './discord-shards.js';
+import { ChatPlatformSetupError } from './setup-error.js';
 
-/** A platform's settings are incomplete; the message names what to set. */
-export class ChatPlatformSetupError extends Error {
-  override name = 'ChatPlatformSetupError';
-}
+export { ChatPlatformSetupError };
 
-/** Test seams: where the platforms' APIs are (Slack's comes from SLACK_API_URL). */
+/** Test seams: where the platforms' APIs are (default: DISCORD_API_URL, SLACK_API_URL). */
 export interface PlatformOverrides {
   discordApi?: string;
 }
@@ -32,7 +32,15 @@ export interface PlatformOverrides {
 export function discordAdapterFrom(
   config: Config,
   log: Logger,
-  { required = false, discordApi }: PlatformOverrides & { required?: boolean } = {},
+  {
+    required = false,
+    discordApi = config.env.DISCORD_API_URL,
+    shards,
+  }: PlatformOverrides & {
+    required?: boolean;
+    /** Default: every shard DISCORD_SHARDS names, in this one process (`npm start`). */
+    shards?: ShardSet | undefined;
+  } = {},
 ): DiscordChatAdapter | undefined {
   const { DISCORD_TOKEN: token, DISCORD_APPLICATION_ID: applicationId } = config.env;
   if (!token && !applicationId && !required) return undefined;
@@ -52,7 +60,13 @@ export function discordAdapterFrom(
     shrinkVideo: ffmpegShrinker(FFMPEG_PATH),
     ...(discordApi ? { api: discordApi } : {}),
   };
-  return createDiscordAdapter(options);
+  const shardSet = shards ?? planShards(config);
+  return createDiscordAdapter(shardSet ? { ...options, shards: shardSet } : options);
+}
+
+function planShards(config: Config): ShardSet | undefined {
+  const plan = shardPlanOf(config.env, { oneProcess: true });
+  return plan.kind === 'client' ? plan.shards : undefined;
 }
 
 const SLACK_SETTINGS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;

@@ -18,6 +18,7 @@ import {
   RESTJSONErrorCodes,
   Routes,
   type ChatInputCommandInteraction,
+  type ClientOptions,
   type Interaction,
   type MessageReaction,
   type PartialMessageReaction,
@@ -47,6 +48,7 @@ import {
   type InteractionReply,
 } from './interaction-replies.js';
 import { cannotMakeVideos, missingForFlow } from './permissions.js';
+import type { ShardSet } from './sharding.js';
 import type { ShrinkVideo } from './upload-limit.js';
 import { UploadPaths } from './upload-paths.js';
 
@@ -90,6 +92,8 @@ export interface DiscordAdapterOptions {
   /** How long a /video may wait for the service before it is deferred privately (2 s). */
   acknowledgeWithinMs?: number;
   commands?: readonly SlashCommand[];
+  /** The gateway shards this client runs (default: no sharding, shard 0 of 1). */
+  shards?: ShardSet;
 }
 
 export class DiscordChatAdapter implements ChatAdapter {
@@ -114,6 +118,7 @@ export class DiscordChatAdapter implements ChatAdapter {
       partials: [Partials.Message, Partials.Channel, Partials.Reaction, Partials.User],
       allowedMentions: { parse: [], repliedUser: false },
       ...(options.api ? { rest: { api: options.api } } : {}),
+      ...shardOptions(options.shards),
     });
     this.uploads = new UploadPaths({
       client: this.client,
@@ -549,4 +554,11 @@ function discordTime(at: number): string {
 
 function fitContent(text: string): string {
   return text.length <= MAX_CONTENT ? text : `${text.slice(0, MAX_CONTENT - 1)}…`;
+}
+
+/** discord.js' client options for a shard set ('auto': the count GET /gateway/bot recommends). */
+function shardOptions(shards: ShardSet | undefined): Pick<ClientOptions, 'shards' | 'shardCount'> {
+  if (shards === undefined) return {};
+  if (shards === 'auto') return { shards: 'auto' };
+  return { shards: shards.ids, shardCount: shards.count };
 }

@@ -11,6 +11,7 @@ export {
 export { SLASH_COMMANDS, type SlashCommand } from './commands/index.js';
 export { deployCommands } from './deploy-commands.js';
 export { ffmpegShrinker } from './shrink-video.js';
+export { startShardManager, type ShardSet } from './sharding.js';
 
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordChatAdapter {
   return new DiscordChatAdapter(options);

@@ -19,7 +19,7 @@ import { FakeDiscord, type FakeMessage } from './fake/fake-discord.js';
 export type AdapterExtras = Partial<
   Pick<
     DiscordAdapterOptions,
-    'shrinkVideo' | 'artifactUrl' | 'maxUploadBytes' | 'acknowledgeWithinMs'
+    'shrinkVideo' | 'artifactUrl' | 'maxUploadBytes' | 'acknowledgeWithinMs' | 'shards'
   >
 >;
 

@@ -12,10 +12,11 @@ import {
   World,
   type FakeInteraction,
   type FakeMessage,
+  type FakeServer,
   type FakeUser,
 } from './world.js';
 
-export type { FakeInteraction, FakeMessage, FakeUser } from './world.js';
+export type { FakeInteraction, FakeMessage, FakeServer, FakeUser } from './world.js';
 export { ADMIN_PERMISSIONS, MEMBER_PERMISSIONS } from './world.js';
 
 /** Option types of Discord's interaction payloads. */
@@ -32,6 +33,8 @@ export interface CommandOptions {
   attachment?: { option: string; name: string; contentType: string; data: Buffer };
   /** What Discord says the channel accepts (`attachment_size_limit`). */
   attachmentSizeLimit?: number;
+  /** Where it is typed (default: the first server). */
+  server?: FakeServer;
 }
 
 export class FakeDiscord {
@@ -47,8 +50,8 @@ export class FakeDiscord {
     let gatewayUrl = '';
     const world = new World(() => gatewayUrl);
     const gateway = await FakeGateway.start({
-      ready: () => world.readyPayload(),
-      guilds: () => [world.guildPayload()],
+      ready: (shard) => world.readyPayload(shard),
+      guilds: (shard) => world.serversOn(shard).map((server) => world.guildPayload(server)),
     });
     gatewayUrl = gateway.url;
     const token = `fake.${randomBytes(8).toString('hex')}`;
@@ -92,11 +95,12 @@ export class FakeDiscord {
     options: CommandOptions,
     focused?: string,
   ): FakeInteraction {
+    const server = options.server ?? this.world.servers[0]!;
     const interaction: FakeInteraction = {
       id: snowflake(),
       token: `itoken-${randomBytes(12).toString('hex')}`,
       userId: user.id,
-      channelId: this.world.channelId,
+      channelId: server.channelId,
       dispatchedAt: Date.now(),
       expired: false,
       ...(focused === undefined ? {} : { autocomplete: true }),
@@ -138,15 +142,18 @@ export class FakeDiscord {
       type: focused === undefined ? 2 : 4,
       token: interaction.token,
       version: 1,
-      guild_id: this.world.guildId,
-      channel_id: this.world.channelId,
-      channel: { ...this.world.channelPayload(), permissions: user.permissions.toString() },
-      member: { ...this.world.memberPayload(user), permissions: user.permissions.toString() },
+      guild_id: server.guildId,
+      channel_id: server.channelId,
+      channel: { ...this.world.channelPayload(server), permissions: user.permissions.toString() },
+      member: {
+        ...this.world.memberPayload(user, server),
+        permissions: user.permissions.toString(),
+      },
       app_permissions: this.world.botPermissions().toString(),
       locale: 'en-US',
       guild_locale: 'en-US',
       entitlements: [],
-      authorizing_integration_owners: { '0': this.world.guildId },
+      authorizing_integration_owners: { '0': server.guildId },
       context: 0,
       ...(options.attachmentSizeLimit
         ? { attachment_size_limit: options.attachmentSizeLimit }
@@ -194,14 +201,17 @@ function reactionPayload(
   emoji: string,
   added: boolean,
 ) {
+  const server = world.server(message.channelId) ?? world.servers[0]!;
   return {
     user_id: user.id,
     channel_id: message.channelId,
     message_id: message.id,
-    guild_id: world.guildId,
+    guild_id: server.guildId,
     emoji: { id: null, name: emoji },
     burst: false,
     type: 0,
-    ...(added ? { member: world.memberPayload(user), message_author_id: world.bot.id } : {}),
+    ...(added
+      ? { member: world.memberPayload(user, server), message_author_id: world.bot.id }
+      : {}),
   };
 }

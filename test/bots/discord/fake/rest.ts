@@ -190,7 +190,7 @@ export class FakeRest {
         status: 200,
         body: {
           url: this.world.gatewayUrl(),
-          shards: 1,
+          shards: this.world.recommendedShards,
           session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
         },
       };
@@ -247,6 +247,7 @@ export class FakeRest {
       files: body.files,
       flags: (ephemeral ? EPHEMERAL : 0) | (type === 5 ? LOADING : 0),
       via: 'interaction',
+      channelId: interaction.channelId,
     });
     interaction.originalMessageId = original.id;
     return {
@@ -289,6 +290,7 @@ export class FakeRest {
         flags: json.flags ?? 0,
         via: 'followup',
         replyTo: interaction.originalMessageId,
+        channelId: interaction.channelId,
       });
       return { status: 200, body: this.world.messagePayload(message) };
     }
@@ -305,11 +307,12 @@ export class FakeRest {
 
   private channel(method: string, parts: string[], body: ParsedBody): Reply {
     const [, channelId, messages, messageId, reactions, emoji, userId] = parts;
-    if (channelId !== this.world.channelId) return notFound(10003, 'Unknown Channel');
+    const server = this.world.server(channelId ?? '');
+    if (!server || server.channelId !== channelId) return notFound(10003, 'Unknown Channel');
     const lacking = (...flags: bigint[]) =>
       flags.some((flag) => (this.world.botPermissions() & flag) === 0n);
     if (lacking(PermissionFlagsBits.ViewChannel)) return DISCORD_ERRORS.missingAccess;
-    if (messages === undefined) return { status: 200, body: this.world.channelPayload() };
+    if (messages === undefined) return { status: 200, body: this.world.channelPayload(server) };
     if (messageId === undefined && method === 'POST') {
       const json = body.json as { content?: string; message_reference?: { message_id?: string } };
       if (
@@ -327,11 +330,13 @@ export class FakeRest {
         flags: 0,
         via: 'channel',
         replyTo: json.message_reference?.message_id,
+        channelId,
       });
       return { status: 200, body: this.world.messagePayload(message) };
     }
     const message = this.world.messages.get(messageId ?? '');
-    if (!message || message.deleted || (message.flags & EPHEMERAL) !== 0) {
+    const elsewhere = message?.channelId !== channelId;
+    if (!message || elsewhere || message.deleted || (message.flags & EPHEMERAL) !== 0) {
       return notFound(10008, 'Unknown Message');
     }
     if (reactions === undefined) {
@@ -412,11 +417,12 @@ export class FakeRest {
 
   private guild(parts: string[]): Reply {
     const [, guildId, members, userId] = parts;
-    if (guildId !== this.world.guildId) return notFound(10004, 'Unknown Guild');
-    if (members === undefined) return { status: 200, body: this.world.guildPayload() };
+    const server = this.world.server(guildId ?? '');
+    if (!server || server.guildId !== guildId) return notFound(10004, 'Unknown Guild');
+    if (members === undefined) return { status: 200, body: this.world.guildPayload(server) };
     const user = this.world.users.get(userId ?? '');
     return user
-      ? { status: 200, body: this.world.memberPayload(user) }
+      ? { status: 200, body: this.world.memberPayload(user, server) }
       : notFound(10007, 'Unknown Member');
   }
 }

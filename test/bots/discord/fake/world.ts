@@ -1,5 +1,6 @@
-// What the fake Discord knows: one server with one text channel, its members, the messages
-// the bot posted (with their reactions, edits and files) and the interaction tokens. Payloads
+// What the fake Discord knows: its servers (one by default, more for sharding), each with one
+// text channel, their members, the messages the bot posted (with their reactions, edits and
+// files) and the interaction tokens. Payloads
 // are built in Discord's own JSON shapes so discord.js parses them as it parses Discord's.
 import { PermissionFlagsBits, SnowflakeUtil } from 'discord.js';
 
@@ -33,6 +34,21 @@ export interface FakeMessage {
   contents: string[];
   /** Emoji → user ids, in the order they reacted. */
   reactions: Map<string, string[]>;
+}
+
+/** A server (guild) with its one text channel. */
+export interface FakeServer {
+  guildId: string;
+  channelId: string;
+  adminRoleId: string;
+}
+
+/** A gateway session's shard: `[id, count]`, as in IDENTIFY and READY. */
+export type Shard = [number, number];
+
+/** The shard Discord sends a guild's events to: (guild_id >> 22) % shard count. */
+export function shardOfGuild(guildId: string, count: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(count));
 }
 
 export interface FakeInteraction {
@@ -77,6 +93,12 @@ export class World {
   readonly guildId = snowflake();
   readonly channelId = snowflake();
   readonly adminRoleId = snowflake();
+  /** Every server the bot is in; the first is the one above. */
+  readonly servers: FakeServer[] = [
+    { guildId: this.guildId, channelId: this.channelId, adminRoleId: this.adminRoleId },
+  ];
+  /** Shards GET /gateway/bot recommends. */
+  recommendedShards = 1;
   readonly bot: FakeUser = {
     id: snowflake(),
     username: 'firstframe',
@@ -96,6 +118,32 @@ export class World {
   channelUploadLimit: number | undefined;
 
   constructor(readonly gatewayUrl: () => string) {}
+
+  /** Another server the bot is in, with a guild id on `shard` of `count` shards. */
+  addServer(shard: number, count: number): FakeServer {
+    // A snowflake's shard is set by its timestamp (ms): step back until it lands there.
+    let timestamp = Date.now();
+    while (shardOfGuild(SnowflakeUtil.generate({ timestamp }).toString(), count) !== shard) {
+      timestamp -= 1;
+    }
+    const server = {
+      guildId: SnowflakeUtil.generate({ timestamp }).toString(),
+      channelId: snowflake(),
+      adminRoleId: snowflake(),
+    };
+    this.servers.push(server);
+    return server;
+  }
+
+  /** The server of a guild or channel id; undefined when the bot is in no such server. */
+  server(id: string): FakeServer | undefined {
+    return this.servers.find((server) => server.guildId === id || server.channelId === id);
+  }
+
+  /** The servers a gateway session on `shard` is sent. */
+  serversOn([id, count]: Shard): FakeServer[] {
+    return this.servers.filter((server) => shardOfGuild(server.guildId, count) === id);
+  }
 
   addUser(username: string, permissions = MEMBER_PERMISSIONS): FakeUser {
     const user = { id: snowflake(), username, bot: false, permissions };
@@ -135,12 +183,12 @@ export class World {
     };
   }
 
-  memberPayload(user: FakeUser) {
+  memberPayload(user: FakeUser, server = this.servers[0]!) {
     const admin = (user.permissions & PermissionFlagsBits.ManageGuild) !== 0n;
     return {
       user: this.userPayload(user),
       nick: null,
-      roles: admin ? [this.adminRoleId] : [],
+      roles: admin ? [server.adminRoleId] : [],
       joined_at: '2026-01-01T00:00:00.000Z',
       deaf: false,
       mute: false,
@@ -149,11 +197,11 @@ export class World {
     };
   }
 
-  channelPayload() {
+  channelPayload(server = this.servers[0]!) {
     return {
-      id: this.channelId,
+      id: server.channelId,
       type: 0,
-      guild_id: this.guildId,
+      guild_id: server.guildId,
       name: 'videos',
       position: 0,
       permission_overwrites:
@@ -182,9 +230,9 @@ export class World {
     };
   }
 
-  guildPayload() {
+  guildPayload(server = this.servers[0]!) {
     return {
-      id: this.guildId,
+      id: server.guildId,
       name: 'Fake server',
       icon: null,
       owner_id: snowflake(),
@@ -199,14 +247,14 @@ export class World {
       preferred_locale: 'en-US',
       features: [],
       roles: [
-        this.rolePayload(this.guildId, '@everyone', MEMBER_PERMISSIONS, 0),
-        this.rolePayload(this.adminRoleId, 'admins', ADMIN_PERMISSIONS, 1),
+        this.rolePayload(server.guildId, '@everyone', MEMBER_PERMISSIONS, 0),
+        this.rolePayload(server.adminRoleId, 'admins', ADMIN_PERMISSIONS, 1),
       ],
       emojis: [],
       stickers: [],
-      channels: [this.channelPayload()],
+      channels: [this.channelPayload(server)],
       threads: [],
-      members: [this.memberPayload(this.bot)],
+      members: [this.memberPayload(this.bot, server)],
       member_count: this.users.size,
       presences: [],
       voice_states: [],
@@ -218,24 +266,25 @@ export class World {
     };
   }
 
-  readyPayload() {
+  readyPayload(shard: Shard = [0, 1]) {
     return {
       v: 10,
       user: { ...this.userPayload(this.bot), verified: true, mfa_enabled: false, flags: 0 },
-      guilds: [{ id: this.guildId, unavailable: true }],
-      session_id: 'fake-session',
+      guilds: this.serversOn(shard).map((server) => ({ id: server.guildId, unavailable: true })),
+      session_id: `fake-session-${shard[0]}`,
       resume_gateway_url: this.gatewayUrl(),
-      shard: [0, 1],
+      shard,
       application: { id: this.applicationId, flags: 0 },
     };
   }
 
   messagePayload(message: FakeMessage) {
     const fromInteraction = message.via !== 'channel';
+    const guildId = this.server(message.channelId)?.guildId ?? this.guildId;
     return {
       id: message.id,
       channel_id: message.channelId,
-      guild_id: this.guildId,
+      guild_id: guildId,
       author: this.userPayload(this.bot),
       content: message.content,
       timestamp: new Date(SnowflakeUtil.timestampFrom(message.id)).toISOString(),
@@ -266,7 +315,7 @@ export class World {
               type: 0,
               message_id: message.replyTo,
               channel_id: message.channelId,
-              guild_id: this.guildId,
+              guild_id: guildId,
             },
           }
         : {}),
@@ -276,11 +325,13 @@ export class World {
   addMessage(
     fields: Pick<FakeMessage, 'content' | 'files' | 'flags' | 'via'> & {
       replyTo?: string | undefined;
+      /** Default: the first server's channel. */
+      channelId?: string;
     },
   ): FakeMessage {
     const message: FakeMessage = {
       id: snowflake(),
-      channelId: this.channelId,
+      channelId: fields.channelId ?? this.channelId,
       content: fields.content,
       files: fields.files,
       flags: fields.flags,
