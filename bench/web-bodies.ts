@@ -114,12 +114,15 @@ async function measure(): Promise<void> {
     const after = memoryOf(child.pid!);
     const statuses = new Map<number, number>();
     for (const { status } of answers) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    // What each kind of answer said (status 0: the connection failed, with its error).
+    const said = Object.fromEntries(answers.map(({ status, text }) => [status, text.slice(0, 80)]));
     console.log(
       JSON.stringify({
         root: path.resolve(values.root),
         bodies: Number(values.bodies),
         bodyMb: +(body.length / 1024 / 1024).toFixed(2),
         statuses: Object.fromEntries(statuses),
+        said,
         rssBeforeMb: +before.rssMb.toFixed(1),
         peakRssMb: +after.peakMb.toFixed(1),
         peakGrowthMb: +(after.peakMb - before.rssMb).toFixed(1),
