@@ -13,12 +13,13 @@
 // job's outcome is handled even when the process that queued it has died. The compare-and-set
 // decides: the first save performs the effects, the others reduce the event again on the saved
 // state, where the flow ignores it (no change, nothing saved, nothing performed).
-import { generationOfJobId, quotaKeyOf } from '../core/contract.js';
+import { generationOfJobId, quotaKeyOf, takeGenerationId } from '../core/contract.js';
 import {
   isActive,
   reduce,
   resumeEffects,
   startGeneration,
+  startRetake,
   type FlowConfig,
   type FlowEffect,
   type FlowEvent,
@@ -70,6 +71,8 @@ export interface FlowRunnerDeps {
 const MAX_FINISHED = 200;
 /** Saves of one event lost to other processes before it is given up (and logged). */
 const MAX_SAVE_ATTEMPTS = 20;
+/** Failed re-takes (called off, no quota, job failed) passed over to find the next take. */
+const MAX_FAILED_TAKES = 50;
 
 export class FlowRunner {
   private readonly active = new Map<string, GenerationState>();
@@ -336,6 +339,43 @@ export class FlowRunner {
     }
   }
 
+  /**
+   * A 🔁 under the finished video `previous`: hands the reaction to its re-take, starting the
+   * re-take first when there is none (created once: of two processes, the one whose insert
+   * loses hands the reaction to the other's). A failed take is passed over for the next one.
+   */
+  private async retake(
+    previous: GenerationState,
+    effect: Extract<FlowEffect, { type: 'retake' }>,
+  ): Promise<void> {
+    const { reaction } = effect;
+    for (let take = effect.take; take < effect.take + MAX_FAILED_TAKES;) {
+      const id = takeGenerationId(effect.firstId, take);
+      const known = this.active.get(id) ?? this.finished.get(id);
+      const existing = known ?? (await this.deps.store.loadGeneration(id))?.state;
+      if (existing?.phase === 'failed') {
+        take += 1;
+        continue;
+      }
+      if (existing) return this.dispatch(id, reaction);
+      if (!reaction.added) return;
+      const { state, effects } = startRetake(
+        previous,
+        take,
+        reaction.user,
+        this.deps.clock.now(),
+        this.configFor(previous),
+      );
+      if (await this.deps.store.saveGeneration(state, null)) {
+        return this.serially(id, async () => {
+          this.remember(state, 0);
+          await this.perform(state, effects);
+        });
+      }
+    }
+    this.deps.log.warn({ generationId: effect.firstId }, 'too many failed re-takes');
+  }
+
   /** The flow's settings, with the progress cadence no faster than the platform allows. */
   private configFor(state: GenerationState): FlowConfig {
     const floor = this.deps.adapters.get(state.platform)?.minProgressEditIntervalMs ?? 0;
@@ -479,6 +519,9 @@ export class FlowRunner {
         const reason = `${state.requester.name}'s ${limitPhrase(decision)} is used up until ${formatTime(decision.resetsAt)}`;
         return { type: 'quotaDenied', key: effect.key, reason };
       }
+      case 'retake':
+        await this.retake(state, effect);
+        return undefined;
       case 'commitQuota':
         for (const key of effect.keys) await quota.commit(key);
         return undefined;

@@ -193,9 +193,10 @@ export function animateTake(step: Step): void {
   const retake = state.retake as RetakeState;
   state.phase = 'animating';
   state.animationJobId = animationJobId(retake.of, retake.take);
+  // The status first: a job the queue refuses answers at once, and its failure is the last word.
   step.effects.push(
-    { type: 'enqueue', job: animationJob(state) },
     { type: 'edit', key: 'status', text: text.animating(state) },
+    { type: 'enqueue', job: animationJob(state) },
   );
 }
 
