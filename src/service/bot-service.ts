@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   channelFlow,
+  DEFAULT_EXTEND_RULE,
   helpText,
   parseCommand,
   type QuotaChange,
@@ -186,7 +187,7 @@ export class BotService {
               {
                 voteWindowSeconds: this.config.voteWindowMs / 1000,
                 maxRounds: this.config.maxRounds,
-                extendBy: 'anyone',
+                extendBy: DEFAULT_EXTEND_RULE,
               },
               commandWord(command),
             ),

@@ -23,6 +23,8 @@ export type SettingName = (typeof SETTING_NAMES)[number];
 /** Who may extend a channel's video (`/video extend`, a later version). */
 export const EXTEND_RULES = ['anyone', 'requester'] as const;
 export type ExtendRule = (typeof EXTEND_RULES)[number];
+/** Until a channel says otherwise. */
+export const DEFAULT_EXTEND_RULE: ExtendRule = 'anyone';
 
 /** A channel's own values; a value left out is the deployment's default. */
 export interface ChannelSettings {

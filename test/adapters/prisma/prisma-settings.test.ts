@@ -56,6 +56,17 @@ for (const kind of KINDS) {
           b.change(videos, { action: 'set', values: { maxRounds: 2 } }),
         ]);
         assert.deepEqual(await a.get(videos), { steps: 10, guidance: 4, maxRounds: 2 });
+        // A channel's first settings, by several admins at once: one row, every change kept.
+        const stores = Array.from(
+          { length: 6 },
+          () => new PrismaChannelSettings(db, new PrismaSubjects(db)),
+        );
+        const values = [{ steps: 7 }, { guidance: 2 }, { fps: 16 }, { maxRounds: 4 }];
+        await Promise.all(
+          values.map((set, i) => stores[i]!.change(other, { action: 'set', values: set })),
+        );
+        assert.deepEqual(await a.get(other), { steps: 7, guidance: 2, fps: 16, maxRounds: 4 });
+        assert.equal(await db.channelSettings.count({ where: { channelId: 'other' } }), 1);
       }));
 
     test('a change is audited in the AuditEntry table, with what it changed', () =>
