@@ -76,6 +76,7 @@ const KNOWN_EMOJI = new Set([
   'four',
   'arrows_counterclockwise',
   'white_check_mark',
+  'repeat',
   'thumbsup',
 ]);
 
