@@ -259,6 +259,9 @@ export class BotService {
     request: VideoRequest,
     reply: (text: string) => Promise<unknown>,
   ): Promise<void> {
+    // The channel's defaults, read once (before any quota is held) and kept with the
+    // generation's state.
+    const channel = await this.deps.settings.get(channelOf(adapter, command));
     const id = randomUUID();
     const subject = {
       platform: adapter.platform,
@@ -285,8 +288,6 @@ export class BotService {
         return;
       }
     }
-    // The channel's defaults, read once here and kept with the generation's state.
-    const channel = await this.deps.settings.get(channelOf(adapter, command));
     const { image, seed, ...options } = withChannelDefaults(request, channel, this.limits);
     const flow = channelFlow(channel);
     await this.runner.begin({
