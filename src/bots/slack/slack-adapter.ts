@@ -209,7 +209,8 @@ export class SlackChatAdapter implements ChatAdapter {
 
   private retryLater(error: unknown): void {
     const every = this.options.startRetryMs ?? 30_000;
-    this.unreachable = `its Web API did not answer (retrying every ${Math.round(every / 1000)} s)`;
+    const period = every < 1000 ? `${every} ms` : `${Math.round(every / 1000)} s`;
+    this.unreachable = `its Web API did not answer (retrying every ${period})`;
     this.log.error({ err: error }, `slack: ${this.unreachable}`);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
