@@ -40,7 +40,7 @@ import {
 import { answerAutocomplete } from './autocomplete.js';
 import { deliveryErrorOf } from './delivery-errors.js';
 import { commandsByName, SLASH_COMMANDS, type SlashCommand } from './commands/index.js';
-import { downloadAttachment } from './image-download.js';
+import { downloadAttachment, removeDownloads } from './image-download.js';
 import {
   InteractionReplies,
   inTurn,
@@ -358,9 +358,11 @@ export class DiscordChatAdapter implements ChatAdapter {
         );
       }, this.options.acknowledgeWithinMs ?? ACKNOWLEDGE_WITHIN_MS);
     }
+    let attachments: IncomingAttachment[] = [];
+    let accepted = false;
     try {
       const input = command.toInput(interaction);
-      const attachments = await this.downloadAttachments(interaction);
+      attachments = await this.downloadAttachments(interaction);
       await this.handlers?.command({
         workspaceId: interaction.guildId,
         channelId: interaction.channelId,
@@ -368,12 +370,22 @@ export class DiscordChatAdapter implements ChatAdapter {
         text: input.text,
         // Until the request is answered, the service's replies name the interaction itself.
         messageId: interaction.id,
-        ...(command.ephemeral ? {} : { announce: () => this.announce(reply) }),
+        ...(command.ephemeral
+          ? {}
+          : {
+              announce: () => {
+                accepted = true;
+                return this.announce(reply);
+              },
+            }),
         ...(input.options ? { options: input.options } : {}),
         ...(attachments.length > 0 ? { attachments } : {}),
       });
     } finally {
       clearTimeout(deadline);
+      // Only an accepted request's image is read later (by the engine); a refused one is
+      // deleted at once, whatever refused it (its bytes, words, options or the quota).
+      if (!accepted) await removeDownloads(attachments);
     }
   }
 

@@ -1,7 +1,8 @@
-// Saves the image attached to /video locally, so the core can check it and the engine read it.
+// Saves the image attached to /video locally, so the core can check it and the engine read it;
+// the adapter deletes it again when the request is refused.
 // A file far over the core's limit is not downloaded: the core refuses it from its size alone.
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Attachment } from 'discord.js';
 import type { IncomingAttachment } from '../../core/commands/types.js';
@@ -31,4 +32,11 @@ export async function downloadAttachment(
   const file = path.join(folder, `${randomUUID()}${extension.slice(0, 6)}`);
   await writeFile(file, data);
   return { ...described, sizeBytes: data.length, path: file, head: data };
+}
+
+/** Deletes the files of downloaded attachments (a refused request's). */
+export async function removeDownloads(attachments: readonly IncomingAttachment[]): Promise<void> {
+  await Promise.all(
+    attachments.filter((a) => a.path !== '').map((a) => rm(a.path, { force: true })),
+  );
 }

@@ -1,8 +1,10 @@
 // The other slash commands through the real client: admin quota changes (refused for a
 // member, done for a Manage Server member), /history, /quota and /info seen by the caller only, a
-// refused /video (an ephemeral reply, never a deferral), an uploaded first frame, and the
-// registration data sent by deploy-commands.
+// refused /video (an ephemeral reply, never a deferral), an uploaded first frame (its file kept
+// only when the request is accepted), and the registration data sent by deploy-commands.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { PermissionFlagsBits } from 'discord.js';
 import sharp from 'sharp';
@@ -147,6 +149,37 @@ test('/video with an image cut short is refused before anything is queued', asyn
   const refusal = await h.waitForMessage(/cut short/);
   assert.equal(refusal.flags & EPHEMERAL, EPHEMERAL);
   assert.equal(interaction.responseType, 4, 'answered with a message, not deferred');
+});
+
+test('the image of a refused /video is deleted at once; an accepted one is kept for the engine', async () => {
+  const uploads = () => {
+    try {
+      return readdirSync(path.join(h.dir, 'uploads')).sort();
+    } catch {
+      return []; // nothing downloaded yet
+    }
+  };
+  const png = await sharp({
+    create: { width: 32, height: 32, channels: 3, background: { r: 30, g: 200, b: 30 } },
+  })
+    .png()
+    .toBuffer();
+  const withImage = (name: string, data: Buffer, values: Record<string, string>) =>
+    h.fake.command(bob, 'video', {
+      values,
+      attachment: { option: 'image', name, contentType: 'image/png', data },
+    });
+  const kept = uploads();
+  // Each refusal names what only this request has, so the wait is for this one's answer.
+  withImage('dot.png', png, { prompt: 'a green dot', scheduler: 'zigzag' });
+  await h.waitForMessage(/scheduler "zigzag" is unknown/);
+  withImage('ring.png', png.subarray(0, png.length - 20), { prompt: 'a green ring' });
+  await h.waitForMessage(/"ring.png" is cut short/);
+  assert.deepEqual(uploads(), kept, 'refused for its options or its bytes: no file kept');
+
+  withImage('square.png', png, { prompt: 'a green square' });
+  await h.waitForMessage(/🎬 "a green square"/);
+  assert.equal(uploads().length, kept.length + 1, 'the accepted image stays');
 });
 
 test("/history lists the caller's videos, to the caller only", async () => {
