@@ -92,6 +92,11 @@ export interface RequestLimits {
   guidanceRescale: Range;
   eta: Range;
   seed: Range;
+  /** Frame rates a request may ask for (`--fps`), whole numbers. */
+  fps: Range;
+  /** The frame rates this model makes: its own, and twice that when it interpolates; unset
+   * (any model), every rate in `fps` passes here and the engine decides. */
+  fpsMade?: readonly number[];
   schedulers: readonly SchedulerName[];
   /** Lower-case words the model knows; when set, other words are refused by name. */
   vocabulary?: ReadonlySet<string>;
@@ -114,6 +119,7 @@ export const REQUEST_LIMITS: RequestLimits = {
   guidanceRescale: { min: 0, max: 1 },
   eta: { min: 0, max: 1 },
   seed: { min: 0, max: MAX_SEED },
+  fps: { min: 1, max: 60 },
   schedulers: SCHEDULERS,
   imageMaxBytes: 5 * 1024 * 1024,
   imageTypes: ['image/png', 'image/jpeg', 'image/webp'],
@@ -137,6 +143,8 @@ export interface ModelLimits {
   maxWords?: number;
   maxSteps?: number;
   schedulers?: readonly SchedulerName[];
+  /** The frame rates it makes (its video fps, and twice that with "interpolate" in video_masks). */
+  fps?: readonly number[];
 }
 
 export function limitsForModel(model: ModelLimits, base = REQUEST_LIMITS): RequestLimits {
@@ -146,6 +154,7 @@ export function limitsForModel(model: ModelLimits, base = REQUEST_LIMITS): Reque
     ...(model.maxWords ? { promptMaxWords: model.maxWords } : {}),
     ...(model.maxSteps ? { steps: { ...base.steps, max: model.maxSteps } } : {}),
     ...(model.schedulers ? { schedulers: model.schedulers } : {}),
+    ...(model.fps ? { fpsMade: model.fps } : {}),
   };
 }
 
@@ -291,6 +300,19 @@ export function rangeProblem(
   const kind = whole ? 'a whole number' : 'a number';
   const got = typeof value === 'string' ? `"${value}"` : String(value);
   return `${name} must be ${kind} from ${range.min} to ${range.max} (got ${got})`;
+}
+
+/** What is wrong with asking for `fps` frames per second: out of range, or not a rate this
+ * model makes (naming the ones it does). */
+export function fpsProblem(fps: unknown, limits: RequestLimits): string | undefined {
+  const range = rangeProblem('fps', fps, limits.fps, true);
+  if (range) return range;
+  const made = limits.fpsMade;
+  if (!made || made.includes(fps as number)) return undefined;
+  const rates = made.map(String).join(' or ');
+  const why =
+    made.length === 1 ? ` (${made[0]! * 2} needs a video model trained to interpolate)` : '';
+  return `this model cannot make ${String(fps)} fps videos: it makes ${rates} fps${why}`;
 }
 
 export function schedulerProblem(name: string, limits: RequestLimits): string | undefined {

@@ -32,7 +32,14 @@ export function requestLimitsOf(
       ? { maxSteps: manifest.limits.max_inference_steps }
       : {}),
     ...(manifest.limits?.schedulers ? { schedulers: manifest.limits.schedulers } : {}),
+    fps: fpsMadeBy(manifest),
   });
+}
+
+/** Its video's fps, and twice that when its video model interpolates (`animate({interpolate})`). */
+export function fpsMadeBy(manifest: Manifest): number[] {
+  const fps = manifest.video.fps;
+  return videoMasksOf(manifest).includes('interpolate') ? [fps, fps * 2] : [fps];
 }
 
 export interface Progress {

@@ -41,6 +41,8 @@ export interface AnimationRequest extends SamplingRequest {
   image: Uint8Array;
   seed: number;
   imageGuidance?: number;
+  /** Frames per second: the model's own, or twice it where the model interpolates. */
+  fps?: number;
 }
 
 export interface AnimationOutput {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   CANDIDATE_COUNT,
+  fpsProblem,
   GENERATION_ID_PATTERN,
   negativePromptProblems,
   promptProblems,
@@ -63,6 +64,8 @@ export function payloadSchemasFor(limits: RequestLimits = REQUEST_LIMITS) {
       imageKey: z.string().min(1).max(500),
       seed,
       imageGuidance: number('imageGuidance', limits.imageGuidance).optional(),
+      /** Frames per second; left out, the model's own (twice it: interpolated). */
+      fps: checked(z.number(), (fps) => [fpsProblem(fps, limits)]).optional(),
     }),
   };
 }

@@ -76,7 +76,7 @@ test('/video bad input: each message names the problem and what is allowed', () 
     ],
     [
       '/video a circle --size 3',
-      /unknown option --size \(allowed: --seed, --steps, --guidance, --scheduler, --negative\)/,
+      /unknown option --size \(allowed: --seed, --steps, --guidance, --scheduler, --negative, --fps\)/,
     ],
     ['/video a circle --seed', /--seed needs a value/],
     ['/video a circle --seed 1 --seed 2', /--seed is given twice/],
@@ -238,7 +238,7 @@ test('/video from options a platform parsed itself (quotes in the prompt are fin
   const both = error(parseCommand('/video', { options: { prompt: 'x', size: '3', steps: '0' } }));
   assert.match(
     both,
-    /unknown option size \(allowed: prompt, seed, steps, guidance, scheduler, negative\)/,
+    /unknown option size \(allowed: prompt, seed, steps, guidance, scheduler, negative, fps\)/,
   );
   assert.match(both, /steps must be a whole number from 1 to 50 \(got 0\)/, 'in the same answer');
   assert.match(

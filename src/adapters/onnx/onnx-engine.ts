@@ -3,7 +3,9 @@
 // thread free, and runs one job at a time; with `engines: n` the worker runs n of them and
 // gives each job to the least busy one, so n jobs run at once (one per core, README
 // "Configuration").
+import { fpsProblem } from '../../core/contract.js';
 import { loadEngine, type Engine } from '../../engine/index.js';
+import { EngineInputError } from '../../engine/errors.js';
 import type {
   AnimationOutput,
   AnimationRequest,
@@ -72,9 +74,19 @@ class OnnxGenerationEngine implements GenerationEngine {
     };
   }
 
-  async animate(request: AnimationRequest): Promise<AnimationOutput> {
-    const result = await this.onIdlest((engine) => engine.animate(request));
+  async animate({ fps, ...request }: AnimationRequest): Promise<AnimationOutput> {
+    const interpolate = fps === undefined ? {} : { interpolate: this.interpolates(fps) };
+    const result = await this.onIdlest((engine) => engine.animate({ ...request, ...interpolate }));
     return { mp4: result.mp4, gif: result.gif, seed: result.settings.seed };
+  }
+
+  /** `fps` as the engine makes it: the model's own rate, or twice it by interpolation (where
+   * its video model was trained for that); any other rate is refused naming the ones it makes. */
+  private interpolates(fps: number): boolean {
+    const { limits, video } = this.engines[0]!.describe();
+    const problem = fpsProblem(fps, limits);
+    if (problem) throw new EngineInputError('fps', problem);
+    return fps !== video.fps;
   }
 
   async close(): Promise<void> {

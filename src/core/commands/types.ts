@@ -27,6 +27,8 @@ export interface VideoRequest {
   steps?: number;
   guidance?: number;
   scheduler?: SchedulerName;
+  /** Frames per second of the video; undefined: the model's own (contract `fpsProblem`). */
+  fps?: number;
   /** An uploaded first frame: the vote is skipped and this image is animated. */
   image?: IncomingAttachment;
 }

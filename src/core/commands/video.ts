@@ -1,9 +1,11 @@
-// `/video <prompt> [--seed N] [--steps N] [--guidance X] [--scheduler NAME] [--negative "..."]`
+// `/video <prompt> [--seed N] [--steps N] [--guidance X] [--scheduler NAME] [--negative "..."]
+// [--fps N]`
 // Parsing (text → raw strings) is separate from validation (raw → typed request), so adapters
 // with structured options (Discord slash-command options) can call `validateVideoRequest`.
 import { checkImageAttachments } from './attachment.js';
 import {
   closestWords,
+  fpsProblem,
   negativePromptProblems,
   promptProblems,
   rangeProblem,
@@ -14,7 +16,7 @@ import {
 } from '../contract.js';
 import type { IncomingAttachment, VideoRequest } from './types.js';
 
-export const VIDEO_OPTIONS = ['seed', 'steps', 'guidance', 'scheduler', 'negative'] as const;
+export const VIDEO_OPTIONS = ['seed', 'steps', 'guidance', 'scheduler', 'negative', 'fps'] as const;
 export type VideoOptionName = (typeof VIDEO_OPTIONS)[number];
 
 export interface RawVideoRequest {
@@ -23,7 +25,7 @@ export interface RawVideoRequest {
 }
 
 export const VIDEO_USAGE =
-  'Usage: /video <prompt> [--seed N] [--steps N] [--guidance X] [--scheduler NAME] [--negative "words"]\n' +
+  'Usage: /video <prompt> [--seed N] [--steps N] [--guidance X] [--scheduler NAME] [--negative "words"] [--fps N]\n' +
   'Example: /video a big red circle moving left on black --seed 7';
 
 const OPTION_LIST = VIDEO_OPTIONS.map((name) => `--${name}`).join(', ');
@@ -158,6 +160,12 @@ export function validateVideoRequest(
   const seed = parseNumber('seed', options.seed, limits.seed, true, problems);
   const steps = parseNumber('steps', options.steps, limits.steps, true, problems);
   const guidance = parseNumber('guidance', options.guidance, limits.guidance, false, problems);
+  let fps = parseNumber('fps', options.fps, limits.fps, true, problems);
+  const fpsRefused = fps === undefined ? undefined : fpsProblem(fps, limits);
+  if (fpsRefused) {
+    problems.push(fpsRefused);
+    fps = undefined;
+  }
   let scheduler: SchedulerName | undefined;
   if (options.scheduler !== undefined) {
     const name = options.scheduler.trim().toLowerCase();
@@ -175,6 +183,7 @@ export function validateVideoRequest(
   if (guidance !== undefined) request.guidance = guidance;
   if (scheduler !== undefined) request.scheduler = scheduler;
   if (seed !== undefined) request.seed = seed;
+  if (fps !== undefined) request.fps = fps;
   if (negative) request.negativePrompt = negative;
   if (attachments[0]) request.image = attachments[0];
   return { ok: true, request };

@@ -42,5 +42,6 @@ export function animationJob(state: GenerationState): FlowJob {
     kind: 'animation',
     imagePath: chosen.imagePath,
     seed: chosen.seed,
+    ...(state.settings.fps === undefined ? {} : { fps: state.settings.fps }),
   };
 }

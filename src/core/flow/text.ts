@@ -98,7 +98,8 @@ export const text = {
       ? `frame ${chosen.candidate} of round ${chosen.round}`
       : 'the uploaded image';
     const votes = chosen?.tally ? `; votes: ${describeTally(chosen.tally)}` : '';
-    return `🎬 ${video(state)} for ${state.requester.name}: seed ${chosen?.seed ?? state.settings.seed}, ${origin}${votes}${takeCost(state)}`;
+    const fps = state.settings.fps === undefined ? '' : `, ${state.settings.fps} fps`;
+    return `🎬 ${video(state)} for ${state.requester.name}: seed ${chosen?.seed ?? state.settings.seed}${fps}, ${origin}${votes}${takeCost(state)}`;
   },
   done(state: GenerationState): string {
     return `✅ ${video(state)}: done, the video is posted below.`;

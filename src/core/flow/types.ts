@@ -62,6 +62,8 @@ export interface VideoSettings {
   steps?: number;
   guidance?: number;
   scheduler?: SchedulerName;
+  /** Frames per second; undefined: the model's own. Twice it is made by interpolation. */
+  fps?: number;
   /** An uploaded first frame: no vote, this image is animated. */
   imagePath?: string;
 }
@@ -184,7 +186,7 @@ export interface JobBase {
 /** Work for the job queue. */
 export type FlowJob =
   | (JobBase & { kind: 'candidates'; round: number; seeds: number[] })
-  | (JobBase & { kind: 'animation'; imagePath: string; seed: number });
+  | (JobBase & { kind: 'animation'; imagePath: string; seed: number; fps?: number });
 
 export interface FlowAttachment {
   path: string;

@@ -219,7 +219,7 @@ test('deploy-commands registers every command in a server, or globally', async (
   };
   assert.deepEqual(
     video.options.map((option) => option.name),
-    ['prompt', 'seed', 'steps', 'guidance', 'scheduler', 'negative', 'image'],
+    ['prompt', 'seed', 'steps', 'guidance', 'scheduler', 'negative', 'fps', 'image'],
   );
   assert.equal(video.options[0]?.required, true);
   assert.equal(video.options[0]?.autocomplete, true, 'the prompt completes its next word');

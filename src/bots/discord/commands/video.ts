@@ -1,4 +1,4 @@
-// /video prompt:<text> [seed] [steps] [guidance] [scheduler] [negative] [image]
+// /video prompt:<text> [seed] [steps] [guidance] [scheduler] [negative] [fps] [image]
 // Discord checks types and ranges in the client against the contract's limits for any model,
 // and completes the prompt's next word from the running model's words (autocomplete); the core
 // validates again with the running model's limits (its words, its step maximum) and answers
@@ -52,6 +52,13 @@ const data = new SlashCommandBuilder()
       .setName('negative')
       .setDescription('What the frames should not show')
       .setMaxLength(limits.negativeMaxChars),
+  )
+  .addIntegerOption((option) =>
+    option
+      .setName('fps')
+      .setDescription("Frames per second: the model's own, or twice it where it can interpolate")
+      .setMinValue(limits.fps.min)
+      .setMaxValue(limits.fps.max),
   )
   .addAttachmentOption((option) =>
     option.setName('image').setDescription('Your own first frame (PNG, JPEG or WebP): no vote'),
