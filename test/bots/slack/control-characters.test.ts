@@ -5,32 +5,14 @@
 // the refusal is the rule's, not a broken database. No queue worker: nothing is drawn.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { SlackChatAdapter } from '../../../src/bots/slack/index.js';
-import type { FlowStore } from '../../../src/service/ports.js';
 import { StackHarness, waitFor } from '../../wiring/stack-harness.js';
-import { SlackDriver } from './slack-harness.js';
-
-class SlackOnPostgres extends SlackDriver {
-  readonly product = new StackHarness('postgresql', {}, {}, false);
-
-  protected async startBot(adapter: SlackChatAdapter): Promise<void> {
-    await this.product.withPlatforms(() => [adapter]).start();
-  }
-
-  protected stopBot(): Promise<void> {
-    return this.product.cleanup();
-  }
-
-  protected get flowStore(): FlowStore {
-    return this.product.stack.store;
-  }
-}
+import { SlackOnStack } from './slack-on-stack.js';
 
 const ALLOWED = /only printable characters, spaces, tabs and new lines are allowed/;
-let h: SlackOnPostgres;
+let h: SlackOnStack;
 
 before(async () => {
-  h = await new SlackOnPostgres().start();
+  h = await new SlackOnStack(new StackHarness('postgresql', {}, {}, false)).start();
 });
 
 after(async () => {

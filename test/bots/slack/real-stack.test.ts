@@ -6,32 +6,15 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import type { FlowStore } from '../../../src/service/ports.js';
-import type { SlackChatAdapter } from '../../../src/bots/slack/index.js';
 import { probeVideo } from '../../engine/helpers/probe.js';
 import { StackHarness, waitFor } from '../../wiring/stack-harness.js';
-import { SlackDriver, USERS } from './slack-harness.js';
-
-class SlackOnStack extends SlackDriver {
-  readonly product = new StackHarness('sqlite');
-
-  protected async startBot(adapter: SlackChatAdapter): Promise<void> {
-    await this.product.withPlatforms(() => [adapter]).start();
-  }
-
-  protected stopBot(): Promise<void> {
-    return this.product.cleanup();
-  }
-
-  protected get flowStore(): FlowStore {
-    return this.product.stack.store;
-  }
-}
+import { USERS } from './slack-harness.js';
+import { SlackOnStack } from './slack-on-stack.js';
 
 let h: SlackOnStack;
 
 before(async () => {
-  h = await new SlackOnStack().start();
+  h = await new SlackOnStack(new StackHarness('sqlite')).start();
 });
 
 after(async () => {
