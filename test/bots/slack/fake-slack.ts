@@ -191,7 +191,10 @@ export class FakeSlack {
     return this.calls.filter((call) => call.method === method);
   }
 
-  /** Holds answers to `method` until the returned function is called. */
+  /**
+   * Holds answers to `method` until the returned function is called; a held call whose caller
+   * has gone by then is dropped unanswered (it never reached Slack).
+   */
   hold(method: string): () => void {
     let release!: () => void;
     this.held.set(method, new Promise<void>((resolve) => (release = resolve)));
@@ -282,6 +285,9 @@ export class FakeSlack {
     const call = { method: name, args, at: Date.now() };
     this.calls.push(call);
     await this.held.get(name);
+    // A held call is still in the network: if its caller died meanwhile (a process killed),
+    // it never reaches Slack.
+    if (request.socket.destroyed) return;
     const limit = this.rateLimitOf(call);
     if (limit) {
       response.writeHead(429, {
