@@ -31,15 +31,20 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('Slack unreachable at start-up: the playground is served at once, Slack is reported', async () => {
-  const closedPort = await freePort(); // nothing listens there
-  const slack = createSlackAdapter({
+/** A Slack adapter in HTTP mode whose Web API is on this local port. */
+function slackWithApiOn(port: number, timing: { startTimeoutMs?: number; startRetryMs: number }) {
+  return createSlackAdapter({
     botToken: 'xoxb-test-token',
     connection: { mode: 'http', signingSecret: 'test-signing-secret', port: 0, host: '127.0.0.1' },
     log: silentLog,
-    apiUrl: `http://127.0.0.1:${closedPort}/api/`,
-    startRetryMs: 200,
+    apiUrl: `http://127.0.0.1:${port}/api/`,
+    ...timing,
   });
+}
+
+test('Slack unreachable at start-up: the playground is served at once, Slack is reported', async () => {
+  const closedPort = await freePort(); // nothing listens there
+  const slack = slackWithApiOn(closedPort, { startRetryMs: 200 });
   database = await createTestDatabase('sqlite');
   const env = {
     DATA_DIR: dir,
@@ -85,14 +90,7 @@ test('a Web API that never answers: start gives up after its timeout, says so, a
   const blackHole = createServer((socket) => void sockets.push(socket));
   await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
   const { port } = blackHole.address() as { port: number };
-  const slack = createSlackAdapter({
-    botToken: 'xoxb-test-token',
-    connection: { mode: 'http', signingSecret: 'test-signing-secret', port: 0, host: '127.0.0.1' },
-    log: silentLog,
-    apiUrl: `http://127.0.0.1:${port}/api/`,
-    startTimeoutMs: 300,
-    startRetryMs: 100,
-  });
+  const slack = slackWithApiOn(port, { startTimeoutMs: 300, startRetryMs: 100 });
   try {
     // Returning at all is the point: the app's own client would wait and retry for minutes.
     await slack.start({ command: async () => {}, reaction: async () => {} });
