@@ -63,6 +63,7 @@ export class PrismaFlowStore implements FlowStore {
       channelId: state.channelId,
       requestMessageId: state.requestMessageId ?? null,
       replyMessageId: state.messages.status ?? null,
+      resultMessageId: state.messages.result ?? null,
       inputImagePath: settings.imagePath ?? null,
       videoPath: state.result?.mp4 ?? null,
       gifPath: state.result?.gif ?? null,
@@ -102,11 +103,18 @@ export class PrismaFlowStore implements FlowStore {
 
   async generationOfMessage(platform: string, messageId: string): Promise<string | undefined> {
     if (!(Object.values(Platform) as string[]).includes(platform)) return undefined;
+    const inWorkspace = { workspace: { platform: platform as Platform } };
     const round = await this.db.round.findFirst({
-      where: { messageId, generation: { workspace: { platform: platform as Platform } } },
+      where: { messageId, generation: inWorkspace },
       select: { generationId: true },
     });
-    return round?.generationId;
+    if (round) return round.generationId;
+    // A posted video (its 🔁 asks for a re-take).
+    const video = await this.db.generation.findFirst({
+      where: { resultMessageId: messageId, ...inWorkspace },
+      select: { id: true },
+    });
+    return video?.id;
   }
 
   async loadActiveGenerations(): Promise<GenerationState[]> {
