@@ -385,8 +385,15 @@ export async function startWebServer(options: {
         response.end();
         return;
       }
-      // A body left unread is not drained: the connection closes after the answer.
-      if (!request.complete) response.setHeader('connection', 'close');
+      if (!request.complete) {
+        // A body within the cap refused only because others are being read is read and dropped
+        // (no memory kept), so the page gets its "busy" answer instead of a cut connection;
+        // any other body left unread is not: the connection closes after the answer.
+        const declared = Number(request.headers['content-length'] ?? Infinity);
+        const refusedAsBusy = error instanceof HttpError && error.status === 503;
+        if (refusedAsBusy && declared <= MAX_COMMAND_BYTES) request.resume();
+        else response.setHeader('connection', 'close');
+      }
       if (error instanceof HttpError && error.status === 401 && !route.startsWith('POST')) {
         response.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
         response.end(error.message);

@@ -377,3 +377,22 @@ test("the page shows the start banner's notices (a chat platform not running) at
     await server.close();
   }
 });
+
+test('a line the server never answers is kept in the box, and the page says so', async () => {
+  const server = await startWebServer({
+    host: '127.0.0.1',
+    port: 0,
+    log: silentLog,
+    adapter: harness.adapter,
+  });
+  const page = await openAs('petra', undefined, server);
+  try {
+    await server.close(); // the playground stopped after the page loaded
+    await page.fill('#line', 'hello, anyone?');
+    await page.click('#composer button[type=submit]');
+    await page.locator('#error', { hasText: 'the playground did not answer' }).waitFor();
+    assert.equal(await page.inputValue('#line'), 'hello, anyone?', 'nothing typed is lost');
+  } finally {
+    await page.context().close();
+  }
+});

@@ -53,14 +53,22 @@ function raw(options: {
     path: options.path,
     headers: options.headers,
   });
-  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('response', (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-  });
+  const answer = new Promise<{ status: number; body: string; connection?: string }>(
+    (resolve, reject) => {
+      req.on('response', (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body,
+            connection: response.headers.connection,
+          }),
+        );
+      });
+      req.on('error', reject);
+    },
+  );
   if (options.body !== undefined) req.write(options.body);
   if (options.hold) req.flushHeaders();
   else req.end();
@@ -209,6 +217,16 @@ test('bodies are capped in size, and only four are read at once', async () => {
   };
   const fifth = await probe(503);
   assert.match(fifth.body, /busy/);
+  // A body within the cap refused for that is read and dropped, not cut off while its page is
+  // still sending it (which the page would see as a network error, not "busy").
+  const large = Buffer.from(JSON.stringify({ text: 'x'.repeat(6 * 1024 * 1024) }));
+  const refused = await raw({
+    path: '/api/command',
+    headers: { ...headers, 'content-length': large.length },
+    body: large,
+  }).answer;
+  assert.equal(refused.status, 503, refused.body);
+  assert.notEqual(refused.connection, 'close', 'the connection stays open to take the rest');
   for (const { req, answer } of held) {
     answer.catch(() => {}); // the connection is cut
     req.destroy();
