@@ -81,8 +81,14 @@ test('every problem of a /settings set at once, each naming what is allowed', ()
   assert.match(refusal('/settings set'), /say what to set: a name and its value/);
 });
 
-test("steps are checked against the model's own limit, as /video's are", () => {
-  const model = limitsForModel({ maxSteps: 20 });
+test("steps and fps are checked against the model's own limits, as /video's are", () => {
+  const model = limitsForModel({ maxSteps: 20, fps: [8] });
+  assert.match(
+    refusal('/settings set fps 16', model),
+    /this model cannot make 16 fps videos: it makes 8 fps \(16 needs a video model trained to interpolate\)/,
+  );
+  assert.match(refusal('/settings set fps 0'), /fps must be a whole number from 1 to 60 \(got 0\)/);
+  assert.equal(parsed('/settings set fps 8', model).kind, 'settings-change');
   assert.match(
     refusal('/settings set steps 30', model),
     /steps must be a whole number from 1 to 20 \(got 30\)/,
@@ -90,16 +96,22 @@ test("steps are checked against the model's own limit, as /video's are", () => {
   assert.equal(parsed('/settings set steps 20', model).kind, 'settings-change');
 });
 
-test("a /video takes the channel's steps and guidance unless it names its own; the flow its window and rounds", () => {
-  const channel = { steps: 12, guidance: 6, voteWindowSeconds: 90, maxRounds: 2 };
+test("a /video takes the channel's steps, guidance and fps unless it names its own; the flow its window and rounds", () => {
+  const channel = { steps: 12, guidance: 6, fps: 16, voteWindowSeconds: 90, maxRounds: 2 };
   assert.deepEqual(withChannelDefaults({ prompt: 'a red circle' }, channel, REQUEST_LIMITS), {
     prompt: 'a red circle',
     steps: 12,
     guidance: 6,
+    fps: 16,
   });
   assert.deepEqual(
-    withChannelDefaults({ prompt: 'a red circle', steps: 3 }, channel, REQUEST_LIMITS),
-    { prompt: 'a red circle', steps: 3, guidance: 6 },
+    withChannelDefaults({ prompt: 'a red circle', steps: 3, fps: 8 }, channel, REQUEST_LIMITS),
+    { prompt: 'a red circle', steps: 3, guidance: 6, fps: 8 },
+  );
+  // A model that makes 8 fps only: the channel's 16 is left out, the model's own rate applies.
+  assert.deepEqual(
+    withChannelDefaults({ prompt: 'x' }, { fps: 16 }, limitsForModel({ fps: [8] })),
+    { prompt: 'x' },
   );
   // A model changed since allows fewer steps: its own default then.
   assert.deepEqual(

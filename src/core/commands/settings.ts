@@ -2,10 +2,10 @@
 //   /settings [show]
 //   /settings set <name> <value> [<name> <value> ...]   e.g. /settings set vote-window 90s steps 20
 //   /settings reset [<name> ...]                        (no name: every setting)
-// Names: vote-window, steps, guidance, fps, extend, max-rounds. Steps and guidance are checked
-// against the same limits as /video's (the model's); the vote window and rounds against the
-// channel ranges below. What a /video in the channel takes from them: `withChannelDefaults`.
-import { closestWords, type Range, type RequestLimits } from '../contract.js';
+// Names: vote-window, steps, guidance, fps, extend, max-rounds. Steps, guidance and fps are
+// checked against the same limits as /video's (the model's: its step maximum, the frame rates it
+// makes); the vote window and rounds against the channel ranges below. What a /video in the channel takes from them: `withChannelDefaults`.
+import { closestWords, fpsProblem, type Range, type RequestLimits } from '../contract.js';
 import type { GenerationFlow } from '../flow/types.js';
 import type { Command, VideoRequest } from './types.js';
 import { parseNumber } from './video.js';
@@ -50,8 +50,6 @@ export const SETTING_FIELDS: Readonly<Record<SettingName, keyof ChannelSettings>
 export const CHANNEL_LIMITS = {
   voteWindowSeconds: { min: 10, max: 600 },
   maxRounds: { min: 1, max: 10 },
-  /** Frames per second a video may be made at (the engine's interpolation doubles the model's). */
-  fps: { min: 1, max: 60 },
 } as const satisfies Record<string, Range>;
 
 export type SettingsChange =
@@ -123,9 +121,16 @@ function setValue(
     case 'guidance':
       typed = parseNumber('guidance', value, limits.guidance, false, problems);
       break;
-    case 'fps':
-      typed = parseNumber('fps', value, CHANNEL_LIMITS.fps, true, problems);
+    case 'fps': {
+      // As /video --fps: a whole number in range, then a rate this model makes.
+      typed = parseNumber('fps', value, limits.fps, true, problems);
+      const refused = typed === undefined ? undefined : fpsProblem(typed, limits);
+      if (refused) {
+        problems.push(refused);
+        typed = undefined;
+      }
       break;
+    }
     case 'extend':
       typed = parseExtend(value, problems);
       break;
@@ -204,8 +209,9 @@ export function parseSettingsArgs(args: readonly string[], limits: RequestLimits
 }
 
 /**
- * A /video in a channel: its own steps and guidance win, else the channel's (when the model
- * still allows them: a model changed since may allow fewer steps), else the model's.
+ * A /video in a channel: its own steps, guidance and fps win, else the channel's (when the model
+ * still allows them: a model changed since may allow fewer steps, or other rates), else the
+ * model's.
  */
 export function withChannelDefaults(
   request: VideoRequest,
@@ -221,6 +227,11 @@ export function withChannelDefaults(
       : {}),
     ...(request.guidance === undefined && fits(settings.guidance, limits.guidance)
       ? { guidance: settings.guidance as number }
+      : {}),
+    ...(request.fps === undefined &&
+    settings.fps !== undefined &&
+    fpsProblem(settings.fps, limits) === undefined
+      ? { fps: settings.fps }
       : {}),
   };
 }

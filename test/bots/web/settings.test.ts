@@ -67,8 +67,11 @@ test('a user who is no admin is refused: told what is open, nothing stored, audi
 });
 
 test('admins (configured, or by the admin link) change the defaults; a /video takes them; a restart keeps them', async () => {
-  const set = await ask('/settings set vote-window 45s steps 4 guidance 5', 'admin');
-  assert.match(set.text, /^Done: vote-window set to 45s, steps set to 4, guidance set to 5/);
+  const set = await ask('/settings set vote-window 45s steps 4 guidance 5 fps 16', 'admin');
+  assert.match(
+    set.text,
+    /^Done: vote-window set to 45s, steps set to 4, guidance set to 5, fps set to 16/,
+  );
   const boss = await adminLogin(web.adminUrl, 'boss');
   const reset = await ask('/settings reset guidance', boss, 'boss');
   assert.equal(reset.text, 'Done: guidance is back to the default in this channel.');
@@ -93,6 +96,13 @@ test('admins (configured, or by the admin link) change the defaults; a /video ta
     [['candidates', 4, undefined]],
     "the channel's steps; guidance was reset, so the model's own",
   );
+  // The window ends 45 s after the grid: the animation job asks for the channel's fps.
+  harness.clock.advance(45_000);
+  const animation = await waitFor(
+    () => jobs.find((job) => job.kind === 'animation'),
+    'the animation job',
+  );
+  assert.equal(animation.kind === 'animation' && animation.fps, 16);
 
   await harness.stop();
   await harness.start();
@@ -100,4 +110,5 @@ test('admins (configured, or by the admin link) change the defaults; a /video ta
   assert.match(show.text, /• vote-window: 45s \(set here\)/);
   assert.match(show.text, /• steps: 4 \(set here\)/);
   assert.match(show.text, /• guidance: the model's own \(default\)/);
+  assert.match(show.text, /• fps: 16 \(set here\)/);
 });

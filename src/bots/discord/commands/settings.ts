@@ -44,8 +44,8 @@ const data = new SlashCommandBuilder()
         option
           .setName('fps')
           .setDescription('Frames per second of the videos')
-          .setMinValue(CHANNEL_LIMITS.fps.min)
-          .setMaxValue(CHANNEL_LIMITS.fps.max),
+          .setMinValue(limits.fps.min)
+          .setMaxValue(limits.fps.max),
       )
       .addStringOption((option) =>
         option
