@@ -71,6 +71,9 @@ export interface FlowRunnerDeps {
 const MAX_FINISHED = 200;
 /** Saves of one event lost to other processes before it is given up (and logged). */
 const MAX_SAVE_ATTEMPTS = 20;
+/** Saves of one event that failed (the database busy or away) before it is given up. */
+const MAX_SAVE_FAILURES = 4;
+const SAVE_RETRY_MS = 1_000;
 /** Failed re-takes (called off, no quota, job failed) passed over to find the next take. */
 const MAX_FAILED_TAKES = 50;
 
@@ -221,6 +224,7 @@ export class FlowRunner {
    * by compare-and-set; when another process saved first, reduce again on its state.
    */
   private async handle(generationId: string, event: EventInput): Promise<void> {
+    let failures = 0;
     for (let attempt = 1; ; attempt += 1) {
       const current = await this.current(generationId);
       if (!current) return;
@@ -239,7 +243,19 @@ export class FlowRunner {
         this.versions.delete(generationId);
         continue;
       }
-      if (await this.deps.store.saveGeneration(transition.state, version)) {
+      let saved: boolean;
+      try {
+        saved = await this.deps.store.saveGeneration(transition.state, version);
+      } catch (error) {
+        // A failed save wrote nothing (its transaction rolled back): handle the event again
+        // rather than lose it (an outcome lost leaves the generation waiting for ever).
+        if ((failures += 1) >= MAX_SAVE_FAILURES) throw error;
+        this.deps.log.warn({ err: error, generationId, event: event.type }, 'save failed, again');
+        await sleep(SAVE_RETRY_MS * failures);
+        this.versions.delete(generationId);
+        continue;
+      }
+      if (saved) {
         this.remember(transition.state, version + 1);
         return this.perform(transition.state, transition.effects);
       }

@@ -32,6 +32,12 @@ const STATUS_OF: Record<Phase, GenerationStatus> = {
 };
 const FINISHED: GenerationStatus[] = ['succeeded', 'failed', 'cancelled'];
 const CHOICE_REGENERATE = 0;
+/**
+ * A save is one interactive transaction of several statements; on a busy machine (or behind
+ * another process's save of the same row, whose lock it waits for) Prisma's 5 s default is
+ * too short, and a save given up on loses its event. As the quota's transactions.
+ */
+const SAVE_TRANSACTION = { maxWait: 30_000, timeout: 30_000 };
 
 export class PrismaFlowStore implements FlowStore {
   constructor(
@@ -85,7 +91,7 @@ export class PrismaFlowStore implements FlowStore {
         }
         for (const round of state.rounds) await saveRound(tx, state, round, voters);
         return true;
-      });
+      }, SAVE_TRANSACTION);
     } catch (error) {
       if (version === null && isUniqueViolation(error)) return false; // inserted by another
       throw error;
