@@ -100,9 +100,9 @@ test("a /video takes the channel's steps, guidance, window and rounds; a restart
   const round = await h.waitForMessage(/Round 1 for "a red circle moving right"/);
   const [job] = jobs;
   assert.deepEqual([job?.kind, job?.steps, job?.guidance], ['candidates', 3, 7.5]);
-  assert.match(round.contents[0] ?? '', /Voting closes in 90 s;/);
   const closesAt = Math.floor((h.clock.now() + 90_000) / 1000);
   await waitFor(() => round.content.includes(`<t:${closesAt}:R>`), 'the 90 s closing time');
+  assert.match(round.contents[0] ?? '', /Voting closes in 90 s;/, 'posted before the window');
 
   // An admin's later change does not move a generation already running; a restart keeps its own.
   await answerTo(h.fake.command(dana, 'settings', { subcommand: 'reset' }));

@@ -73,9 +73,9 @@ test("a /video takes the channel's steps, guidance and window; a restart keeps t
     [['candidates', 2, 3]],
     "the channel's steps; the request's own guidance",
   );
-  assert.match(grid.history[0] ?? '', /Voting closes in 120 s;/);
   const closesAt = Math.floor((h.clock.now() + 120_000) / 1000);
   await waitFor(() => grid.text.includes(`<!date^${closesAt}^`), 'the 2 min closing time');
+  assert.match(grid.history[0] ?? '', /Voting closes in 120 s;/, 'posted before the window');
 
   const reset = await h.command('dave', '/video-settings', 'reset');
   await h.waitForAnswer(reset.responseId, /^Done: every setting/);
