@@ -57,9 +57,12 @@ export type SettingsChange =
   /** `names` empty: every setting. */
   | { action: 'reset'; names: SettingName[] };
 
+const WINDOW = CHANNEL_LIMITS.voteWindowSeconds;
+
 export const SETTINGS_USAGE =
   "Usage: /settings [show] (this channel's settings); admins: /settings set <name> <value> ..., /settings reset [name ...]\n" +
-  `Names: vote-window (10s to 10m), steps, guidance, fps, extend (${EXTEND_RULES.join(' or ')}), max-rounds (1 to 10)\n` +
+  `Names: vote-window (${WINDOW.min}s to ${WINDOW.max / 60}m), steps, guidance, fps, extend (${EXTEND_RULES.join(' or ')}), ` +
+  `max-rounds (${CHANNEL_LIMITS.maxRounds.min} to ${CHANNEL_LIMITS.maxRounds.max})\n` +
   'Example: /settings set vote-window 90s steps 20 max-rounds 3';
 
 type Parsed = { ok: true; value: Command } | { ok: false; problems: string[] };
@@ -85,7 +88,7 @@ function parseVoteWindow(value: string, problems: string[]): number | undefined 
         ? Number(match[3])
         : Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0)
       : undefined;
-  const { min, max } = CHANNEL_LIMITS.voteWindowSeconds;
+  const { min, max } = WINDOW;
   if (seconds === undefined || seconds < min || seconds > max) {
     problems.push(
       `vote-window must be from ${min}s to ${max / 60}m, written like 90s, 2m or 1m30s (got "${value}")`,
