@@ -127,6 +127,14 @@ export const envSchema = z.object({
   SLACK_PORT: integer(0, 65535).default(3001),
   /** Slack's Web API base URL; empty = https://slack.com/api/ (GovSlack: https://slack-gov.com/api/). */
   SLACK_API_URL: optionalText,
+  /** Many workspaces (OAuth installs at /slack/install, HTTP mode): the app's client id and
+   * secret ("Basic Information"), with SLACK_BOT_TOKEN left empty. */
+  SLACK_CLIENT_ID: optionalText,
+  SLACK_CLIENT_SECRET: optionalText,
+  /** Signs the OAuth state cookie: any long random text. */
+  SLACK_STATE_SECRET: optionalText,
+  /** Seals the installations' tokens in the database: at least 32 characters of random text. */
+  SLACK_TOKEN_KEY: optionalText,
   /** Comma-separated Slack user ids (U…) who may use admin commands besides workspace admins. */
   SLACK_ADMINS: commaList(''),
 });
@@ -140,6 +148,9 @@ export const SECRET_VARIABLES = [
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
+  'SLACK_CLIENT_SECRET',
+  'SLACK_STATE_SECRET',
+  'SLACK_TOKEN_KEY',
   'METRICS_TOKEN',
   'S3_SECRET_ACCESS_KEY',
 ] as const satisfies readonly (keyof Env)[];

@@ -12,7 +12,15 @@ import {
   type DiscordChatAdapter,
   type ShardSet,
 } from '../bots/discord/index.js';
-import { createSlackAdapter, slackSetupFrom, SlackChatAdapter } from '../bots/slack/index.js';
+import {
+  createSlackAdapter,
+  LateInstallationStore,
+  slackSetupFrom,
+  SlackChatAdapter,
+} from '../bots/slack/index.js';
+import { PrismaSlackInstallations } from '../adapters/prisma/prisma-slack-installations.js';
+import { SealedText } from '../adapters/prisma/sealed-text.js';
+import type { Db } from '../db/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { shardPlanOf } from './discord-shards.js';
@@ -69,7 +77,18 @@ function planShards(config: Config): ShardSet | undefined {
   return plan.kind === 'client' ? plan.shards : undefined;
 }
 
-const SLACK_SETTINGS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
+const SLACK_SETTINGS = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'SLACK_CLIENT_ID',
+] as const;
+
+/** Slack adapters with installs in many workspaces, and the key that seals their tokens. */
+const slackInstalls = new WeakMap<
+  ChatAdapter,
+  { store: LateInstallationStore; tokenKey: string }
+>();
 
 /**
  * The Slack adapter; undefined when no Slack token or secret is given, unless `required`
@@ -86,13 +105,37 @@ export function slackAdapterFrom(
     const problems = setup.problems.map((problem) => `  - ${problem}`).join('\n');
     throw new ChatPlatformSetupError(`Slack is not configured (see docs/slack.md):\n${problems}`);
   }
-  return createSlackAdapter({
-    botToken: setup.botToken,
+  const installs = setup.oauth && {
+    clientId: setup.oauth.clientId,
+    clientSecret: setup.oauth.clientSecret,
+    stateSecret: setup.oauth.stateSecret,
+    installationStore: new LateInstallationStore(),
+  };
+  const adapter = createSlackAdapter({
+    ...(setup.botToken ? { botToken: setup.botToken } : {}),
+    ...(installs ? { installs } : {}),
     connection: setup.connection,
     admins: setup.admins,
     log,
     ...(setup.apiUrl ? { apiUrl: setup.apiUrl } : {}),
   });
+  if (installs && setup.oauth) {
+    slackInstalls.set(adapter, {
+      store: installs.installationStore,
+      tokenKey: setup.oauth.tokenKey,
+    });
+  }
+  return adapter;
+}
+
+/** Once the database is open (startStack): the stores the platforms keep there. */
+export function bindPlatformStores(adapters: readonly ChatAdapter[], db: Db): void {
+  for (const adapter of adapters) {
+    const installs = slackInstalls.get(adapter);
+    if (!installs) continue;
+    const sealer = new SealedText(installs.tokenKey, 'slack installations');
+    installs.store.bind(new PrismaSlackInstallations(db, sealer));
+  }
 }
 
 /** Every configured platform (`npm start` adds them next to the web playground). */

@@ -27,7 +27,7 @@ import { JobProducer } from '../queue/producer.js';
 import { RedisPostLeases } from '../queue/post-leases.js';
 import { TimerQueue } from '../queue/timer-queue.js';
 import type { ArtifactStore } from '../artifacts/index.js';
-import { platformNotices } from './chat-platforms.js';
+import { bindPlatformStores, platformNotices } from './chat-platforms.js';
 import { modelRequestLimits } from './model.js';
 import { artifactStoreOf, startEngineWorker } from './engine-worker.js';
 
@@ -84,6 +84,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const store = new PrismaFlowStore(db, subjects);
     const quota = new PrismaQuotaStore(db, subjects, quotaDefaults(env));
     const settings = new PrismaChannelSettings(db, subjects);
+    bindPlatformStores(options.extraAdapters ?? [], db);
     const artifacts = await artifactStoreOf(config);
     const connection = { url: options.redisUrl };
     // What the model accepts, so a request the bot takes never fails in the worker.

@@ -18,6 +18,7 @@ const TABLES = [
   'JobRecord',
   'QuotaLedgerEntry',
   'Round',
+  'SlackInstallation',
   'User',
   'UserQuotaPolicy',
   'Vote',

@@ -3,6 +3,7 @@
 import { SlackChatAdapter, type SlackAdapterOptions } from './slack-adapter.js';
 
 export { slackSetupFrom, type SlackSettings, type SlackSetup } from './config.js';
+export { LateInstallationStore } from './late-installation-store.js';
 export { emojiOfSlackName, slackNameOf } from './emoji.js';
 export {
   SLACK_COMMANDS,

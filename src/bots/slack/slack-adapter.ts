@@ -11,12 +11,15 @@
 //   edit is sent until Retry-After has passed), so the app's client, which pauses all its calls
 //   on a 429, never waits behind them: votes, uploads and milestone edits go on.
 // - Events API redeliveries (X-Slack-Retry-Num, same event_id) are dropped.
+// - One workspace (a bot token), or many (OAuth installs at /slack/install, each workspace's
+//   token sealed in the database): see workspaces.ts.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   App,
   HTTPReceiver,
   SocketModeReceiver,
+  type InstallationStore,
   type RespondFn,
   type SlashCommand,
   webApi,
@@ -38,7 +41,7 @@ import { RecentIds } from './recent-ids.js';
 import { CommandResponders } from './responders.js';
 import { escapeSlackText, slackTime, unescapeSlackText } from './text.js';
 import { uploadToThread } from './uploads.js';
-import { SlackUserDirectory } from './users.js';
+import { SlackWorkspaces } from './workspaces.js';
 
 export const SLACK_PLATFORM = 'slack';
 
@@ -53,15 +56,36 @@ export const SLACK_COMMANDS = [
   '/video-help',
 ] as const;
 
+/** The bot scopes the app asks for when a workspace installs it (docs/slack.md's manifest). */
+export const SLACK_SCOPES = [
+  'commands',
+  'chat:write',
+  'reactions:read',
+  'reactions:write',
+  'files:write',
+  'files:read',
+  'users:read',
+] as const;
+
 export type SlackConnection =
   /** Slack posts to http(s)://<public host>/slack/events; requests are checked with the secret. */
   | { mode: 'http'; signingSecret: string; port: number; host?: string }
   /** The app opens a WebSocket to Slack (app-level token xapp-…); no public URL needed. */
   | { mode: 'socket'; appToken: string };
 
+/** Installs in many workspaces through OAuth (HTTP mode): `/slack/install`, `/slack/oauth_redirect`. */
+export interface SlackInstalls {
+  clientId: string;
+  clientSecret: string;
+  stateSecret: string;
+  installationStore: InstallationStore;
+}
+
 export interface SlackAdapterOptions {
-  /** Bot token (xoxb-…). */
-  botToken: string;
+  /** One workspace: its bot token (xoxb-…). */
+  botToken?: string;
+  /** Many workspaces, each with its own token (instead of `botToken`). */
+  installs?: SlackInstalls;
   connection: SlackConnection;
   /** Slack user ids allowed to use admin commands besides the workspace's admins and owners. */
   admins?: readonly string[];
@@ -93,6 +117,7 @@ interface ReactionEvent {
 interface EventEnvelope {
   event_id?: string;
   team_id?: string;
+  enterprise_id?: string;
 }
 
 const NOT_IN_CHANNEL = new Set(['not_in_channel', 'channel_not_found']);
@@ -106,18 +131,13 @@ export class SlackChatAdapter implements ChatAdapter {
   readonly platform = SLACK_PLATFORM;
   readonly minProgressEditIntervalMs = PROGRESS_EDIT_INTERVAL_MS;
   readonly app: App;
-  private readonly client: webApi.WebClient;
-  /** Progress edits only: rejects a rate-limited call instead of pausing (see the top). */
-  private readonly progressClient: webApi.WebClient;
-  /** No progress edit is sent before this time (ms since epoch): Slack's last Retry-After. */
-  private progressQuietUntil = 0;
+  private readonly workspaces: SlackWorkspaces;
   private readonly log: Logger;
-  private readonly users: SlackUserDirectory;
+  private readonly httpReceiver: HTTPReceiver | undefined;
   private readonly socketReceiver: SocketModeReceiver | undefined;
   private readonly deliveredEvents = new RecentIds();
   private readonly responders = new CommandResponders();
   private handlers: ChatHandlers | undefined;
-  private botUserId: string | undefined;
   private server: Server | undefined;
   private started = false;
   /** Reactions are handled one at a time, in the order Slack sent them. */
@@ -130,7 +150,7 @@ export class SlackChatAdapter implements ChatAdapter {
     this.log = options.log.child({ platform: SLACK_PLATFORM });
     const logger = boltLogger(options.log);
     const common = {
-      token: options.botToken,
+      ...(options.botToken ? { token: options.botToken } : {}),
       logger,
       // The flow needs the bot's own reactions too (reported with isBot, then ignored).
       ignoreSelf: false,
@@ -149,11 +169,27 @@ export class SlackChatAdapter implements ChatAdapter {
     };
     const connection = options.connection;
     if (connection.mode === 'http') {
+      const installs = options.installs;
       const receiver = new HTTPReceiver({
         signingSecret: connection.signingSecret,
         endpoints: '/slack/events',
         logger,
+        ...(installs
+          ? {
+              clientId: installs.clientId,
+              clientSecret: installs.clientSecret,
+              stateSecret: installs.stateSecret,
+              installationStore: installs.installationStore,
+              scopes: [...SLACK_SCOPES],
+              installerOptions: {
+                // /slack/install sends people straight to Slack's consent page.
+                directInstall: true,
+                clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl } : {},
+              },
+            }
+          : {}),
       });
+      this.httpReceiver = receiver;
       this.app = new App({ ...common, receiver });
     } else {
       this.socketReceiver = new SocketModeReceiver({
@@ -166,15 +202,23 @@ export class SlackChatAdapter implements ChatAdapter {
       });
       this.app = new App({ ...common, receiver: this.socketReceiver });
     }
-    this.client = this.app.client;
-    this.progressClient = new webApi.WebClient(options.botToken, {
-      logger,
-      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
-      rejectRateLimitedCalls: true,
-      retryConfig: { retries: 0 },
-      timeout: PROGRESS_EDIT_TIMEOUT_MS,
+    const clients = (token: string | undefined) => ({
+      client: new webApi.WebClient(token, common.clientOptions),
+      progress: new webApi.WebClient(token, {
+        logger,
+        ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+        rejectRateLimitedCalls: true,
+        retryConfig: { retries: 0 },
+        timeout: PROGRESS_EDIT_TIMEOUT_MS,
+      }),
     });
-    this.users = new SlackUserDirectory(this.client, this.log);
+    this.workspaces = new SlackWorkspaces(
+      clients,
+      this.log,
+      options.botToken
+        ? { token: options.botToken, client: this.app.client }
+        : { authorize: (teamId) => this.authorizeTeam(teamId) },
+    );
     this.listen();
   }
 
@@ -225,14 +269,11 @@ export class SlackChatAdapter implements ChatAdapter {
 
   private async connect(): Promise<void> {
     // One try with a short timeout: the app's own client retries for minutes (see above).
-    const probe = new webApi.WebClient(this.options.botToken, {
-      logger: boltLogger(this.options.log),
-      ...(this.options.apiUrl ? { slackApiUrl: this.options.apiUrl } : {}),
-      retryConfig: { retries: 0 },
-      timeout: this.options.startTimeoutMs ?? 5000,
-    });
-    const auth = await probe.auth.test();
-    this.botUserId = auth.user_id;
+    // With many workspaces there is no token to check before one installs the app.
+    const auth: Partial<webApi.AuthTestResponse> = this.options.botToken
+      ? await this.checkToken(this.options.botToken)
+      : {};
+    this.workspaces.botUserId = auth.user_id;
     await this.app.init();
     const connection = this.options.connection;
     if (connection.mode === 'http') {
@@ -249,6 +290,23 @@ export class SlackChatAdapter implements ChatAdapter {
       { mode: connection.mode, team: auth.team_id, botUser: auth.user_id, url: this.url },
       'slack app started',
     );
+  }
+
+  private checkToken(token: string): Promise<webApi.AuthTestResponse> {
+    const probe = new webApi.WebClient(token, {
+      logger: boltLogger(this.options.log),
+      ...(this.options.apiUrl ? { slackApiUrl: this.options.apiUrl } : {}),
+      retryConfig: { retries: 0 },
+      timeout: this.options.startTimeoutMs ?? 5000,
+    });
+    return probe.auth.test();
+  }
+
+  /** A workspace's bot token, from its installation (Bolt's OAuth authorize). */
+  private async authorizeTeam(teamId: string) {
+    const installer = this.httpReceiver?.installer;
+    if (!installer) throw new Error('Slack installs are not set up');
+    return installer.authorize({ teamId, enterpriseId: undefined, isEnterpriseInstall: false });
   }
 
   async stop(): Promise<void> {
@@ -278,10 +336,11 @@ export class SlackChatAdapter implements ChatAdapter {
     const text = escapeSlackText(message.text);
     const threadTs = message.replyTo;
     if (message.visibleTo) return this.postEphemeral(channelId, message.visibleTo, text, threadTs);
+    const { workspace, channel } = await this.workspaces.target(channelId);
     const files = message.attachments ?? [];
     if (files.length === 0) {
-      const posted = await this.client.chat.postMessage({
-        channel: channelId,
+      const posted = await workspace.client.chat.postMessage({
+        channel,
         text,
         ...(threadTs ? { thread_ts: threadTs } : {}),
         unfurl_links: false,
@@ -289,17 +348,17 @@ export class SlackChatAdapter implements ChatAdapter {
       return { channelId, messageId: posted.ts as string };
     }
     const uploaded = await uploadToThread(
-      this.client,
+      workspace.client,
       this.log,
-      { channel: channelId, ...(threadTs ? { threadTs } : {}), text, files },
+      { channel, ...(threadTs ? { threadTs } : {}), text, files },
       this.options.sharePollDelays,
     );
     if (uploaded.ts) return { channelId, messageId: uploaded.ts };
     if (files.some((file) => file.kind === 'image')) {
       // People react to pictures; without the upload's message, give them one right below it.
       this.log.warn({ files: uploaded.fileIds }, 'no message found for an image upload');
-      const posted = await this.client.chat.postMessage({
-        channel: channelId,
+      const posted = await workspace.client.chat.postMessage({
+        channel,
         text: '⬆️ React to this message for the picture above.',
         ...(threadTs ? { thread_ts: threadTs } : {}),
       });
@@ -316,18 +375,19 @@ export class SlackChatAdapter implements ChatAdapter {
   ): Promise<void> {
     // The time goes in after escaping: its markup is the one thing Slack should read as such.
     const shown = withTime(escapeSlackText(text), options?.time, slackTime);
-    const update = { channel: ref.channelId, ts: ref.messageId, text: shown };
+    const { workspace, channel } = await this.workspaces.target(ref.channelId);
+    const update = { channel, ts: ref.messageId, text: shown };
     if (!options?.progress) {
-      await this.client.chat.update(update);
+      await workspace.client.chat.update(update);
       return;
     }
-    if (Date.now() < this.progressQuietUntil) return;
+    if (Date.now() < workspace.progressQuietUntil) return;
     try {
-      await this.progressClient.chat.update(update);
+      await workspace.progress.chat.update(update);
     } catch (error) {
       const retryAfter = rateLimitOf(error);
       if (retryAfter === undefined) throw error;
-      this.progressQuietUntil = Date.now() + retryAfter * 1000;
+      workspace.progressQuietUntil = Date.now() + retryAfter * 1000;
       this.log.info(
         { retryAfterSeconds: retryAfter, messageId: ref.messageId },
         'dropped a rate-limited progress edit',
@@ -336,10 +396,11 @@ export class SlackChatAdapter implements ChatAdapter {
   }
 
   async addReactions(ref: MessageRef, emojis: string[]): Promise<void> {
+    const { workspace, channel } = await this.workspaces.target(ref.channelId);
     for (const emoji of emojis) {
       try {
-        await this.client.reactions.add({
-          channel: ref.channelId,
+        await workspace.client.reactions.add({
+          channel,
           timestamp: ref.messageId,
           name: slackNameOf(emoji),
         });
@@ -353,10 +414,11 @@ export class SlackChatAdapter implements ChatAdapter {
   /** Slack lets an app remove only its own reactions; a superseded vote stays visible. */
   async removeReaction(): Promise<void> {}
 
-  async isAdmin(_workspaceId: string, userId: string): Promise<boolean> {
+  async isAdmin(workspaceId: string, userId: string): Promise<boolean> {
     if (this.options.admins?.includes(userId)) return true;
     try {
-      return (await this.users.lookup(userId)).isAdmin;
+      const workspace = await this.workspaces.of(workspaceId);
+      return (await workspace.users.lookup(userId)).isAdmin;
     } catch (error) {
       this.log.warn({ err: error, userId }, 'users.info failed; treating the user as no admin');
       return false;
@@ -377,6 +439,25 @@ export class SlackChatAdapter implements ChatAdapter {
     this.app.event('reaction_removed', async ({ event, body }) =>
       this.onReaction(event, body, false),
     );
+    // Many workspaces: an uninstall or revoked bot token removes that workspace's installation.
+    if (this.options.installs) {
+      const store = this.options.installs.installationStore;
+      const forget = async (body: EventEnvelope) => {
+        if (!body.team_id) return;
+        this.workspaces.forget(body.team_id);
+        // Bolt's interface leaves it optional; ours (Prisma) has it.
+        await store.deleteInstallation?.({
+          teamId: body.team_id,
+          enterpriseId: body.enterprise_id,
+          isEnterpriseInstall: false,
+        });
+        this.log.info({ team: body.team_id }, 'slack app uninstalled from a workspace');
+      };
+      this.app.event('app_uninstalled', async ({ body }) => forget(body));
+      this.app.event('tokens_revoked', async ({ event, body }) => {
+        if ((event.tokens.bot ?? []).length > 0) await forget(body);
+      });
+    }
     this.app.error(async (error) => {
       this.log.error({ err: error }, 'slack app error');
     });
@@ -386,8 +467,10 @@ export class SlackChatAdapter implements ChatAdapter {
     const handlers = this.handlers;
     if (!handlers) return;
     const text = `${command.command} ${unescapeSlackText(command.text)}`.trim();
-    this.responders.remember(command.channel_id, command.user_id, respond);
-    const user = await this.users.describe(command.user_id);
+    const address = this.workspaces.address(command.team_id, command.channel_id);
+    this.responders.remember(address, command.user_id, respond);
+    const workspace = await this.workspaces.of(command.team_id);
+    const user = await workspace.users.describe(command.user_id);
     const chatUser: ChatUser = {
       id: command.user_id,
       name: user.name === command.user_id ? command.user_name : user.name,
@@ -396,7 +479,7 @@ export class SlackChatAdapter implements ChatAdapter {
     // in its thread; anything else is answered to the user alone.
     const announce = async (): Promise<string | undefined> => {
       try {
-        const posted = await this.client.chat.postMessage({
+        const posted = await workspace.client.chat.postMessage({
           channel: command.channel_id,
           text: `<@${command.user_id}>: ${escapeSlackText(text)}`,
           unfurl_links: false,
@@ -413,7 +496,7 @@ export class SlackChatAdapter implements ChatAdapter {
     };
     await handlers.command({
       workspaceId: command.team_id,
-      channelId: command.channel_id,
+      channelId: address,
       user: chatUser,
       text,
       ...(command.command === '/video' ? { announce } : {}),
@@ -432,13 +515,15 @@ export class SlackChatAdapter implements ChatAdapter {
       .then(async () => {
         const handlers = this.handlers;
         if (!handlers) return;
-        const isSelf = event.user === this.botUserId;
+        const team = body.team_id ?? '';
+        const workspace = await this.workspaces.of(team);
+        const isSelf = event.user === workspace.botUserId;
         const user = isSelf
           ? { id: event.user, name: 'firstframe', isBot: true }
-          : await this.users.describe(event.user);
+          : await workspace.users.describe(event.user);
         await handlers.reaction({
-          workspaceId: body.team_id ?? '',
-          channelId: channel,
+          workspaceId: team,
+          channelId: this.workspaces.address(team, channel),
           messageId: ts,
           user: { id: user.id, name: user.name, isBot: user.isBot },
           emoji: emojiOfSlackName(event.reaction),
@@ -465,8 +550,9 @@ export class SlackChatAdapter implements ChatAdapter {
     } catch (error) {
       this.log.warn({ err: error }, 'response_url failed; trying chat.postEphemeral');
     }
-    const posted = await this.client.chat.postEphemeral({
-      channel: channelId,
+    const { workspace, channel } = await this.workspaces.target(channelId);
+    const posted = await workspace.client.chat.postEphemeral({
+      channel,
       user: userId,
       text,
       ...(threadTs ? { thread_ts: threadTs } : {}),

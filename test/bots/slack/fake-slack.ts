@@ -11,6 +11,9 @@
 // Every text posted is held to Slack's markup rules (slack-markup.ts: markupViolations).
 // On demand it refuses a method (Slack's `{ ok: false, error }`) or rate limits it (HTTP 429
 // with a Retry-After header, as Slack does).
+// More workspaces (`teams`) install the app through OAuth: oauth.v2.access trades a team's
+// code for its bot token (checking the app's client id and secret); from then on that token
+// acts in that team only (its channels, its bot user), until `uninstall`.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +31,8 @@ export interface FakeUser {
 export interface ApiCall {
   method: string;
   args: Record<string, unknown>;
+  /** The workspace whose token made the call (none: no valid token). */
+  team?: string;
   /** When it arrived (ms since epoch). */
   at: number;
 }
@@ -38,6 +43,20 @@ export interface RateLimit {
   retryAfter: number;
   times?: number;
   when?: (args: Record<string, unknown>) => boolean;
+}
+
+/** A workspace: its id, the bot's token and user there, the channels the bot is in. */
+export interface FakeTeam {
+  teamId: string;
+  token: string;
+  botUserId: string;
+  channels: string[];
+}
+
+/** A workspace that installs the app with OAuth: Slack sends the installer back with `code`. */
+export interface FakeInstall extends FakeTeam {
+  code: string;
+  teamName: string;
 }
 
 export interface FakeMessage {
@@ -115,8 +134,27 @@ export class FakeSlack {
       channels: string[];
       /** App-level token accepted by apps.connections.open (Socket Mode). */
       appToken?: string;
+      /** The OAuth app's credentials, checked by oauth.v2.access. */
+      clientId?: string;
+      clientSecret?: string;
+      /** Workspaces that can install the app through OAuth. */
+      installs?: FakeInstall[];
     },
   ) {}
+
+  /** Workspaces whose OAuth install went through, by team id (their tokens work). */
+  readonly installed = new Map<string, FakeInstall>();
+
+  /** The app is removed from a workspace: its token stops working. */
+  uninstall(teamId: string): void {
+    this.installed.delete(teamId);
+  }
+
+  private teamOf(authorization: string | undefined): FakeTeam | undefined {
+    const token = authorization?.replace(/^Bearer /, '');
+    if (token === this.options.token) return this.options;
+    return [...this.installed.values()].find((team) => team.token === token);
+  }
 
   /**
    * Answers `method` with Slack's `{ ok: false, error }` (`times` times; undefined: stop);
@@ -282,7 +320,8 @@ export class FakeSlack {
       return;
     }
     const args = await parseArgs(request.headers['content-type'] ?? '', body);
-    const call = { method: name, args, at: Date.now() };
+    const team = this.teamOf(request.headers.authorization);
+    const call = { method: name, args, at: Date.now(), ...(team ? { team: team.teamId } : {}) };
     this.calls.push(call);
     await this.held.get(name);
     // A held call is still in the network: if its caller died meanwhile (a process killed),
@@ -297,18 +336,48 @@ export class FakeSlack {
       response.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
     }
-    const token = name === 'apps.connections.open' ? this.options.appToken : this.options.token;
-    const authorized = request.headers.authorization === `Bearer ${token}`;
+    if (name === 'oauth.v2.access') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(this.oauthAccess(args)));
+      return;
+    }
+    const authorized =
+      name === 'apps.connections.open'
+        ? request.headers.authorization === `Bearer ${this.options.appToken}`
+        : team !== undefined;
     const answer = !authorized
       ? { ok: false, error: 'invalid_auth' }
       : this.missingScopes.has(name)
         ? { ok: false, error: 'missing_scope' }
-        : (this.refusal(name) ?? this.answer(name, args));
+        : (this.refusal(name) ?? this.answer(name, args, team ?? this.options));
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify(answer));
   }
 
-  private answer(method: string, args: Record<string, unknown>): Answer {
+  /** Slack's OAuth v2 token exchange: the app's credentials and a team's one-time code. */
+  private oauthAccess(args: Record<string, unknown>): Answer {
+    const { clientId, clientSecret } = this.options;
+    if (!clientId || args.client_id !== clientId || args.client_secret !== clientSecret) {
+      return { ok: false, error: 'invalid_client_id' };
+    }
+    const install = this.options.installs?.find((candidate) => candidate.code === args.code);
+    if (!install || this.installed.has(install.teamId)) return { ok: false, error: 'invalid_code' };
+    this.installed.set(install.teamId, install);
+    return {
+      ok: true,
+      app_id: 'A0TEST',
+      authed_user: { id: 'U0INSTALLER' },
+      scope: 'commands,chat:write,reactions:read,reactions:write,files:write,files:read,users:read',
+      token_type: 'bot',
+      access_token: install.token,
+      bot_user_id: install.botUserId,
+      team: { id: install.teamId, name: install.teamName },
+      enterprise: null,
+      is_enterprise_install: false,
+    };
+  }
+
+  private answer(method: string, args: Record<string, unknown>, team: FakeTeam): Answer {
     const text = (key: string) => (typeof args[key] === 'string' ? (args[key] as string) : '');
     for (const key of ['text', 'initial_comment']) this.checkMarkup(method, text(key));
     switch (method) {
@@ -318,8 +387,8 @@ export class FakeSlack {
           url: 'https://test.slack.com/',
           team: 'Test',
           user: 'firstframe',
-          team_id: this.options.teamId,
-          user_id: this.options.botUserId,
+          team_id: team.teamId,
+          user_id: team.botUserId,
           bot_id: 'B0BOT',
         };
       case 'apps.connections.open':
@@ -327,7 +396,7 @@ export class FakeSlack {
       case 'chat.postMessage':
       case 'chat.postEphemeral': {
         const channel = text('channel');
-        if (!this.options.channels.includes(channel)) return { ok: false, error: 'not_in_channel' };
+        if (!team.channels.includes(channel)) return { ok: false, error: 'not_in_channel' };
         if (!text('text')) return { ok: false, error: 'no_text' };
         const message = this.addMessage(channel, text('text'), text('thread_ts'), []);
         if (method === 'chat.postEphemeral') {
@@ -348,7 +417,7 @@ export class FakeSlack {
         if (!message) return { ok: false, error: 'message_not_found' };
         if (!KNOWN_EMOJI.has(text('name'))) return { ok: false, error: 'invalid_name' };
         const reaction = { channel: message.channel, ts: message.ts, name: text('name') };
-        const user = this.options.botUserId;
+        const user = team.botUserId;
         if (this.reactions.some((r) => sameReaction(r, { ...reaction, user }))) {
           return { ok: false, error: 'already_reacted' };
         }
@@ -362,7 +431,7 @@ export class FakeSlack {
           ok: true,
           user: {
             id: user.id,
-            team_id: this.options.teamId,
+            team_id: team.teamId,
             name: user.name,
             real_name: `${user.name} (real name)`,
             is_admin: user.isAdmin === true,
@@ -383,7 +452,7 @@ export class FakeSlack {
         return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
       }
       case 'files.completeUploadExternal':
-        return this.completeUpload(args);
+        return this.completeUpload(args, team);
       case 'files.info': {
         const file = this.files.get(text('file'));
         if (!file) return { ok: false, error: 'file_not_found' };
@@ -394,7 +463,7 @@ export class FakeSlack {
     }
   }
 
-  private completeUpload(args: Record<string, unknown>): Answer {
+  private completeUpload(args: Record<string, unknown>, team: FakeTeam): Answer {
     const list = args.files as { id: string; title?: string }[] | undefined;
     const files = (Array.isArray(list) ? list : []).map(({ id }) => this.files.get(id));
     if (files.length === 0 || files.some((file) => !file?.data)) {
@@ -403,7 +472,7 @@ export class FakeSlack {
     const uploaded = files as FakeFile[];
     const channel = typeof args.channel_id === 'string' ? args.channel_id : undefined;
     if (channel) {
-      if (!this.options.channels.includes(channel)) return { ok: false, error: 'not_in_channel' };
+      if (!team.channels.includes(channel)) return { ok: false, error: 'not_in_channel' };
       const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
       const comment = typeof args.initial_comment === 'string' ? args.initial_comment : '';
       const message = this.addMessage(

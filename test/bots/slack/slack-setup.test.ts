@@ -11,6 +11,10 @@ const base: SlackSettings = {
   SLACK_PORT: 3001,
   SLACK_ADMINS: ['U1'],
   SLACK_API_URL: undefined,
+  SLACK_CLIENT_ID: undefined,
+  SLACK_CLIENT_SECRET: undefined,
+  SLACK_STATE_SECRET: undefined,
+  SLACK_TOKEN_KEY: undefined,
   HTTP_HOST: '127.0.0.1',
 };
 
@@ -50,5 +54,43 @@ test('missing or wrong tokens are all named, with where to find them', () => {
   assert.deepEqual(!wrong.ok && wrong.problems, [
     'SLACK_BOT_TOKEN must be a bot token starting with "xoxb-"',
     'Socket Mode needs SLACK_APP_TOKEN, an app-level token (xapp-…) with connections:write',
+  ]);
+});
+
+test('many workspaces: the OAuth app in HTTP mode, no bot token, a long key for the tokens', () => {
+  const many = {
+    ...base,
+    SLACK_BOT_TOKEN: undefined,
+    SLACK_SIGNING_SECRET: 's',
+    SLACK_CLIENT_ID: '123.456',
+    SLACK_CLIENT_SECRET: 'c',
+    SLACK_STATE_SECRET: 'state',
+    SLACK_TOKEN_KEY: 'k'.repeat(32),
+  };
+  assert.deepEqual(slackSetupFrom(many), {
+    ok: true,
+    oauth: {
+      clientId: '123.456',
+      clientSecret: 'c',
+      stateSecret: 'state',
+      tokenKey: 'k'.repeat(32),
+    },
+    connection: { mode: 'http', signingSecret: 's', port: 3001, host: '127.0.0.1' },
+    admins: ['U1'],
+  });
+  const wrong = slackSetupFrom({
+    ...many,
+    SLACK_BOT_TOKEN: 'xoxb-1',
+    SLACK_MODE: 'socket',
+    SLACK_CLIENT_SECRET: undefined,
+    SLACK_STATE_SECRET: undefined,
+    SLACK_TOKEN_KEY: 'short',
+  });
+  assert.deepEqual(!wrong.ok && wrong.problems, [
+    'SLACK_CLIENT_ID needs SLACK_CLIENT_SECRET ("Basic Information" → App Credentials)',
+    'SLACK_CLIENT_ID needs SLACK_STATE_SECRET: any long random text (it signs the install state)',
+    "SLACK_CLIENT_ID needs SLACK_TOKEN_KEY: at least 32 characters of random text, which seal the workspaces' tokens in the database (e.g. openssl rand -base64 32)",
+    'set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and its secrets for installs in many workspaces, not both',
+    'installs in many workspaces (SLACK_CLIENT_ID) need HTTP mode: Slack sends people to /slack/install and /slack/oauth_redirect on a public URL (unset SLACK_MODE=socket)',
   ]);
 });
