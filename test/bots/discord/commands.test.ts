@@ -175,11 +175,14 @@ test('the image of a refused /video is deleted at once; an accepted one is kept 
   await h.waitForMessage(/scheduler "zigzag" is unknown/);
   withImage('ring.png', png.subarray(0, png.length - 20), { prompt: 'a green ring' });
   await h.waitForMessage(/"ring.png" is cut short/);
-  assert.deepEqual(uploads(), kept, 'refused for its options or its bytes: no file kept');
+  // The refusal is sent first; the adapter deletes the file once the service is done with it.
+  // (An earlier test's refused file may still be going: only new files count.)
+  const added = () => uploads().filter((file) => !kept.includes(file));
+  await waitFor(() => added().length === 0, 'the refused images deleted');
 
   withImage('square.png', png, { prompt: 'a green square' });
   await h.waitForMessage(/🎬 "a green square"/);
-  assert.equal(uploads().length, kept.length + 1, 'the accepted image stays');
+  assert.equal(added().length, 1, 'the accepted image stays');
 });
 
 test("/history lists the caller's videos, to the caller only", async () => {
