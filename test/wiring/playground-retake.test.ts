@@ -4,19 +4,16 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { StackHarness } from './stack-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const harness = new StackHarness('sqlite');
 let browser: Browser;
 
 before(async () => {
   await harness.start();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import type { WebMessage } from '../../src/bots/web/web-adapter.js';
 import { probeVideo } from '../engine/helpers/probe.js';
 import { StackHarness, waitFor } from './stack-harness.js';
+import { assertOneTakeJob } from './take-checks.js';
 
 const harness = new StackHarness('sqlite', {}, { VOTE_WINDOW_SECONDS: '5' });
 const PROMPT = 'a big red circle moving right';
@@ -81,11 +82,7 @@ test(
     const entry = await ledgerIn(`${first.id}-t2`, 'committed');
     assert.equal(entry.user?.externalId, 'bob');
     const db = harness.stack.db;
-    const jobs = await db.jobRecord.findMany({ where: { generationId: `${first.id}-t2` } });
-    assert.deepEqual(
-      jobs.map((job) => job.jobId),
-      [`animation-${first.id}-t2`],
-    );
+    await assertOneTakeJob(db, first.id, 2);
     const charged = await db.quotaLedgerEntry.count({ where: { key: { startsWith: first.id } } });
     assert.equal(charged, 2, 'the first video and take 2, nothing else');
     // A later 🔁 under the first video is told where take 2 is, and starts nothing.
@@ -118,7 +115,7 @@ test(
     });
     assert.ok(take3.videoPath);
     assert.equal((await ledgerIn(`${first.id}-t3`, 'committed')).user?.externalId, 'bob');
-    assert.equal(await db.jobRecord.count({ where: { generationId: `${first.id}-t3` } }), 1);
+    await assertOneTakeJob(db, first.id, 3);
     // The requester's 🔁 under take 3 (posted again after the restart: find it in the store).
     const video3 = await waitFor('take 3 posted', () =>
       harness

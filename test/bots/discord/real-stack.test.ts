@@ -7,36 +7,23 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { ROUND_REACTIONS } from '../../../src/core/flow/emoji.js';
-import { chatPlatformAdapters } from '../../../src/wiring/chat-platforms.js';
 import { probeVideo } from '../../engine/helpers/probe.js';
-import { silentLog } from '../../helpers/silent-log.js';
-import { StackHarness, waitFor } from '../../wiring/stack-harness.js';
-import { FakeDiscord, type FakeMessage, type FakeUser } from './fake/fake-discord.js';
+import { waitFor } from '../../wiring/stack-harness.js';
+import { DiscordOnStack } from './discord-on-stack.js';
+import type { FakeMessage, FakeUser } from './fake/fake-discord.js';
 
-let fake: FakeDiscord;
-let harness: StackHarness;
+const discord = new DiscordOnStack();
 
 before(async () => {
-  fake = await FakeDiscord.start();
-  const settings = {
-    DISCORD_TOKEN: fake.token,
-    DISCORD_APPLICATION_ID: fake.world.applicationId,
-  };
-  harness = new StackHarness('sqlite', {}, settings).withPlatforms((config) =>
-    chatPlatformAdapters(config, silentLog, { discordApi: fake.api }),
-  );
-  await harness.start();
+  await discord.start();
 });
 
 after(async () => {
-  await harness?.cleanup();
-  await fake?.close();
+  await discord.cleanup();
 });
 
-const message = (pattern: RegExp, accept: (m: FakeMessage) => boolean = () => true) =>
-  waitFor(`a Discord message matching ${pattern}`, () =>
-    fake.messages().find((m) => pattern.test(m.content) && accept(m)),
-  );
+const message = (pattern: RegExp, accept?: (m: FakeMessage) => boolean) =>
+  discord.message(pattern, accept);
 
 const reactedBy = (round: FakeMessage, user: FakeUser, emoji: string) =>
   waitFor(`${user.username}'s ${emoji}`, () => round.reactions.get(emoji)?.includes(user.id));
@@ -45,6 +32,7 @@ test(
   '/video on Discord on the real stack: two voters, the MP4 uploaded',
   { timeout: 120_000 },
   async () => {
+    const { fake, harness } = discord;
     const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name) => fake.world.addUser(name));
     const prompt = 'a big red circle moving right';
     fake.command(alice!, 'video', { values: { prompt, seed: 41, steps: 2 } });

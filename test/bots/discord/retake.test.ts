@@ -4,40 +4,26 @@
 // requester's 🔁 starts it at once on her quota: one job, its own message with the MP4.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { chatPlatformAdapters } from '../../../src/wiring/chat-platforms.js';
-import { silentLog } from '../../helpers/silent-log.js';
-import { StackHarness, waitFor } from '../../wiring/stack-harness.js';
-import { FakeDiscord, type FakeMessage } from './fake/fake-discord.js';
+import { waitFor } from '../../wiring/stack-harness.js';
+import { assertOneTakeJob, firstTake } from '../../wiring/take-checks.js';
+import { DiscordOnStack } from './discord-on-stack.js';
 
-let fake: FakeDiscord;
-let harness: StackHarness;
+const discord = new DiscordOnStack();
 
 before(async () => {
-  fake = await FakeDiscord.start();
-  const settings = {
-    DISCORD_TOKEN: fake.token,
-    DISCORD_APPLICATION_ID: fake.world.applicationId,
-  };
-  harness = new StackHarness('sqlite', {}, settings).withPlatforms((config) =>
-    chatPlatformAdapters(config, silentLog, { discordApi: fake.api }),
-  );
-  await harness.start();
+  await discord.start();
 });
 
 after(async () => {
-  await harness?.cleanup();
-  await fake?.close();
+  await discord.cleanup();
 });
-
-const message = (pattern: RegExp, accept: (m: FakeMessage) => boolean = () => true) =>
-  waitFor(`a Discord message matching ${pattern}`, () =>
-    fake.messages().find((m) => pattern.test(m.content) && accept(m)),
-  );
 
 test(
   '🔁 on Discord: asked for by another, started at once by the requester',
   { timeout: 120_000 },
   async () => {
+    const { fake, harness } = discord;
+    const message = discord.message.bind(discord);
     const [alice, bob] = ['alice', 'bob'].map((name) => fake.world.addUser(name));
     const prompt = 'a big red circle moving right';
     fake.command(alice!, 'video', { values: { prompt, seed: 41, steps: 2 } });
@@ -75,14 +61,8 @@ test(
     );
 
     const db = harness.stack.db;
-    const first = await db.generation.findFirstOrThrow({
-      where: { prompt, id: { not: { contains: '-t' } } },
-    });
-    const jobs = await db.jobRecord.findMany({ where: { generationId: `${first.id}-t2` } });
-    assert.deepEqual(
-      jobs.map((job) => job.jobId),
-      [`animation-${first.id}-t2`],
-    );
+    const first = await firstTake(db, prompt);
+    await assertOneTakeJob(db, first.id, 2);
     const history = await db.generation.findMany({
       where: { prompt },
       orderBy: { createdAt: 'asc' },

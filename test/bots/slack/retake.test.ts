@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { StackHarness, waitFor } from '../../wiring/stack-harness.js';
+import { assertOneTakeJob, firstTake } from '../../wiring/take-checks.js';
 import { USERS } from './slack-harness.js';
 import { SlackOnStack } from './slack-on-stack.js';
 
@@ -55,14 +56,8 @@ test(
     assert.match(status.history.join('\n'), /asked for by bob, carol: take 2/);
 
     const db = h.product.stack.db;
-    const first = await db.generation.findFirstOrThrow({
-      where: { prompt, id: { not: { contains: '-t' } } },
-    });
-    const jobs = await db.jobRecord.findMany({ where: { generationId: `${first.id}-t2` } });
-    assert.deepEqual(
-      jobs.map((job) => job.jobId),
-      [`animation-${first.id}-t2`],
-    );
+    const first = await firstTake(db, prompt);
+    await assertOneTakeJob(db, first.id, 2);
     const entry = await waitFor('take 2 committed', async () => {
       const row = await db.quotaLedgerEntry.findUnique({
         where: { key: `${first.id}-t2` },
