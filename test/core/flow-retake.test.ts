@@ -67,28 +67,17 @@ test('a posted video gets 🔁, and 🔁 under it asks for take 2 of the same vi
   const first = finishedVideo();
   const reacted = effectsOf(first.effects, 'react').find((effect) => effect.key === 'result');
   assert.deepEqual(reacted?.emojis, ['🔁']);
-  const asked = first.send({
+  const reaction = {
     type: 'reaction',
     messageId: 'm-video',
     user: BOB,
     emoji: '🔁',
     added: true,
     fromBot: false,
-  });
+  } as const;
+  const asked = first.send(reaction);
   assert.deepEqual(effectsOf(asked, 'retake'), [
-    {
-      type: 'retake',
-      firstId: 'gen1',
-      take: 2,
-      reaction: {
-        type: 'reaction',
-        messageId: 'm-video',
-        user: BOB,
-        emoji: '🔁',
-        added: true,
-        fromBot: false,
-      },
-    },
+    { type: 'retake', firstId: 'gen1', take: 2, reaction },
   ]);
   // The bot's own 🔁, other emoji, or 🔁 on the grid ask for nothing.
   for (const [user, emoji, messageId, fromBot] of [
