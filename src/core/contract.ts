@@ -92,6 +92,9 @@ export interface RequestLimits {
   guidanceRescale: Range;
   eta: Range;
   seed: Range;
+  /** How far a variation re-noises its source candidate (SDEdit): 0 = the same image, 1 = a
+   * fresh one. Too low and the four look alike; too high and they forget the source. */
+  strength: Range;
   /** Frame rates a request may ask for (`--fps`), whole numbers. */
   fps: Range;
   /** The frame rates this model makes: its own, and twice that when it interpolates; unset
@@ -119,12 +122,16 @@ export const REQUEST_LIMITS: RequestLimits = {
   guidanceRescale: { min: 0, max: 1 },
   eta: { min: 0, max: 1 },
   seed: { min: 0, max: MAX_SEED },
+  strength: { min: 0.3, max: 0.9 },
   fps: { min: 1, max: 60 },
   schedulers: SCHEDULERS,
   imageMaxBytes: 5 * 1024 * 1024,
   imageTypes: ['image/png', 'image/jpeg', 'image/webp'],
   imageMaxSide: 4096,
 };
+
+/** The strength of a variations round (🔀) that names none. */
+export const DEFAULT_VARIATION_STRENGTH = 0.6;
 
 const IMAGE_TYPE_NAMES: Readonly<Record<string, string>> = {
   'image/png': 'PNG',

@@ -183,11 +183,12 @@ class OnnxEngine implements Engine {
   async generateCandidates(request: CandidatesRequest): Promise<CandidatesResult> {
     // 1. Check inputs (throws EngineInputError before any inference).
     const job = checkCandidatesRequest(request, this.folder.manifest, this.limits);
+    const initPixels = request.init ? await this.readImage(request.init.image) : undefined;
     throwIfAborted(request.signal);
-    // 2. Run the text-to-image model for all candidates at once.
+    // 2. Run the text-to-image model for all candidates at once (variations: from the init).
     const started = performance.now();
     const pixels = await this.infer(
-      (hooks) => runCandidatesJob(this.runtime, job, hooks),
+      (hooks) => runCandidatesJob(this.runtime, job, hooks, initPixels),
       request.signal,
       (step, total) => report(request.onProgress, { stage: 'candidates', step, total }),
     );
@@ -209,10 +210,7 @@ class OnnxEngine implements Engine {
   async animate(request: AnimateRequest): Promise<AnimationResult> {
     // 1. Check inputs and read the first frame (type, size, dimensions) before inference.
     const job = checkAnimateSettings(request, this.folder.manifest, this.limits);
-    const firstFrame = await readUpload(request.image, this.imageSize, {
-      maxBytes: this.options.maxUploadBytes,
-      maxSide: this.options.maxUploadSide,
-    });
+    const firstFrame = await this.readImage(request.image);
     throwIfAborted(request.signal);
     // 2. Run the image-to-video model (then interpolation, if asked).
     const started = performance.now();
@@ -251,6 +249,14 @@ class OnnxEngine implements Engine {
     const whole = { pixels, frames: input.frames + added.frames };
     const encoded = await this.encode(whole, manifest.video.fps, request);
     return { ...encoded, newFrames: added.frames, settings: job, inferenceMs };
+  }
+
+  /** An image's pixels at the model's size, checked like an upload (type, bytes, sides). */
+  private readImage(bytes: Uint8Array): Promise<Uint8Array> {
+    return readUpload(bytes, this.imageSize, {
+      maxBytes: this.options.maxUploadBytes,
+      maxSide: this.options.maxUploadSide,
+    });
   }
 
   private async readVideo(bytes: Uint8Array): Promise<VideoFrames> {

@@ -37,17 +37,27 @@ function windowNoise(runtime: ModelRuntime, seed: number, salt: number): () => W
   });
 }
 
+/** The four candidates' pixels; with `initPixels` (and the job's strength), variations of it. */
 export async function runCandidatesJob(
   runtime: ModelRuntime,
   job: CandidatesJob,
   hooks: StepHooks,
+  initPixels?: Uint8Array,
 ): Promise<Uint8Array> {
   const { channels, height, width } = runtime.manifest.latent;
   const size = channels * height * width;
   const noise = new Float32Array(job.seeds.length * size);
   job.seeds.forEach((seed, i) => fillGaussian(noise.subarray(i * size, (i + 1) * size), seed));
   const stepNoiseSeeds = job.seeds.map(stepNoiseSeed);
-  const result = await textToImage(runtime, { ...job, noise, stepNoiseSeeds }, hooks);
+  const init =
+    initPixels && job.strength !== undefined
+      ? { pixels: initPixels, strength: job.strength }
+      : undefined;
+  const result = await textToImage(
+    runtime,
+    { ...job, noise, stepNoiseSeeds, ...(init ? { init } : {}) },
+    hooks,
+  );
   return result.pixels;
 }
 

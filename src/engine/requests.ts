@@ -4,6 +4,7 @@
 import {
   CANDIDATE_COUNT,
   candidateSeeds,
+  DEFAULT_VARIATION_STRENGTH,
   limitsForModel,
   negativePromptProblems,
   promptProblems,
@@ -66,6 +67,16 @@ export interface CandidatesRequest extends CommonRequest {
   /** One seed per candidate (4), or one seed s giving s, s+1, s+2, s+3; random if absent. */
   seeds?: readonly number[];
   seed?: number;
+  /** Variations (SDEdit): start from this image re-noised to `strength` instead of pure noise. */
+  init?: InitImage;
+}
+
+export interface InitImage {
+  /** PNG or JPEG bytes: the candidate the variations are of. */
+  image: Uint8Array;
+  /** How far it is re-noised, in the contract's `strength` range; default
+   * DEFAULT_VARIATION_STRENGTH. */
+  strength?: number;
 }
 
 export interface AnimateRequest extends CommonRequest {
@@ -109,6 +120,8 @@ export interface SamplingSettings {
 
 export interface CandidatesJob extends SamplingSettings {
   seeds: number[];
+  /** Set for variations: how far the init image is re-noised. */
+  strength?: number;
 }
 
 export interface AnimateJob extends SamplingSettings {
@@ -238,7 +251,14 @@ export function checkCandidatesRequest(
       request.seed === undefined ? randomSeed() : checkSeed('seed', request.seed, limits);
     seeds = candidateSeeds(first);
   }
-  return { ...settings, seeds };
+  if (request.init === undefined) return { ...settings, seeds };
+  const strength = checkNumber(
+    'strength',
+    request.init.strength,
+    DEFAULT_VARIATION_STRENGTH,
+    limits.strength,
+  );
+  return { ...settings, seeds, strength };
 }
 
 /** The video's settings, shared by animate and extend: sampler, seed, image guidance. */

@@ -5,6 +5,7 @@ import { toPixels } from '../pixels.js';
 import type { ModelRuntime } from '../runtime.js';
 import { createScheduler, type SchedulerName } from '../schedulers/index.js';
 import { throwIfCancelled, type StepHooks } from './hooks.js';
+import { noisedInit, type InitLatent } from './sdedit.js';
 import { stepNoiseFor } from './step-noise.js';
 
 export interface TextToImageInput {
@@ -21,6 +22,8 @@ export interface TextToImageInput {
   steps: number;
   guidance: number;
   guidanceRescale: number;
+  /** Variations: start from this image re-noised to `strength` (SDEdit) instead of pure noise. */
+  init?: InitLatent;
 }
 
 export interface TextToImageOutput {
@@ -56,13 +59,16 @@ export async function textToImage(
     context.set(encoded.subarray(contextSize), (count + n) * contextSize);
   }
 
-  // 2. Prepare latents: scheduler's starting scale times the noise (one buffer, in place).
+  // 2. Prepare latents: scheduler's starting scale times the noise (one buffer, in place), or
+  //    for variations the init image noised part of the way (fewer steps to run).
   const scheduler = createScheduler(input.scheduler, runtime.folder.schedulerConfig, {
     eta: input.eta ?? 0,
   });
   scheduler.setTimesteps(input.steps);
+  const sample = input.init
+    ? await noisedInit(runtime, scheduler, input.init, input.noise, count)
+    : input.noise.map((x) => x * scheduler.initNoiseSigma);
   const stepNoise = stepNoiseFor(scheduler, input.stepNoiseSeeds, sampleSize);
-  const sample = input.noise.map((x) => x * scheduler.initNoiseSigma);
   const modelInput = new Float32Array(2 * count * sampleSize);
   const timesteps = new Float32Array(2 * count);
   const guided = new Float32Array(count * sampleSize);

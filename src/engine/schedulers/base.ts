@@ -6,6 +6,8 @@ export abstract class TrailingScheduler {
   timesteps: number[] = [];
   protected readonly alphasCumprod: Float64Array;
   protected readonly numTrainTimesteps: number;
+  /** n of setTimesteps: the step size stays T / n when the first steps are skipped. */
+  protected stepCount = 0;
 
   constructor(config: SchedulerConfig) {
     this.alphasCumprod = alphasCumprod(config);
@@ -14,6 +16,11 @@ export abstract class TrailingScheduler {
 
   setTimesteps(n: number): void {
     this.timesteps = trailingTimesteps(this.numTrainTimesteps, n);
+    this.stepCount = n;
+  }
+
+  skipSteps(k: number): void {
+    this.timesteps = this.timesteps.slice(k);
   }
 }
 
@@ -25,5 +32,10 @@ export abstract class SigmaScheduler extends TrailingScheduler {
     super.setTimesteps(n);
     this.sigmas = sigmasFor(this.alphasCumprod, this.timesteps);
     this.stepIndex = 0;
+  }
+
+  override skipSteps(k: number): void {
+    super.skipSteps(k);
+    this.sigmas = this.sigmas.slice(k);
   }
 }

@@ -25,7 +25,7 @@ export class DdimScheduler extends TrailingScheduler implements Scheduler {
   }
 
   step(v: Float32Array, t: number, sample: Float32Array, noise?: Float32Array): Float32Array {
-    const prevT = t - Math.floor(this.numTrainTimesteps / this.timesteps.length);
+    const prevT = t - Math.floor(this.numTrainTimesteps / this.stepCount);
     const aT = this.alphasCumprod[t]!;
     const aPrev = this.alphasCumprod[prevT >= 0 ? prevT : 0]!;
     const sa = Math.sqrt(aT);

@@ -14,6 +14,9 @@ export interface Scheduler {
   /** True when step() adds fresh noise (DDIM with eta > 0): the caller then passes it. */
   readonly stochastic: boolean;
   setTimesteps(numInferenceSteps: number): void;
+  /** Starts the schedule set by setTimesteps `k` steps in, with the same step sizes (SDEdit:
+   * denoising a noised image from a lower timestep). Call it right after setTimesteps. */
+  skipSteps(k: number): void;
   /** Factor the model input is multiplied by at the current step (1 except for Euler). */
   modelInputScale(timestep: number): number;
   /** One denoising step on v-prediction output; writes the previous sample into `sample`.
