@@ -161,6 +161,10 @@ test("the requester's 🔁 starts the re-take at once, on their quota; a repeat 
   assert.equal(take.state.phase, 'awaiting-quota');
   assert.deepEqual(take.state.requester, ALICE);
   assert.deepEqual(effectsOf(effects, 'reserveQuota'), [{ type: 'reserveQuota', key: 'gen1-t2' }]);
+  assert.match(
+    effectsOf(effects, 'post')[0]?.message.text ?? '',
+    /It starts now and costs 1 video of alice's quota\.$/,
+  );
   assert.deepEqual(effectsOf(effects, 'cancelTimer'), [{ type: 'cancelTimer', round: 0 }]);
   take.send({ type: 'quotaReserved', key: 'gen1-t2' });
   const again = take.react(ALICE);

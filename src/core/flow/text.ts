@@ -114,11 +114,16 @@ export const text = {
       .sort((a, b) => a.seq - b.seq)
       .map((asker) => asker.name);
     const who = askers.length > 0 ? askers.join(', ') : 'nobody any more';
-    return (
+    const head =
       `${RETAKE_EMOJI} Re-take of "${state.settings.prompt}" asked for by ${who}: take ${retake.take}, ` +
-      `the same first frame with seed ${state.chosen?.seed}. It starts ${state.phase === 'asking' ? closesIn(windowMs) : 'now'} and costs ` +
-      `1 video of the quota of the first who asked (${retake.firstRequester.name} can start it now with ${RETAKE_EMOJI}; ` +
-      `taking every ${RETAKE_EMOJI} back calls it off).`
+      `the same first frame with seed ${state.chosen?.seed}.`;
+    if (state.phase !== 'asking') {
+      return `${head} It starts now and costs 1 video of ${state.requester.name}'s quota.`;
+    }
+    return (
+      `${head} It starts ${closesIn(windowMs)} and costs 1 video of the quota of the first who ` +
+      `asked (${retake.firstRequester.name} can start it now with ${RETAKE_EMOJI}; taking every ` +
+      `${RETAKE_EMOJI} back calls it off).`
     );
   },
   retakeCalledOff(state: GenerationState): string {
