@@ -26,6 +26,8 @@ interface SamplingRequest extends EngineCall {
 export interface CandidatesRequest extends SamplingRequest {
   /** One per candidate (the bot showed and stored these). */
   seeds: number[];
+  /** Variations of this PNG, re-noised to `strength` (the contract's range and default). */
+  init?: { image: Uint8Array; strength?: number };
 }
 
 export interface CandidatesOutput {

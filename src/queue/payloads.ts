@@ -57,6 +57,13 @@ export function payloadSchemasFor(limits: RequestLimits = REQUEST_LIMITS) {
       round: z.number().int().min(1).max(1000),
       /** One seed per candidate, as the bot showed and stored them. */
       seeds: z.array(seed).length(CANDIDATE_COUNT),
+      /** Variations: the candidate they vary (its artifact key) and how far it is re-noised. */
+      init: z
+        .strictObject({
+          imageKey: z.string().min(1).max(500),
+          strength: number('strength', limits.strength).optional(),
+        })
+        .optional(),
     }),
     animation: z.strictObject({
       ...common,

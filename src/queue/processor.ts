@@ -116,8 +116,16 @@ async function produceCandidates(
   onProgress: (progress: JobProgress) => void,
   signal: AbortSignal | undefined,
 ): Promise<JobResult> {
-  const { generationId, round, quota: _quota, ...request } = payload;
-  const output = await deps.engine.generateCandidates({ ...request, onProgress, signal });
+  const { generationId, round, quota: _quota, init, ...request } = payload;
+  const variations = init && {
+    init: { image: await deps.artifacts.get(init.imageKey), strength: init.strength },
+  };
+  const output = await deps.engine.generateCandidates({
+    ...request,
+    ...variations,
+    onProgress,
+    signal,
+  });
   const folder = `generations/${generationId}/round-${round}`;
   const candidateKeys = output.candidates.map((_, i) => `${folder}/candidate-${i + 1}.png`);
   const gridKey = `${folder}/grid.png`;
