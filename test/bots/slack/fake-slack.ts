@@ -16,7 +16,7 @@
 // acts in that team only (its channels, its bot user), until `uninstall`.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { slackMarkupProblems } from './slack-markup.js';
 
@@ -118,6 +118,8 @@ export class FakeSlack {
   /** The calls answered with 429, in order. */
   readonly rateLimited: ApiCall[] = [];
   private readonly held = new Map<string, Promise<void>>();
+  /** The connections of the calls being held now. */
+  private readonly holding = new Set<Socket>();
   private server: Server | undefined;
   private sockets: WebSocketServer | undefined;
   private socket: WebSocket | undefined;
@@ -242,6 +244,13 @@ export class FakeSlack {
     };
   }
 
+  /** How many held calls came from these local ports of their callers and are still open. */
+  heldOpenFrom(ports: ReadonlySet<number>): number {
+    return [...this.holding].filter(
+      (socket) => !socket.destroyed && ports.has(socket.remotePort ?? -1),
+    ).length;
+  }
+
   /** Resolves once an app is connected over Socket Mode. */
   async socketConnected(): Promise<void> {
     const deadline = Date.now() + 10_000;
@@ -323,7 +332,12 @@ export class FakeSlack {
     const team = this.teamOf(request.headers.authorization);
     const call = { method: name, args, at: Date.now(), ...(team ? { team: team.teamId } : {}) };
     this.calls.push(call);
-    await this.held.get(name);
+    const hold = this.held.get(name);
+    if (hold) {
+      this.holding.add(request.socket);
+      await hold;
+      this.holding.delete(request.socket);
+    }
     // A held call is still in the network: if its caller died meanwhile (a process killed),
     // it never reaches Slack.
     if (request.socket.destroyed) return;
