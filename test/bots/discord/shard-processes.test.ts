@@ -47,13 +47,20 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/** The manager's live child processes that run a shard (its own entry point again). */
 const shardProcesses = (): number[] => {
+  let out = '';
   try {
-    const out = execFileSync('pgrep', ['-P', String(manager.child.pid)], { encoding: 'utf8' });
-    return out.split('\n').filter(Boolean).map(Number);
+    const args = ['-o', 'pid=,stat=,args=', '--ppid', String(manager.child.pid)];
+    out = execFileSync('ps', args, { encoding: 'utf8' });
   } catch {
-    return []; // pgrep exits 1 when nothing matches
+    return []; // ps exits 1 when there is no child
   }
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, stat, ...args]) => !stat?.startsWith('Z') && args.join(' ').includes('discord.ts'))
+    .map(([pid]) => Number(pid));
 };
 
 test(
