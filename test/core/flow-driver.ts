@@ -139,3 +139,15 @@ export function effectsOf<T extends FlowEffect['type']>(effects: FlowEffect[], t
     (effect): effect is Extract<FlowEffect, { type: T }> => effect.type === type,
   );
 }
+
+/** A driver whose first round's grid is posted: its vote is open. */
+export function votingDriver(config = DEFAULT_FLOW_CONFIG): FlowDriver {
+  const driver = new FlowDriver(config);
+  driver.candidatesReady();
+  return driver;
+}
+
+/** The jobs `effects` enqueue. */
+export function enqueued(effects: FlowEffect[]) {
+  return effectsOf(effects, 'enqueue').map((effect) => effect.job);
+}

@@ -6,22 +6,21 @@ import {
   resumeEffects,
   startGeneration,
   withTime,
-  type FlowEffect,
   type GenerationState,
 } from '../../src/core/flow/index.js';
-import { ALICE, BOB, BOT, CAROL, DAVE, effectsOf, FlowDriver } from './flow-driver.js';
+import {
+  ALICE,
+  BOB,
+  BOT,
+  CAROL,
+  DAVE,
+  effectsOf,
+  enqueued,
+  FlowDriver,
+  votingDriver,
+} from './flow-driver.js';
 
 const WINDOW = DEFAULT_FLOW_CONFIG.voteWindowMs;
-
-function votingDriver(config = DEFAULT_FLOW_CONFIG): FlowDriver {
-  const driver = new FlowDriver(config);
-  driver.candidatesReady();
-  return driver;
-}
-
-function enqueued(effects: FlowEffect[]) {
-  return effectsOf(effects, 'enqueue').map((effect) => effect.job);
-}
 
 test('a request replies "queued", enqueues 4 candidates with derived seeds, shows position and progress', () => {
   const driver = new FlowDriver();
@@ -69,7 +68,7 @@ test('a request replies "queued", enqueues 4 candidates with derived seeds, show
   );
 });
 
-test('the grid is posted with 1️⃣-4️⃣ 🔄 ✅ and a timer at the absolute end of the window', () => {
+test('the grid is posted with 1️⃣-4️⃣ 🔄 🔀 ✅ and a timer at the absolute end of the window', () => {
   const driver = new FlowDriver();
   const effects = driver.candidatesReady();
   assert.equal(driver.state.phase, 'voting');
@@ -82,7 +81,7 @@ test('the grid is posted with 1️⃣-4️⃣ 🔄 ✅ and a timer at the absolu
   assert.deepEqual(effectsOf(effects, 'react')[0], {
     type: 'react',
     key: 'round:1',
-    emojis: ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '🔄', '✅'],
+    emojis: ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '🔄', '🔀', '✅'],
   });
   assert.deepEqual(effectsOf(effects, 'setTimer'), [
     { type: 'setTimer', round: 1, at: driver.now + WINDOW },
@@ -110,7 +109,8 @@ test('one vote per user per round: change replaces (and takes back the old react
 
 test("the bot's own reactions, other bots, unknown emoji and other messages never count", () => {
   const driver = votingDriver();
-  for (const emoji of ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '🔄', '✅']) driver.react(BOT, emoji, true, true);
+  for (const emoji of ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '🔄', '🔀', '✅'])
+    driver.react(BOT, emoji, true, true);
   driver.react(BOB, '🎉');
   driver.send({
     type: 'reaction',

@@ -38,7 +38,7 @@ test('a full video: queued, grid with reactions, two voters, timer close, MP4 + 
   await h.settle();
   assert.deepEqual(
     grid.reactions.map((r) => r.emoji),
-    ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '🔄', '✅'],
+    ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '🔄', '🔀', '✅'],
   );
   assert.equal(grid.replyTo, request.id);
   const gridFile = fileOf(h, grid.attachments[0]?.url as string);

@@ -61,8 +61,15 @@ export class BullmqJobQueue implements JobQueue {
     const quota = { key: quotaKeyOf(job.generationId), commitOnSuccess: false };
     let enqueued;
     if (job.kind === 'candidates') {
-      const { jobId: _id, kind: _kind, ...payload } = job;
-      enqueued = await this.producer.enqueueCandidates({ ...payload, quota });
+      const { jobId: _id, kind: _kind, init, ...payload } = job;
+      // Variations name the candidate they vary by its artifact key, as an animation does.
+      const variations = init && {
+        init: {
+          imageKey: await this.imageKey(job.generationId, init.imagePath),
+          strength: init.strength,
+        },
+      };
+      enqueued = await this.producer.enqueueCandidates({ ...payload, ...variations, quota });
     } else {
       const { jobId: _id, kind: _kind, imagePath, ...payload } = job;
       const imageKey = await this.imageKey(job.generationId, imagePath);

@@ -32,6 +32,8 @@ const STATUS_OF: Record<Phase, GenerationStatus> = {
 };
 const FINISHED: GenerationStatus[] = ['succeeded', 'failed', 'cancelled'];
 const CHOICE_REGENERATE = 0;
+/** 🔀 variations of the leading frame (Vote.choice: 1..4 the candidates, 0 🔄). */
+const CHOICE_VARY = 5;
 /**
  * A save is one interactive transaction of several statements; on a busy machine (or behind
  * another process's save of the same row, whose lock it waits for) Prisma's 5 s default is
@@ -229,7 +231,12 @@ async function saveRound(
     Object.entries(round.votes).map(([voter, vote]) => [
       voters.get(voter)!,
       {
-        choice: vote.choice === 'regenerate' ? CHOICE_REGENERATE : vote.choice,
+        choice:
+          vote.choice === 'regenerate'
+            ? CHOICE_REGENERATE
+            : vote.choice === 'vary'
+              ? CHOICE_VARY
+              : vote.choice,
         castAt: new Date(vote.at),
       },
     ]),

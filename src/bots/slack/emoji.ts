@@ -5,6 +5,7 @@ import {
   CONFIRM_EMOJI,
   REGENERATE_EMOJI,
   RETAKE_EMOJI,
+  VARY_EMOJI,
 } from '../../core/flow/emoji.js';
 
 const NAME_OF_EMOJI: Record<string, string> = {
@@ -15,6 +16,7 @@ const NAME_OF_EMOJI: Record<string, string> = {
   [REGENERATE_EMOJI]: 'arrows_counterclockwise',
   [CONFIRM_EMOJI]: 'white_check_mark',
   [RETAKE_EMOJI]: 'repeat',
+  [VARY_EMOJI]: 'twisted_rightwards_arrows',
 };
 
 const EMOJI_OF_NAME: Record<string, string> = Object.fromEntries(

@@ -7,15 +7,19 @@ export const REGENERATE_EMOJI = '🔄';
 export const CONFIRM_EMOJI = '✅';
 /** Under a posted video: animate the same first frame again with the next seed (a re-take). */
 export const RETAKE_EMOJI = '🔁';
+/** Under a grid: the next round draws four variations of the candidate leading the vote. */
+export const VARY_EMOJI = '🔀';
 /** Added by the bot under each grid, in this order. */
-export const ROUND_REACTIONS = [...CANDIDATE_EMOJI, REGENERATE_EMOJI, CONFIRM_EMOJI];
+export const ROUND_REACTIONS = [...CANDIDATE_EMOJI, REGENERATE_EMOJI, VARY_EMOJI, CONFIRM_EMOJI];
 
 export function choiceOfEmoji(emoji: string): Choice | undefined {
   if (emoji === REGENERATE_EMOJI) return 'regenerate';
+  if (emoji === VARY_EMOJI) return 'vary';
   const index = (CANDIDATE_EMOJI as readonly string[]).indexOf(emoji);
   return index < 0 ? undefined : ((index + 1) as Choice);
 }
 
 export function emojiOfChoice(choice: Choice): string {
-  return choice === 'regenerate' ? REGENERATE_EMOJI : CANDIDATE_EMOJI[choice - 1];
+  if (choice === 'regenerate') return REGENERATE_EMOJI;
+  return choice === 'vary' ? VARY_EMOJI : CANDIDATE_EMOJI[choice - 1];
 }

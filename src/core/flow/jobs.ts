@@ -31,6 +31,9 @@ export function candidatesJob(state: GenerationState, round: RoundState): FlowJo
     kind: 'candidates',
     round: round.number,
     seeds: round.seeds,
+    ...(round.variationOf
+      ? { init: { imagePath: round.variationOf.imagePath, strength: round.variationOf.strength } }
+      : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import {
   RETAKE_EMOJI,
   ROUND_REACTIONS,
 } from './emoji.js';
-import { animationJobId, quotaKeyOf } from '../contract.js';
+import { animationJobId, DEFAULT_VARIATION_STRENGTH, quotaKeyOf } from '../contract.js';
 import { animationJob, candidatesJob } from './jobs.js';
 import { newRound } from './lifecycle.js';
 import { postGrid, postResult, replyTo, roundKey, showClosingTime } from './messages.js';
@@ -18,7 +18,13 @@ import {
   onRetakeReaction,
   refuseTake,
 } from './retake.js';
-import { leadingCandidate, regenerateHasMajority, tallyRound } from './tally.js';
+import {
+  candidateToVary,
+  leadingCandidate,
+  regenerateHasMajority,
+  tallyRound,
+  varyHasMajority,
+} from './tally.js';
 import { text } from './text.js';
 import { flowConfigOf } from './types.js';
 import type {
@@ -30,6 +36,8 @@ import type {
   RoundState,
   Transition,
 } from './types.js';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 type Step = { state: GenerationState; effects: FlowEffect[]; config: FlowConfig };
 
@@ -248,6 +256,11 @@ function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>)
   const choice = choiceOfEmoji(event.emoji);
   if (choice === undefined) return;
   const previous = round.votes[event.user.id];
+  // 🔀 varies the frame leading the vote before it (the asker's own frame vote included).
+  const toVary = choice === 'vary' ? candidateToVary(tallyRound(round)) : undefined;
+  if (choice === 'vary' && event.added && toVary === undefined) {
+    return refuse(text.voteBeforeVarying());
+  }
   if (!event.added) {
     // Only taking back the reaction that is the current vote removes the vote.
     if (previous?.choice === choice) delete round.votes[event.user.id];
@@ -266,14 +279,29 @@ function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>)
   if (choice === 'regenerate' && isRequester) {
     if (round.number >= config.maxRounds)
       return notifyRequester(text.noMoreRounds(config.maxRounds));
-    return regenerate(step, round, 'requester');
+    return nextRound(step, round, { kind: 'regenerate', by: 'requester' });
+  }
+  if (choice === 'vary' && isRequester) {
+    if (round.number >= config.maxRounds)
+      return notifyRequester(text.noMoreRounds(config.maxRounds));
+    return nextRound(step, round, { kind: 'vary', by: 'requester', candidate: toVary! });
   }
 }
 
 function closeRound(step: Step, round: RoundState, reason: 'deadline' | 'confirmed'): void {
   const tally = tallyRound(round);
   if (reason === 'deadline' && regenerateHasMajority(tally)) {
-    if (round.number < step.config.maxRounds) return regenerate(step, round, 'majority');
+    if (round.number < step.config.maxRounds) {
+      return nextRound(step, round, { kind: 'regenerate', by: 'majority' });
+    }
+    return animateWinner(step, round, 'no-more-rounds');
+  }
+  const toVary = candidateToVary(tally);
+  // A 🔀 majority with no frame voted for has nothing to vary: the round closes as usual.
+  if (reason === 'deadline' && varyHasMajority(tally) && toVary !== undefined) {
+    if (round.number < step.config.maxRounds) {
+      return nextRound(step, round, { kind: 'vary', by: 'majority', candidate: toVary });
+    }
     return animateWinner(step, round, 'no-more-rounds');
   }
   animateWinner(step, round, reason);
@@ -318,9 +346,14 @@ function animateWinner(
   );
 }
 
-function regenerate(step: Step, round: RoundState, by: 'majority' | 'requester'): void {
+/** 🔄 or 🔀 closed the round: another round (paid first when rounds cost quota). */
+function nextRound(
+  step: Step,
+  round: RoundState,
+  outcome: DistributiveOmit<Exclude<RoundOutcome, { kind: 'winner' }>, 'tally'>,
+): void {
   const { state, config } = step;
-  finishRound(step, round, { kind: 'regenerate', by, tally: tallyRound(round) });
+  finishRound(step, round, { ...outcome, tally: tallyRound(round) });
   if (config.regenerateCostsQuota) {
     state.phase = 'awaiting-quota';
     state.pendingQuotaKey = quotaKeyOf(state.id, round.number + 1);
@@ -334,6 +367,15 @@ function startNextRound(step: Step): void {
   const { state } = step;
   const previous = currentRound(state) as RoundState;
   const round = newRound(state, previous.number + 1);
+  if (previous.outcome?.kind === 'vary') {
+    const candidate = previous.outcome.candidate;
+    round.variationOf = {
+      round: previous.number,
+      candidate,
+      imagePath: (previous.candidates as string[])[candidate - 1] as string,
+      strength: DEFAULT_VARIATION_STRENGTH,
+    };
+  }
   state.rounds.push(round);
   state.phase = 'queued';
   delete state.lastProgressEditAt;

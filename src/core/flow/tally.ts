@@ -2,10 +2,11 @@
 import type { Choice, RoundState, Tally } from './types.js';
 
 export function tallyRound(round: RoundState): Tally {
-  const tally: Tally = { candidates: [0, 0, 0, 0], regenerate: 0, voters: 0 };
+  const tally: Tally = { candidates: [0, 0, 0, 0], regenerate: 0, vary: 0, voters: 0 };
   for (const vote of Object.values(round.votes)) {
     tally.voters++;
     if (vote.choice === 'regenerate') tally.regenerate++;
+    else if (vote.choice === 'vary') tally.vary++;
     else tally.candidates[vote.choice - 1]++;
   }
   return tally;
@@ -16,6 +17,18 @@ export function regenerateHasMajority(tally: Tally): boolean {
   return tally.voters > 0 && tally.regenerate * 2 > tally.voters;
 }
 
+/** More than half of the voters asked for variations (🔀). */
+export function varyHasMajority(tally: Tally): boolean {
+  return tally.voters > 0 && tally.vary * 2 > tally.voters;
+}
+
+/** The candidate 🔀 varies: the most votes now, the lowest number among equals; undefined
+ * when nobody votes for a candidate. */
+export function candidateToVary(tally: Tally): number | undefined {
+  const most = Math.max(...tally.candidates);
+  return most > 0 ? tally.candidates.indexOf(most) + 1 : undefined;
+}
+
 /**
  * The winning candidate (1–4), or undefined when nobody voted for a candidate. Ties go to the
  * candidate that reached the winning count first: the one whose latest current vote is oldest.
@@ -24,7 +37,7 @@ export function leadingCandidate(round: RoundState): number | undefined {
   const reachedAt = new Map<Choice, number>();
   const counts = new Map<Choice, number>();
   for (const vote of Object.values(round.votes)) {
-    if (vote.choice === 'regenerate') continue;
+    if (vote.choice === 'regenerate' || vote.choice === 'vary') continue;
     counts.set(vote.choice, (counts.get(vote.choice) ?? 0) + 1);
     reachedAt.set(vote.choice, Math.max(reachedAt.get(vote.choice) ?? -Infinity, vote.seq));
   }

@@ -1,11 +1,19 @@
 // What the flow says in the channel. Plain text with emoji, so every platform can show it.
 import { count } from '../plural.js';
-import { CANDIDATE_EMOJI, CONFIRM_EMOJI, REGENERATE_EMOJI, RETAKE_EMOJI } from './emoji.js';
+import {
+  CANDIDATE_EMOJI,
+  CONFIRM_EMOJI,
+  REGENERATE_EMOJI,
+  RETAKE_EMOJI,
+  VARY_EMOJI,
+} from './emoji.js';
 import type { GenerationState, RoundOutcome, RoundState, Tally, TextTime } from './types.js';
 
 export function describeTally(tally: Tally): string {
   const parts = tally.candidates.map((count, i) => `${CANDIDATE_EMOJI[i]} ${count}`);
   parts.push(`${REGENERATE_EMOJI} ${tally.regenerate}`);
+  // 🔀 is named once someone used it (the tallies people already know stay as they were).
+  if (tally.vary > 0) parts.push(`${VARY_EMOJI} ${tally.vary}`);
   return parts.join(' · ');
 }
 
@@ -56,7 +64,12 @@ export const text = {
     return `⏳ "${state.settings.prompt}": queued.`;
   },
   drawing(state: GenerationState, round: number, step?: number, total?: number): string {
-    const what = round > 1 ? `new first frames (round ${round})` : '4 first frames';
+    const source = state.rounds.find((r) => r.number === round)?.variationOf;
+    const what = source
+      ? `4 variations of frame ${source.candidate} (round ${round})`
+      : round > 1
+        ? `new first frames (round ${round})`
+        : '4 first frames';
     const progress = step !== undefined && total !== undefined ? ` step ${step}/${total}` : '';
     return `🎨 "${state.settings.prompt}": drawing ${what}…${progress}`;
   },
@@ -67,9 +80,12 @@ export const text = {
     return `🎞️ ${video(state)}: animating ${frame}${seed}…${progress}`;
   },
   voteOpen(state: GenerationState, round: RoundState, windowMs: number): string {
+    const source = round.variationOf;
+    const of = source ? ` (variations of frame ${source.candidate} of round ${source.round})` : '';
     return (
-      `🗳️ Round ${round.number} for "${state.settings.prompt}": vote for the first frame with ` +
-      `${CANDIDATE_EMOJI.join(' ')}, or ${REGENERATE_EMOJI} for new frames. ` +
+      `🗳️ Round ${round.number} for "${state.settings.prompt}"${of}: vote for the first frame with ` +
+      `${CANDIDATE_EMOJI.join(' ')}, or ${REGENERATE_EMOJI} for new frames, ${VARY_EMOJI} for ` +
+      `variations of the leading frame. ` +
       `Voting closes ${closesIn(windowMs)}; ${state.requester.name} can close it early with ${CONFIRM_EMOJI}. ` +
       `Seeds: ${round.seeds.join(', ')}.`
     );
@@ -82,6 +98,10 @@ export const text = {
     if (outcome.kind === 'regenerate') {
       const by = outcome.by === 'requester' ? state.requester.name : 'a majority';
       return `${head}: ${by} asked for new frames (${describeTally(outcome.tally)}).`;
+    }
+    if (outcome.kind === 'vary') {
+      const by = outcome.by === 'requester' ? state.requester.name : 'a majority';
+      return `${head}: ${by} asked for variations of frame ${outcome.candidate} (${describeTally(outcome.tally)}).`;
     }
     const why = {
       deadline: '',
@@ -150,6 +170,10 @@ export const text = {
   pickFirst(): string {
     return `Vote for a frame first (${CANDIDATE_EMOJI.join(' ')}), then ${CONFIRM_EMOJI} closes the vote.`;
   },
+  /** To a user whose 🔀 came before any vote for a frame. */
+  voteBeforeVarying(): string {
+    return `Vote for a frame first (${CANDIDATE_EMOJI.join(' ')}): ${VARY_EMOJI} asks for variations of the frame leading the vote.`;
+  },
   noMoreRounds(maxRounds: number): string {
     return `No more new frames for this video (at most ${count(maxRounds, 'round')}): vote for one of these.`;
   },
@@ -160,7 +184,9 @@ export const text = {
       ? 'it ended'
       : outcome.kind === 'winner'
         ? `frame ${outcome.candidate} won`
-        : 'new frames were asked for';
+        : outcome.kind === 'vary'
+          ? `variations of frame ${outcome.candidate} were asked for`
+          : 'new frames were asked for';
     return `Round ${round.number} for "${state.settings.prompt}" is closed (${result}): your reaction does not count.`;
   },
   onlyRequesterCloses(state: GenerationState): string {

@@ -3,8 +3,8 @@
 // Everything carries absolute times (ms since epoch) so nothing here reads a clock.
 import type { SchedulerName } from '../contract.js';
 
-/** A voter's choice in a round: a candidate (1–4) or new frames. */
-export type Choice = 1 | 2 | 3 | 4 | 'regenerate';
+/** A voter's choice in a round: a candidate (1–4), new frames, or variations of the leader. */
+export type Choice = 1 | 2 | 3 | 4 | 'regenerate' | 'vary';
 
 export interface Vote {
   choice: Choice;
@@ -17,6 +17,7 @@ export interface Tally {
   /** Votes for candidates 1–4, in order. */
   candidates: [number, number, number, number];
   regenerate: number;
+  vary: number;
   voters: number;
 }
 
@@ -28,7 +29,17 @@ export type RoundOutcome =
       reason: 'deadline' | 'confirmed' | 'no-votes' | 'no-more-rounds' | 'quota';
       tally: Tally;
     }
-  | { kind: 'regenerate'; by: 'majority' | 'requester'; tally: Tally };
+  | { kind: 'regenerate'; by: 'majority' | 'requester'; tally: Tally }
+  /** 🔀: the next round varies `candidate`, the one leading when it was asked for. */
+  | { kind: 'vary'; by: 'majority' | 'requester'; candidate: number; tally: Tally };
+
+/** What a variations round varies: a candidate of an earlier round, re-noised to `strength`. */
+export interface VariationSource {
+  round: number;
+  candidate: number;
+  imagePath: string;
+  strength: number;
+}
 
 export interface RoundState {
   number: number;
@@ -42,6 +53,8 @@ export interface RoundState {
   /** Current vote of each user (platform user id). */
   votes: Record<string, Vote>;
   outcome?: RoundOutcome;
+  /** Set on a variations round (🔀): its four candidates vary this one. */
+  variationOf?: VariationSource;
 }
 
 export type Phase =
@@ -185,7 +198,13 @@ export interface JobBase {
 
 /** Work for the job queue. */
 export type FlowJob =
-  | (JobBase & { kind: 'candidates'; round: number; seeds: number[] })
+  | (JobBase & {
+      kind: 'candidates';
+      round: number;
+      seeds: number[];
+      /** Variations of this image (SDEdit) instead of fresh candidates. */
+      init?: { imagePath: string; strength: number };
+    })
   | (JobBase & { kind: 'animation'; imagePath: string; seed: number; fps?: number });
 
 export interface FlowAttachment {

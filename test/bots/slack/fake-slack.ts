@@ -96,6 +96,7 @@ const KNOWN_EMOJI = new Set([
   'arrows_counterclockwise',
   'white_check_mark',
   'repeat',
+  'twisted_rightwards_arrows',
   'thumbsup',
 ]);
 

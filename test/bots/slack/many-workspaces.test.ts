@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { SlackChatAdapter } from '../../../src/bots/slack/index.js';
+import { ROUND_REACTIONS } from '../../../src/core/flow/emoji.js';
 import { chatPlatformAdapters } from '../../../src/wiring/chat-platforms.js';
 import { silentLog } from '../../helpers/silent-log.js';
 import { StackHarness, waitFor } from '../../wiring/stack-harness.js';
@@ -167,7 +168,8 @@ test(
       await waitFor(
         `the bot's reactions in ${team.teamName}`,
         () =>
-          fake.reactions.filter((r) => r.ts === grid.ts && r.user === team.botUserId).length === 6,
+          fake.reactions.filter((r) => r.ts === grid.ts && r.user === team.botUserId).length ===
+          ROUND_REACTIONS.length,
       );
     }
     // Every call that touched a channel used the token of the channel's own workspace.

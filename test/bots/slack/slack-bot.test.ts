@@ -29,9 +29,15 @@ test('a full /video round: ack, progress by chat.update, grid upload with reacti
   assert.equal(gridFile?.data?.subarray(0, 8).toString('hex'), PNG, 'the grid is a PNG');
   assert.deepEqual(
     h.fake.reactions.filter((r) => r.ts === grid.ts).map((r) => `${r.user}:${r.name}`),
-    ['one', 'two', 'three', 'four', 'arrows_counterclockwise', 'white_check_mark'].map(
-      (name) => `${BOT}:${name}`,
-    ),
+    [
+      'one',
+      'two',
+      'three',
+      'four',
+      'arrows_counterclockwise',
+      'twisted_rightwards_arrows',
+      'white_check_mark',
+    ].map((name) => `${BOT}:${name}`),
   );
   // Once the vote is open, the grid names its closing time in Slack's date markup (each reader
   // sees their own time zone), with a UTC fallback; the prompt's own text stays escaped.

@@ -13,6 +13,7 @@ import {
   type SlackChatAdapter,
 } from '../../../src/bots/slack/index.js';
 import type { ChatAdapter } from '../../../src/bots/chat-adapter.js';
+import { ROUND_REACTIONS } from '../../../src/core/flow/emoji.js';
 import type { FlowConfig, GenerationState } from '../../../src/core/flow/types.js';
 import type { FlowStore } from '../../../src/service/ports.js';
 import { createLogger, type Logger } from '../../../src/log.js';
@@ -219,7 +220,7 @@ export abstract class SlackDriver {
       'the grid uploaded in the thread',
     );
     await waitFor(
-      () => this.fake.reactions.filter((r) => r.ts === grid.ts).length === 6,
+      () => this.fake.reactions.filter((r) => r.ts === grid.ts).length === ROUND_REACTIONS.length,
       'the bot reactions on the grid',
     );
     return { request, grid };
