@@ -390,6 +390,27 @@ async function leftWithGridToPost(user: string, prompt: string) {
   return request;
 }
 
+/**
+ * Waits for the video of `prompt` (nobody voted: frame 1 when the deadline passed); then its
+ * grid and video were posted once, its deadline fired once, its reservation committed once.
+ */
+async function assertDoneOnce(prompt: string, generationId: string, timeoutMs = 30_000) {
+  const result = await waitFor(
+    `the video of "${prompt}"`,
+    () => posts.find((p) => p.text.startsWith(`🎬 "${prompt}"`)),
+    timeoutMs,
+  );
+  assert.match(result.text, /frame 1 of round 1; votes: 1️⃣ 0/);
+  for (const process of processes) await process.service.runner.idle();
+  const of = (start: string) => posts.filter((p) => p.text.startsWith(start)).length;
+  assert.equal(of(`🗳️ Round 1 for "${prompt}"`), 1, 'the grid posted once');
+  assert.equal(of(`🎬 "${prompt}"`), 1, 'the video posted once');
+  const fired = processes.flatMap((p) => p.fired).filter((f) => f.startsWith(generationId));
+  assert.deepEqual(fired, [`${generationId} 1`], 'the deadline once');
+  const commits = processes.flatMap((p) => p.commits).filter((key) => key === generationId);
+  assert.deepEqual(commits, [generationId], 'charged once');
+}
+
 test(
   'two processes starting together carry on an open generation once: one grid, one deadline, one video',
   { timeout: 90_000 },
@@ -415,20 +436,7 @@ test(
       info?.text ?? '',
       /open rounds here \(1\):\n {2}– "a yellow star moving down" by ivan: round 1/,
     );
-    const result = await waitFor(
-      'the video',
-      () => posts.find((p) => p.text.startsWith(`🎬 "${prompt}"`)),
-      30_000,
-    );
-    assert.match(result.text, /frame 1 of round 1; votes: 1️⃣ 0/);
-    for (const process of processes) await process.service.runner.idle();
-    const of = (start: string) => posts.filter((p) => p.text.startsWith(start)).length;
-    assert.equal(of(`🗳️ Round 1 for "${prompt}"`), 1, 'the grid posted once');
-    assert.equal(of(`🎬 "${prompt}"`), 1, 'the video posted once');
-    const fired = processes.flatMap((p) => p.fired).filter((f) => f.startsWith(request.id));
-    assert.deepEqual(fired, [`${request.id} 1`], 'the deadline once');
-    const commits = processes.flatMap((p) => p.commits).filter((k) => k === request.id);
-    assert.deepEqual(commits, [request.id], 'charged once');
+    await assertDoneOnce(prompt, request.id);
   },
 );
 
@@ -464,19 +472,9 @@ test(
         f.leases.filter((taken) => !taken).length >= 2 ? true : undefined,
       );
       held();
-      const result = await waitFor(
-        'the video',
-        () => posts.find((p) => p.text.startsWith(`🎬 "${prompt}"`)),
-        30_000,
-      );
-      assert.match(result.text, /frame 1 of round 1; votes: 1️⃣ 0/);
-      for (const process of processes) await process.service.runner.idle();
+      await assertDoneOnce(prompt, request.id);
       assert.equal(attempts, 1, 'the grid posted once (by e)');
-      assert.equal(posts.filter(isGrid).length, 1);
-      assert.equal(posts.filter((p) => p.text.startsWith(`🎬 "${prompt}"`)).length, 1);
       assert.deepEqual(e.leases.slice(0, 1), [true], 'e took the lease on the grid');
-      const fired = processes.flatMap((p) => p.fired).filter((f) => f.startsWith(request.id));
-      assert.deepEqual(fired, [`${request.id} 1`], 'the deadline once');
     } finally {
       held();
       beforePost = undefined;
@@ -514,19 +512,7 @@ test(
     assert.equal(queued?.state, 'waiting', 'the frames are still to draw when g stops');
     await g.close();
 
-    const result = await waitFor(
-      'the video',
-      () => posts.find((p) => p.text.startsWith(`🎬 "${prompt}"`)),
-      60_000,
-    );
-    assert.match(result.text, /frame 1 of round 1; votes: 1️⃣ 0/);
-    for (const process of processes) await process.service.runner.idle();
-    const of = (start: string) => posts.filter((p) => p.text.startsWith(start)).length;
-    assert.equal(of(`🗳️ Round 1 for "${prompt}"`), 1, 'the grid posted once');
-    assert.equal(of(`🎬 "${prompt}"`), 1, 'the video posted once');
+    await assertDoneOnce(prompt, queued?.generationId as string, 60_000);
     assert.equal(g.completions, 0, 'g was gone');
-    const generationId = queued?.generationId as string;
-    const commits = processes.flatMap((p) => p.commits).filter((key) => key === generationId);
-    assert.deepEqual(commits, [generationId], 'charged once');
   },
 );

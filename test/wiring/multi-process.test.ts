@@ -197,20 +197,26 @@ const POSTS = ['chat.postMessage', 'files.completeUploadExternal'];
 
 /**
  * Whether everything that reached Slack is saved: the grids posted (their rounds know their
- * messages), the videos posted (their generations done and charged), and `cast` votes (a
- * reaction is acknowledged before it is handled, and Slack does not send an acknowledged one
- * again).
+ * messages), the videos posted (their generations done and charged), and the votes `cast`
+ * as `<grid ts> <voter> <choice>` (a reaction is acknowledged before it is handled, and Slack
+ * does not send an acknowledged one again).
  */
-async function settled(cast: number): Promise<boolean> {
+async function settled(cast: ReadonlySet<string>): Promise<boolean> {
   const grids = fake.messages.filter((m) => said(m).startsWith('🗳️') && m.fileIds.length > 0);
   const videos = fake.messages.filter((m) => said(m).startsWith('🎬') && m.threadTs);
   const [rounds, done, committed, votes] = await Promise.all([
     db.round.count({ where: { messageId: { in: grids.map((m) => m.ts) } } }),
     db.generation.count({ where: { status: 'succeeded' } }),
     db.quotaLedgerEntry.count({ where: { state: 'committed' } }),
-    db.vote.count(),
+    db.vote.findMany({ include: { round: true, user: true } }),
   ]);
-  return rounds === grids.length && done === videos.length && committed === done && votes >= cast;
+  const saved = new Set(votes.map((v) => `${v.round.messageId} ${v.user.externalId} ${v.choice}`));
+  return (
+    rounds === grids.length &&
+    done === videos.length &&
+    committed === done &&
+    [...cast].every((vote) => saved.has(vote))
+  );
 }
 
 const found = (what: string, check: () => FakeMessage | undefined) => waitFor(what, check, 150_000);
@@ -246,12 +252,14 @@ test(
      * videos out are saved; the ones bot-b has in flight never reach Slack.
      */
     const killMidWay = async (asked: Asked[]): Promise<void> => {
-      const victim = bots[1]!;
+      const victim = bots.find((bot) => bot.name === 'bot-b')!;
       victim.live = false;
       await Promise.allSettled([...victim.inFlight]);
       const releases = POSTS.map((method) => fake.hold(method));
       try {
-        const cast = asked.reduce((sum, a) => sum + a.votes.size, 0);
+        const cast = new Set(
+          asked.flatMap((a) => [...a.votes].map(([voter, n]) => `${a.grid.ts} ${voter} ${n}`)),
+        );
         await waitFor('what reached Slack saved', () => settled(cast), 60_000);
         const ports = connectionsOf(victim.run.child.pid!, new URL(fake.apiUrl).port);
         victim.run.child.kill('SIGKILL');
