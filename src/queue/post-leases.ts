@@ -59,6 +59,7 @@ export class RedisPostLeases implements PostLeases {
         this.options.log?.warn({ err: error, generationId, key }, 'post lease not renewed'),
       );
     }, this.leaseMs / 3);
+    timer.unref(); // a post stuck at shutdown does not hold the process open
     return {
       release: async () => {
         clearInterval(timer);
