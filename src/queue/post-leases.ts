@@ -4,6 +4,7 @@
 // the post to it. The lease is short (it outlives a dead holder by at most `leaseMs`) and kept
 // alive by renewing it every third of that; it is given back once the post's outcome is saved.
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { PostLease, PostLeases } from '../service/ports.js';
@@ -17,6 +18,9 @@ if held == false or held == ARGV[1] then
   return -1
 end
 return redis.call('PTTL', KEYS[1])`;
+
+/** How long a take waits for the connection (a process resuming as it starts) before failing. */
+const CONNECT_WAIT_MS = 3_000;
 
 /** Deletes the lease only if this owner still holds it. */
 const RELEASE = `
@@ -52,6 +56,7 @@ export class RedisPostLeases implements PostLeases {
     const name = `${this.options.prefix}:post-lease:${generationId}:${key}`;
     const renew = async () =>
       Number(await this.redis.eval(TAKE, 1, name, this.owner, String(this.leaseMs)));
+    await this.connected();
     const left = await renew();
     if (left >= 0) return left;
     const timer = setInterval(() => {
@@ -66,6 +71,13 @@ export class RedisPostLeases implements PostLeases {
         await this.redis.eval(RELEASE, 1, name, this.owner);
       },
     };
+  }
+
+  /** Waits a little for the connection: commands are not queued while it is not up. */
+  private async connected(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    const timeout = AbortSignal.timeout(CONNECT_WAIT_MS);
+    await once(this.redis, 'ready', { signal: timeout }).catch(() => {});
   }
 
   async close(): Promise<void> {
