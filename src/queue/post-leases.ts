@@ -41,6 +41,7 @@ export class RedisPostLeases implements PostLeases {
   /** This process's mark on the leases it holds. */
   private readonly owner = randomUUID();
   private readonly leaseMs: number;
+  private wasReady = false;
 
   constructor(private readonly options: RedisPostLeasesOptions) {
     this.leaseMs = options.leaseMs ?? 10_000;
@@ -50,6 +51,7 @@ export class RedisPostLeases implements PostLeases {
       enableOfflineQueue: false,
     });
     this.redis.on('error', (error) => options.log?.warn({ err: error }, 'post leases connection'));
+    this.redis.once('ready', () => (this.wasReady = true));
   }
 
   async take(generationId: string, key: string): Promise<PostLease | number> {
@@ -73,9 +75,12 @@ export class RedisPostLeases implements PostLeases {
     };
   }
 
-  /** Waits a little for the connection: commands are not queued while it is not up. */
+  /**
+   * Waits a little for the first connection (commands are not queued while it is not up); once
+   * it has been up, a take while Redis is away fails at once.
+   */
   private async connected(): Promise<void> {
-    if (this.redis.status === 'ready') return;
+    if (this.redis.status === 'ready' || this.wasReady) return;
     const timeout = AbortSignal.timeout(CONNECT_WAIT_MS);
     await once(this.redis, 'ready', { signal: timeout }).catch(() => {});
   }
