@@ -110,6 +110,23 @@ test('a 🔀 majority at the deadline varies the leader; a minority does not', (
   assert.equal(minority.state.chosen?.candidate, 1);
 });
 
+test('every frame vote turned into 🔀: the majority varies the frame the first 🔀 was cast for', () => {
+  const driver = votingDriver();
+  driver.react(BOB, '3️⃣');
+  driver.react(BOB, '🔀');
+  driver.react(CAROL, '1️⃣');
+  driver.react(CAROL, '🔀');
+  assert.deepEqual(
+    [driver.round.votes[BOB.id]?.of, driver.round.votes[CAROL.id]?.of],
+    [3, 1],
+    'each 🔀 keeps the frame it was cast for',
+  );
+  driver.advance(WINDOW);
+  driver.send({ type: 'timer', round: 1 });
+  const outcome = driver.state.rounds[0]?.outcome;
+  assert.deepEqual(outcome?.kind === 'vary' && [outcome.by, outcome.candidate], ['majority', 3]);
+});
+
 test('🔀 keeps the round limit: refused to the requester, a majority animates the leader', () => {
   const driver = votingDriver({ ...DEFAULT_FLOW_CONFIG, maxRounds: 1 });
   driver.react(BOB, '2️⃣');

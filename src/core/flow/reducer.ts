@@ -257,7 +257,7 @@ function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>)
   if (choice === undefined) return;
   const previous = round.votes[event.user.id];
   // 🔀 varies the frame leading the vote before it (the asker's own frame vote included).
-  const toVary = choice === 'vary' ? candidateToVary(tallyRound(round)) : undefined;
+  const toVary = choice === 'vary' ? candidateToVary(round) : undefined;
   if (choice === 'vary' && event.added && toVary === undefined) {
     return refuse(text.voteBeforeVarying());
   }
@@ -267,7 +267,12 @@ function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>)
     return;
   }
   if (previous?.choice === choice) return;
-  round.votes[event.user.id] = { choice, seq: ++state.voteSeq, at: event.now };
+  round.votes[event.user.id] = {
+    choice,
+    seq: ++state.voteSeq,
+    at: event.now,
+    ...(toVary === undefined ? {} : { of: toVary }),
+  };
   if (previous) {
     step.effects.push({
       type: 'unreact',
@@ -296,7 +301,7 @@ function closeRound(step: Step, round: RoundState, reason: 'deadline' | 'confirm
     }
     return animateWinner(step, round, 'no-more-rounds');
   }
-  const toVary = candidateToVary(tally);
+  const toVary = candidateToVary(round);
   // A 🔀 majority with no frame voted for has nothing to vary: the round closes as usual.
   if (reason === 'deadline' && varyHasMajority(tally) && toVary !== undefined) {
     if (round.number < step.config.maxRounds) {

@@ -22,11 +22,15 @@ export function varyHasMajority(tally: Tally): boolean {
   return tally.voters > 0 && tally.vary * 2 > tally.voters;
 }
 
-/** The candidate 🔀 varies: the most votes now, the lowest number among equals; undefined
- * when nobody votes for a candidate. */
-export function candidateToVary(tally: Tally): number | undefined {
-  const most = Math.max(...tally.candidates);
-  return most > 0 ? tally.candidates.indexOf(most) + 1 : undefined;
+/** The candidate 🔀 varies: the most votes now, the lowest number among equals. With no frame
+ * vote left (each voter's 🔀 replaced their own), the frame the earliest 🔀 was cast for;
+ * undefined when there is neither. */
+export function candidateToVary(round: RoundState): number | undefined {
+  const { candidates } = tallyRound(round);
+  const most = Math.max(...candidates);
+  if (most > 0) return candidates.indexOf(most) + 1;
+  const asks = Object.values(round.votes).filter((vote) => vote.of !== undefined);
+  return asks.sort((a, b) => a.seq - b.seq)[0]?.of;
 }
 
 /**

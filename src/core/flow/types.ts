@@ -11,6 +11,8 @@ export interface Vote {
   /** Order in which votes were cast within the generation; breaks ties. */
   seq: number;
   at: number;
+  /** A 🔀 vote: the frame leading when it was cast (varied when no frame vote is left). */
+  of?: number;
 }
 
 export interface Tally {
