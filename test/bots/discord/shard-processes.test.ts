@@ -49,9 +49,9 @@ after(async () => {
 
 /** The manager's live child processes that run a shard (its own entry point again). */
 const shardProcesses = (): number[] => {
-  let out = '';
+  const args = ['-o', 'pid=,stat=,args=', '--ppid', String(manager.child.pid)];
+  let out: string;
   try {
-    const args = ['-o', 'pid=,stat=,args=', '--ppid', String(manager.child.pid)];
     out = execFileSync('ps', args, { encoding: 'utf8' });
   } catch {
     return []; // ps exits 1 when there is no child
