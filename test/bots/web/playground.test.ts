@@ -175,6 +175,7 @@ test(
       'frame 3',
       'frame 4',
       'new frames',
+      'variations',
       'close vote',
     ]);
 
