@@ -1,64 +1,67 @@
-// Flow benchmark: `npx tsx bench/flow.ts [--rounds n]` (PostgreSQL on BENCH_POSTGRES_URL or
-// TEST_POSTGRES_URL or the local server, trust auth, user postgres; a database of its own,
-// dropped afterwards).
+// Flow benchmark: `npx tsx bench/flow.ts [--rounds n] [--in-process]` (PostgreSQL on
+// BENCH_POSTGRES_URL or TEST_POSTGRES_URL or the local server, trust auth, user postgres; a
+// database of its own, dropped afterwards).
 // Reactions (votes) through the flow runner's compare-and-set path: G open generations, V voters
-// each, every reaction sent at once, handled by one bot service, or by two (two Prisma clients
-// and runners over the same database, each reaction to one of them at random) in this one Node
-// process. Per round (one, two, alternating): events per second, the time from a reaction to
-// its vote being saved (p50, p99), and the saves lost to the other runner (redone).
-// What it does not measure: two OS processes (both runners share this process's CPU), chat or
-// job round trips (the reactions produce no effects).
+// each, every reaction sent at once, handled by one bot process, or by two (each reaction to one
+// of them at random), as a deployment's bot processes take them. Each bot process is an OS
+// process (bench/flow-process.ts, driven over IPC); `--in-process` runs the services in this
+// process instead. Per round (one, two, alternating): events per second, the time from a
+// reaction to its vote being saved (p50, p99), and the saves lost to the other process (redone).
+// What it does not measure: chat or job round trips (the reactions produce no effects).
 import { randomUUID } from 'node:crypto';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { PrismaFlowStore } from '../src/adapters/prisma/prisma-flow-store.js';
-import { PrismaQuotaStore } from '../src/adapters/prisma/prisma-quota.js';
-import { PrismaChannelSettings } from '../src/adapters/prisma/prisma-settings.js';
 import { PrismaSubjects } from '../src/adapters/prisma/prisma-subjects.js';
-import { WebChatAdapter } from '../src/bots/web/web-adapter.js';
-import { DEFAULT_FLOW_CONFIG, reduce, startGeneration } from '../src/core/flow/index.js';
+import { reduce, startGeneration } from '../src/core/flow/index.js';
 import { createClient, type Db, migrateDatabase } from '../src/db/index.js';
-import { LocalJobs } from '../src/dev/local-jobs.js';
-import { BotService } from '../src/service/bot-service.js';
-import { systemClock } from '../src/service/clock.js';
 import { createTestDatabase } from '../test/helpers/databases.js';
-import { silentLog } from '../test/helpers/silent-log.js';
+import {
+  BENCH_FLOW_CONFIG as config,
+  localRunner,
+  type BenchVote,
+  type FlowRunnerHandle,
+} from './flow-runner.js';
 
 if (process.env.BENCH_POSTGRES_URL) process.env.TEST_POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
 const GENERATIONS = Number(process.env.BENCH_GENERATIONS ?? 10);
 const VOTERS = Number(process.env.BENCH_VOTERS ?? 20);
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;
-const LIMITS = { user: { daily: null, monthly: null }, workspace: { daily: null, monthly: null } };
-const config = { ...DEFAULT_FLOW_CONFIG, voteWindowMs: 3_600_000 };
 
-interface Runner {
-  db: Db;
-  service: BotService;
-  lost: number;
-}
+const IN_PROCESS = process.argv.includes('--in-process');
 
-function runnerOn(db: Db, adapter: WebChatAdapter, jobs: LocalJobs): Runner {
-  const subjects = new PrismaSubjects(db);
-  const store = new PrismaFlowStore(db, subjects);
-  const quota = new PrismaQuotaStore(db, subjects, LIMITS);
-  const service = new BotService({
-    store,
-    quota,
-    audit: quota,
-    settings: new PrismaChannelSettings(db, subjects),
-    queue: jobs,
-    clock: systemClock,
-    adapters: [adapter],
-    log: silentLog,
-    flow: config,
+/** A bot process of its own (bench/flow-process.ts), driven over IPC. */
+async function processRunner(url: string): Promise<FlowRunnerHandle> {
+  const child = fork(fileURLToPath(new URL('./flow-process.ts', import.meta.url)), [], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    env: { ...process.env, BENCH_DATABASE_URL: url },
   });
-  const runner: Runner = { db, service, lost: 0 };
-  const save = store.saveGeneration.bind(store);
-  store.saveGeneration = async (state, version) => {
-    const won = await save(state, version);
-    if (!won) runner.lost += 1;
-    return won;
+  const waiting = new Map<number, (answer: { lost?: number }) => void>();
+  let next = 0;
+  const ready = new Promise<void>((resolve) => {
+    child.on('message', (answer: { id?: number; ready?: true; lost?: number }) => {
+      if (answer.ready) resolve();
+      else if (answer.id !== undefined) waiting.get(answer.id)?.(answer);
+      if (answer.id !== undefined) waiting.delete(answer.id);
+    });
+  });
+  await ready;
+  const ask = (request: { vote?: BenchVote; takeLost?: true }) =>
+    new Promise<{ lost?: number }>((resolve) => {
+      next += 1;
+      waiting.set(next, resolve);
+      child.send({ id: next, ...request });
+    });
+  return {
+    vote: async (vote) => void (await ask({ vote })),
+    takeLost: async () => (await ask({ takeLost: true })).lost ?? 0,
+    stop: async () => {
+      child.send({ stop: true });
+      await once(child, 'exit');
+    },
   };
-  return runner;
 }
 
 /** G generations with their grids posted and the vote open, saved; their grid message ids. */
@@ -96,9 +99,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function round(runners: Runner[], setupStore: PrismaFlowStore) {
+async function round(runners: FlowRunnerHandle[], setupStore: PrismaFlowStore) {
   const grids = await openGenerations(setupStore);
-  for (const runner of runners) runner.lost = 0;
+  for (const runner of runners) await runner.takeLost();
   const latencies: number[] = [];
   const started = performance.now();
   await Promise.all(
@@ -106,14 +109,7 @@ async function round(runners: Runner[], setupStore: PrismaFlowStore) {
       Array.from({ length: VOTERS }, async (_, v) => {
         const runner = runners[Math.floor(Math.random() * runners.length)]!;
         const sent = performance.now();
-        await runner.service.runner.dispatch(generationId, {
-          type: 'reaction',
-          messageId,
-          user: { id: `voter-${v}`, name: `voter-${v}` },
-          fromBot: false,
-          emoji: ['1️⃣', '2️⃣', '3️⃣', '4️⃣'][v % 4]!,
-          added: true,
-        });
+        await runner.vote({ generationId, messageId, voter: v });
         latencies.push(performance.now() - sent);
       }),
     ),
@@ -128,14 +124,16 @@ async function round(runners: Runner[], setupStore: PrismaFlowStore) {
     eventsPerSecond: (GENERATIONS * VOTERS) / seconds,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
-    lost: runners.reduce((sum, runner) => sum + runner.lost, 0),
+    lost: (await Promise.all(runners.map((runner) => runner.takeLost()))).reduce(
+      (sum, count) => sum + count,
+      0,
+    ),
   };
 }
 
 const database = await createTestDatabase('postgresql');
-const adapter = new WebChatAdapter({ admins: [] });
-const jobs = new LocalJobs({ artifactDir: '/nonexistent', ffmpegPath: 'ffmpeg' });
 const clients: Db[] = [];
+const runners: FlowRunnerHandle[] = [];
 try {
   await migrateDatabase(database.target);
   const client = () => {
@@ -145,15 +143,22 @@ try {
   };
   const setupDb = client();
   const setupStore = new PrismaFlowStore(setupDb, new PrismaSubjects(setupDb));
-  const one = [runnerOn(client(), adapter, jobs)];
-  const two = [runnerOn(client(), adapter, jobs), runnerOn(client(), adapter, jobs)];
-  for (const runner of [...one, ...two]) await runner.service.runner.start();
+  const runner = async () => {
+    const made = IN_PROCESS
+      ? await localRunner(client())
+      : await processRunner(database.target.url);
+    runners.push(made);
+    return made;
+  };
+  const one = [await runner()];
+  const two = [await runner(), await runner()];
   await round(one, setupStore); // warm-up: connections, prepared statements
   await round(two, setupStore);
+  const where = IN_PROCESS ? 'bot services in this process' : 'bot processes';
   console.log(
-    `${GENERATIONS} generations x ${VOTERS} voters, all reactions at once; ${ROUNDS} rounds`,
+    `${GENERATIONS} generations x ${VOTERS} voters, all reactions at once; ${ROUNDS} rounds; ${where}`,
   );
-  console.log('round | runners | events/s | reaction to saved p50 / p99 (ms) | saves lost');
+  console.log('round | processes | events/s | reaction to saved p50 / p99 (ms) | saves lost');
   const results = { one: [] as number[], two: [] as number[], ratio: [] as number[] };
   for (let r = 1; r <= ROUNDS; r += 1) {
     const a = await round(one, setupStore);
@@ -174,11 +179,11 @@ try {
     const sorted = [...values].sort((x, y) => x - y);
     return `${sorted[0]!.toFixed(2)} / ${percentile(sorted, 50).toFixed(2)}`;
   };
-  console.log(`events/s, one runner (min / median): ${minMedian(results.one)}`);
-  console.log(`events/s, two runners (min / median): ${minMedian(results.two)}`);
+  console.log(`events/s, one (min / median): ${minMedian(results.one)}`);
+  console.log(`events/s, two (min / median): ${minMedian(results.two)}`);
   console.log(`ratio two / one (min / median): ${minMedian(results.ratio)}`);
-  for (const runner of [...one, ...two]) await runner.service.runner.stop();
 } finally {
+  for (const runner of runners) await runner.stop();
   for (const db of clients) await db.$disconnect();
   await database.drop();
 }
