@@ -22,6 +22,9 @@ import {
 } from './payloads.js';
 import type { RedisConnection } from './queue-worker.js';
 
+/** How long closing waits for a queue's connection to say goodbye before dropping it. */
+const CLOSE_WAIT_MS = 5_000;
+
 export interface ProducerOptions {
   connection: RedisConnection;
   prefix: string;
@@ -148,8 +151,18 @@ export class JobProducer {
   }
 
   async close(): Promise<void> {
-    // A queue whose connection is away cannot say QUIT (offline queue off): drop it instead.
-    const closeQueue = (queue: Queue) => queue.close().catch(() => queue.disconnect());
+    // A queue whose connection is away cannot say QUIT (offline queue off): drop it instead;
+    // likewise one whose close has not settled within CLOSE_WAIT_MS (seen after Redis came
+    // back from an outage), so a process never hangs on its way out.
+    const closeQueue = (queue: Queue) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('close timed out')), CLOSE_WAIT_MS);
+      });
+      return Promise.race([queue.close(), late])
+        .catch(() => queue.disconnect())
+        .finally(() => clearTimeout(timer));
+    };
     this.closing ??= Promise.all(JOB_KINDS.map((kind) => closeQueue(this.queues[kind]))).then(() =>
       this.redis.disconnect(),
     );
