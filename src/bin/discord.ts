@@ -3,7 +3,7 @@
 // starts one such process per shard and watches them (src/bots/discord/sharding.ts).
 import { fileURLToPath } from 'node:url';
 import { startShardManager } from '../bots/discord/index.js';
-import { discordAdapterFrom } from '../wiring/chat-platforms.js';
+import { discordAdapterFrom, discordCredentials } from '../wiring/chat-platforms.js';
 import { shardPlanOf } from '../wiring/discord-shards.js';
 import { runChatBot } from './chat-bot-process.js';
 import { runProcess } from './run-process.js';
@@ -16,11 +16,11 @@ await runProcess('discord', async (context) => {
     if (adapter) await runChatBot(context, adapter);
     return;
   }
-  // Checks the settings first, so a missing token is told here, not by every shard.
-  discordAdapterFrom(config, log, { required: true, shards: { ids: [0], count: 1 } });
+  // Checked here, so a missing token is told once, not by every shard.
+  const { token } = discordCredentials(config);
   const manager = await startShardManager({
     file: fileURLToPath(import.meta.url),
-    token: config.env.DISCORD_TOKEN!,
+    token,
     api: config.env.DISCORD_API_URL,
     count: plan.count,
     log,

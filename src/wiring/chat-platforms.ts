@@ -50,14 +50,10 @@ export function discordAdapterFrom(
     shards?: ShardSet | undefined;
   } = {},
 ): DiscordChatAdapter | undefined {
-  const { DISCORD_TOKEN: token, DISCORD_APPLICATION_ID: applicationId } = config.env;
-  if (!token && !applicationId && !required) return undefined;
-  if (!token || !applicationId) {
-    const missing = [!token && 'DISCORD_TOKEN', !applicationId && 'DISCORD_APPLICATION_ID'];
-    throw new ChatPlatformSetupError(
-      `Discord is not configured: set ${missing.filter(Boolean).join(' and ')} (from the Discord developer portal; see docs/discord.md).`,
-    );
+  if (!config.env.DISCORD_TOKEN && !config.env.DISCORD_APPLICATION_ID && !required) {
+    return undefined;
   }
+  const { token, applicationId } = discordCredentials(config);
   const options: DiscordAdapterOptions = {
     token,
     applicationId,
@@ -70,6 +66,18 @@ export function discordAdapterFrom(
   };
   const shardSet = shards ?? planShards(config);
   return createDiscordAdapter(shardSet ? { ...options, shards: shardSet } : options);
+}
+
+/** The bot's token and application id; throws naming what to set when one is missing. */
+export function discordCredentials(config: Config): { token: string; applicationId: string } {
+  const { DISCORD_TOKEN: token, DISCORD_APPLICATION_ID: applicationId } = config.env;
+  if (!token || !applicationId) {
+    const missing = [!token && 'DISCORD_TOKEN', !applicationId && 'DISCORD_APPLICATION_ID'];
+    throw new ChatPlatformSetupError(
+      `Discord is not configured: set ${missing.filter(Boolean).join(' and ')} (from the Discord developer portal; see docs/discord.md).`,
+    );
+  }
+  return { token, applicationId };
 }
 
 function planShards(config: Config): ShardSet | undefined {
