@@ -19,7 +19,7 @@
 import type { ChannelSettings, SettingsChange } from '../core/commands/settings.js';
 import type { QuotaChange } from '../core/commands/types.js';
 import type { Period, QuotaDecision as Decision } from '../core/quota.js';
-import type { FlowJob, GenerationState, Phase } from '../core/flow/types.js';
+import type { FlowJob, GenerationState, Phase, StoryVideo } from '../core/flow/types.js';
 
 /** A saved generation state and its version (bumped by every save). */
 export interface VersionedState {
@@ -156,7 +156,13 @@ export interface ChannelSettingsStore {
 }
 
 export type JobResult =
-  | { kind: 'candidates'; images: string[]; grid: string }
+  | {
+      kind: 'candidates';
+      images: string[];
+      grid: string;
+      /** A continuation job's (FlowJob `continueFrom`) four whole videos, in candidate order. */
+      videos?: StoryVideo[];
+    }
   | { kind: 'animation'; mp4: string; gif?: string };
 
 /** Where a job stands when (re-)enqueued. */

@@ -206,8 +206,19 @@ export type FlowJob =
       seeds: number[];
       /** Variations of this image (SDEdit) instead of fresh candidates. */
       init?: { imagePath: string; strength: number };
+      /**
+       * A story's next clip: four continuations of this video (the story so far) from its last
+       * `contextFrames` frames (the engine's default when left out), one per seed.
+       */
+      continueFrom?: { videoPath: string; contextFrames?: number };
     })
   | (JobBase & { kind: 'animation'; imagePath: string; seed: number; fps?: number });
+
+/** A story so far as one video: the MP4 and its GIF. */
+export interface StoryVideo {
+  mp4: string;
+  gif: string;
+}
 
 export interface FlowAttachment {
   path: string;
@@ -240,7 +251,15 @@ export type FlowEvent =
   | { type: 'deliveryFailed'; now: number; key: string; reason: string }
   | { type: 'jobQueued'; now: number; jobId: string; position: number }
   | { type: 'jobProgress'; now: number; jobId: string; step: number; total: number }
-  | { type: 'candidatesReady'; now: number; jobId: string; images: string[]; grid: string }
+  | {
+      type: 'candidatesReady';
+      now: number;
+      jobId: string;
+      images: string[];
+      grid: string;
+      /** A story round's candidates: each continuation's whole story so far (see FlowJob). */
+      videos?: StoryVideo[];
+    }
   | { type: 'animationReady'; now: number; jobId: string; mp4: string; gif?: string }
   | { type: 'jobFailed'; now: number; jobId: string; reason: string }
   | {
