@@ -66,6 +66,8 @@ export interface AnimationResult {
 export interface ExtensionResult extends Omit<AnimationResult, 'settings'> {
   /** Frames added after the input's: F - k. */
   newFrames: number;
+  /** The new frames' RGB pixels at the model's size, newFrames x H x W x 3 (a preview's cells). */
+  added: Uint8Array;
   settings: ExtendJob;
 }
 
@@ -81,12 +83,15 @@ export interface EngineDescription {
   knownWords: string[];
   limits: RequestLimits & { maxMediaBytes: number; maxUploadBytes: number; maxUploadSide: number };
   provider: EngineOptions['provider'];
+  /** Side of a displayed video and of a grid cell (EngineOptions.displaySize). */
+  displaySize: number;
 }
 
 export interface Engine {
   generateCandidates(request: CandidatesRequest): Promise<CandidatesResult>;
   animate(request: AnimateRequest): Promise<AnimationResult>;
-  /** Continues a video (a model with "continue" in video_masks): F - k new frames after its last k. */
+  /** Continues a video: F - k new frames after its last k (k > 1 needs "continue" in
+   * video_masks; any video model continues from the last frame, k = 1, through "first"). */
   extend(request: ExtendRequest): Promise<ExtensionResult>;
   describe(): EngineDescription;
   close(): Promise<void>;
@@ -248,7 +253,13 @@ class OnnxEngine implements Engine {
     pixels.set(added.pixels, input.pixels.length);
     const whole = { pixels, frames: input.frames + added.frames };
     const encoded = await this.encode(whole, manifest.video.fps, request);
-    return { ...encoded, newFrames: added.frames, settings: job, inferenceMs };
+    return {
+      ...encoded,
+      newFrames: added.frames,
+      added: added.pixels,
+      settings: job,
+      inferenceMs,
+    };
   }
 
   /** An image's pixels at the model's size, checked like an upload (type, bytes, sides). */
@@ -305,6 +316,7 @@ class OnnxEngine implements Engine {
         maxUploadSide: this.options.maxUploadSide,
       },
       provider: this.options.provider,
+      displaySize: this.options.displaySize,
     };
   }
 

@@ -47,6 +47,16 @@ export async function encodeGrid(
   size: ImageSize,
   cellSize: number,
 ): Promise<Buffer> {
+  const grid = gridPixels(candidates, size, cellSize);
+  return encodePng(grid.rgb, grid);
+}
+
+/** The numbered 2x2 grid's RGB pixels (encodeGrid's picture; a frame of a continuation preview). */
+export function gridPixels(
+  candidates: readonly Uint8Array[],
+  size: ImageSize,
+  cellSize: number,
+): ImageSize & { rgb: Uint8Array } {
   if (candidates.length !== 4)
     throw new RangeError(`the grid needs 4 candidates, got ${candidates.length}`);
   const factor = Math.max(1, Math.round(cellSize / size.width));
@@ -66,7 +76,7 @@ export async function encodeGrid(
     }
     drawDigitBadge(grid, gridW, String(index + 1), left + badgeScale, top + badgeScale, badgeScale);
   });
-  return encodePng(grid, { width: gridW, height: gridH });
+  return { rgb: grid, width: gridW, height: gridH };
 }
 
 export interface UploadLimits {

@@ -10,6 +10,8 @@ export type {
 } from './engine.js';
 export { EngineAbortedError, EngineInputError, ModelFormatError } from './errors.js';
 export { defaultGraphCacheDir } from './graph-cache.js';
+export { encodePng } from './images.js';
+export { encodeContinuationPreview } from './preview.js';
 export { VIDEO_MASKS, type VideoMask } from './manifest.js';
 export { DEFAULT_ENGINE_OPTIONS, type EngineOptions, type ExecutionProvider } from './options.js';
 export {

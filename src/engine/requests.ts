@@ -321,18 +321,32 @@ export function checkAnimateSettings(
 /** The longest video `extend` continues, in frames (the output adds F - k). */
 export const MAX_EXTEND_INPUT_FRAMES = 256;
 
-/** The default k of a continuation: a quarter of the model's window (F - k new frames). */
+/** The default k of a continuation: a quarter of the model's window (F - k new frames); 1 on a
+ * model without "continue" (it follows the last frame alone, through the "first" mask). */
 export const defaultContextFrames = (manifest: Manifest) =>
-  Math.max(1, Math.floor(manifest.video.num_frames / 4));
+  videoMasksOf(manifest).includes('continue')
+    ? Math.max(1, Math.floor(manifest.video.num_frames / 4))
+    : 1;
 
-/** Checks an extend request's settings (the video's frames are checked by checkExtendFrames). */
+/** Checks an extend request's settings (the video's frames are checked by checkExtendFrames).
+ * Without "continue" in video_masks only k = 1 is taken: "frame 0 given" is the "first" mask. */
 export function checkExtendSettings(
   request: ExtendRequest,
   manifest: Manifest,
   limits: RequestLimits,
 ): ExtendJob {
-  requireMask(manifest, 'continue', 'video');
-  const maxContext = Math.floor(manifest.video.num_frames / 2);
+  const masks = videoMasksOf(manifest);
+  if (!masks.includes('continue')) {
+    requireMask(manifest, 'first', 'video');
+    if (request.contextFrames !== undefined && request.contextFrames !== 1) {
+      const problem = videoMaskProblem(manifest.name, masks, 'continue');
+      throw new EngineInputError(
+        'contextFrames',
+        `${problem}; without it a video is continued from its last frame alone (contextFrames 1)`,
+      );
+    }
+  }
+  const maxContext = masks.includes('continue') ? Math.floor(manifest.video.num_frames / 2) : 1;
   const contextFrames = checkNumber(
     'contextFrames',
     request.contextFrames,

@@ -71,10 +71,11 @@ function mp4Options(attempt: Attempt, frames: number): string[] {
   ];
 }
 
+const GIF_PALETTE =
+  'split[a][b];[a]palettegen=max_colors=64:stats_mode=full[p];[b][p]paletteuse=dither=none';
+
 function gifOptions(attempt: Attempt): string[] {
-  const filter =
-    `scale=${attempt.size}:${attempt.size}:flags=neighbor,split[a][b];` +
-    '[a]palettegen=max_colors=64:stats_mode=full[p];[b][p]paletteuse=dither=none';
+  const filter = `scale=${attempt.size}:${attempt.size}:flags=neighbor,${GIF_PALETTE}`;
   return ['-filter_complex', filter, '-loop 0', '-f gif'];
 }
 
@@ -131,6 +132,20 @@ export async function encodeVideo(
       gifOptions,
     );
     return { mp4: mp4.bytes, gif: gif.bytes, mp4Size: mp4.size, gifSize: gif.size };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** An animated GIF of `frames` at their own size (no upscaling; a continuation preview). */
+export async function encodeGif(frames: VideoFrames): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'firstframe-gif-'));
+  try {
+    const input = join(dir, 'frames.rgb');
+    const output = join(dir, 'out.gif');
+    await writeFile(input, frames.pixels);
+    await run(input, frames, output, ['-filter_complex', GIF_PALETTE, '-loop 0', '-f gif']);
+    return await readFile(output);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -171,11 +171,13 @@ describe('firstframe CLI', { skip: missingFixtures() ?? false }, () => {
     );
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /cannot read .*none\.mp4 \(ENOENT\)/);
-    // Refused for the model before the file is read as a video (any file will do).
+    // k > 1 refused for the model before the file is read as a video (any file will do).
     const plainModel = firstframe(
       'extend',
       join(TINY_MODEL_DIR, 'README.md'),
       'a red circle',
+      '--context',
+      '2',
       '--model',
       TINY_MODEL_DIR,
     );

@@ -88,7 +88,7 @@ describe('masked uses through the engine', { skip: missingFixtures('masked') ?? 
     assert.equal(longer.frames, 24);
   });
 
-  test('a model trained for image-to-video only refuses both, naming what it takes', async () => {
+  test('a model trained for image-to-video only refuses interpolation and k > 1, naming what it takes', async () => {
     await assert.rejects(
       plain.animate({ ...FAST, prompt: PROMPT, image, interpolate: true }),
       (e) =>
@@ -100,13 +100,39 @@ describe('masked uses through the engine', { skip: missingFixtures('masked') ?? 
     );
     const frames = { pixels: new Uint8Array(16 * 64 * 64 * 3), frames: 16 };
     await assert.rejects(
-      plain.extend({ prompt: PROMPT, video: frames }),
+      plain.extend({ prompt: PROMPT, video: frames, contextFrames: 2 }),
       (e) =>
         e instanceof EngineInputError &&
-        /continuation needs a video model trained for it \("continue" in video_masks\)/.test(
+        e.field === 'contextFrames' &&
+        /continuation needs a video model trained for it \("continue" in video_masks\); model tiny-test-model takes only: first \(image-to-video\); without it a video is continued from its last frame alone \(contextFrames 1\)/.test(
           e.message,
         ),
     );
+  });
+
+  test('a model trained for image-to-video only continues from the last frame (k = 1)', async () => {
+    const source = await plain.animate({ ...FAST, prompt: PROMPT, image, seed: 3 });
+    const input = await readVideoFrames(source.mp4, { width: 64, height: 64 }, 64);
+    const extended = await plain.extend({ ...FAST, prompt: PROMPT, video: source.mp4, seed: 9 });
+    assert.equal(extended.settings.contextFrames, 1, 'k = 1 without "continue"');
+    assert.equal(extended.newFrames, 15);
+    assert.equal(extended.frames, 16 + 15);
+    assert.equal(extended.added.length, 15 * 64 * 64 * 3);
+    const path = join(dir, 'plain-extended.mp4');
+    writeFileSync(path, extended.mp4);
+    assert.equal(probeVideo(path).frames, 31);
+    // The whole video starts with the input's frames (within the codec's tolerance).
+    const back = await readVideoFrames(extended.mp4, { width: 64, height: 64 }, 64);
+    const firstFrames = input.pixels.length;
+    assert.ok(meanAbsDiff(back.pixels.subarray(0, firstFrames), input.pixels) < 8);
+    const explicit = await plain.extend({
+      ...FAST,
+      prompt: PROMPT,
+      video: input,
+      seed: 9,
+      contextFrames: 1,
+    });
+    assert.equal(explicit.newFrames, 15);
   });
 
   test('bad extend input says what is allowed', async () => {
@@ -130,3 +156,9 @@ describe('masked uses through the engine', { skip: missingFixtures('masked') ?? 
     );
   });
 });
+
+function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
