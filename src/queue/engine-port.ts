@@ -60,9 +60,30 @@ export interface AnimationOutput {
  * Errors it throws for bad input must have `name === 'EngineInputError'` (they fail the job at
  * once, without retries); any other error is retried.
  */
+export interface ContinuationsRequest extends SamplingRequest {
+  /** The story so far (MP4 bytes): each continuation is it, then its new frames. */
+  video: Uint8Array;
+  /** One per continuation (the four candidates of a round). */
+  seeds: number[];
+  /** How many of its last frames the new ones follow (default: the model's). */
+  contextFrames?: number;
+}
+
+export interface ContinuationsOutput {
+  /** PNG of each continuation's first new frame (what differs between them). */
+  firstFrames: Uint8Array[];
+  /** Animated GIF: the continuations' new frames in the 2x2 grid, numbered 1-4. */
+  preview: Uint8Array;
+  /** Each whole story: the input's frames, then the continuation's. */
+  videos: { mp4: Uint8Array; gif: Uint8Array }[];
+  seeds: number[];
+}
+
 export interface GenerationEngine {
   generateCandidates(request: CandidatesRequest): Promise<CandidatesOutput>;
   animate(request: AnimationRequest): Promise<AnimationOutput>;
+  /** Continuations of a story video, one per seed ("extend together", issue 29). */
+  continuations(request: ContinuationsRequest): Promise<ContinuationsOutput>;
   close(): Promise<void>;
 }
 

@@ -54,6 +54,7 @@ export async function startTestEngine(options: TestEngineOptions): Promise<Gener
   return {
     generateCandidates: (request) => host.call('generateCandidates', request),
     animate: (request) => host.call('animate', request),
+    continuations: (request) => host.call('continuations', request),
     close: () => host.close(),
   };
 }

@@ -4,13 +4,20 @@
 // gives each job to the least busy one, so n jobs run at once (one per core, README
 // "Configuration").
 import { fpsProblem } from '../../core/contract.js';
-import { loadEngine, type Engine } from '../../engine/index.js';
+import {
+  encodeContinuationPreview,
+  encodePng,
+  loadEngine,
+  type Engine,
+} from '../../engine/index.js';
 import { EngineInputError } from '../../engine/errors.js';
 import type {
   AnimationOutput,
   AnimationRequest,
   CandidatesOutput,
   CandidatesRequest,
+  ContinuationsOutput,
+  ContinuationsRequest,
   GenerationEngine,
 } from '../../queue/engine-port.js';
 
@@ -78,6 +85,31 @@ class OnnxGenerationEngine implements GenerationEngine {
     const interpolate = fps === undefined ? {} : { interpolate: this.interpolates(fps) };
     const result = await this.onIdlest((engine) => engine.animate({ ...request, ...interpolate }));
     return { mp4: result.mp4, gif: result.gif, seed: result.settings.seed };
+  }
+
+  /** Each seed's extend of the story, spread over the engines; then each one's first new frame
+   * (PNG) and the preview GIF of their new frames (the grid's layout, the model's fps). */
+  async continuations({ seeds, ...request }: ContinuationsRequest): Promise<ContinuationsOutput> {
+    const results = await Promise.all(
+      seeds.map((seed) => this.onIdlest((engine) => engine.extend({ ...request, seed }))),
+    );
+    const { image, video, limits, displaySize } = this.engines[0]!.describe();
+    const frameBytes = image.width * image.height * 3;
+    const [firstFrames, preview] = await Promise.all([
+      Promise.all(results.map((result) => encodePng(result.added.subarray(0, frameBytes), image))),
+      encodeContinuationPreview(
+        results.map((result) => result.added),
+        results[0]!.newFrames,
+        image,
+        { cellSize: displaySize, fps: video.fps, maxBytes: limits.maxMediaBytes },
+      ),
+    ]);
+    return {
+      firstFrames,
+      preview,
+      videos: results.map((result) => ({ mp4: result.mp4, gif: result.gif })),
+      seeds: results.map((result) => result.settings.seed),
+    };
   }
 
   /** `fps` as the engine makes it: the model's own rate, or twice it by interpolation (where
