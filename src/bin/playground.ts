@@ -29,6 +29,7 @@ await runProcess('firstframe-playground', async ({ config, log, onShutdown }) =>
     flow: {
       voteWindowMs: env.VOTE_WINDOW_SECONDS * 1000,
       regenerateCostsQuota: env.REGENERATE_COSTS_QUOTA,
+      maxStoryClips: env.STORY_MAX_CLIPS,
     },
   });
   await bot.start();

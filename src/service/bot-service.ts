@@ -3,7 +3,9 @@
 // (src/service/ports.ts) and the chat adapter interface (src/bots/chat-adapter.ts).
 import { randomUUID } from 'node:crypto';
 import {
+  type ChannelSettings,
   channelFlow,
+  type Command,
   DEFAULT_EXTEND_RULE,
   helpText,
   parseCommand,
@@ -13,7 +15,14 @@ import {
   withChannelDefaults,
 } from '../core/commands/index.js';
 import { quotaKeyOf, randomSeed, REQUEST_LIMITS, type RequestLimits } from '../core/contract.js';
-import { DEFAULT_FLOW_CONFIG, type FlowConfig } from '../core/flow/index.js';
+import {
+  DEFAULT_FLOW_CONFIG,
+  extendProblem,
+  type FlowConfig,
+  type GenerationRequest,
+  nextClipOf,
+  storyClips,
+} from '../core/flow/index.js';
 import type { ChatAdapter, IncomingCommand, IncomingReaction } from '../bots/chat-adapter.js';
 import type { Logger } from '../log.js';
 import { FlowRunner } from './flow-runner.js';
@@ -145,6 +154,12 @@ export class BotService {
         case 'video':
           await this.startVideo(adapter, command, parsedCommand.request, reply);
           return;
+        case 'extend':
+          await this.extendStory(adapter, command, parsedCommand.request, reply);
+          return;
+        case 'story-close':
+          await this.closeStory(adapter, command, reply);
+          return;
         case 'history': {
           const page = await this.deps.store.history({
             platform: adapter.platform,
@@ -262,6 +277,90 @@ export class BotService {
     // The channel's defaults, read once (before any quota is held) and kept with the
     // generation's state.
     const channel = await this.deps.settings.get(channelOf(adapter, command));
+    const { image, seed, ...options } = withChannelDefaults(request, channel, this.limits);
+    await this.begin(adapter, command, channel, reply, {
+      settings: {
+        ...options,
+        seed: seed ?? randomSeed(),
+        ...(image ? { imagePath: image.path } : {}),
+      },
+    });
+  }
+
+  /** `/video extend <caption>`: the newest video here goes on as a story (`core/flow/story.ts`). */
+  private async extendStory(
+    adapter: ChatAdapter,
+    command: IncomingCommand,
+    request: Extract<Command, { kind: 'extend' }>['request'],
+    reply: (text: string) => Promise<unknown>,
+  ): Promise<void> {
+    const here = channelOf(adapter, command);
+    const [channel, previous] = await Promise.all([
+      this.deps.settings.get(here),
+      this.deps.store.latestVideo(here.platform, here.workspaceId, here.channelId),
+    ]);
+    const user = { id: command.user.id, name: command.user.name };
+    const problem = previous
+      ? extendProblem(previous, user, channel.extendBy ?? DEFAULT_EXTEND_RULE, this.config)
+      : 'there is no video in this channel to extend yet: make one with /video <prompt>';
+    if (problem || !previous) {
+      await reply(`Sorry, I can't do that: ${problem}.`);
+      return;
+    }
+    // Steps and guidance follow the channel; the continuations are made at the model's own
+    // rate, whatever the channel's fps.
+    const { seed, fps: _fps, ...options } = withChannelDefaults(request, channel, this.limits);
+    await this.begin(adapter, command, channel, reply, {
+      settings: { ...options, seed: seed ?? randomSeed() },
+      story: nextClipOf(previous),
+    });
+  }
+
+  /** `/video extend close` (admins): the story of the newest video here is not extended. */
+  private async closeStory(
+    adapter: ChatAdapter,
+    command: IncomingCommand,
+    reply: (text: string) => Promise<unknown>,
+  ): Promise<void> {
+    const here = channelOf(adapter, command);
+    const action = 'story.close';
+    const target = `channel:${command.channelId}`;
+    if (!(await this.checkAdmin(adapter, command, action, target, reply))) return;
+    const previous = await this.deps.store.latestVideo(
+      here.platform,
+      here.workspaceId,
+      here.channelId,
+    );
+    if (!previous) {
+      await reply(
+        "Sorry, I can't do that: there is no video in this channel, so no story to close.",
+      );
+      return;
+    }
+    const caption = storyClips(previous)[0]?.caption;
+    if (previous.storyClosed) {
+      await reply(`The story "${caption}" is already closed (by ${previous.storyClosed.by}).`);
+      return;
+    }
+    await this.runner.dispatch(previous.id, {
+      type: 'storyClosed',
+      by: { id: command.user.id, name: command.user.name },
+    });
+    await this.audit(adapter, command, action, target, true, { story: previous.id });
+    await reply(`Done: the story "${caption}" is closed; /video <prompt> starts a new one.`);
+  }
+
+  /**
+   * Reserves the quota, announces the request where the platform does it late (Slack), and
+   * starts the generation with the channel's vote window and rounds.
+   */
+  private async begin(
+    adapter: ChatAdapter,
+    command: IncomingCommand,
+    channel: ChannelSettings,
+    reply: (text: string) => Promise<unknown>,
+    what: Pick<GenerationRequest, 'settings' | 'story'>,
+  ): Promise<void> {
     const id = randomUUID();
     const subject = {
       platform: adapter.platform,
@@ -288,7 +387,6 @@ export class BotService {
         return;
       }
     }
-    const { image, seed, ...options } = withChannelDefaults(request, channel, this.limits);
     const flow = channelFlow(channel);
     await this.runner.begin({
       id,
@@ -297,11 +395,7 @@ export class BotService {
       channelId: command.channelId,
       requester: { id: command.user.id, name: command.user.name },
       ...(requestMessageId ? { requestMessageId } : {}),
-      settings: {
-        ...options,
-        seed: seed ?? randomSeed(),
-        ...(image ? { imagePath: image.path } : {}),
-      },
+      ...what,
       ...(Object.keys(flow).length > 0 ? { flow } : {}),
     });
   }

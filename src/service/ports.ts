@@ -45,6 +45,12 @@ export interface FlowStore {
    * restart, late reactions on their grids are still answered.
    */
   loadRecentlyFinished(most: number): Promise<GenerationState[]>;
+  /** The video posted last in this channel (a done generation), which `/video extend` continues. */
+  latestVideo(
+    platform: string,
+    workspaceId: string,
+    channelId: string,
+  ): Promise<GenerationState | undefined>;
   history(query: HistoryQuery): Promise<HistoryPage>;
 }
 

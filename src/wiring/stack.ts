@@ -138,6 +138,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       flow: {
         voteWindowMs: env.VOTE_WINDOW_SECONDS * 1000,
         regenerateCostsQuota: env.REGENERATE_COSTS_QUOTA,
+        maxStoryClips: env.STORY_MAX_CLIPS,
         ...options.flow,
       },
       limits,

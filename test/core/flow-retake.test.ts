@@ -66,7 +66,7 @@ function retakeBy(user: { id: string; name: string }, now = 2_000_000) {
 test('a posted video gets 🔁, and 🔁 under it asks for take 2 of the same video', () => {
   const first = finishedVideo();
   const reacted = effectsOf(first.effects, 'react').find((effect) => effect.key === 'result');
-  assert.deepEqual(reacted?.emojis, ['🔁']);
+  assert.deepEqual(reacted?.emojis, ['🔁', '⏩']);
   const reaction = {
     type: 'reaction',
     messageId: 'm-video',
@@ -140,7 +140,7 @@ test('another user asks: nothing reserved until the deadline, then their quota, 
   const posted = effectsOf(take.effects, 'post').find((post) => post.key === 'result');
   assert.match(
     posted?.message.text ?? '',
-    /^🎬 "a red circle" \(take 2\) for bob: seed 103, frame 3 of round 1; votes: .*; cost: 1 video of bob's quota$/,
+    /^🎬 "a red circle" \(take 2\) for bob: seed 103, frame 3 of round 1; votes: .*; cost: 1 video of bob's quota\. ⏩ to continue it\.$/,
   );
   const done = take.send({ type: 'messagePosted', key: 'result', messageId: 'm-take2' });
   assert.equal(take.state.phase, 'done');

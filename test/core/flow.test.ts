@@ -356,7 +356,7 @@ test('the video is posted as a reply with prompt, seed and tally, and the quota 
   assert.equal(post?.message.replyTo, 'm-request');
   assert.equal(
     post?.message.text,
-    '🎬 "a red circle" for alice: seed 106, frame 3 of round 2; votes: 1️⃣ 0 · 2️⃣ 0 · 3️⃣ 1 · 4️⃣ 0 · 🔄 0',
+    `🎬 "a red circle" for alice: seed 106, frame 3 of round 2; votes: 1️⃣ 0 · 2️⃣ 0 · 3️⃣ 1 · 4️⃣ 0 · 🔄 0; cost: 1 video of alice's quota. ⏩ to continue it.`,
   );
   assert.deepEqual(effectsOf(effects, 'commitQuota'), [
     { type: 'commitQuota', keys: ['gen1', 'gen1-round-2'] },
@@ -441,7 +441,10 @@ test('an uploaded image skips the vote and is animated directly', () => {
   assert.deepEqual(job?.kind === 'animation' && [job.imagePath, job.seed], ['/uploads/me.png', 9]);
   assert.equal(driver.state.phase, 'animating');
   const effects = driver.send({ type: 'animationReady', jobId: 'animation-gen1', mp4: '/v.mp4' });
-  assert.match(effectsOf(effects, 'post')[0]?.message.text ?? '', /seed 9, the uploaded image$/);
+  assert.match(
+    effectsOf(effects, 'post')[0]?.message.text ?? '',
+    /seed 9, the uploaded image; cost: 1 video of alice.s quota/,
+  );
 });
 
 test('reduce is pure: the input state is not changed', () => {
@@ -591,7 +594,7 @@ test('"done, posted below" and the commit come only after the video is delivered
   assert.deepEqual(delivered.effects, [
     { type: 'edit', key: 'status', text: '✅ "a red circle": done, the video is posted below.' },
     { type: 'commitQuota', keys: ['gen1'] },
-    { type: 'react', key: 'result', emojis: ['🔁'] },
+    { type: 'react', key: 'result', emojis: ['🔁', '⏩'] },
   ]);
 });
 

@@ -149,6 +149,25 @@ export class PrismaFlowStore implements FlowStore {
       .filter((state): state is GenerationState => state !== null);
   }
 
+  async latestVideo(
+    platform: string,
+    workspaceId: string,
+    channelId: string,
+  ): Promise<GenerationState | undefined> {
+    if (!(Object.values(Platform) as string[]).includes(platform)) return undefined;
+    const row = await this.db.generation.findFirst({
+      where: {
+        workspace: { platform: platform as Platform, externalId: workspaceId },
+        channelId,
+        status: 'succeeded',
+        videoPath: { not: null },
+      },
+      orderBy: [{ finishedAt: 'desc' }, { id: 'desc' }],
+      select: { flowState: true },
+    });
+    return (row?.flowState as unknown as GenerationState | null) ?? undefined;
+  }
+
   async history(query: HistoryQuery): Promise<HistoryPage> {
     const empty: HistoryPage = { items: [], page: query.page, total: 0 };
     const workspaceId = await this.subjects.workspaceId(query.platform, query.workspaceId);

@@ -5,14 +5,21 @@ import { REQUEST_LIMITS, type RequestLimits } from '../contract.js';
 import { parseSettingsArgs, SETTINGS_USAGE } from './settings.js';
 import { tokenize } from './tokenize.js';
 import type { Command, IncomingAttachment, ParseResult } from './types.js';
-import { splitVideoArgs, structuredVideoArgs, validateVideoRequest, VIDEO_USAGE } from './video.js';
+import {
+  splitVideoArgs,
+  type SplitVideoArgs,
+  structuredVideoArgs,
+  validateVideoRequest,
+  VIDEO_USAGE,
+} from './video.js';
 import { wordsHelp } from './words.js';
 
 export const HISTORY_USAGE = 'Usage: /history [mine|server] [page]';
 
 export const HELP_TEXT = [
   'Commands:',
-  '/video <prompt> [--seed N] [--steps N] [--guidance X] [--scheduler NAME] [--negative "words"]: make a video; vote for its first frame with 1️⃣ 2️⃣ 3️⃣ 4️⃣, 🔄 for new frames',
+  '/video <prompt> [--seed N] [--steps N] [--guidance X] [--scheduler NAME] [--negative "words"] [--fps N]: make a video; vote for its first frame with 1️⃣ 2️⃣ 3️⃣ 4️⃣, 🔄 for new frames, 🔀 for variations; 🔁 under a video re-takes it',
+  '/video extend <what happens next>: continue the newest video here as a story; the channel votes on 4 continuations (⏩ under a video shows how; admins: /video extend close)',
   '/history [mine|server] [page]: past videos',
   '/quota: your usage and limits (admins: /quota set|grant|reset)',
   '/info: your queued videos (position, ETA), quota left, open votes here',
@@ -66,6 +73,9 @@ export function parseCommand(text: string, context: ParseContext = {}): ParseRes
     case 'video': {
       // Every problem at once: the options' and the request's own, in one answer.
       const split = context.options ? structuredVideoArgs(context.options) : splitVideoArgs(args);
+      const extend = extendCaption(split.raw.prompt);
+      if (extend !== undefined)
+        return parseExtend({ ...split, raw: { ...split.raw, prompt: extend } }, context, limits);
       const valid = validateVideoRequest(split.raw, limits, context.attachments ?? []);
       const problems = [...split.problems, ...(valid.ok ? [] : valid.problems)];
       if (problems.length > 0 || !valid.ok) return fail(problems, VIDEO_USAGE);
@@ -92,6 +102,44 @@ export function parseCommand(text: string, context: ParseContext = {}): ParseRes
     default:
       return parseHelpArgs(args);
   }
+}
+
+export const EXTEND_USAGE =
+  'Usage: /video extend <what happens next> [--seed N] [--steps N] [--guidance X] [--scheduler NAME] [--negative "words"]\n' +
+  'It continues the newest video in this channel; admins end its story with /video extend close.\n' +
+  'Example: /video extend a red circle moving down on black';
+
+/** The caption of `/video extend <caption>` (its first word, any case, is "extend"). */
+function extendCaption(prompt: string): string | undefined {
+  const match = /^extend(?:\s+|$)/i.exec(prompt.trim());
+  return match ? prompt.trim().slice(match[0].length) : undefined;
+}
+
+function parseExtend(
+  split: SplitVideoArgs,
+  context: ParseContext,
+  limits: RequestLimits,
+): ParseResult {
+  const { raw } = split;
+  const noOptions = Object.keys(raw.options).length === 0;
+  if (raw.prompt.trim().toLowerCase() === 'close' && noOptions && split.problems.length === 0) {
+    return { ok: true, command: { kind: 'story-close' } };
+  }
+  const problems = [...split.problems];
+  if (raw.prompt.trim() === '') problems.push('say what happens next after /video extend');
+  if (raw.options.fps !== undefined) {
+    problems.push("--fps cannot be given to /video extend: a story keeps its first video's fps");
+  }
+  if ((context.attachments ?? []).length > 0) {
+    problems.push('/video extend takes no image: it continues the newest video in this channel');
+  }
+  const { fps: _fps, ...options } = raw.options;
+  const valid =
+    raw.prompt.trim() === '' ? undefined : validateVideoRequest({ ...raw, options }, limits, []);
+  if (valid && !valid.ok) problems.push(...valid.problems);
+  if (problems.length > 0 || !valid?.ok) return fail(problems, EXTEND_USAGE);
+  const { image: _image, fps: _noFps, ...request } = valid.request;
+  return { ok: true, command: { kind: 'extend', request } };
 }
 
 /** What `/help <topic>` knows besides the commands (Discord offers them as choices). */

@@ -46,6 +46,10 @@ export type QuotaChange =
 
 export type Command =
   | { kind: 'video'; request: VideoRequest }
+  /** `/video extend <caption>`: the newest video here goes on as a story (no image, no fps). */
+  | { kind: 'extend'; request: Omit<VideoRequest, 'image' | 'fps'> }
+  /** `/video extend close` (admins): the story of the newest video here is not extended. */
+  | { kind: 'story-close' }
   | { kind: 'history'; scope: 'mine' | 'server'; page: number }
   | { kind: 'quota-show' }
   | { kind: 'quota-admin'; change: QuotaChange }

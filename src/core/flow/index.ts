@@ -5,6 +5,8 @@ export * from './lifecycle.js';
 export * from './messages.js';
 export * from './reducer.js';
 export * from './retake.js';
+export * from './story.js';
+export * from './story-clips.js';
 export * from './tally.js';
 export * from './text.js';
 export * from './types.js';

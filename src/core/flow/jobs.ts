@@ -34,6 +34,7 @@ export function candidatesJob(state: GenerationState, round: RoundState): FlowJo
     ...(round.variationOf
       ? { init: { imagePath: round.variationOf.imagePath, strength: round.variationOf.strength } }
       : {}),
+    ...(state.story ? { continueFrom: { videoPath: state.story.base.mp4 } } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ export function postGrid(
     key: roundKey(round.number),
     message: {
       text: text.voteOpen(state, round, config.voteWindowMs),
+      // A story round's grid is an animated GIF preview of the four continuations: still the
+      // picture people vote on ('gif' attachments are optional extras a platform may drop).
       attachments: [{ path: round.grid as string, kind: 'image' }],
       ...replyTo(state),
     },

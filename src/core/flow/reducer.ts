@@ -4,8 +4,10 @@ import {
   choiceOfEmoji,
   CONFIRM_EMOJI,
   emojiOfChoice,
+  EXTEND_EMOJI,
   RETAKE_EMOJI,
   ROUND_REACTIONS,
+  STORY_ROUND_REACTIONS,
 } from './emoji.js';
 import { animationJobId, DEFAULT_VARIATION_STRENGTH, quotaKeyOf } from '../contract.js';
 import { animationJob, candidatesJob } from './jobs.js';
@@ -18,6 +20,7 @@ import {
   onRetakeReaction,
   refuseTake,
 } from './retake.js';
+import { askToExtend } from './story.js';
 import {
   candidateToVary,
   leadingCandidate,
@@ -119,6 +122,14 @@ function handle(step: Step, event: FlowEvent): void {
       state.quotaKeys.push(event.key);
       delete state.pendingQuotaKey;
       return state.retake ? animateTake(step) : startNextRound(step);
+    case 'storyClosed':
+      if (state.phase !== 'done' || state.storyClosed) return;
+      state.storyClosed = { by: event.by.name, at: event.now };
+      step.effects.push({
+        type: 'post',
+        message: { text: text.storyClosed(state, event.by.name), ...replyTo(state) },
+      });
+      return;
     case 'quotaDenied': {
       if (state.phase !== 'awaiting-quota' || event.key !== state.pendingQuotaKey) return;
       delete state.pendingQuotaKey;
@@ -161,6 +172,7 @@ function onCandidates(step: Step, event: Extract<FlowEvent, { type: 'candidatesR
   if (state.phase !== 'queued' && state.phase !== 'generating') return;
   round.candidates = event.images;
   round.grid = event.grid;
+  if (event.videos) round.videos = event.videos;
   state.phase = 'voting';
   delete state.lastProgressEditAt;
   // The vote opens once the grid is delivered (onDelivered): never on a message that is not there.
@@ -184,7 +196,7 @@ function onDelivered(step: Step, key: string): void {
   if (round) {
     round.closesAt = step.state.updatedAt + config.voteWindowMs;
     step.effects.push(
-      { type: 'react', key, emojis: ROUND_REACTIONS },
+      { type: 'react', key, emojis: state.story ? STORY_ROUND_REACTIONS : ROUND_REACTIONS },
       { type: 'setTimer', round: round.number, at: round.closesAt },
       showClosingTime(state, round, config),
       { type: 'edit', key: 'status', text: text.voteStatus(state, round) },
@@ -196,8 +208,9 @@ function onDelivered(step: Step, key: string): void {
     step.effects.push(
       { type: 'edit', key: 'status', text: text.done(state) },
       { type: 'commitQuota', keys: [...state.quotaKeys] },
-      // Anyone may ask for a re-take of the video with 🔁.
-      { type: 'react', key, emojis: [RETAKE_EMOJI] },
+      // Anyone may ask for a re-take of the video with 🔁 (not of a story's: its clips are
+      // voted on), and continue it with ⏩.
+      { type: 'react', key, emojis: state.story ? [EXTEND_EMOJI] : [RETAKE_EMOJI, EXTEND_EMOJI] },
     );
   }
 }
@@ -214,9 +227,31 @@ function roundOfMessage(state: GenerationState, messageId: string): RoundState |
   return state.rounds.find((round) => state.messages[roundKey(round.number)] === messageId);
 }
 
+/** A person's 🔁 added under this generation's video. */
+function isRetakeOfVideo(
+  state: GenerationState,
+  event: Extract<FlowEvent, { type: 'reaction' }>,
+): boolean {
+  return (
+    event.emoji === RETAKE_EMOJI &&
+    event.added &&
+    !event.fromBot &&
+    state.messages.result !== undefined &&
+    state.messages.result === event.messageId
+  );
+}
+
 function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>): void {
   const { state, config } = step;
-  if (onRetakeReaction(step, event) || askForRetake(step, event)) return;
+  if (onRetakeReaction(step, event) || askToExtend(step, event)) return;
+  if (state.story && isRetakeOfVideo(state, event)) {
+    step.effects.push({
+      type: 'post',
+      message: { text: text.noRetakeOfStory(), visibleTo: event.user.id },
+    });
+    return;
+  }
+  if (askForRetake(step, event)) return;
   const round = event.fromBot ? undefined : roundOfMessage(state, event.messageId);
   if (!round) return; // a bot, or another message
   const key = roundKey(round.number);
@@ -258,6 +293,9 @@ function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>)
   const previous = round.votes[event.user.id];
   // 🔀 varies the frame leading the vote before it (the asker's own frame vote included).
   const toVary = choice === 'vary' ? candidateToVary(round) : undefined;
+  if (choice === 'vary' && event.added && state.story) {
+    return refuse(text.noVariationsOfContinuations());
+  }
   if (choice === 'vary' && event.added && toVary === undefined) {
     return refuse(text.voteBeforeVarying());
   }
@@ -271,6 +309,7 @@ function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>)
     choice,
     seq: ++state.voteSeq,
     at: event.now,
+    name: event.user.name,
     ...(toVary === undefined ? {} : { of: toVary }),
   };
   if (previous) {
@@ -344,6 +383,16 @@ function animateWinner(
     tally,
   };
   state.phase = 'animating';
+  const story = round.videos?.[candidate - 1];
+  if (state.story && story) {
+    // Each continuation is already the whole story: the winner is posted as it is.
+    state.result = { ...story };
+    step.effects.push(
+      { type: 'edit', key: 'status', text: text.postingStory(state) },
+      postResult(state),
+    );
+    return;
+  }
   state.animationJobId = animationJobId(state.id);
   step.effects.push(
     { type: 'enqueue', job: animationJob(state) },

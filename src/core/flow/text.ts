@@ -3,11 +3,20 @@ import { count } from '../plural.js';
 import {
   CANDIDATE_EMOJI,
   CONFIRM_EMOJI,
+  EXTEND_EMOJI,
   REGENERATE_EMOJI,
   RETAKE_EMOJI,
   VARY_EMOJI,
 } from './emoji.js';
-import type { GenerationState, RoundOutcome, RoundState, Tally, TextTime } from './types.js';
+import { storyClips } from './story-clips.js';
+import type {
+  GenerationState,
+  RoundOutcome,
+  RoundState,
+  StoryClip,
+  Tally,
+  TextTime,
+} from './types.js';
 
 export function describeTally(tally: Tally): string {
   const parts = tally.candidates.map((count, i) => `${CANDIDATE_EMOJI[i]} ${count}`);
@@ -44,34 +53,54 @@ export function withTime(
   return text.slice(0, where) + show(time.at) + text.slice(where + time.shown.length);
 }
 
-/** The video a message is about: `"a red circle"`, or `"a red circle" (take 2)` for a re-take. */
+/**
+ * The video a message is about: `"a red circle"`, `"a red circle" (take 2)` for a re-take,
+ * `"… moving down" (clip 2 of "a red circle moving right")` for a story's next clip.
+ */
 function video(state: GenerationState): string {
   const take = state.retake ? ` (take ${state.retake.take})` : '';
-  return `"${state.settings.prompt}"${take}`;
+  const clip = state.story
+    ? ` (clip ${state.story.clip} of "${state.story.clips[0]?.caption}")`
+    : '';
+  return `"${state.settings.prompt}"${take}${clip}`;
 }
 
-/** What a re-take costs, once its payer is known (the requester of its state). */
-function takeCost(state: GenerationState): string {
-  return state.retake ? `; cost: 1 video of ${state.requester.name}'s quota` : '';
+/** What a video costs its requester (who pays for a re-take is known once it starts). */
+function cost(state: GenerationState): string {
+  return `cost: 1 video of ${state.requester.name}'s quota`;
+}
+
+/** What a round's four candidates are: first frames, or a story's continuations. */
+function candidateWord(state: GenerationState): string {
+  return state.story ? 'continuation' : 'frame';
+}
+
+/** One line of a story's message: `2. "the red circle moving down": seed 7, chosen by ann, bo`. */
+function clipLine(clip: StoryClip, index: number): string {
+  const voters = clip.voters.length > 0 ? `, chosen by ${clip.voters.join(', ')}` : '';
+  return `${index + 1}. "${clip.caption}": seed ${clip.seed}${voters}`;
 }
 
 export const text = {
   queued(state: GenerationState, position: number): string {
     const where = position <= 0 ? 'starting now' : `position ${position} in the queue`;
-    return `⏳ "${state.settings.prompt}": queued, ${where}.`;
+    return `⏳ ${video(state)}: queued, ${where}.`;
   },
   accepted(state: GenerationState): string {
-    return `⏳ "${state.settings.prompt}": queued.`;
+    return `⏳ ${video(state)}: queued.`;
   },
   drawing(state: GenerationState, round: number, step?: number, total?: number): string {
     const source = state.rounds.find((r) => r.number === round)?.variationOf;
+    const story = state.story !== undefined;
     const what = source
       ? `4 variations of frame ${source.candidate} (round ${round})`
       : round > 1
-        ? `new first frames (round ${round})`
-        : '4 first frames';
+        ? `new ${story ? 'continuations' : 'first frames'} (round ${round})`
+        : story
+          ? '4 continuations'
+          : '4 first frames';
     const progress = step !== undefined && total !== undefined ? ` step ${step}/${total}` : '';
-    return `🎨 "${state.settings.prompt}": drawing ${what}…${progress}`;
+    return `🎨 ${video(state)}: drawing ${what}…${progress}`;
   },
   animating(state: GenerationState, step?: number, total?: number): string {
     const progress = step !== undefined && total !== undefined ? ` step ${step}/${total}` : '';
@@ -79,9 +108,21 @@ export const text = {
     const seed = state.retake ? ` with seed ${state.chosen?.seed}` : '';
     return `🎞️ ${video(state)}: animating ${frame}${seed}…${progress}`;
   },
+  /** A story round's winner is already made (each continuation is the whole story). */
+  postingStory(state: GenerationState): string {
+    return `🎞️ ${video(state)}: ${candidateWord(state)} ${state.chosen?.candidate} won, posting the story…`;
+  },
   voteOpen(state: GenerationState, round: RoundState, windowMs: number): string {
     const source = round.variationOf;
     const of = source ? ` (variations of frame ${source.candidate} of round ${source.round})` : '';
+    if (state.story) {
+      return (
+        `🗳️ Round ${round.number} for ${video(state)}: vote for how the story goes on with ` +
+        `${CANDIDATE_EMOJI.join(' ')} (each preview shows its new frames), or ${REGENERATE_EMOJI} ` +
+        `for new continuations. Voting closes ${closesIn(windowMs)}; ${state.requester.name} can ` +
+        `close it early with ${CONFIRM_EMOJI}. Seeds: ${round.seeds.join(', ')}.`
+      );
+    }
     return (
       `🗳️ Round ${round.number} for "${state.settings.prompt}"${of}: vote for the first frame with ` +
       `${CANDIDATE_EMOJI.join(' ')}, or ${REGENERATE_EMOJI} for new frames, ${VARY_EMOJI} for ` +
@@ -110,16 +151,44 @@ export const text = {
       'no-more-rounds': `, no rounds left for ${REGENERATE_EMOJI}`,
       quota: `, no quota left for new frames`,
     }[outcome.reason];
-    return `${head}: frame ${outcome.candidate} wins${why} (${describeTally(outcome.tally)}).`;
+    return `${head}: ${candidateWord(state)} ${outcome.candidate} wins${why} (${describeTally(outcome.tally)}).`;
   },
   result(state: GenerationState): string {
+    if (state.story) return text.storyResult(state);
     const chosen = state.chosen;
     const origin = chosen?.round
       ? `frame ${chosen.candidate} of round ${chosen.round}`
       : 'the uploaded image';
     const votes = chosen?.tally ? `; votes: ${describeTally(chosen.tally)}` : '';
     const fps = state.settings.fps === undefined ? '' : `, ${state.settings.fps} fps`;
-    return `🎬 ${video(state)} for ${state.requester.name}: seed ${chosen?.seed ?? state.settings.seed}${fps}, ${origin}${votes}${takeCost(state)}`;
+    return `🎬 ${video(state)} for ${state.requester.name}: seed ${chosen?.seed ?? state.settings.seed}${fps}, ${origin}${votes}; ${cost(state)}. ${EXTEND_EMOJI} to continue it.`;
+  },
+  /** A story's video: the whole story so far, every clip's caption, seed and voters. */
+  storyResult(state: GenerationState): string {
+    const clips = storyClips(state);
+    return [
+      `🎬 Story "${clips[0]?.caption}", ${clips.length} clips, for ${state.requester.name}:`,
+      ...clips.map(clipLine),
+      `Clip ${clips.length}: ${candidateWord(state)} ${state.chosen?.candidate} of round ${state.chosen?.round}; ${cost(state)}. ${EXTEND_EMOJI} to continue it.`,
+    ].join('\n');
+  },
+  /** To a user who reacted ⏩ under a video: a reaction cannot carry the next caption. */
+  extendHint(state: GenerationState): string {
+    return (
+      `To continue ${video(state)}, send /video extend <what happens next> (it continues the ` +
+      `newest video in this channel); the channel then votes on 4 continuations.`
+    );
+  },
+  /** To a user who reacted 🔀 on a story's round: variations are of first frames. */
+  noVariationsOfContinuations(): string {
+    return `${VARY_EMOJI} makes variations of a first frame; for new continuations use ${REGENERATE_EMOJI}.`;
+  },
+  /** To a user who reacted 🔁 under a story's video. */
+  noRetakeOfStory(): string {
+    return `${RETAKE_EMOJI} re-takes a single video; a story's clip is redrawn with ${REGENERATE_EMOJI} during its vote, or continued with /video extend.`;
+  },
+  storyClosed(state: GenerationState, by: string): string {
+    return `The story "${storyClips(state)[0]?.caption}" is closed by ${by}: it will not be extended.`;
   },
   done(state: GenerationState): string {
     return `✅ ${video(state)}: done, the video is posted below.`;

@@ -13,6 +13,8 @@ export interface Vote {
   at: number;
   /** A 🔀 vote: the frame leading when it was cast (varied when no frame vote is left). */
   of?: number;
+  /** The voter's display name, for a story's list of who chose each clip. */
+  name?: string;
 }
 
 export interface Tally {
@@ -57,6 +59,8 @@ export interface RoundState {
   outcome?: RoundOutcome;
   /** Set on a variations round (🔀): its four candidates vary this one. */
   variationOf?: VariationSource;
+  /** A story round's four continuations, each the whole story so far (candidate order). */
+  videos?: StoryVideo[];
 }
 
 export type Phase =
@@ -102,6 +106,34 @@ export interface GenerationRequest {
   /** This generation's own vote window and rounds (its channel's settings), kept with its state
    * so a restart keeps them; left out, the FlowConfig's apply (`flowConfigOf`). */
   flow?: GenerationFlow;
+  /** Set on a story's next clip (`/video extend`): its rounds vote on continuations of it. */
+  story?: StoryState;
+}
+
+/** One clip of a story, as its message lists it. */
+export interface StoryClip {
+  generationId: string;
+  caption: string;
+  seed: number;
+  /** Who voted for the chosen candidate (names); empty when nobody voted or nobody could. */
+  voters: string[];
+}
+
+/**
+ * A story's next clip: it continues the story so far (the video `base`, as the clip before
+ * posted it) with its own caption; the channel votes on four continuations and the winner,
+ * the whole story as one video, is posted.
+ */
+export interface StoryState {
+  /** The story's first video (clip 1): its generation id names the story. */
+  of: string;
+  /** Who made the first video (the 'requester' extend rule lets only them extend). */
+  owner: Person;
+  /** This clip's number: 2, 3, … */
+  clip: number;
+  base: StoryVideo;
+  /** The clips before this one, the first first. */
+  clips: StoryClip[];
 }
 
 export interface GenerationFlow {
@@ -128,6 +160,8 @@ export interface GenerationState extends GenerationRequest {
   voteSeq: number;
   /** Set on a 🔁 re-take: a generation of its own that animates another's chosen frame again. */
   retake?: RetakeState;
+  /** An admin closed the story this video ends (`/video extend close`): it is not extended. */
+  storyClosed?: { by: string; at: number };
 }
 
 /** A 🔁 re-take: take n (2, 3, …) of a video, asked for with 🔁 under the take before it. */
@@ -161,6 +195,8 @@ export interface FlowConfig {
   deliveryAttempts: number;
   /** Wait before the second try; doubled before each further one. */
   deliveryRetryMs: number;
+  /** Clips a story may have, the first video included (`/video extend` is refused after). */
+  maxStoryClips: number;
 }
 
 export const DEFAULT_FLOW_CONFIG: FlowConfig = {
@@ -170,6 +206,7 @@ export const DEFAULT_FLOW_CONFIG: FlowConfig = {
   progressEditIntervalMs: 1_500,
   deliveryAttempts: 3,
   deliveryRetryMs: 2_000,
+  maxStoryClips: 8,
 };
 
 /** The config one generation runs under: `config` with the generation's own `flow` values. */
@@ -274,7 +311,9 @@ export type FlowEvent =
     }
   | { type: 'timer'; now: number; round: number }
   | { type: 'quotaReserved'; now: number; key: string }
-  | { type: 'quotaDenied'; now: number; key: string; reason: string };
+  | { type: 'quotaDenied'; now: number; key: string; reason: string }
+  /** An admin closed the story this finished video ends: it is not extended any more. */
+  | { type: 'storyClosed'; now: number; by: Person };
 
 /** A reaction event as the flow reads it, without its time. */
 export type RetakeReaction = Omit<Extract<FlowEvent, { type: 'reaction' }>, 'now'>;
