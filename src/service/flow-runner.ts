@@ -587,6 +587,7 @@ function jobEventToFlow(event: JobEvent): EventInput {
             jobId: event.jobId,
             images: event.result.images,
             grid: event.result.grid,
+            ...(event.result.videos ? { videos: event.result.videos } : {}),
           }
         : {
             type: 'animationReady',
