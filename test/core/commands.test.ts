@@ -247,3 +247,34 @@ test('/video from options a platform parsed itself (quotes in the prompt are fin
   );
   assert.match(error(parseCommand('/video', { options: { steps: '3' } })), /the prompt is empty/);
 });
+
+test('/video extend: a caption and the sampling options; close; what it refuses', () => {
+  const command = ok(parseCommand('/video extend a red circle moving down --seed 7 --steps 12'));
+  assert.deepEqual(command, {
+    kind: 'extend',
+    request: { prompt: 'a red circle moving down', seed: 7, steps: 12 },
+  });
+  // Discord's structured options: the prompt option carries the words after /video.
+  const structured = ok(
+    parseCommand('/video', { options: { prompt: 'Extend a blue square', guidance: '4' } }),
+  );
+  assert.deepEqual(structured, {
+    kind: 'extend',
+    request: { prompt: 'a blue square', guidance: 4 },
+  });
+  assert.deepEqual(ok(parseCommand('/video extend close')), { kind: 'story-close' });
+  // "extended" is a prompt word, not the command.
+  assert.equal(ok(parseCommand('/video extended red circle')).kind, 'video');
+
+  assert.match(error(parseCommand('/video extend')), /say what happens next after \/video extend/);
+  assert.match(error(parseCommand('/video extend')), /Usage: \/video extend <what happens next>/);
+  assert.match(
+    error(parseCommand('/video extend a red circle --fps 16')),
+    /--fps cannot be given to \/video extend: a story keeps its first video's fps/,
+  );
+  assert.match(
+    error(parseCommand('/video extend a red circle', { attachments: [attachment({})] })),
+    /\/video extend takes no image/,
+  );
+  assert.match(error(parseCommand('/video extend a red circle --steps 0')), /steps must be/);
+});
