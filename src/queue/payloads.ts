@@ -52,19 +52,32 @@ export function payloadSchemasFor(limits: RequestLimits = REQUEST_LIMITS) {
   };
   const seed = number('seed', limits.seed, true);
   return {
-    candidates: z.strictObject({
-      ...common,
-      round: z.number().int().min(1).max(1000),
-      /** One seed per candidate, as the bot showed and stored them. */
-      seeds: z.array(seed).length(CANDIDATE_COUNT),
-      /** Variations: the candidate they vary (its artifact key) and how far it is re-noised. */
-      init: z
-        .strictObject({
-          imageKey: z.string().min(1).max(500),
-          strength: number('strength', limits.strength).optional(),
-        })
-        .optional(),
-    }),
+    candidates: z
+      .strictObject({
+        ...common,
+        round: z.number().int().min(1).max(1000),
+        /** One seed per candidate, as the bot showed and stored them. */
+        seeds: z.array(seed).length(CANDIDATE_COUNT),
+        /** Variations: the candidate they vary (its artifact key) and how far it is re-noised. */
+        init: z
+          .strictObject({
+            imageKey: z.string().min(1).max(500),
+            strength: number('strength', limits.strength).optional(),
+          })
+          .optional(),
+        /** Continuations (issue 29): the story so far (its MP4's artifact key); the candidates
+         * are four continuations of it, each as its first new frame, the grid as a GIF preview. */
+        continueFrom: z
+          .strictObject({
+            videoKey: z.string().min(1).max(500),
+            contextFrames: z.number().int().positive().optional(), // the engine checks it for its model
+          })
+          .optional(),
+      })
+      .refine((payload) => !(payload.init && payload.continueFrom), {
+        message:
+          'a candidates job takes init (variations) or continueFrom (continuations), not both',
+      }),
     animation: z.strictObject({
       ...common,
       /** Artifact-store key of the first frame: the winning candidate or an uploaded image. */
@@ -90,8 +103,11 @@ export interface CandidatesResult {
   kind: 'candidates';
   /** Artifact keys of the four candidate PNGs, in the order shown (1..4). */
   candidateKeys: string[];
+  /** The grid PNG, or for continuations the preview GIF of their new frames. */
   gridKey: string;
   seeds: number[];
+  /** Continuations: each whole story (the MP4 continued, then its new frames), in order 1..4. */
+  videos?: { mp4Key: string; gifKey: string }[];
 }
 
 export interface AnimationResult {

@@ -116,7 +116,10 @@ async function produceCandidates(
   onProgress: (progress: JobProgress) => void,
   signal: AbortSignal | undefined,
 ): Promise<JobResult> {
-  const { generationId, round, quota: _quota, init, ...request } = payload;
+  const { generationId, round, quota: _quota, init, continueFrom, ...request } = payload;
+  if (continueFrom) {
+    return produceContinuations(payload, continueFrom, deps, onProgress, signal);
+  }
   const variations = init && {
     init: { image: await deps.artifacts.get(init.imageKey), strength: init.strength },
   };
@@ -135,6 +138,50 @@ async function produceCandidates(
     deps.artifacts.put(gridKey, output.grid),
   ]);
   return { kind: 'candidates', candidateKeys, gridKey, seeds: output.seeds };
+}
+
+/** Four continuations of the story video: each whole story (MP4 + GIF), its first new frame
+ * as the candidate PNG, and the preview GIF as the round's grid. */
+async function produceContinuations(
+  payload: CandidatesPayload,
+  continueFrom: NonNullable<CandidatesPayload['continueFrom']>,
+  deps: ProcessorDeps,
+  onProgress: (progress: JobProgress) => void,
+  signal: AbortSignal | undefined,
+): Promise<JobResult> {
+  const {
+    generationId,
+    round,
+    quota: _quota,
+    init: _init,
+    continueFrom: _from,
+    ...request
+  } = payload;
+  const video = await deps.artifacts.get(continueFrom.videoKey);
+  const output = await deps.engine.continuations({
+    ...request,
+    video,
+    ...(continueFrom.contextFrames === undefined
+      ? {}
+      : { contextFrames: continueFrom.contextFrames }),
+    onProgress,
+    signal,
+  });
+  const folder = `generations/${generationId}/round-${round}`;
+  const name = (i: number, extension: string) => `${folder}/continuation-${i + 1}.${extension}`;
+  const candidateKeys = output.firstFrames.map((_, i) => name(i, 'png'));
+  const videos = output.videos.map((_, i) => ({ mp4Key: name(i, 'mp4'), gifKey: name(i, 'gif') }));
+  const gridKey = `${folder}/preview.gif`;
+  onProgress({ stage: 'saving', step: 0, total: 1 });
+  await Promise.all([
+    ...output.firstFrames.map((png, i) => deps.artifacts.put(candidateKeys[i]!, png)),
+    ...output.videos.flatMap((media, i) => [
+      deps.artifacts.put(videos[i]!.mp4Key, media.mp4),
+      deps.artifacts.put(videos[i]!.gifKey, media.gif),
+    ]),
+    deps.artifacts.put(gridKey, output.preview),
+  ]);
+  return { kind: 'candidates', candidateKeys, gridKey, seeds: output.seeds, videos };
 }
 
 async function produceAnimation(

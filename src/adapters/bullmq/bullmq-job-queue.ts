@@ -61,15 +61,32 @@ export class BullmqJobQueue implements JobQueue {
     const quota = { key: quotaKeyOf(job.generationId), commitOnSuccess: false };
     let enqueued;
     if (job.kind === 'candidates') {
-      const { jobId: _id, kind: _kind, init, ...payload } = job;
-      // Variations name the candidate they vary by its artifact key, as an animation does.
+      const { jobId: _id, kind: _kind, init, continueFrom, ...payload } = job;
+      // Variations name the candidate they vary by its artifact key, as an animation does;
+      // continuations name the story's MP4 so (an earlier video or continuation).
       const variations = init && {
         init: {
           imageKey: await this.imageKey(job.generationId, init.imagePath),
           strength: init.strength,
         },
       };
-      enqueued = await this.producer.enqueueCandidates({ ...payload, ...variations, quota });
+      const continuations = continueFrom && {
+        continueFrom: {
+          videoKey: await this.artifactKey(
+            continueFrom.videoPath,
+            `generations/${job.generationId}/round-${job.round}/story.mp4`,
+          ),
+          ...(continueFrom.contextFrames === undefined
+            ? {}
+            : { contextFrames: continueFrom.contextFrames }),
+        },
+      };
+      enqueued = await this.producer.enqueueCandidates({
+        ...payload,
+        ...variations,
+        ...continuations,
+        quota,
+      });
     } else {
       const { jobId: _id, kind: _kind, imagePath, ...payload } = job;
       const imageKey = await this.imageKey(job.generationId, imagePath);
@@ -154,19 +171,24 @@ export class BullmqJobQueue implements JobQueue {
 
   /** The first frame as an artifact key: a candidate already is one (its local copy maps back
    * to its key); an upload is copied in. */
-  private async imageKey(generationId: string, imagePath: string): Promise<string> {
-    const relative = path.relative(this.artifacts.localRoot, imagePath);
+  private imageKey(generationId: string, imagePath: string): Promise<string> {
+    const extension = path.extname(imagePath).replace(/[^A-Za-z0-9.]/g, '') || '.png';
+    return this.artifactKey(imagePath, `generations/${generationId}/first-frame${extension}`);
+  }
+
+  /** A local file as an artifact key: a file under localRoot is its own key (put there if the
+   * store is remote and lacks it); any other is copied in under `elsewhere`. */
+  private async artifactKey(localPath: string, elsewhere: string): Promise<string> {
+    const relative = path.relative(this.artifacts.localRoot, localPath);
     if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
       const key = relative.split(path.sep).join('/');
       // A chat upload lands under localRoot too, but only locally when the store is remote.
       if (!(await this.artifacts.exists(key)))
-        await this.artifacts.put(key, await readFile(imagePath));
+        await this.artifacts.put(key, await readFile(localPath));
       return key;
     }
-    const extension = path.extname(imagePath).replace(/[^A-Za-z0-9.]/g, '') || '.png';
-    const key = `generations/${generationId}/first-frame${extension}`;
-    await this.artifacts.put(key, await readFile(imagePath));
-    return key;
+    await this.artifacts.put(elsewhere, await readFile(localPath));
+    return elsewhere;
   }
 
   /** The flow posts files: each artifact as a local copy (the file itself in the folder store). */
@@ -176,7 +198,14 @@ export class BullmqJobQueue implements JobQueue {
       const [grid, ...images] = await Promise.all(
         [result.gridKey, ...result.candidateKeys].map(file),
       );
-      return { kind: 'candidates', images, grid: grid! };
+      if (!result.videos) return { kind: 'candidates', images, grid: grid! };
+      const videos = await Promise.all(
+        result.videos.map(async ({ mp4Key, gifKey }) => {
+          const [mp4, gif] = await Promise.all([file(mp4Key), file(gifKey)]);
+          return { mp4: mp4!, gif: gif! };
+        }),
+      );
+      return { kind: 'candidates', images, grid: grid!, videos };
     }
     const [mp4, gif] = await Promise.all([file(result.mp4Key), file(result.gifKey)]);
     return { kind: 'animation', mp4: mp4!, gif: gif! };
