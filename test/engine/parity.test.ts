@@ -2,7 +2,8 @@
 // the fixtures hold fixed inputs and what PyTorch computed from them.
 // Tolerances: tokenizer exact; each ONNX component 1e-4 abs; scheduler steps 1e-5 (abs, or
 // relative above 1); whole sampling runs 2e-3 (abs, or relative above 1; the decoded image
-// too); pixels 1 level. Every error computed is asserted.
+// too); pixels 1 level. Every error computed is asserted. The video runs: DPM-Solver++ 2M, and
+// DDIM with eta 0.5 (the shipped video sampler) fed the step noise the reference drew.
 import assert from 'node:assert/strict';
 import { before, after, describe, test } from 'node:test';
 import { readModelFolder } from '../../src/engine/model-folder.js';
@@ -22,6 +23,7 @@ import {
   readUint8,
   type ComponentCases,
   type ImageToVideoParity,
+  type ImageToVideoParityRun,
   type TensorRef,
 } from './helpers/fixtures.js';
 
@@ -60,7 +62,26 @@ interface Parity {
     image: TensorRef;
     image_uint8: TensorRef;
   }[];
-  image_to_video: ImageToVideoParity;
+  image_to_video: Omit<ImageToVideoParity, 'runs'> & { runs: VideoRun[] };
+}
+
+/** A video run; with eta > 0 (DDIM), `step_noise` holds each step's unit noise, in order. */
+type VideoRun = ImageToVideoParityRun & { eta: number; step_noise?: TensorRef };
+
+/** The engine's input for a run, fed the reference's step noise when it draws any. */
+function videoInput(c: Parity['image_to_video'], run: VideoRun) {
+  const input = { ...imageToVideoParityInput(c, run), eta: run.eta };
+  if (!run.step_noise) return input;
+  const all = readFloat32(run.step_noise);
+  const size = readFloat32(c.noise).length;
+  let next = 0;
+  const stepNoise = {
+    next: () => {
+      if ((next + 1) * size > all.length) throw new Error('the reference drew less step noise');
+      return all.subarray(next++ * size, next * size);
+    },
+  };
+  return { ...input, stepNoise };
 }
 
 const skip = missingFixtures() ?? false;
@@ -166,11 +187,18 @@ describe('parity with the PyTorch reference', { skip }, () => {
     }
   });
 
-  test('first frame -> video: full short sampling run', async (t) => {
+  test('first frame -> video: full short sampling runs, DPM-Solver++ and DDIM eta 0.5', async (t) => {
     const c = parity.image_to_video;
+    assert.deepEqual(
+      c.runs.map((run) => [run.scheduler, run.eta]),
+      [
+        ['dpmpp_2m', 0],
+        ['ddim', 0.5],
+      ],
+    );
     for (const run of c.runs) {
       let firstStepError = Infinity;
-      const result = await imageToVideo(runtime, imageToVideoParityInput(c, run), {
+      const result = await imageToVideo(runtime, videoInput(c, run), {
         onLatents: (step, latents) => {
           if (step === 1)
             firstStepError = maxScaledDiff(latents, readFloat32(run.latents_after_step1));
@@ -180,7 +208,7 @@ describe('parity with the PyTorch reference', { skip }, () => {
       const finalError = maxScaledDiff(result.latents, readFloat32(run.latents));
       const pixelError = maxAbsDiff(result.pixels, readUint8(run.frames_uint8));
       t.diagnostic(
-        `i2v ${run.scheduler}: first latent ${latentError.toExponential(2)}, step 1 ` +
+        `i2v ${run.scheduler} eta ${run.eta}: first latent ${latentError.toExponential(2)}, step 1 ` +
           `${firstStepError.toExponential(2)}, final ${finalError.toExponential(2)}, pixels ${pixelError}`,
       );
       assert.ok(latentError <= TOLERANCE.component, `first latent error ${latentError}`);

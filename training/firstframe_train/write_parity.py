@@ -26,6 +26,7 @@ PROMPTS = ["", "a red circle moving right on a black background",
 T2I_PROMPT = "a big red circle still on a black background"
 I2V_PROMPT = "a blue square moving right on a white background"
 SCHEDULER_STEP_COUNTS = [1, 4, 15, 25, 50]
+I2V_STEP_NOISE_SEED = 4321
 
 
 class FixtureWriter:
@@ -136,16 +137,26 @@ def i2v_cases(w, pipe, first_frame, first_frame_u8, gen, num_frames):
     case = {"prompt": I2V_PROMPT, "image_uint8": w.tensor("i2v_image_u8", first_frame_u8),
             "first_latent": w.tensor("i2v_first_latent", first_latent),
             "noise": w.tensor("i2v_noise", noise), "runs": []}
-    for scheduler in ("dpmpp_2m",):
+    # DPM-Solver++ 2M, and DDIM with eta 0.5 (the shipped video sampler): each of its steps draws unit
+    # noise the shape of `noise` from a generator of its own, stored in that order (the engine is fed it:
+    # its RNG is not torch's)
+    for scheduler, eta in (("dpmpp_2m", 0.0), ("ddim", 0.5)):
+        name = f"{scheduler}_eta" if eta else scheduler
         trace = []
         latents, frames = pipe.image_to_video(I2V_PROMPT, first_latent, noise, scheduler=scheduler, steps=4,
                                               guidance_scale=5.0, image_guidance_scale=1.5, guidance_rescale=0.0,
-                                              trace=trace)
-        case["runs"].append({"scheduler": scheduler, "num_inference_steps": 4, "guidance_scale": 5.0,
-                             "image_guidance_scale": 1.5, "guidance_rescale": 0.0,
-                             "latents_after_step1": w.tensor(f"i2v_{scheduler}_latents_step1", trace[0]),
-                             "latents": w.tensor(f"i2v_{scheduler}_latents", latents),
-                             "frames_uint8": w.tensor(f"i2v_{scheduler}_frames_u8", tensor_to_pixels(frames))})
+                                              trace=trace, eta=eta,
+                                              generator=torch.Generator().manual_seed(I2V_STEP_NOISE_SEED))
+        run = {"scheduler": scheduler, "eta": eta, "num_inference_steps": 4, "guidance_scale": 5.0,
+               "image_guidance_scale": 1.5, "guidance_rescale": 0.0}
+        if eta:
+            replay = torch.Generator().manual_seed(I2V_STEP_NOISE_SEED)
+            run["step_noise"] = w.tensor(f"i2v_{name}_step_noise",
+                                         torch.stack([torch.randn(noise.shape, generator=replay) for _ in range(4)]))
+        case["runs"].append({**run,
+                             "latents_after_step1": w.tensor(f"i2v_{name}_latents_step1", trace[0]),
+                             "latents": w.tensor(f"i2v_{name}_latents", latents),
+                             "frames_uint8": w.tensor(f"i2v_{name}_frames_u8", tensor_to_pixels(frames))})
     return case
 
 
