@@ -3,6 +3,7 @@
 import {
   CANDIDATE_EMOJI,
   CONFIRM_EMOJI,
+  EXTEND_EMOJI,
   REGENERATE_EMOJI,
   RETAKE_EMOJI,
   VARY_EMOJI,
@@ -17,6 +18,7 @@ const NAME_OF_EMOJI: Record<string, string> = {
   [CONFIRM_EMOJI]: 'white_check_mark',
   [RETAKE_EMOJI]: 'repeat',
   [VARY_EMOJI]: 'twisted_rightwards_arrows',
+  [EXTEND_EMOJI]: 'fast_forward',
 };
 
 const EMOJI_OF_NAME: Record<string, string> = Object.fromEntries(

@@ -88,7 +88,7 @@ export interface FakeReaction {
 }
 
 /** Reaction names the fake knows (Slack answers `invalid_name` for others). */
-const KNOWN_EMOJI = new Set([
+export const KNOWN_EMOJI = new Set([
   'one',
   'two',
   'three',
@@ -97,6 +97,7 @@ const KNOWN_EMOJI = new Set([
   'white_check_mark',
   'repeat',
   'twisted_rightwards_arrows',
+  'fast_forward',
   'thumbsup',
 ]);
 
