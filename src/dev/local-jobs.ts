@@ -1,11 +1,13 @@
 // An in-process job queue for the playground demo and the end-to-end tests. It really writes
 // the files the real engine would (4 PNG candidates + a 2x2 grid; an MP4 and a GIF made by
-// ffmpeg from the chosen frame), one job at a time, with progress events. The product runs
+// ffmpeg from the chosen frame; for a story's continuations, each whole story and a GIF grid
+// preview of the new frames), one job at a time, with progress events. The product runs
 // BullMQ workers and the ONNX engine instead (src/queue, src/engine) behind the same port.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import type { FlowJob } from '../core/flow/types.js';
 import type { JobEvent, JobQueue, JobResult, JobTicket, QueueOverview } from '../service/ports.js';
 import { sketchFrame, sketchGrid } from './sketch-images.js';
@@ -16,6 +18,8 @@ const execFileAsync = promisify(execFile);
 const run = (file: string, args: string[]) => execFileAsync(file, args, { timeout: 60_000 });
 /** Steps a job without its own takes here (the real engine takes the model's defaults). */
 const FAKE_DEFAULT_STEPS = 15;
+/** New frames of a stand-in continuation: F - 1, as a model continuing from its last frame. */
+const CONTINUATION_FRAMES = 15;
 /** How many finished jobs' run times the ETA averages. */
 const RECENT_JOBS = 20;
 
@@ -148,12 +152,77 @@ export class LocalJobs implements JobQueue {
     job: Extract<FlowJob, { kind: 'candidates' }>,
     folder: string,
   ): Promise<JobResult> {
+    if (job.continueFrom) return this.continueStory(job, job.continueFrom.videoPath, folder);
     const frames = await Promise.all(job.seeds.map((seed) => sketchFrame(seed)));
     const images = frames.map((_, i) => path.join(folder, `round${job.round}-${i + 1}.png`));
     await Promise.all(frames.map((frame, i) => writeFile(images[i] as string, frame)));
     const grid = path.join(folder, `round${job.round}-grid.png`);
     await writeFile(grid, await sketchGrid(frames));
     return { kind: 'candidates', images, grid };
+  }
+
+  /** Four stand-in continuations of the story: each seed's sketch sliding right after it, the
+   * whole story as MP4 + GIF, and the grid of the new frames as an animated GIF preview. */
+  private async continueStory(
+    job: Extract<FlowJob, { kind: 'candidates' }>,
+    story: string,
+    folder: string,
+  ): Promise<JobResult> {
+    const ffmpeg = this.options.ffmpegPath;
+    const firsts = await Promise.all(job.seeds.map((seed) => sketchFrame(seed)));
+    const images = firsts.map((_, i) => path.join(folder, `round${job.round}-${i + 1}.png`));
+    await Promise.all(firsts.map((frame, i) => writeFile(images[i]!, frame)));
+    const work = await mkdtemp(path.join(folder, `round${job.round}-frames-`));
+    try {
+      const at = Array.from({ length: CONTINUATION_FRAMES }, (_, t) => t);
+      const clips = await Promise.all(
+        firsts.map((first) => Promise.all(at.map((t) => slid(first, 2 * t)))),
+      );
+      const frameName = (name: string, t: number) =>
+        path.join(work, `${name}-${String(t).padStart(2, '0')}.png`);
+      await Promise.all(
+        at.flatMap((t) => [
+          ...clips.map((clip, i) => writeFile(frameName(`c${i}`, t), clip[t]!)),
+          sketchGrid(clips.map((clip) => clip[t]!)).then((grid) =>
+            writeFile(frameName('grid', t), grid),
+          ),
+        ]),
+      );
+      const grid = path.join(folder, `round${job.round}-preview.gif`);
+      await run(ffmpeg, [
+        '-y',
+        '-loglevel',
+        'error',
+        '-framerate',
+        '8',
+        '-i',
+        path.join(work, 'grid-%02d.png'),
+        '-loop',
+        '0',
+        grid,
+      ]);
+      const same = 'scale=256:256:flags=neighbor,fps=8,setsar=1';
+      const videos = await Promise.all(
+        firsts.map(async (_, i) => {
+          const mp4 = path.join(folder, `round${job.round}-story-${i + 1}.mp4`);
+          const gif = path.join(folder, `round${job.round}-story-${i + 1}.gif`);
+          await run(ffmpeg, [
+            ...['-y', '-loglevel', 'error', '-i', story],
+            ...['-framerate', '8', '-i', path.join(work, `c${i}-%02d.png`)],
+            ...[
+              '-filter_complex',
+              `[0:v]${same}[a];[1:v]${same}[b];[a][b]concat=n=2:v=1:a=0,format=yuv420p[v]`,
+            ],
+            ...['-map', '[v]', '-c:v', 'libx264', '-movflags', '+faststart', mp4],
+          ]);
+          await run(ffmpeg, ['-y', '-loglevel', 'error', '-i', mp4, '-vf', 'fps=8', gif]);
+          return { mp4, gif };
+        }),
+      );
+      return { kind: 'candidates', images, grid, videos };
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   }
 
   private async animate(
@@ -173,4 +242,12 @@ export class LocalJobs implements JobQueue {
     await run(ffmpeg, ['-y', '-loglevel', 'error', '-i', mp4, '-vf', 'fps=8', gif]);
     return { kind: 'animation', mp4, gif };
   }
+}
+
+/** `png` moved `shift` pixels right, its left edge repeated into the gap (a sketch "moving"). */
+async function slid(png: Buffer, shift: number): Promise<Buffer> {
+  if (shift === 0) return png;
+  const { width = 64, height = 64 } = await sharp(png).metadata();
+  const wider = await sharp(png).extend({ left: shift, extendWith: 'copy' }).png().toBuffer();
+  return sharp(wider).extract({ left: 0, top: 0, width, height }).png().toBuffer();
 }
