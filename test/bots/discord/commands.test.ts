@@ -1,7 +1,8 @@
 // The other slash commands through the real client: admin quota changes (refused for a
 // member, done for a Manage Server member), /history, /quota and /info seen by the caller only, a
 // refused /video (an ephemeral reply, never a deferral), an uploaded first frame (its file kept
-// only when the request is accepted), and the registration data sent by deploy-commands.
+// only when the request is accepted), /extend's refusals, and the registration data sent by
+// deploy-commands.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -116,6 +117,22 @@ test('a refused /video is an ephemeral reply: never deferred, nothing deleted', 
   assert.ok(!h.fake.rest.calls('DELETE', /\/webhooks\//).length, 'nothing public to delete');
 });
 
+test("/extend is the core's /video extend, its options included; refusals are ephemeral", async () => {
+  // Before any video in the channel (the next tests make some).
+  const wrong = h.fake.command(alice, 'extend', {
+    values: { caption: 'a red circle moving down', scheduler: 'lms' },
+  });
+  const usage = await h.waitForMessage(/scheduler "lms" is unknown[\s\S]*Usage: \/video extend/);
+  assert.equal(usage.flags & EPHEMERAL, EPHEMERAL);
+  assert.equal(wrong.responseType, 4, 'answered with a message, not deferred');
+  const early = h.fake.command(alice, 'extend', { values: { caption: 'a red circle', seed: 5 } });
+  assert.match((await answerTo(early)).content, /no video in this channel to extend yet/);
+  const close = h.fake.command(bob, 'extend', { values: { caption: 'close' } });
+  assert.match((await answerTo(close)).content, /only workspace admins/);
+  const closeByAdmin = h.fake.command(dana, 'extend', { values: { caption: 'close' } });
+  assert.match((await answerTo(closeByAdmin)).content, /no video in this channel, so no story/);
+});
+
 test('/video with an image skips the vote and animates the upload', async () => {
   const png = await sharp({
     create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 30, b: 30 } },
@@ -201,6 +218,7 @@ test('deploy-commands registers every command in a server, or globally', async (
   const names = await deployCommands({ ...options, guildId: h.fake.world.guildId });
   assert.deepEqual(names, [
     'video',
+    'extend',
     'history',
     'quota',
     'quota-admin',
@@ -226,6 +244,15 @@ test('deploy-commands registers every command in a server, or globally', async (
   );
   assert.equal(video.options[0]?.required, true);
   assert.equal(video.options[0]?.autocomplete, true, 'the prompt completes its next word');
+  const extend = byName.get('extend') as typeof video;
+  assert.deepEqual(
+    extend.options.map((option) => option.name),
+    ['caption', 'seed', 'steps', 'guidance', 'scheduler', 'negative'],
+    "a story keeps its first video's fps and takes no image",
+  );
+  assert.equal(extend.options[0]?.required, true);
+  assert.equal(extend.options[0]?.autocomplete, true, 'the caption completes its next word');
+  assert.equal(byName.get('extend')?.default_member_permissions, undefined, 'for everyone');
   const help = byName.get('help') as { options: { name: string; choices?: { value: string }[] }[] };
   assert.deepEqual(
     help.options[0]?.choices?.map((choice) => choice.value),

@@ -1,4 +1,5 @@
 // Every slash command, checked once when loaded: unique names and valid registration data.
+import { extendCommand } from './extend.js';
 import { helpCommand } from './help.js';
 import { historyCommand } from './history.js';
 import { infoCommand } from './info.js';
@@ -13,6 +14,7 @@ export { AUTOCOMPLETE, type CommandInput, type SlashCommand } from './types.js';
 
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
   videoCommand,
+  extendCommand,
   historyCommand,
   quotaCommand,
   quotaAdminCommand,

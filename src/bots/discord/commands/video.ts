@@ -6,6 +6,14 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { REQUEST_LIMITS as limits } from '../../../core/contract.js';
 import { promptCompletions } from '../../../core/commands/words.js';
+import {
+  guidanceOption,
+  negativeOption,
+  optionValues,
+  schedulerOption,
+  seedOption,
+  stepsOption,
+} from './sampling-options.js';
 import { AUTOCOMPLETE, type SlashCommand } from './types.js';
 
 const data = new SlashCommandBuilder()
@@ -20,39 +28,11 @@ const data = new SlashCommandBuilder()
       .setMaxLength(limits.promptMaxChars)
       .setAutocomplete(true),
   )
-  .addIntegerOption((option) =>
-    option
-      .setName('seed')
-      .setDescription('Random seed, to make the same frames again')
-      .setMinValue(limits.seed.min)
-      .setMaxValue(limits.seed.max),
-  )
-  .addIntegerOption((option) =>
-    option
-      .setName('steps')
-      .setDescription("Denoising steps (default: the model's)")
-      .setMinValue(limits.steps.min)
-      .setMaxValue(limits.steps.max),
-  )
-  .addNumberOption((option) =>
-    option
-      .setName('guidance')
-      .setDescription("How closely to follow the prompt (default: the model's)")
-      .setMinValue(limits.guidance.min)
-      .setMaxValue(limits.guidance.max),
-  )
-  .addStringOption((option) =>
-    option
-      .setName('scheduler')
-      .setDescription("Sampler (default: the model's)")
-      .addChoices(...limits.schedulers.map((name) => ({ name, value: name }))),
-  )
-  .addStringOption((option) =>
-    option
-      .setName('negative')
-      .setDescription('What the frames should not show')
-      .setMaxLength(limits.negativeMaxChars),
-  )
+  .addIntegerOption(seedOption)
+  .addIntegerOption(stepsOption)
+  .addNumberOption(guidanceOption)
+  .addStringOption(schedulerOption)
+  .addStringOption(negativeOption)
   .addIntegerOption((option) =>
     option
       .setName('fps')
@@ -68,13 +48,7 @@ export const videoCommand: SlashCommand = {
   data: data.toJSON(),
   ephemeral: false,
   toInput(interaction) {
-    const options: Record<string, string> = {};
-    for (const option of interaction.options.data) {
-      if (option.name !== 'image' && option.value !== undefined) {
-        options[option.name] = String(option.value);
-      }
-    }
-    return { text: '/video', options };
+    return { text: '/video', options: optionValues(interaction.options.data, ['image']) };
   },
   /** The prompt as typed, with its next word from the model's vocabulary. */
   complete(option, { vocabulary }) {
