@@ -7,7 +7,9 @@
 // at once (two users), and prints the ratio of the pair's time to the single's, min and
 // median over the rounds (1.0 = the second video was free; 2.0 = no gain from running both),
 // with the cores the process got (its CPU time / wall time).
-// Usage: npm run bench:stack -- [--model dir] [--steps 15] [--videos 3] [--rounds 0]
+// With --story n it measures a story instead: one video, then n clips by `/video extend`, each
+// with the time from the command to its continuation previews and to the posted story video.
+// Usage: npm run bench:stack -- [--model dir] [--steps 15] [--videos 3] [--rounds 0] [--story 0]
 //          [--threads n] [--concurrency n]   (default: the config's, as `npm start` runs)
 //        (needs Redis on REDIS_URL or 127.0.0.1:6379; uses its own key prefix, removed after)
 import { randomUUID } from 'node:crypto';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '15' },
     videos: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '0' },
+    story: { type: 'string', default: '0' },
     threads: { type: 'string' },
     concurrency: { type: 'string' },
   },
@@ -98,6 +101,31 @@ async function video(user: string, i: number): Promise<{ gridMs: number; mp4Ms: 
   return { gridMs, mp4Ms: performance.now() - started };
 }
 
+/** Clip `clip` of alice's story: /video extend, vote 1, close; ms to the previews and the MP4. */
+async function extend(clip: number): Promise<{ gridMs: number; mp4Ms: number }> {
+  const caption = clip % 2 === 0 ? 'a big red circle moving down' : 'a big red circle moving right';
+  const started = performance.now();
+  const request = await chat.submit(
+    'alice',
+    `/video extend ${caption} --seed ${clip} --steps ${values.steps}`,
+  );
+  const mine = (m: WebMessage) => m.createdAt >= request.createdAt;
+  const round = await botSays(
+    'alice',
+    new RegExp(`Round 1 for "${caption}" \\(clip ${clip} of`),
+    (m) => mine(m) && m.reactions.length >= 4,
+  );
+  const gridMs = performance.now() - started;
+  await chat.toggleReaction('alice', round.id, '1️⃣');
+  await chat.toggleReaction('alice', round.id, '✅');
+  await botSays(
+    'alice',
+    new RegExp(`^🎬 Story .*, ${clip} clips, for alice`),
+    (m) => mine(m) && m.attachments.some((a) => a.kind === 'video'),
+  );
+  return { gridMs, mp4Ms: performance.now() - started };
+}
+
 const env = config.env;
 console.log(
   `model ${values.model}, ${values.steps} steps, ENGINE_THREADS ${env.ENGINE_THREADS}, ` +
@@ -105,7 +133,20 @@ console.log(
 );
 try {
   const rounds = Number(values.rounds);
-  if (rounds === 0) {
+  const clips = Number(values.story);
+  if (clips > 0) {
+    const first = await video('alice', 1);
+    console.log('clip  previews_ms  story_mp4_ms');
+    console.log(
+      `${'1'.padStart(4)}  ${first.gridMs.toFixed(0).padStart(11)}  ${first.mp4Ms.toFixed(0).padStart(12)}`,
+    );
+    for (let clip = 2; clip <= clips + 1; clip++) {
+      const { gridMs, mp4Ms } = await extend(clip);
+      console.log(
+        `${String(clip).padStart(4)}  ${gridMs.toFixed(0).padStart(11)}  ${mp4Ms.toFixed(0).padStart(12)}`,
+      );
+    }
+  } else if (rounds === 0) {
     console.log('video  grid_ms  mp4_ms');
     for (let i = 1; i <= Number(values.videos); i++) {
       const { gridMs, mp4Ms } = await video('alice', i);
