@@ -1,13 +1,18 @@
 // Parity of the masked uses with the PyTorch reference (docs/model-format.md, "Masked uses"), on
 // the tiny model trained with the mask mix (test/fixtures/masked-model; fixtures written by
 // training/tools/masked_fixtures.py): interpolation window by window, continuation, and
-// image-to-video with DDIM eta 0.5 fed the step noise the reference drew.
+// image-to-video with DDIM eta 0.5 fed the step noise the reference drew; then interpolation and
+// continuation again on a copy of the model with a vae_video_decoder (parity-masked/video-decoder:
+// its per-frame decoder plus seeded temporal weights), decoded as PyTorch decodes them.
 // Tolerances as parity.test.ts (sampled latents 2e-3, abs or relative above 1; pixels 1 level),
 // except the VAE encoder's: this model's vae_encoder differs from PyTorch's by up to 7.3e-4 on the
 // component case's scaled latents (tiny-model's: 2.7e-5; the same with onnxruntime's graph
 // optimisations off) and 2.0e-3 on the given frames' (which are its output), so those are held to
 // 1e-3 and 5e-3; the sampled frames keep 2e-3 (measured about 1e-5).
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readModelFolder } from '../../src/engine/model-folder.js';
 import { imageToVideo } from '../../src/engine/pipelines/image-to-video.js';
@@ -76,6 +81,39 @@ interface MaskedParity {
 const float32 = (ref: TensorRef) => readFloat32(ref, MASKED_PARITY_DIR);
 const uint8 = (ref: TensorRef) => readUint8(ref, MASKED_PARITY_DIR);
 
+const VIDEO_DECODER_DIR = join(MASKED_PARITY_DIR, 'video-decoder');
+
+interface VideoDecoderFixture {
+  component: Record<string, unknown>;
+  interpolate_out_frames_uint8: TensorRef;
+  continue_new_frames_uint8: TensorRef;
+}
+
+/** A copy of the masked model with the fixture's vae_video_decoder in its manifest. */
+function maskedModelWithVideoDecoder(dir: string): VideoDecoderFixture {
+  const fixture = JSON.parse(
+    readFileSync(join(VIDEO_DECODER_DIR, 'fixture.json'), 'utf8'),
+  ) as VideoDecoderFixture;
+  cpSync(MASKED_MODEL_DIR, dir, { recursive: true });
+  cpSync(join(VIDEO_DECODER_DIR, 'vae_video_decoder'), join(dir, 'vae_video_decoder'), {
+    recursive: true,
+  });
+  const indexPath = join(dir, 'model_index.json');
+  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as {
+    components: Record<string, unknown>;
+  };
+  index.components.vae_video_decoder = fixture.component;
+  writeFileSync(indexPath, JSON.stringify(index, null, 2));
+  return fixture;
+}
+
+const openOnOneThread = (dir: string) =>
+  ModelRuntime.open(readModelFolder(dir), {
+    provider: 'cpu',
+    intraOpThreads: 1,
+    interOpThreads: 1,
+  });
+
 /** Hands out `count`-sized pieces of `all` in order: the noise the reference drew, in its order. */
 function inOrder(all: Float32Array, size: number): () => Float32Array {
   let next = 0;
@@ -129,25 +167,67 @@ const samplingOf = (c: Sampling) => ({
   guidanceRescale: c.guidance_rescale,
 });
 
+/** The interpolate case through the engine, fed the reference's noise in the order it drew it. */
+async function runInterpolate(runtime: ModelRuntime, c: MaskedParity['interpolate']) {
+  const F = c.window_frames;
+  const { latent } = runtime.manifest;
+  const input = uint8(c.frames_uint8);
+  const frames = input.length / frameBytes(runtime);
+  assert.deepEqual(interpolationWindows(frames, F / 2), c.windows);
+  const draw = inOrder(float32(c.noise), F * latent.channels * latent.height * latent.width);
+  const windowsSeen: number[] = [];
+  const steps: [number, number][] = [];
+  const result = await interpolateVideo(
+    runtime,
+    { pixels: input, frames },
+    {
+      ...samplingOf(c),
+      windowFrames: F,
+      noise: (window): WindowNoise => {
+        windowsSeen.push(window);
+        return { initial: draw(), steps: { next: draw } };
+      },
+    },
+    { onStep: (step, total) => steps.push([step, total]) },
+  );
+  return { result, frames, windowsSeen, steps };
+}
+
+/** The continue case through the engine, from the reference's noise. */
+function runContinue(runtime: ModelRuntime, c: MaskedParity['continue']) {
+  const input = uint8(c.frames_uint8);
+  return continueVideo(
+    runtime,
+    { pixels: input, frames: input.length / frameBytes(runtime) },
+    c.context_frames,
+    {
+      ...samplingOf(c),
+      windowFrames: c.window_frames,
+      noise: () => ({ initial: float32(c.noise) }),
+    },
+  );
+}
+
+const frameBytes = (runtime: ModelRuntime) =>
+  runtime.manifest.image.height * runtime.manifest.image.width * 3;
+
+/** Mean |a - b| in levels: how far the video decoder moves frames from the per-frame decoder's. */
+function meanChange(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
+
 describe(
   'masked uses: parity with the PyTorch reference',
   { skip: missingFixtures('masked') ?? false },
   () => {
     let parity: MaskedParity;
     let runtime: ModelRuntime;
-    let frameSize: number;
-    let latentFrame: number;
 
     before(async () => {
       parity = readParity<MaskedParity>(MASKED_PARITY_DIR);
-      runtime = await ModelRuntime.open(readModelFolder(MASKED_MODEL_DIR), {
-        provider: 'cpu',
-        intraOpThreads: 1,
-        interOpThreads: 1,
-      });
-      const { image, latent } = runtime.manifest;
-      frameSize = image.height * image.width * 3;
-      latentFrame = latent.channels * latent.height * latent.width;
+      runtime = await openOnOneThread(MASKED_MODEL_DIR);
     });
     after(() => runtime?.close());
 
@@ -175,26 +255,7 @@ describe(
 
     test('interpolate: 5 frames -> 9, two windows, DDIM eta 0.5', async (t) => {
       const c = parity.interpolate;
-      const F = c.window_frames;
-      const input = uint8(c.frames_uint8);
-      const frames = input.length / frameSize;
-      assert.deepEqual(interpolationWindows(frames, F / 2), c.windows);
-      const draw = inOrder(float32(c.noise), F * latentFrame);
-      const windowsSeen: number[] = [];
-      const steps: [number, number][] = [];
-      const result = await interpolateVideo(
-        runtime,
-        { pixels: input, frames },
-        {
-          ...samplingOf(c),
-          windowFrames: F,
-          noise: (window): WindowNoise => {
-            windowsSeen.push(window);
-            return { initial: draw(), steps: { next: draw } };
-          },
-        },
-        { onStep: (step, total) => steps.push([step, total]) },
-      );
+      const { result, frames, windowsSeen, steps } = await runInterpolate(runtime, c);
       const pixelError = maxAbsDiff(result.pixels, uint8(c.out_frames_uint8));
       t.diagnostic(`interpolate: pixels ${pixelError}`);
       assert.equal(result.frames, 2 * frames - 1);
@@ -208,17 +269,7 @@ describe(
 
     test('continue: the last 3 of 4 frames -> 5 new frames, DPM-Solver++', async (t) => {
       const c = parity.continue;
-      const input = uint8(c.frames_uint8);
-      const result = await continueVideo(
-        runtime,
-        { pixels: input, frames: input.length / frameSize },
-        c.context_frames,
-        {
-          ...samplingOf(c),
-          windowFrames: c.window_frames,
-          noise: () => ({ initial: float32(c.noise) }),
-        },
-      );
+      const result = await runContinue(runtime, c);
       const pixelError = maxAbsDiff(result.pixels, uint8(c.new_frames_uint8));
       t.diagnostic(`continue: pixels ${pixelError}`);
       assert.equal(result.frames, c.window_frames - c.context_frames);
@@ -243,6 +294,55 @@ describe(
         `i2v ddim eta ${c.eta}: latents ${latentError.toExponential(2)}, pixels ${pixelError}`,
       );
       assert.ok(latentError <= TOLERANCE.sampling, `latents error ${latentError}`);
+      assert.ok(pixelError <= TOLERANCE.pixel, `pixel error ${pixelError}`);
+    });
+  },
+);
+
+describe(
+  'masked uses through a vae_video_decoder: parity with the PyTorch reference',
+  { skip: missingFixtures('masked') ?? false },
+  () => {
+    let dir: string;
+    let fixture: VideoDecoderFixture;
+    let parity: MaskedParity;
+    let runtime: ModelRuntime;
+
+    before(async () => {
+      parity = readParity<MaskedParity>(MASKED_PARITY_DIR);
+      dir = mkdtempSync(join(tmpdir(), 'firstframe-masked-video-decoder-'));
+      fixture = maskedModelWithVideoDecoder(join(dir, 'model'));
+      runtime = await openOnOneThread(join(dir, 'model'));
+    });
+    after(async () => {
+      await runtime?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    // The latents are sampled as without the decoder (asserted above); only the frames change. The
+    // fixture's temporal weights are far from the identity: per-frame frames would fail by far.
+    test('interpolate: the 9 frames decoded together', async (t) => {
+      assert.equal(runtime.hasVideoDecoder, true);
+      const { result } = await runInterpolate(runtime, parity.interpolate);
+      const want = readUint8(fixture.interpolate_out_frames_uint8, VIDEO_DECODER_DIR);
+      const pixelError = maxAbsDiff(result.pixels, want);
+      const change = meanChange(want, uint8(parity.interpolate.out_frames_uint8));
+      t.diagnostic(
+        `interpolate: pixels ${pixelError}, mean change from per-frame ${change.toFixed(1)}`,
+      );
+      assert.ok(change > 5, 'the fixture decoder is too close to the per-frame decoder to tell');
+      assert.ok(pixelError <= TOLERANCE.pixel, `pixel error ${pixelError}`);
+    });
+
+    test('continue: the window decoded together, its new frames kept', async (t) => {
+      const result = await runContinue(runtime, parity.continue);
+      const want = readUint8(fixture.continue_new_frames_uint8, VIDEO_DECODER_DIR);
+      const pixelError = maxAbsDiff(result.pixels, want);
+      const change = meanChange(want, uint8(parity.continue.new_frames_uint8));
+      t.diagnostic(
+        `continue: pixels ${pixelError}, mean change from per-frame ${change.toFixed(1)}`,
+      );
+      assert.ok(change > 5, 'the fixture decoder is too close to the per-frame decoder to tell');
       assert.ok(pixelError <= TOLERANCE.pixel, `pixel error ${pixelError}`);
     });
   },

@@ -1,15 +1,19 @@
 """The committed parity fixtures are what today's reference code computes from the committed tiny
 model (issue 28: fixtures that match what ships): `make_fixtures --parity-only` writes them again
-into a temporary folder, and every case and tensor must match. Float tensors within 1e-4 times
+into a temporary folder, and every case and tensor must match; the masked model's video-decoder
+fixture likewise (tools/masked_fixtures.py --video-decoder-only). Float tensors within 1e-4 times
 max(1, |x|): another torch build moves them by about 1e-6 (5e-4 on Euler's latents, which
 reach hundreds); pixels within one level."""
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from firstframe_train import make_fixtures
+from firstframe_train import import_model, make_fixtures
+from firstframe_train.bundle import load_bundle
+from firstframe_train.config import get_preset
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "test/fixtures/parity"
@@ -71,3 +75,23 @@ def test_the_video_runs_include_ddim_eta_with_its_step_noise(written):
     assert eta["step_noise"]["shape"] == [eta["num_inference_steps"], *eta["latents"]["shape"]]
     noise = _array(written, eta["step_noise"])
     assert abs(noise.std() - 1) < 0.01
+
+
+def test_the_masked_video_decoder_fixture_is_what_the_reference_decodes(tmp_path):
+    """parity-masked/video-decoder: the frames PyTorch decodes from the committed masked cases'
+    latents through the committed masked model's per-frame decoder plus the seeded temporal weights."""
+    sys.path.insert(0, str(REPO / "training" / "tools"))
+    try:
+        import masked_fixtures
+    finally:
+        sys.path.pop(0)
+    committed = REPO / "test/fixtures/parity-masked"
+    import_model.main(["--preset", "tiny", "--runs", str(tmp_path / "runs"),
+                       "--model", str(REPO / "test/fixtures/masked-model")])
+    bundle = load_bundle(get_preset("tiny"), tmp_path / "runs" / "tiny", need_video=False)
+    fresh = masked_fixtures.write_video_decoder_fixture(bundle, committed, tmp_path / "out")
+    want = json.loads((committed / "video-decoder" / "fixture.json").read_text())
+    assert fresh == want
+    for key in ("interpolate_out_frames_uint8", "continue_new_frames_uint8"):
+        got = _array(tmp_path / "out", fresh[key])
+        assert np.abs(got - _array(committed / "video-decoder", want[key])).max() <= 1, key

@@ -9,7 +9,12 @@ the parity cases of its uses to test/fixtures/parity-masked, from the PyTorch re
 - image_to_video_eta: the `first` mask, DDIM eta 0.5 (the shipped video sampler), 2 steps, F = 8.
 - components: one input -> output pair per ONNX component (as write_parity's; unet_video F = 5).
 - interpolation_windows: the window starts for n = 2..20 frames and windows of 2, 4, 8 keyframes.
-Usage (from training/): PYTHONPATH=. python3 tools/masked_fixtures.py"""
+- video-decoder/: a vae_video_decoder for this model (its per-frame decoder plus seeded temporal
+  weights, as firstframe_train.video_decoder_fixture makes one for the tiny model) and the frames
+  PyTorch decodes through it from the interpolate and continue cases' latents (the engine decodes
+  the masked uses' latents whole through it, with no first-frame latent).
+Usage (from training/): PYTHONPATH=. python3 tools/masked_fixtures.py [--video-decoder-only]
+(--video-decoder-only: imports the committed masked model, writes only video-decoder/)"""
 import argparse
 import json
 import shutil
@@ -18,13 +23,15 @@ from pathlib import Path
 
 import torch
 
-from firstframe_train import train_all, train_video
-from firstframe_train.bundle import load_bundle
+from firstframe_train import import_model, train_all, train_video
+from firstframe_train.bundle import load_bundle, new_video_decoder
 from firstframe_train.config import get_preset
 from firstframe_train.data import WorldStream, pixels_to_tensor, tensor_to_pixels
-from firstframe_train.export import export_bundle
+from firstframe_train.export import component_specs, export_bundle, export_onnx
+from firstframe_train.nets.unet import count_parameters
 from firstframe_train.pipeline import ReferencePipeline, interpolation_windows
 from firstframe_train.runs import TRAINING_DIR, load_checkpoint, log
+from firstframe_train.video_decoder_fixture import read_tensor, with_temporal_weights
 from firstframe_train.write_parity import FixtureWriter, component_cases
 
 REPO = TRAINING_DIR.parent
@@ -106,14 +113,48 @@ def write_masked_fixtures(bundle, model_path: str, out: Path) -> dict:
     return fixtures
 
 
+def write_video_decoder_fixture(bundle, parity_dir: Path, out: Path = None) -> dict:
+    """out (default parity_dir/video-decoder): a vae_video_decoder for `bundle` and the frames it
+    decodes from the interpolate and continue cases' latents (read back from parity_dir)."""
+    decoder = new_video_decoder(bundle.preset)
+    decoder.decoder.load_state_dict(bundle.autoencoder.decoder.state_dict())
+    bundle.video_decoder = with_temporal_weights(decoder).eval()
+    out = out or parity_dir / "video-decoder"
+    w = FixtureWriter(out)
+    module, inputs, in_names, out_names, axes, io = component_specs(bundle)["vae_video_decoder"]
+    export_onnx(module, inputs, in_names, out_names, axes, out / "vae_video_decoder" / "model.onnx")
+    parity = json.loads((parity_dir / "parity.json").read_text())
+    pipe = ReferencePipeline(bundle)
+    interpolated = pipe.decode_video(read_tensor(parity_dir, parity["interpolate"]["latents"]))
+    k = parity["continue"]["context_frames"]
+    continued = pipe.decode_video(read_tensor(parity_dir, parity["continue"]["latents"]))[k:]
+    fixture = {
+        "written_by": "PYTHONPATH=. python3 tools/masked_fixtures.py --video-decoder-only (from training/)",
+        "model": "test/fixtures/masked-model",
+        "component": {"path": "vae_video_decoder/model.onnx", **io, "parameters": count_parameters(module)},
+        "interpolate_out_frames_uint8": w.tensor("interpolate_out_video_decoder_u8", tensor_to_pixels(interpolated)),
+        "continue_new_frames_uint8": w.tensor("continue_new_video_decoder_u8", tensor_to_pixels(continued)),
+    }
+    (out / "fixture.json").write_text(json.dumps(fixture, indent=1) + "\n")
+    return fixture
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-out", default=str(REPO / "test/fixtures/masked-model"))
     parser.add_argument("--parity-out", default=str(REPO / "test/fixtures/parity-masked"))
     parser.add_argument("--mask-steps", type=int, default=4, help="stage-B steps with the mask mix")
+    parser.add_argument("--video-decoder-only", action="store_true",
+                        help="import the model in --model-out and write only --parity-out/video-decoder")
     args = parser.parse_args(argv)
     preset = get_preset("tiny")
     with tempfile.TemporaryDirectory() as runs:
+        if args.video_decoder_only:  # the per-frame decoder is all it needs of the model
+            import_model.main(["--preset", "tiny", "--runs", runs, "--model", args.model_out])
+            write_video_decoder_fixture(load_bundle(preset, Path(runs) / "tiny", need_video=False),
+                                        Path(args.parity_out))
+            log(f"[masked fixtures] wrote {args.parity_out}/video-decoder")
+            return
         train_all.main(["--preset", "tiny", "--runs", runs])
         run = Path(runs) / "tiny"
         start = load_checkpoint(run / "video_b.pt")["step"]
@@ -126,6 +167,7 @@ def main(argv=None):
         index = export_bundle(bundle, model_out, "tiny-masked-model", run)
         assert index.get("video_masks") == ["first", "interpolate", "continue"], index.get("video_masks")
         write_masked_fixtures(bundle, "test/fixtures/masked-model", Path(args.parity_out))
+        write_video_decoder_fixture(bundle, Path(args.parity_out))
     log(f"[masked fixtures] wrote {args.model_out} and {args.parity_out}")
 
 
