@@ -82,13 +82,18 @@ describe(
     }
 
     test('a model without "continue": four continuations from the last frame', async () => {
+      const video: [number, number][] = [];
       const output = await plain.continuations({
         ...FAST,
         prompt: PROMPT,
         video: story,
         seeds: SEEDS,
+        onProgress: (p) => p.stage === 'video' && video.push([p.step, p.total]),
       });
       await checkContinuations(output, 15, 'plain');
+      // One progress for the four: 2 steps each, counted together.
+      assert.ok(video.every(([, total]) => total === 8));
+      assert.deepEqual(video.at(-1), [8, 8]);
     });
 
     test('a model with "continue": four continuations of the last F/4 frames', async () => {

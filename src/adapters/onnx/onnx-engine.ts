@@ -89,9 +89,27 @@ class OnnxGenerationEngine implements GenerationEngine {
 
   /** Each seed's extend of the story, spread over the engines; then each one's first new frame
    * (PNG) and the preview GIF of their new frames (the grid's layout, the model's fps). */
-  async continuations({ seeds, ...request }: ContinuationsRequest): Promise<ContinuationsOutput> {
+  async continuations({
+    seeds,
+    onProgress,
+    ...request
+  }: ContinuationsRequest): Promise<ContinuationsOutput> {
+    // One progress for the four: each stage's steps summed over them, out of four times one's.
+    const done = seeds.map(() => new Map<string, number>());
     const results = await Promise.all(
-      seeds.map((seed) => this.onIdlest((engine) => engine.extend({ ...request, seed }))),
+      seeds.map((seed, i) =>
+        this.onIdlest((engine) =>
+          engine.extend({
+            ...request,
+            seed,
+            onProgress: ({ stage, step, total }) => {
+              done[i]!.set(stage, step);
+              const steps = done.reduce((sum, stages) => sum + (stages.get(stage) ?? 0), 0);
+              onProgress?.({ stage, step: steps, total: total * seeds.length });
+            },
+          }),
+        ),
+      ),
     );
     const { image, video, limits, displaySize } = this.engines[0]!.describe();
     const frameBytes = image.width * image.height * 3;
