@@ -47,7 +47,12 @@ test(
     );
     assert.match(
       take.text,
-      /for <?@?.*bob.*: seed 44, frame 3 of round 1; .*cost: 1 video of .*bob.*'s quota$/,
+      /for <?@?.*bob.*: seed 44, frame 3 of round 1; .*cost: 1 video of .*bob.*'s quota\. ⏩ to continue it\.$/,
+    );
+    await waitFor('the bot :fast_forward: and :repeat: under the take', () =>
+      ['fast_forward', 'repeat'].every((name) =>
+        h.fake.reactions.some((r) => r.ts === take.ts && r.name === name),
+      ),
     );
     const status = await h.waitForMessage(
       (m) => /asked for by/.test(m.history.join('\n')),
