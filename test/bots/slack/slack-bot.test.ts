@@ -71,7 +71,7 @@ test('a full /video round: ack, progress by chat.update, grid upload with reacti
   );
   assert.equal(
     result.text,
-    '🎬 "a red circle moving left" for alice: seed 9, frame 3 of round 1; votes: 1️⃣ 1 · 2️⃣ 0 · 3️⃣ 2 · 4️⃣ 0 · 🔄 0',
+    `🎬 "a red circle moving left" for alice: seed 9, frame 3 of round 1; votes: 1️⃣ 1 · 2️⃣ 0 · 3️⃣ 2 · 4️⃣ 0 · 🔄 0; cost: 1 video of alice's quota. ⏩ to continue it.`,
   );
   const [mp4, gif] = result.fileIds.map((id) => h.fake.files.get(id));
   assert.equal(mp4?.data?.subarray(4, 8).toString('latin1'), 'ftyp', 'an MP4 file');
@@ -135,7 +135,10 @@ test('an Events API redelivery (X-Slack-Retry-Num) of a removal does not take ba
     (m) => m.threadTs === request.ts && m.text.startsWith('🎬'),
     'the video',
   );
-  assert.match(result.text, /frame 2 of round 1; votes: 1️⃣ 0 · 2️⃣ 1 · 3️⃣ 0 · 4️⃣ 1 · 🔄 0$/);
+  assert.match(
+    result.text,
+    /frame 2 of round 1; votes: 1️⃣ 0 · 2️⃣ 1 · 3️⃣ 0 · 4️⃣ 1 · 🔄 0; cost: 1 video of alice's quota\. ⏩ to continue it\.$/,
+  );
   await h.service.runner.idle();
 });
 

@@ -42,7 +42,10 @@ test('Socket Mode: a /video round with two voters and a redelivered event, video
     (m) => m.threadTs === request.ts && m.text.startsWith('🎬'),
     'the video in the thread',
   );
-  assert.match(result.text, /frame 4 of round 1; votes: 1️⃣ 0 · 2️⃣ 0 · 3️⃣ 0 · 4️⃣ 2 · 🔄 0$/);
+  assert.match(
+    result.text,
+    /frame 4 of round 1; votes: 1️⃣ 0 · 2️⃣ 0 · 3️⃣ 0 · 4️⃣ 2 · 🔄 0; cost: 1 video of alice's quota\. ⏩ to continue it\.$/,
+  );
   assert.equal(result.fileIds.length, 2, 'MP4 and GIF');
   await h.service.runner.idle();
 });
