@@ -4,13 +4,15 @@
 // (no 🔀); two voters pick one and the whole story is uploaded as MP4 + GIF, its message listing
 // every clip's caption, seed and voters, each clip charged once to its own requester. Then
 // :fast_forward: and :repeat: under the videos are answered privately, and a channel whose admin
-// set `extend requester` refuses anyone else's extend, charging nothing.
+// set `extend requester` refuses anyone else's extend, charging nothing; an admin's
+// `/video extend close` ends the story (a non-admin's is refused; both audited).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { probeVideo } from '../../engine/helpers/probe.js';
+import { auditEntries } from '../../helpers/audit.js';
 import { StackHarness, waitFor } from '../../wiring/stack-harness.js';
 import type { FakeMessage } from './fake-slack.js';
 import { CHANNEL, USERS } from './slack-harness.js';
@@ -234,6 +236,55 @@ test("an admin sets `extend requester`: another person's /video extend is refuse
     (await db.channelSettings.findFirst({ where: { channelId: CHANNEL } }))?.extendBy,
     'requester',
   );
+});
+
+test('`/video extend close`: refused for a non-admin, an admin closes the story, then even its requester is refused', async () => {
+  assert.ok(storyVideo, 'the story test ran first');
+  const db = h.product.stack.db;
+  const refused = await h.command('carol', '/video', 'extend close');
+  assert.equal(
+    await h.waitForAnswer(refused.responseId, /admins/),
+    'Sorry, only workspace admins can use /video that way.',
+  );
+  const close = await h.command('dave', '/video', 'extend close');
+  assert.equal(
+    await h.waitForAnswer(close.responseId, /^Done/),
+    `Done: the story "${FIRST}" is closed; /video &lt;prompt&gt; starts a new one.`,
+  );
+  const note = await h.waitForMessage(
+    (m) => m.threadTs === storyVideo?.threadTs && /is closed by/.test(m.text),
+    'the closing note in the story thread',
+  );
+  assert.equal(note.text, `The story "${FIRST}" is closed by dave: it will not be extended.`);
+  assert.deepEqual(
+    (await auditEntries(db)).filter((entry) => entry.action === 'story.close'),
+    [
+      {
+        actorId: USERS.carol,
+        actorName: 'carol',
+        action: 'story.close',
+        target: `channel:${CHANNEL}`,
+        allowed: false,
+      },
+      {
+        actorId: USERS.dave,
+        actorName: 'dave',
+        action: 'story.close',
+        target: `channel:${CHANNEL}`,
+        allowed: true,
+      },
+    ],
+  );
+  const extend = await h.command('alice', '/video', 'extend a red circle growing --steps 2');
+  assert.match(
+    await h.waitForAnswer(extend.responseId, /^Sorry/),
+    new RegExp(
+      `^Sorry, I can't do that: the story "${FIRST}" was closed by dave; start a new one with /video &lt;prompt&gt;\\.$`,
+    ),
+  );
+  const clip1 = await db.generation.findFirstOrThrow({ where: { prompt: FIRST } });
+  assert.deepEqual(await ledgerOf(USERS.alice), [`${clip1.id}:committed`], 'nothing more');
+  assert.equal(await db.generation.count(), 2, 'no new clip');
 });
 
 /** The story's GIF bytes. */
