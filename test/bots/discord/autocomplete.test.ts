@@ -1,6 +1,6 @@
-// The words the model knows, on Discord: /video's prompt completes its next word from the
-// shipped model's vocabulary (autocomplete, interaction response type 8, checked against
-// Discord's API spec by the fake), and /help's topic lists those words privately.
+// The words the model knows, on Discord: /video's prompt and /extend's caption complete their
+// next word from the shipped model's vocabulary (autocomplete, interaction response type 8,
+// checked against Discord's API spec by the fake), and /help's topic lists those words privately.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { waitFor } from '../../helpers/manual-clock.js';
@@ -64,6 +64,13 @@ test('no choice is longer than 100 characters', async () => {
   for (const choice of choices) assert.ok(String(choice.value).length <= 100);
   const over = await choicesFor(`${long}xxxx `);
   assert.deepEqual(over.choices, [], 'nothing fits: no choice, the typed text stays');
+});
+
+test("/extend's caption completes like /video's prompt", async () => {
+  const interaction = h.fake.autocomplete(alice, 'extend', 'caption', { caption: 'a red circel' });
+  const answered = await waitFor(() => interaction.choices && interaction, 'the caption choices');
+  assert.equal(answered.responseType, AUTOCOMPLETE_RESULT);
+  assert.deepEqual(answered.choices, [{ name: 'a red circle', value: 'a red circle' }]);
 });
 
 /** The private answer to a command, once it has text. */

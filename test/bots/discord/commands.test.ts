@@ -127,6 +127,9 @@ test("/extend is the core's /video extend, its options included; refusals are ep
   assert.equal(wrong.responseType, 4, 'answered with a message, not deferred');
   const early = h.fake.command(alice, 'extend', { values: { caption: 'a red circle', seed: 5 } });
   assert.match((await answerTo(early)).content, /no video in this channel to extend yet/);
+  // The text form the ⏩ hint names works in /video's prompt too.
+  const typed = h.fake.command(bob, 'video', { values: { prompt: 'extend a red circle' } });
+  assert.match((await answerTo(typed)).content, /no video in this channel to extend yet/);
   const close = h.fake.command(bob, 'extend', { values: { caption: 'close' } });
   assert.match((await answerTo(close)).content, /only workspace admins/);
   const closeByAdmin = h.fake.command(dana, 'extend', { values: { caption: 'close' } });
