@@ -342,10 +342,7 @@ export class BotService {
       await reply(`The story "${caption}" is already closed (by ${previous.storyClosed.by}).`);
       return;
     }
-    await this.runner.dispatch(previous.id, {
-      type: 'storyClosed',
-      by: { id: command.user.id, name: command.user.name },
-    });
+    await this.runner.closeStory(previous.id, { id: command.user.id, name: command.user.name });
     await this.audit(adapter, command, action, target, true, { story: previous.id });
     await reply(`Done: the story "${caption}" is closed; /video <prompt> starts a new one.`);
   }

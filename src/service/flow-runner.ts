@@ -25,6 +25,7 @@ import {
   type FlowEvent,
   type GenerationRequest,
   type GenerationState,
+  type Person,
   type Transition,
 } from '../core/flow/index.js';
 import {
@@ -174,6 +175,30 @@ export class FlowRunner {
 
   dispatch(generationId: string, event: EventInput): Promise<void> {
     return this.serially(generationId, () => this.handle(generationId, event));
+  }
+
+  /**
+   * An admin closed the story this finished video ends: the one change saved on a finished
+   * generation (compare-and-set on the store's copy; another process's copy of it may keep the
+   * old state until it reloads, which only the next /video extend does, from the store).
+   */
+  closeStory(generationId: string, by: Person): Promise<void> {
+    return this.serially(generationId, async () => {
+      for (let attempt = 1; attempt <= MAX_SAVE_ATTEMPTS; attempt += 1) {
+        const loaded = await this.deps.store.loadGeneration(generationId);
+        if (!loaded) return;
+        const event: FlowEvent = { type: 'storyClosed', now: this.deps.clock.now(), by };
+        const transition = reduce(loaded.state, event, this.configFor(loaded.state));
+        if (transition.effects.length === 0) return; // not finished, or closed already
+        // It keeps the time it finished: the channel's newest video is found by that time.
+        transition.state.updatedAt = loaded.state.updatedAt;
+        if (await this.deps.store.saveGeneration(transition.state, loaded.version)) {
+          if (this.finished.has(generationId)) this.keepFinished(transition.state);
+          return this.perform(transition.state, transition.effects);
+        }
+      }
+      throw new Error(`closing the story of ${generationId} lost to other processes`);
+    });
   }
 
   /**

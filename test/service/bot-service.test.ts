@@ -55,7 +55,7 @@ test('a full video: queued, grid with reactions, two voters, timer close, MP4 + 
   const result = await h.waitForMessage(/^🎬/);
   assert.equal(
     result.text,
-    '🎬 "a red circle moving left" for alice: seed 9, frame 3 of round 1; votes: 1️⃣ 1 · 2️⃣ 0 · 3️⃣ 2 · 4️⃣ 0 · 🔄 0',
+    `🎬 "a red circle moving left" for alice: seed 9, frame 3 of round 1; votes: 1️⃣ 1 · 2️⃣ 0 · 3️⃣ 2 · 4️⃣ 0 · 🔄 0; cost: 1 video of alice's quota. ⏩ to continue it.`,
   );
   assert.equal(result.replyTo, request.id);
   assert.deepEqual(

@@ -70,7 +70,7 @@ test(
     );
     assert.match(
       take.text,
-      /for bob: seed 44, frame 3 of round 1; .*cost: 1 video of bob's quota$/,
+      /for bob: seed 44, frame 3 of round 1; .*cost: 1 video of bob's quota\. ⏩ to continue it\.$/,
     );
     const mp4 = harness.fileOf(take.attachments.find((a) => a.kind === 'video')!.url);
     assert.equal(probeVideo(mp4).frames, 16);
@@ -124,7 +124,7 @@ test(
     );
     await harness.react('alice', video3.id, '🔁');
     const take4 = await harness.waitForMessage(/\(take 4\) for alice: seed 46/, 'alice', isVideo);
-    assert.match(take4.text, /cost: 1 video of alice's quota$/);
+    assert.match(take4.text, /cost: 1 video of alice's quota\. ⏩ to continue it\.$/);
     assert.equal((await ledgerIn(`${first.id}-t4`, 'committed')).user?.externalId, 'alice');
   },
 );

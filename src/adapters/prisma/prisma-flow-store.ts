@@ -162,7 +162,7 @@ export class PrismaFlowStore implements FlowStore {
         status: 'succeeded',
         videoPath: { not: null },
       },
-      orderBy: [{ finishedAt: 'desc' }, { id: 'desc' }],
+      orderBy: [{ finishedAt: 'desc' }, { createdAt: 'desc' }, { id: 'desc' }],
       select: { flowState: true },
     });
     return (row?.flowState as unknown as GenerationState | null) ?? undefined;

@@ -52,7 +52,7 @@ test(
     const take = await message(/^🎬 .*\(take 2\)/, (m) => m.files.length > 0);
     assert.match(
       take.content,
-      /for alice: seed 43, frame 2 of round 1; .*cost: 1 video of alice's quota$/,
+      /for alice: seed 43, frame 2 of round 1; .*cost: 1 video of alice's quota\. ⏩ to continue it\.$/,
     );
     assert.notEqual(take.id, video.id);
     assert.deepEqual(
