@@ -7,8 +7,7 @@
 // set `extend requester` refuses anyone else's extend, charging nothing; an admin's
 // `/video extend close` ends the story (a non-admin's is refused; both audited).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { probeVideo } from '../../engine/helpers/probe.js';
@@ -16,58 +15,33 @@ import { auditEntries } from '../../helpers/audit.js';
 import { StackHarness, waitFor } from '../../wiring/stack-harness.js';
 import type { FakeMessage } from './fake-slack.js';
 import { CHANNEL, USERS } from './slack-harness.js';
+import { FIRST, NEXT, STORY_REACTIONS, StorySteps } from './story-steps.js';
 import { SlackOnStack } from './slack-on-stack.js';
 
-const FIRST = 'a big red circle moving right';
-const NEXT = 'a red circle moving down';
-const STORY_REACTIONS = [
-  'one',
-  'two',
-  'three',
-  'four',
-  'arrows_counterclockwise',
-  'white_check_mark',
-];
-
 let h: SlackOnStack;
-let files: string;
+let steps: StorySteps;
 /** The first video's message and the story's (set by the first test, used by the next ones). */
 let firstVideo: FakeMessage | undefined;
 let storyVideo: FakeMessage | undefined;
 
 before(async () => {
-  files = mkdtempSync(path.join(tmpdir(), 'ff-slack-story-'));
   h = await new SlackOnStack(new StackHarness('sqlite')).start();
+  steps = new StorySteps(h);
 });
 
 after(async () => {
   await h?.cleanup();
-  rmSync(files, { recursive: true, force: true });
 });
 
-/** The bot's own reaction names under a message, in the order it added them. */
-function botReactions(ts: string): string[] {
-  return h.fake.reactions.filter((r) => r.ts === ts && r.user === 'U0BOT').map((r) => r.name);
-}
-
-/** An uploaded file's bytes written out (for ffprobe), by its name's extension. */
+/** An uploaded file's bytes written out (for ffprobe; the folder goes with the harness). */
 function uploaded(message: FakeMessage, extension: string): string {
   const file = message.fileIds
     .map((id) => h.fake.files.get(id))
     .find((candidate) => candidate?.filename.endsWith(extension));
   assert.ok(file?.data, `a ${extension} file in the message`);
-  const local = path.join(files, `${file.id}${extension}`);
+  const local = path.join(h.dir, `${file.id}${extension}`);
   writeFileSync(local, file.data);
   return local;
-}
-
-/** Quota ledger entries of a user: their keys and states. */
-async function ledgerOf(userId: string): Promise<string[]> {
-  const rows = await h.product.stack.db.quotaLedgerEntry.findMany({
-    where: { user: { externalId: userId } },
-    orderBy: { key: 'asc' },
-  });
-  return rows.map((row) => `${row.key}:${row.state}`);
 }
 
 test(
@@ -76,37 +50,12 @@ test(
   async () => {
     const db = h.product.stack.db;
     // Clip 1: Alice's video, frame 3 (seed 43) chosen by Bob.
-    const first = await h.startVideo(FIRST, '--seed 41 --steps 2');
-    await h.react(USERS.bob, 'three', first.grid.ts);
-    await h.waitForVotes(FIRST, { [USERS.bob]: 3 });
-    await h.react(USERS.alice, 'white_check_mark', first.grid.ts);
-    const video = await h.waitForMessage(
-      (m) => m.threadTs === first.request.ts && m.text.startsWith('🎬') && m.fileIds.length > 0,
-      'the first video',
-    );
+    const video = await steps.firstVideo();
     assert.match(video.text, /cost: 1 video of alice's quota\. ⏩ to continue it\.$/);
-    await waitFor('the bot :fast_forward: and :repeat: under the video', () =>
-      ['fast_forward', 'repeat'].every((name) => botReactions(video.ts).includes(name)),
-    );
     firstVideo = video;
 
     // Clip 2: Bob extends it; the request is repeated in the channel like a /video.
-    const options = '--seed 7 --steps 2';
-    const ack = await h.command('bob', '/video', `extend ${NEXT} ${options}`);
-    assert.deepEqual([ack.status, ack.body], [200, '']);
-    const request = await h
-      .waitForMessage(
-        (m) => m.text === `<@${USERS.bob}>: /video extend ${NEXT} ${options}`,
-        'the extend repeated in the channel',
-      )
-      .catch((error: unknown) => {
-        throw new Error(`${String(error)}; bob was told ${h.answersTo(ack.responseId).join('; ')}`);
-      });
-    assert.equal(request.threadTs, undefined, 'the extend starts a thread of its own');
-    const preview = await h.waitForMessage(
-      (m) => m.threadTs === request.ts && m.fileIds.length > 0,
-      'the continuations preview in the thread',
-    );
+    const { request, preview } = await steps.extend('bob', '--seed 7 --steps 2');
     assert.match(
       preview.text,
       new RegExp(
@@ -116,20 +65,14 @@ test(
     const previewFile = h.fake.files.get(preview.fileIds[0] ?? '');
     assert.match(previewFile?.filename ?? '', /\.gif$/);
     assert.equal(previewFile?.data?.subarray(0, 6).toString('latin1'), 'GIF89a', 'a GIF');
-    await waitFor('the bot reactions on the preview', () =>
-      botReactions(preview.ts).length === STORY_REACTIONS.length ? true : undefined,
-    );
-    assert.deepEqual(botReactions(preview.ts), STORY_REACTIONS, 'no 🔀 under a story round');
+    assert.deepEqual(steps.botReactions(preview.ts), STORY_REACTIONS, 'no 🔀 under a story round');
 
     // Two voters for continuation 2 (seed 8); the requester closes the vote.
     await h.react(USERS.alice, 'two', preview.ts);
     await h.react(USERS.carol, 'two', preview.ts);
     await h.waitForVotes(NEXT, { [USERS.alice]: 2, [USERS.carol]: 2 });
     await h.react(USERS.bob, 'white_check_mark', preview.ts);
-    const story = await h.waitForMessage(
-      (m) => m.threadTs === request.ts && m.text.startsWith('🎬 Story') && m.fileIds.length > 0,
-      'the story video in the thread',
-    );
+    const story = await steps.storyVideo(request);
     assert.deepEqual(story.text.split('\n'), [
       `🎬 Story "${FIRST}", 2 clips, for bob:`,
       `1. "${FIRST}": seed 43, chosen by bob`,
@@ -141,14 +84,14 @@ test(
     const storyFrames = probeVideo(uploaded(story, '.mp4')).frames;
     assert.ok(storyFrames > firstFrames, `story ${storyFrames} frames, clip 1 ${firstFrames}`);
     assert.equal(
-      readGif(story).subarray(0, 6).toString('latin1'),
+      readFileSync(uploaded(story, '.gif')).subarray(0, 6).toString('latin1'),
       'GIF89a',
       'the story as a GIF too',
     );
     await waitFor('the bot :fast_forward: under the story', () =>
-      botReactions(story.ts).includes('fast_forward') ? true : undefined,
+      steps.botReactions(story.ts).includes('fast_forward') ? true : undefined,
     );
-    assert.deepEqual(botReactions(story.ts), ['fast_forward'], 'no 🔁 under a story');
+    assert.deepEqual(steps.botReactions(story.ts), ['fast_forward'], 'no 🔁 under a story');
     storyVideo = story;
 
     // Each clip charged once, to its own requester; the story clip ran one job (no animation).
@@ -156,13 +99,9 @@ test(
       db.generation.findFirstOrThrow({ where: { prompt: FIRST } }),
       db.generation.findFirstOrThrow({ where: { prompt: NEXT } }),
     ]);
-    await waitFor(
-      'both clips committed',
-      async () =>
-        (await ledgerOf(USERS.bob)).every((entry) => entry.endsWith(':committed')) || undefined,
-    );
-    assert.deepEqual(await ledgerOf(USERS.alice), [`${clip1.id}:committed`]);
-    assert.deepEqual(await ledgerOf(USERS.bob), [`${clip2.id}:committed`]);
+    await steps.committed(clip2.id);
+    assert.deepEqual(await steps.ledgerOf(USERS.alice), [`${clip1.id}:committed`]);
+    assert.deepEqual(await steps.ledgerOf(USERS.bob), [`${clip2.id}:committed`]);
     const jobs = await db.jobRecord.findMany({ where: { generationId: clip2.id } });
     assert.deepEqual(
       jobs.map((job) => job.jobId),
@@ -230,7 +169,7 @@ test("an admin sets `extend requester`: another person's /video extend is refuse
     ),
   );
   assert.equal(h.fake.messages.length, messagesBefore, 'the refused extend is not repeated');
-  assert.deepEqual(await ledgerOf(USERS.carol), [], 'nothing reserved for carol');
+  assert.deepEqual(await steps.ledgerOf(USERS.carol), [], 'nothing reserved for carol');
   assert.equal(await db.generation.count(), 2, 'no new clip');
   assert.equal(
     (await db.channelSettings.findFirst({ where: { channelId: CHANNEL } }))?.extendBy,
@@ -283,15 +222,6 @@ test('`/video extend close`: refused for a non-admin, an admin closes the story,
     ),
   );
   const clip1 = await db.generation.findFirstOrThrow({ where: { prompt: FIRST } });
-  assert.deepEqual(await ledgerOf(USERS.alice), [`${clip1.id}:committed`], 'nothing more');
+  assert.deepEqual(await steps.ledgerOf(USERS.alice), [`${clip1.id}:committed`], 'nothing more');
   assert.equal(await db.generation.count(), 2, 'no new clip');
 });
-
-/** The story's GIF bytes. */
-function readGif(message: FakeMessage): Buffer {
-  const file = message.fileIds
-    .map((id) => h.fake.files.get(id))
-    .find((candidate) => candidate?.filename.endsWith('.gif'));
-  assert.ok(file?.data, 'a GIF in the message');
-  return file.data;
-}
