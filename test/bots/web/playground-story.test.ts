@@ -1,0 +1,68 @@
+// A story in the playground in real headless Chromium on the demo parts (the in-process jobs
+// draw sketches, ffmpeg makes the videos): two users make a two-clip story through the ⏩
+// button's box (story-steps.ts); the page is what docs/playground-story.png shows
+// (`SCREENSHOTS=docs`; else it is written under .tmp).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startWebServer, type WebServer } from '../../../src/bots/web/server.js';
+import { CHROMIUM, launchChromium } from '../../helpers/chromium.js';
+import { silentLog } from '../../helpers/silent-log.js';
+import { Harness } from '../../service/service-harness.js';
+import { extendTogether, screenshot } from './story-steps.js';
+
+const SCREENSHOT_DIR = path.resolve(process.env.SCREENSHOTS === 'docs' ? 'docs' : '.tmp');
+
+let harness: Harness;
+let web: WebServer;
+let browser: Browser;
+
+before(async () => {
+  harness = await new Harness().start();
+  web = await startWebServer({
+    host: '127.0.0.1',
+    port: 0,
+    log: silentLog,
+    adapter: harness.adapter,
+  });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await web?.close();
+  await harness?.cleanup();
+});
+
+async function openAs(name: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 1040 } });
+  const page = await context.newPage();
+  await page.goto(`${web.openUrl}&name=${name}`);
+  await page.waitForFunction(`document.querySelector('#name').value === ${JSON.stringify(name)}`);
+  return page;
+}
+
+test(
+  'two users extend a video into a two-clip story through the ⏩ box',
+  { timeout: 120_000 },
+  async () => {
+    assert.ok(existsSync(CHROMIUM), 'Chromium is installed (apt-get install -y chromium)');
+    const alice = await openAs('alice');
+    const bob = await openAs('bob');
+    const story = await extendTogether(alice, bob, {
+      first: 'a red circle moving right',
+      next: 'the red circle bounces back',
+      timeoutMs: 30_000,
+    });
+    // Tall enough for the story round and the story below it (clips, video, ⏩ extend).
+    await alice.setViewportSize({ width: 1000, height: 1200 });
+    await alice.mouse.move(0, 0);
+    await alice.locator('.message', { hasText: story }).scrollIntoViewIfNeeded();
+    await alice.waitForFunction(
+      `(() => { const list = document.querySelector('#messages'); return list.scrollHeight - list.scrollTop - list.clientHeight < 2; })()`,
+    );
+    await screenshot(alice, path.join(SCREENSHOT_DIR, 'playground-story.png'));
+  },
+);
