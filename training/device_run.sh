@@ -33,10 +33,16 @@
 # image-to-video, interpolation and continuation in one U-Net, train_video --mask-mix; kept on resume), e.g.
 # from shapes-v8 imported with --video: MINUTES=video_b=6 TRAIN_SPATIAL=1 MASKS=... (about 10 device minutes with
 # the start); the export then lists the masks in model_index.json's video_masks. Empty (default): first frame only.
+# VIDEO_SIZE=budget8s: the video U-Net at a size of config.VIDEO_SIZES (more temporal layers; issue 28 item 2,
+# training/experiments/19-video-unet-sizing.md): the preset becomes $PRESET-$VIDEO_SIZE, and so does the run
+# folder (runs/cpu_on_gpu-budget8s). Import and export with that preset; the import grows the shipped
+# unet_video (its new temporal layers start as the identity). Empty (default): the preset's own size.
 # Test it on the CPU with tiny minutes first (same command, PYTHON=/usr/bin/python3).
 set -uo pipefail
 OUT=${OUT:?set OUT to the folder to fill}
 PRESET=${PRESET:-cpu_on_gpu}
+VIDEO_SIZE=${VIDEO_SIZE:-}
+[ -n "$VIDEO_SIZE" ] && PRESET="$PRESET-$VIDEO_SIZE"
 MINUTES=${MINUTES:-image=3.5,video_a=2.5,video_b=1.5}
 PARALLEL=${PARALLEL:-0}
 DIRECT=${DIRECT:-}

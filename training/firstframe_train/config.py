@@ -24,6 +24,10 @@ class UNetConfig:
     heads: int = 4
     temporal_heads: int = 4
     temporal_text: bool = True                   # temporal blocks cross-attend to the text (see TemporalBlock)
+    # The video U-Net's own size (VIDEO_SIZES); the image U-Net ignores these three.
+    temporal_depth: int = 1                      # temporal blocks in a row after each layer that has them
+    temporal_ff: int = 0                         # feed-forward width multiple in each temporal block (0: none)
+    temporal_after_attention: bool = False       # temporal blocks after the spatial transformers too
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,35 @@ PRESETS["cpu_on_gpu"] = replace(
 )
 
 
+# Video U-Net sizes (issue 28): a preset named `<preset>-<size>` is the preset with its video
+# U-Net grown by the size's temporal layers; its spatial layers, image U-Net, text encoder and
+# autoencoder stay the preset's, so the spatial layers still come from the text-to-image U-Net and
+# a shipped model of the preset imports into it (import_model: the new temporal layers start as
+# the identity, nets/unet.grow_video_unet). `budget8s` is the largest measured whose 16-frame video
+# fits the 8 s budget on 2 cores (training/experiments/19-video-unet-sizing.md).
+VIDEO_SIZES = {
+    "budget8s": dict(temporal_depth=2, temporal_ff=4),
+}
+
+
+def with_video_size(preset: Preset, size: str) -> Preset:
+    if size not in VIDEO_SIZES:
+        raise SystemExit(f"unknown video size {size!r}; allowed: {', '.join(VIDEO_SIZES)}")
+    return replace(preset, name=f"{preset.name}-{size}", unet=replace(preset.unet, **VIDEO_SIZES[size]))
+
+
+def without_video_size(preset: Preset) -> Preset:
+    """The preset a `<preset>-<size>` grew from (itself when it has no video size)."""
+    base, _, size = preset.name.partition("-")
+    return PRESETS[base] if size else preset
+
+
 def get_preset(name: str) -> Preset:
-    if name not in PRESETS:
-        raise SystemExit(f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}")
-    return PRESETS[name]
+    base, _, size = name.partition("-")
+    if base not in PRESETS:
+        raise SystemExit(f"unknown preset {name!r}; allowed: {', '.join(PRESETS)}, each optionally "
+                         f"-<video size> ({', '.join(VIDEO_SIZES)})")
+    return with_video_size(PRESETS[base], size) if size else PRESETS[base]
 
 
 # Fixed by the model-folder contract (docs/model-format.md) and the shapes world.

@@ -134,6 +134,8 @@ def temporal_block(tb: TemporalBlock, x, context, batch, num_frames):
     frame_pos = timestep_embedding(torch.arange(num_frames, device=x.device).float(), c)
     seq = t.reshape(-1, num_frames, c)
     seq = seq + attention(tb.attn, tb.attn_norm(seq + frame_pos[None]))
+    if tb.ff is not None:
+        seq = seq + tb.ff(tb.ff_norm(seq))
     return seq.reshape_as(t).permute(0, 2, 3, 1).reshape(-1, c, h, w)  # the one transpose out
 
 
@@ -161,8 +163,7 @@ class FastUNet(nn.Module):
                     h = spatial_transformer(layer, h, context, batch, num_frames if u.temporal_enabled else None)
                 else:
                     h = layer(h, emb)
-                key = f"{name}_{j}"
-                if key in u.temporal:
+                for key in u.temporal_keys(name, j):
                     h = temporal_block(u.temporal[key], h, context, batch, num_frames)
             return h
 

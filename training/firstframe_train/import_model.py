@@ -20,9 +20,10 @@ import torch
 from onnx import numpy_helper
 
 from .bundle import Bundle, new_image_unet, new_text_encoder, new_video_decoder, new_video_unet
-from .config import get_preset
+from .config import get_preset, without_video_size
 from .export import component_specs, export_onnx
 from .nets.autoencoder import Autoencoder
+from .nets.unet import count_parameters, grow_video_unet
 from .runs import log, run_dir, save_checkpoint
 from .tokenizer import WordTokenizer
 
@@ -72,6 +73,20 @@ def import_component(module, spec, onnx_path: Path, tmp: Path) -> None:
             p.copy_(torch.from_numpy(arr.T.copy() if transposed else arr.reshape(p.shape).copy()))
 
 
+def video_source_preset(preset, index):
+    """The architecture of the folder's unet_video: the preset's own, or, for a preset with a video
+    size (config.VIDEO_SIZES) and a folder of the preset's base size (a shipped model), the base
+    preset, whose U-Net is then grown (nets/unet.grow_video_unet). Told apart by the manifest's
+    parameter count."""
+    shipped = index["components"]["unet_video"].get("parameters")
+    base = without_video_size(preset)
+    if base is preset or shipped == count_parameters(new_video_unet(preset)):
+        return preset
+    if shipped == count_parameters(new_video_unet(base)):
+        return base
+    raise SystemExit(f"unet_video has {shipped} parameters: neither {preset.name}'s video U-Net nor {base.name}'s")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--preset", default="cpu")
@@ -88,9 +103,10 @@ def main(argv=None):
         shutil.copy(model / f, run / f)
     tokenizer = WordTokenizer.load(run / "tokenizer.json")
     with_video = args.video and "unet_video" in index["components"]
+    video_preset = video_source_preset(preset, index) if with_video else preset
     bundle = Bundle(preset, tokenizer, Autoencoder(preset.autoencoder), index["latent"]["scaling_factor"],
                     new_text_encoder(preset, tokenizer), new_image_unet(preset),
-                    new_video_unet(preset) if with_video else None,
+                    new_video_unet(video_preset) if with_video else None,
                     video_decoder=new_video_decoder(preset) if "vae_video_decoder" in index["components"] else None)
     if with_video:  # baked into the ONNX graph: the probe export must draw the same graph
         bundle.unet_video.set_frame_anchor(index["components"]["unet_video"].get("frame_anchor", "own"))
@@ -101,6 +117,10 @@ def main(argv=None):
             import_component(module, (inputs, in_names, out_names, axes, layout), model / comp / "model.onnx",
                              Path(tmp) / f"{comp}.onnx")
             log(f"[import] {comp}: {sum(p.numel() for p in module.parameters()):,} parameters")
+    if with_video and video_preset is not preset:
+        bundle.unet_video = grow_video_unet(bundle.unet_video, preset.unet, preset.text.hidden_size)
+        log(f"[import] unet_video grown to {preset.name}'s video size: {count_parameters(bundle.unet_video):,} "
+            "parameters, the new temporal layers the identity")
     source = {"imported_from": str(model)}
 
     def write(stage, modules, **extra):

@@ -146,7 +146,7 @@ class TemporalBlock(nn.Module):
     cross-attention was trained on first frames, where motion words change nothing, so it
     learned to ignore them."""
 
-    def __init__(self, channels: int, heads: int, context_dim: int = None):
+    def __init__(self, channels: int, heads: int, context_dim: int = None, ff_mult: int = 0):
         super().__init__()
         self.text_norm = nn.LayerNorm(channels) if context_dim else None
         self.text_attn = Attention(channels, heads, context_dim) if context_dim else None
@@ -157,6 +157,12 @@ class TemporalBlock(nn.Module):
         self.attn_norm = nn.LayerNorm(channels)
         self.attn = Attention(channels, heads)
         zero_module(self.attn.to_out)
+        # optional feed-forward over each token after the frame attention (a temporal transformer
+        # block's MLP, as VideoLDM's), zero-initialised last layer: still the identity when new
+        self.ff_norm = nn.LayerNorm(channels) if ff_mult else None
+        self.ff = FeedForward(channels, ff_mult) if ff_mult else None
+        if self.ff is not None:
+            zero_module(self.ff.net[-1])
 
     def forward(self, x, num_frames, context=None):
         bf, c, h, w = x.shape
@@ -172,5 +178,7 @@ class TemporalBlock(nn.Module):
         t = v.permute(0, 3, 4, 2, 1).reshape(-1, num_frames, c)
         frame_pos = timestep_embedding(torch.arange(num_frames, device=x.device).float(), c)
         t = t + self.attn(self.attn_norm(t + frame_pos[None]))
+        if self.ff is not None:
+            t = t + self.ff(self.ff_norm(t))
         # back to [B*F, C, H, W]
         return t.reshape(-1, h, w, num_frames, c).permute(0, 3, 4, 1, 2).reshape(bf, c, h, w)

@@ -50,14 +50,28 @@ class UNet(nn.Module):
         self.norm_out = norm(cur)
         self.conv_out = nn.Conv2d(cur, IMAGE_CHANNELS, 3, padding=1)
 
+        # Temporal blocks follow every ResBlock (and, with cfg.temporal_after_attention, every
+        # SpatialTransformer), cfg.temporal_depth of them in a row. The first after layer j of a
+        # cell is `temporal.<cell>_<j>`, as in every model before the video sizes existed, the k-th
+        # more `temporal.<cell>_<j>_<k>`: a grown U-Net loads a smaller one's weights by name.
         self.temporal = nn.ModuleDict()
+        self._temporal_keys = {}
         if temporal:
+            kinds = (ResBlock, SpatialTransformer) if cfg.temporal_after_attention else (ResBlock,)
             for name, cells in self._cells():
                 for j, layer in enumerate(cells):
-                    if isinstance(layer, ResBlock):
-                        out_ch = layer.conv2.out_channels
-                        self.temporal[f"{name}_{j}"] = TemporalBlock(
-                            out_ch, cfg.temporal_heads, context_dim if cfg.temporal_text else None)
+                    if isinstance(layer, kinds):
+                        out_ch = (layer.conv2 if isinstance(layer, ResBlock) else layer.proj_out).out_channels
+                        keys = [f"{name}_{j}"] + [f"{name}_{j}_{k}" for k in range(1, cfg.temporal_depth)]
+                        for key in keys:
+                            self.temporal[key] = TemporalBlock(
+                                out_ch, cfg.temporal_heads, context_dim if cfg.temporal_text else None,
+                                cfg.temporal_ff)
+                        self._temporal_keys[(name, j)] = keys
+
+    def temporal_keys(self, name: str, j: int) -> list:
+        """The temporal blocks that follow layer j of cell `name`, in order (none in an image U-Net)."""
+        return self._temporal_keys.get((name, j), [])
 
     @property
     def frame_anchor(self) -> str:
@@ -80,8 +94,7 @@ class UNet(nn.Module):
                 h = layer(h, emb, context, num_frames)
             else:
                 h = layer(h, emb, context)
-            key = f"{name}_{j}"
-            if key in self.temporal:
+            for key in self.temporal_keys(name, j):
                 h = self.temporal[key](h, num_frames, context)
         return h
 
@@ -124,6 +137,20 @@ def video_unet_from_image_unet(image_unet: UNet, cfg, context_dim: int) -> UNet:
     assert not unexpected and all(k.startswith("temporal.") for k in missing), (missing, unexpected)
     freeze_spatial(video)
     return video
+
+
+def grow_video_unet(small: UNet, cfg, context_dim: int) -> UNet:
+    """A video U-Net of `cfg` (a video size: more or bigger temporal blocks, config.VIDEO_SIZES)
+    holding every weight of `small`, a video U-Net of the same spatial channels: the temporal
+    blocks `small` has keep their trained weights, the new ones and new feed-forwards start as
+    the identity (zero-initialised outputs), so the grown U-Net computes what `small` computes and
+    training goes on from there. Trainable as `small` after video_unet_from_image_unet."""
+    grown = UNet(cfg, context_dim, in_channels=small.conv_in.in_channels, temporal=True)
+    missing, unexpected = grown.load_state_dict(small.state_dict(), strict=False)
+    assert not unexpected and all(k.startswith("temporal.") for k in missing), (missing, unexpected)
+    grown.set_frame_anchor(small.frame_anchor)
+    freeze_spatial(grown)
+    return grown
 
 
 def is_trainable_in_video(name: str) -> bool:
