@@ -4,7 +4,7 @@
 // preview of the new frames), one job at a time, with progress events. The product runs
 // BullMQ workers and the ONNX engine instead (src/queue, src/engine) behind the same port.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -47,6 +47,13 @@ export class LocalJobs implements JobQueue {
   private readonly durations: number[] = [];
 
   constructor(private readonly options: LocalJobsOptions) {}
+
+  canRead(path: string): Promise<boolean> {
+    return access(path).then(
+      () => true,
+      () => false,
+    );
+  }
 
   async enqueue(job: FlowJob): Promise<JobTicket> {
     const existing = this.entries.get(job.jobId);

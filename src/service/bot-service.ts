@@ -303,8 +303,12 @@ export class BotService {
     const problem = previous
       ? extendProblem(previous, user, channel.extendBy ?? DEFAULT_EXTEND_RULE, this.config)
       : 'there is no video in this channel to extend yet: make one with /video <prompt>';
-    if (problem || !previous) {
-      await reply(`Sorry, I can't do that: ${problem}.`);
+    const gone =
+      previous && !problem && !(await this.deps.queue.canRead(previous.result?.mp4 ?? ''))
+        ? `the newest video here ("${previous.settings.prompt}") is no longer stored, so it cannot be continued; start a new story with /video <prompt>`
+        : undefined;
+    if (problem || gone || !previous) {
+      await reply(`Sorry, I can't do that: ${problem ?? gone}.`);
       return;
     }
     // Steps and guidance follow the channel; the continuations are made at the model's own

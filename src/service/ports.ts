@@ -205,6 +205,11 @@ export interface QueuedJob {
 export interface JobQueue {
   /** Idempotent by `job.jobId`: an existing job is not added again, its state is returned. */
   enqueue(job: FlowJob): Promise<JobTicket>;
+  /**
+   * Whether a job could still read this file (a story's video, by the path the flow keeps): its
+   * copy in the artifact store, or the local file.
+   */
+  canRead(path: string): Promise<boolean>;
   /** Events of every job; returns the unsubscribe function. */
   subscribe(listener: (event: JobEvent) => void): () => void;
   overview(): Promise<QueueOverview>;

@@ -284,7 +284,7 @@ test('an uploaded image skips the vote and is animated; a file that is not an im
   });
   assert.equal(request.attachments[0]?.kind, 'image', 'the upload shows in the channel');
   const result = await h.waitForMessage(/^🎬/);
-  assert.match(result.text, /seed 4, the uploaded image$/);
+  assert.match(result.text, /seed 4, the uploaded image; cost: 1 video of alice.s quota\./);
   assert.ok(!h.messages().some((m) => /Round 1/.test(m.text)), 'no vote');
 
   // The playground checks uploads before keeping them: the sender is told at once.

@@ -2,7 +2,7 @@
 // ffmpeg, the web chat adapter): /video, then /video extend twice; the refusals charge nothing;
 // a restart during a story's vote; an admin closes a story.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { readVideoFrames } from '../../src/engine/video.js';
 import { Harness } from './service-harness.js';
@@ -170,6 +170,14 @@ test('refusals charge nothing: no video yet, the requester rule, a closed story,
     /"a blue square moving right" has 2 clips, the most a story may have here/,
   );
   assert.equal(await used(h, 'alice'), 3, 'two videos and one clip');
+
+  // A video whose file is gone (expired, deleted) cannot be continued.
+  h.clock.advance(1_000);
+  const lost = await firstVideo(h, 'a green triangle moving up');
+  rmSync(fileOf(h, lost, 'video'));
+  await h.adapter.submit('bob', '/video extend a green triangle moving down');
+  await h.waitForMessage(/\("a green triangle moving up"\) is no longer stored/, 'bob');
+  assert.equal(await used(h, 'bob'), 0);
 });
 
 test('a restart during a story: the vote reloads, votes before and after count, the story is posted once', async () => {

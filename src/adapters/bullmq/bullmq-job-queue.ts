@@ -2,7 +2,7 @@
 // payloads, queue results (artifact keys) become file paths, QueueEvents become JobEvents.
 // Idempotent by job id: the flow and the queue use the contract's job ids (src/core/contract.ts),
 // so re-enqueueing after a restart finds the same BullMQ job and reports its state.
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { JOB_KINDS, quotaKeyOf, type JobKind } from '../../core/contract.js';
 import type { FlowJob } from '../../core/flow/types.js';
@@ -178,6 +178,16 @@ export class BullmqJobQueue implements JobQueue {
 
   /** A local file as an artifact key: a file under localRoot is its own key (put there if the
    * store is remote and lacks it); any other is copied in under `elsewhere`. */
+  async canRead(localPath: string): Promise<boolean> {
+    const relative = path.relative(this.artifacts.localRoot, localPath);
+    const inStore = !relative.startsWith('..') && !path.isAbsolute(relative);
+    if (inStore && (await this.artifacts.exists(relative.split(path.sep).join('/')))) return true;
+    return access(localPath).then(
+      () => true,
+      () => false,
+    );
+  }
+
   private async artifactKey(localPath: string, elsewhere: string): Promise<string> {
     const relative = path.relative(this.artifacts.localRoot, localPath);
     if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
