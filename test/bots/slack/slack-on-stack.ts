@@ -7,8 +7,21 @@ import type { StackHarness } from '../../wiring/stack-harness.js';
 import { SlackDriver } from './slack-harness.js';
 
 export class SlackOnStack extends SlackDriver {
+  /** While restarting, stopping keeps the database, queue prefix and files. */
+  private restarting = false;
+
   constructor(readonly product: StackHarness) {
     super();
+  }
+
+  /** A new bot process on the same database, queue prefix, files and Slack. */
+  override async restart(): Promise<void> {
+    this.restarting = true;
+    try {
+      await super.restart();
+    } finally {
+      this.restarting = false;
+    }
   }
 
   protected async startBot(adapter: SlackChatAdapter): Promise<void> {
@@ -16,7 +29,7 @@ export class SlackOnStack extends SlackDriver {
   }
 
   protected stopBot(): Promise<void> {
-    return this.product.cleanup();
+    return this.restarting ? this.product.stack.close() : this.product.cleanup();
   }
 
   protected get flowStore(): FlowStore {
