@@ -100,6 +100,13 @@ test('four continuations of a story video through BullMQ, with their whole video
   );
   assert.equal(animation.kind, 'animation');
   const storyPath = animation.kind === 'animation' ? animation.mp4 : '';
+  // The story's video can be read; a file that is nowhere cannot (`/video extend` asks first).
+  assert.equal(await queue.canRead(storyPath), true);
+  assert.equal(
+    await queue.canRead(path.join(setup.artifacts.localRoot, 'generations/s9/video.mp4')),
+    false,
+  );
+  assert.equal(await queue.canRead(path.join(outside, 'missing.mp4')), false);
 
   const seeds = [31, 32, 33, 34];
   const result = await run(
