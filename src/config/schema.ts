@@ -79,8 +79,9 @@ export const envSchema = z.object({
 
   VOTE_WINDOW_SECONDS: integer(5, 86400).default(60),
   REGENERATE_COSTS_QUOTA: flag.default(false),
-  /** Clips a story may have, the first video included (`/video extend`). */
-  STORY_MAX_CLIPS: integer(2, 50).default(8),
+  /** Clips a story may have, the first video included (`/video extend`); at most 16, as the
+   * engine reads at most 256 frames of the story it continues (MAX_EXTEND_INPUT_FRAMES). */
+  STORY_MAX_CLIPS: integer(2, 16).default(8),
   /** Default limits (generations per UTC day / month) when no policy overrides them. */
   QUOTA_USER_DAILY: quotaLimit.default(10),
   QUOTA_USER_MONTHLY: quotaLimit.default(100),
