@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { extendTogether, screenshot } from '../bots/web/story-steps.js';
+import { screenshot } from '../bots/web/screenshot.js';
+import { extendTogether } from '../bots/web/story-steps.js';
 import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { StackHarness } from './stack-harness.js';
 
@@ -45,6 +46,6 @@ test(
     });
     await alice.mouse.move(0, 0);
     await alice.locator('.message', { hasText: story }).scrollIntoViewIfNeeded();
-    await screenshot(alice, path.resolve('.tmp', 'playground-story-real.png'));
+    await screenshot(alice, 'playground-story-real.png', path.resolve('.tmp'));
   },
 );

@@ -4,16 +4,14 @@
 // (`SCREENSHOTS=docs`; else it is written under .tmp).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startWebServer, type WebServer } from '../../../src/bots/web/server.js';
 import { CHROMIUM, launchChromium } from '../../helpers/chromium.js';
 import { silentLog } from '../../helpers/silent-log.js';
 import { Harness } from '../../service/service-harness.js';
-import { extendTogether, screenshot } from './story-steps.js';
-
-const SCREENSHOT_DIR = path.resolve(process.env.SCREENSHOTS === 'docs' ? 'docs' : '.tmp');
+import { screenshot } from './screenshot.js';
+import { extendTogether } from './story-steps.js';
 
 let harness: Harness;
 let web: WebServer;
@@ -63,6 +61,6 @@ test(
     await alice.waitForFunction(
       `(() => { const list = document.querySelector('#messages'); return list.scrollHeight - list.scrollTop - list.clientHeight < 2; })()`,
     );
-    await screenshot(alice, path.join(SCREENSHOT_DIR, 'playground-story.png'));
+    await screenshot(alice, 'playground-story.png');
   },
 );

@@ -1,8 +1,7 @@
 // The playground in real headless Chromium: two users in two pages, one asks for a video,
 // both see the grid and vote with live counts, the round closes, the video plays in both.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -10,19 +9,9 @@ import { startWebServer, type WebServer } from '../../../src/bots/web/server.js'
 import { WebChatAdapter } from '../../../src/bots/web/web-adapter.js';
 import { silentLog } from '../../helpers/silent-log.js';
 import { Harness } from '../../service/service-harness.js';
+import { screenshot } from './screenshot.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-/** `SCREENSHOTS=docs` writes the README's pictures (docs/playground-*.png); else under .tmp. */
-const SCREENSHOT_DIR = path.resolve(process.env.SCREENSHOTS === 'docs' ? 'docs' : '.tmp');
-
-/** A small PNG of what the page shows now (a palette PNG keeps the committed file small). */
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const png = await sharp(await page.screenshot())
-    .png({ palette: true, colours: 128 })
-    .toBuffer();
-  writeFileSync(path.join(SCREENSHOT_DIR, name), png);
-}
 
 /** True when the message list is scrolled to its end (as a browser-side expression). */
 const AT_BOTTOM = `(() => { const list = document.querySelector('#messages'); return list.scrollHeight - list.scrollTop - list.clientHeight < 2; })()`;
@@ -263,11 +252,22 @@ test('a phone-width page opens at the newest message and has no horizontal scrol
       undefined,
       { timeout: 20_000 },
     );
+    // ⏩ under the video opens the box for what happens next, on the screen too.
+    await phone.locator('button.extend').click();
+    await phone.locator('form.extend input').waitFor();
+    await phone.waitForFunction(AT_BOTTOM, undefined, { timeout: 5_000 });
     const overflow = await phone.evaluate(
       `[document.documentElement.scrollWidth - document.documentElement.clientWidth, document.querySelector('#messages').scrollWidth - document.querySelector('#messages').clientWidth]`,
     );
     assert.deepEqual(overflow, [0, 0], 'nothing is wider than a 390 px screen');
-    for (const selector of ['#line', 'button[type="submit"]', '.picker', '#name']) {
+    for (const selector of [
+      '#line',
+      '#composer button[type="submit"]',
+      '.picker',
+      '#name',
+      'form.extend input',
+      'form.extend button[type="submit"]',
+    ]) {
       const box = await phone.locator(selector).boundingBox();
       assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${selector} is on the screen`);
     }

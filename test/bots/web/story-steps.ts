@@ -4,10 +4,7 @@
 // continuation 2 of the story round's preview grid; the whole story plays in both pages with both
 // clips listed. Each step checks what the page shows.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
-import sharp from 'sharp';
 
 const round = (page: Page, words: RegExp) => page.locator('.message', { hasText: words });
 
@@ -115,13 +112,4 @@ export async function extendTogether(
     assert.equal(await page.locator('button.extend').count(), 1);
   }
   return storyWords;
-}
-
-/** A small PNG of the page (a palette PNG keeps a committed file small). */
-export async function screenshot(page: Page, file: string): Promise<void> {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const png = await sharp(await page.screenshot())
-    .png({ palette: true, colours: 128 })
-    .toBuffer();
-  writeFileSync(file, png);
 }
