@@ -329,7 +329,8 @@ export class BotService {
     const here = channelOf(adapter, command);
     const action = 'story.close';
     const target = `channel:${command.channelId}`;
-    if (!(await this.checkAdmin(adapter, command, action, target, reply))) return;
+    const open = 'Anyone may continue it with /video extend <what happens next>.';
+    if (!(await this.checkAdmin(adapter, command, action, target, reply, open))) return;
     const previous = await this.deps.store.latestVideo(
       here.platform,
       here.workspaceId,
@@ -415,9 +416,8 @@ export class BotService {
     if (!allowed) {
       await this.audit(adapter, command, action, target, false);
       const instead = open ? ` ${open}` : '';
-      await reply(
-        `Sorry, only workspace admins can use ${commandWord(command)} that way.${instead}`,
-      );
+      const what = ADMIN_ACTIONS[action] ?? `use ${commandWord(command)} that way`;
+      await reply(`Sorry, only workspace admins can ${what}.${instead}`);
     }
     return allowed;
   }
@@ -484,6 +484,10 @@ function channelOf(adapter: ChatAdapter, command: IncomingCommand) {
     channelId: command.channelId,
   };
 }
+
+/** Admin actions named in words where the command's name would mislead (Discord's /extend
+ * arrives as /video). */
+const ADMIN_ACTIONS: Record<string, string> = { 'story.close': 'close a story' };
 
 /** How the user named the command: "/settings", "/video-settings". */
 function commandWord(command: IncomingCommand): string {

@@ -135,7 +135,7 @@ test('refusals charge nothing: no video yet, the requester rule, a closed story,
   assert.equal(await used(h, 'bob'), 0);
 
   await h.adapter.submit('bob', '/video extend close');
-  await h.waitForMessage(/only workspace admins can use \/video that way/, 'bob');
+  await h.waitForMessage(/only workspace admins can close a story/, 'bob');
   await h.adapter.submit('admin', '/video extend close');
   await h.waitForMessage(/^Done: the story "a red circle moving right" is closed/, 'admin');
   await h.waitForMessage(/^The story "a red circle moving right" is closed by admin/);

@@ -247,7 +247,7 @@ function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>)
   if (state.story && isRetakeOfVideo(state, event)) {
     step.effects.push({
       type: 'post',
-      message: { text: text.noRetakeOfStory(), visibleTo: event.user.id },
+      message: { text: text.noRetakeOfStory(), visibleTo: event.user.id, ...replyTo(state) },
     });
     return;
   }

@@ -4,6 +4,7 @@
 // last frames; the winner, the whole story as one video, is posted and can be extended again.
 import type { ExtendRule } from '../commands/settings.js';
 import { EXTEND_EMOJI } from './emoji.js';
+import { replyTo } from './messages.js';
 import { storyClips, storyOwner } from './story-clips.js';
 import { text } from './text.js';
 import type {
@@ -43,7 +44,7 @@ export function extendProblem(
   }
   const owner = storyOwner(state);
   if (rule === 'requester' && user.id !== owner.id) {
-    return `in this channel only the story's requester (${owner.name}) may extend ${caption} (/settings show)`;
+    return `in this channel only the story's requester (${owner.name}) may extend ${caption}`;
   }
   return undefined;
 }
@@ -72,7 +73,7 @@ export function askToExtend(step: Step, event: Reaction): boolean {
   if (state.phase !== 'done') return false;
   step.effects.push({
     type: 'post',
-    message: { text: text.extendHint(state), visibleTo: event.user.id },
+    message: { text: text.extendHint(state), visibleTo: event.user.id, ...replyTo(state) },
   });
   return true;
 }

@@ -183,7 +183,7 @@ test('`/video extend close`: refused for a non-admin, an admin closes the story,
   const refused = await h.command('carol', '/video', 'extend close');
   assert.equal(
     await h.waitForAnswer(refused.responseId, /admins/),
-    'Sorry, only workspace admins can use /video that way.',
+    'Sorry, only workspace admins can close a story. Anyone may continue it with /video extend &lt;what happens next&gt;.',
   );
   const close = await h.command('dave', '/video', 'extend close');
   assert.equal(
