@@ -168,9 +168,12 @@ async function produceContinuations(
     signal,
   });
   const folder = `generations/${generationId}/round-${round}`;
-  const name = (i: number, extension: string) => `${folder}/continuation-${i + 1}.${extension}`;
-  const candidateKeys = output.firstFrames.map((_, i) => name(i, 'png'));
-  const videos = output.videos.map((_, i) => ({ mp4Key: name(i, 'mp4'), gifKey: name(i, 'gif') }));
+  // The whole-story files are named for what people download: the story (candidate i's).
+  const candidateKeys = output.firstFrames.map((_, i) => `${folder}/continuation-${i + 1}.png`);
+  const videos = output.videos.map((_, i) => ({
+    mp4Key: `${folder}/story-${i + 1}.mp4`,
+    gifKey: `${folder}/story-${i + 1}.gif`,
+  }));
   const gridKey = `${folder}/preview.gif`;
   onProgress({ stage: 'saving', step: 0, total: 1 });
   await Promise.all([

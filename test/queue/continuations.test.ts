@@ -137,8 +137,8 @@ test('four continuations of a story video through BullMQ, with their whole video
     gridKey: `${folder}/preview.gif`,
     seeds,
     videos: [1, 2, 3, 4].map((i) => ({
-      mp4Key: `${folder}/continuation-${i}.mp4`,
-      gifKey: `${folder}/continuation-${i}.gif`,
+      mp4Key: `${folder}/story-${i}.mp4`,
+      gifKey: `${folder}/story-${i}.gif`,
     })),
   });
   // The flow's result: local files, the four whole videos among them.
