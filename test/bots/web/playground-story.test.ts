@@ -49,18 +49,18 @@ test(
     assert.ok(existsSync(CHROMIUM), 'Chromium is installed (apt-get install -y chromium)');
     const alice = await openAs('alice');
     const bob = await openAs('bob');
-    const story = await extendTogether(alice, bob, {
+    await extendTogether(alice, bob, {
       first: 'a red circle moving right',
       next: 'the red circle bounces back',
       timeoutMs: 30_000,
     });
-    // Tall enough for the story round and the story below it (clips, video, ⏩ extend).
-    await alice.setViewportSize({ width: 1000, height: 1200 });
-    await alice.mouse.move(0, 0);
-    await alice.locator('.message', { hasText: story }).scrollIntoViewIfNeeded();
-    await alice.waitForFunction(
-      `(() => { const list = document.querySelector('#messages'); return list.scrollHeight - list.scrollTop - list.clientHeight < 2; })()`,
+    // Bob's page (alice's shows her ⏩ hint at the end), tall enough for the story round and the
+    // story below it (clips, video, ⏩ extend), scrolled to its end.
+    await bob.setViewportSize({ width: 1000, height: 1200 });
+    await bob.mouse.move(0, 0);
+    await bob.waitForFunction(
+      `(() => { const list = document.querySelector('#messages'); list.scrollTop = list.scrollHeight; return list.textContent.trim().endsWith(${JSON.stringify('extend')}) && list.scrollHeight - list.scrollTop - list.clientHeight < 2; })()`,
     );
-    await screenshot(alice, 'playground-story.png');
+    await screenshot(bob, 'playground-story.png');
   },
 );

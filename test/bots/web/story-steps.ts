@@ -111,5 +111,10 @@ export async function extendTogether(
     await message.locator('button.extend').waitFor();
     assert.equal(await page.locator('button.extend').count(), 1);
   }
+  // ⏩ under the older video is a reaction again: the bot says privately how extending works.
+  await video.locator('button[data-emoji="⏩"]').click();
+  await alice
+    .locator('.message.ephemeral', { hasText: `To continue "${first}", send /video extend` })
+    .waitFor({ timeout: 10_000 });
   return storyWords;
 }
