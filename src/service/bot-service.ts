@@ -17,7 +17,6 @@ import {
 import { quotaKeyOf, randomSeed, REQUEST_LIMITS, type RequestLimits } from '../core/contract.js';
 import {
   DEFAULT_FLOW_CONFIG,
-  extendProblem,
   type FlowConfig,
   type GenerationRequest,
   nextClipOf,
@@ -37,6 +36,7 @@ import {
   quotaReport,
 } from './format.js';
 import { describeSettingsChange, settingsReport } from './settings-report.js';
+import { extendRefusal } from './story-checks.js';
 import type {
   AuditLog,
   ChannelSettingsStore,
@@ -300,15 +300,10 @@ export class BotService {
       this.deps.store.latestVideo(here.platform, here.workspaceId, here.channelId),
     ]);
     const user = { id: command.user.id, name: command.user.name };
-    const problem = previous
-      ? extendProblem(previous, user, channel.extendBy ?? DEFAULT_EXTEND_RULE, this.config)
-      : 'there is no video in this channel to extend yet: make one with /video <prompt>';
-    const gone =
-      previous && !problem && !(await this.deps.queue.canRead(previous.result?.mp4 ?? ''))
-        ? `the newest video here ("${previous.settings.prompt}") is no longer stored, so it cannot be continued; start a new story with /video <prompt>`
-        : undefined;
-    if (problem || gone || !previous) {
-      await reply(`Sorry, I can't do that: ${problem ?? gone}.`);
+    const rule = channel.extendBy ?? DEFAULT_EXTEND_RULE;
+    const problem = await extendRefusal(this.deps, here, previous, user, rule, this.config);
+    if (problem || !previous) {
+      await reply(`Sorry, I can't do that: ${problem}.`);
       return;
     }
     // Steps and guidance follow the channel; the continuations are made at the model's own

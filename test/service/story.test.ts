@@ -187,6 +187,13 @@ test('a restart during a story: the vote reloads, votes before and after count, 
   const grid = await h.waitForMessage(/^🗳️ Round 1 .*\(clip 2 of "a red circle moving right"\)/);
   await h.settle();
   await h.adapter.toggleReaction('bob', grid.id, '4️⃣');
+  // One clip at a time: a second extend while this one's vote is open is refused.
+  await h.adapter.submit('carol', '/video extend a red circle moving left');
+  await h.waitForMessage(
+    /clip 2 of the story "a red circle moving right" is under way \("a red circle moving down"\)/,
+    'carol',
+  );
+  assert.equal(await used(h, 'carol'), 0);
   await h.stop();
   h.clock.advance(20_000);
   await h.start();

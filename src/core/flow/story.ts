@@ -49,12 +49,32 @@ export function extendProblem(
   return undefined;
 }
 
+/** The story's id: its first video's generation (a re-take's first take). */
+export function storyIdOf(state: GenerationState): string {
+  return state.story?.of ?? state.retake?.of ?? state.id;
+}
+
+/**
+ * Why the story of `previous` cannot take another clip now: one of `open` (the channel's
+ * generations under way) already continues it, and a story goes on one clip at a time.
+ */
+export function clipUnderWay(
+  previous: GenerationState,
+  open: readonly GenerationState[],
+): string | undefined {
+  const story = storyIdOf(previous);
+  const next = open.find((state) => state.story?.of === story);
+  return next
+    ? `clip ${next.story?.clip} of the story "${storyClips(previous)[0]?.caption}" is under way ("${next.settings.prompt}"): vote there, then continue its video`
+    : undefined;
+}
+
 /** The story state of the clip that extends the finished video `previous`. */
 export function nextClipOf(previous: GenerationState): StoryState {
   const result = previous.result;
   if (!result?.gif) throw new Error(`generation ${previous.id} has no video to extend`);
   return {
-    of: previous.story?.of ?? previous.retake?.of ?? previous.id,
+    of: storyIdOf(previous),
     owner: storyOwner(previous),
     clip: storyClips(previous).length + 1,
     base: { mp4: result.mp4, gif: result.gif },

@@ -138,7 +138,8 @@ export const text = {
     const head = `Round ${round.number} for "${state.settings.prompt}" closed`;
     if (outcome.kind === 'regenerate') {
       const by = outcome.by === 'requester' ? state.requester.name : 'a majority';
-      return `${head}: ${by} asked for new frames (${describeTally(outcome.tally)}).`;
+      const what = state.story ? 'new continuations' : 'new frames';
+      return `${head}: ${by} asked for ${what} (${describeTally(outcome.tally)}).`;
     }
     if (outcome.kind === 'vary') {
       const by = outcome.by === 'requester' ? state.requester.name : 'a majority';
