@@ -46,6 +46,8 @@ if (which !== 'current' && !process.version.startsWith('v24.')) {
   }
 }
 
+const RUN_LIMIT_MS = 30 * 60_000;
+
 const results = [];
 for (const node of nodes) {
   const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -56,10 +58,17 @@ for (const node of nodes) {
     node === process.execPath
       ? process.env
       : { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}` };
+  // A bound on each Node's run: a test that hangs fails this run instead of holding CI until
+  // its own limit (a run takes 8-15 minutes here).
   const result = spawnSync(node, ['--import', 'tsx', '--test', ...files], {
     stdio: 'inherit',
     env,
+    timeout: RUN_LIMIT_MS,
+    killSignal: 'SIGKILL',
   });
+  if (result.error?.code === 'ETIMEDOUT') {
+    console.error(`test-node: Node ${version} stopped after ${RUN_LIMIT_MS / 60_000} minutes`);
+  }
   const seconds = Math.round((Date.now() - started) / 1000);
   results.push({ version, ok: result.status === 0, seconds });
 }
