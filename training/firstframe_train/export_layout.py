@@ -18,7 +18,7 @@ export.export_onnx): every transform of a weight (a transpose, the conv taps' re
 on the initializer that ORT folds when it loads the model, so import_model finds every parameter
 in the file under its own name and values. PyTorch runs the same math (MultiHeadAttention's
 forward in torch), which tests/test_export_layout.py compares with the training modules.
-`python3 -m firstframe_train.export_layout --model DIR [--out DIR2]` re-exports a folder's video
+`python3 -m firstframe_train.export_layout --model DIR [--out DIR2] [--force]` re-exports a folder's video
 U-Nets in this layout from the folder's own ONNX weights (bench/unet-step.ts compares the two)."""
 from pathlib import Path
 
@@ -71,6 +71,42 @@ def _static(*dims) -> tuple:
     return tuple(int(d) for d in dims)
 
 
+class GroupNorm(torch.autograd.Function):
+    """F.group_norm on [N, C, ...], exported as torch exports it (each group normalised by an
+    InstanceNormalization over [N, groups, -1]) but with the affine as one BatchNormalization (mean
+    0, variance 1 - eps: scale 1), one pass where torch writes a Mul and an Add."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, groups: int, eps: float):
+        return F.group_norm(x, groups, weight, bias, eps)
+
+    @staticmethod
+    def symbolic(g, x, weight, bias, groups, eps):
+        const = lambda t: g.op("Constant", value_t=t)
+        c = weight.type().sizes()[0]
+        grouped = g.op("Reshape", x, const(torch.tensor([0, groups, -1])))
+        normed = g.op("InstanceNormalization", grouped, const(torch.ones(groups)), const(torch.zeros(groups)),
+                      epsilon_f=eps)
+        normed = g.op("Reshape", normed, g.op("Shape", x))
+        out = g.op("BatchNormalization", normed, weight, bias, const(torch.zeros(c)),
+                   const(torch.full((c,), 1.0 - eps)), epsilon_f=eps)
+        out.setType(x.type())
+        return out
+
+
+def group_norm(gn: nn.GroupNorm, x):
+    return GroupNorm.apply(x, gn.weight, gn.bias, gn.num_groups, gn.eps)
+
+
+def res_block(rb: ResBlock, x, emb):
+    """rb(x, emb) with group_norm."""
+    h = rb.conv1(F.silu(group_norm(rb.norm1, x)))
+    if rb.emb_proj is not None:
+        h = h + rb.emb_proj(F.silu(emb))[:, :, None, None]
+    h = rb.conv2(F.silu(group_norm(rb.norm2, h)))
+    return rb.skip(x) + h
+
+
 def text_attention(a: Attention, x, context):
     """a(x, context) for queries x [B, T, C] and a short context [B, L, D], heads folded into two
     MatMuls on the queries: scores = x @ G with G[b] = [Wq_h^T k_h^T * scale]_h ([C, heads * L]),
@@ -79,12 +115,15 @@ def text_attention(a: Attention, x, context):
     n_ctx, c = _static(context.shape[1], x.shape[-1])
     heads = a.heads
     dh = c // heads
-    k = a.to_k(context).reshape(-1, n_ctx, heads, dh)
-    v = a.to_v(context).reshape(-1, n_ctx, heads, dh)
-    g = torch.einsum("hdc,blhd->bchl", a.to_q.weight.reshape(heads, dh, c), k * a.scale)
+    # G and V' as MatMuls batched over the heads (ORT's Einsum costs ~60 us a node here)
+    k = a.to_k(context).reshape(-1, heads, dh).permute(1, 2, 0)  # [heads, dh, B*L]
+    v = a.to_v(context).reshape(-1, heads, dh).transpose(0, 1)  # [heads, B*L, dh]
+    g = torch.matmul(a.to_q.weight.reshape(heads, dh, c).transpose(1, 2), k * a.scale)  # [heads, C, B*L]
+    g = g.reshape(heads, c, -1, n_ctx).permute(2, 1, 0, 3)  # [B, C, heads, L]
     scores = torch.matmul(x, g.reshape(-1, c, heads * n_ctx))
     probs = scores.reshape(-1, n_ctx).softmax(dim=-1).reshape_as(scores)
-    vo = torch.einsum("blhd,chd->bhlc", v, a.to_out.weight.reshape(c, heads, dh))
+    vo = torch.matmul(v, a.to_out.weight.reshape(c, heads, dh).permute(1, 2, 0))  # [heads, B*L, C]
+    vo = vo.reshape(heads, -1, n_ctx, c).transpose(0, 1)  # [B, heads, L, C]
     return torch.matmul(probs, vo.reshape(-1, heads * n_ctx, c)) + a.to_out.bias
 
 
@@ -92,7 +131,7 @@ def spatial_transformer(st: SpatialTransformer, x, context, batch, num_frames):
     """st(x, context) on x [B*F, C, H, W] with the text [B, L, D] once per sample."""
     c, h, w = _static(*x.shape[1:])
     hw = h * w
-    xn = st.norm(x).reshape(-1, c, hw)
+    xn = group_norm(st.norm, x).reshape(-1, c, hw)
     t = torch.matmul(xn.transpose(1, 2), st.proj_in.weight.reshape(c, c).t()) + st.proj_in.bias  # [N, HW, C]
     normed = st.ln1(t)
     t = t + attention(st.self_attn, normed, anchored_keys(normed, num_frames, st.frame_anchor))
@@ -100,17 +139,6 @@ def spatial_transformer(st: SpatialTransformer, x, context, batch, num_frames):
     t = t + st.ff(st.ln3(t))
     out = torch.matmul(st.proj_out.weight.reshape(c, c), t.transpose(1, 2)) + st.proj_out.bias[:, None]
     return x + out.reshape(-1, c, h, w)
-
-
-def _group_norm_tokens(gn: nn.GroupNorm, t, batch):
-    """gn over [B, C, F, H, W], on channel-last tokens t [B, HW, F, C]: the group's statistics
-    over (HW, F, its channels), two-pass as torch computes them."""
-    c, groups = _static(t.shape[-1], gn.num_groups)
-    g = t.reshape(batch, -1, groups, c // groups)
-    d = g - g.mean(dim=(1, 3), keepdim=True)
-    var = (d * d).mean(dim=(1, 3), keepdim=True)
-    scale = torch.rsqrt(var + gn.eps) * gn.weight.reshape(groups, c // groups)  # [B, 1, G, C/G]
-    return (d * scale + gn.bias.reshape(groups, c // groups)).reshape_as(t)
 
 
 def temporal_block(tb: TemporalBlock, x, context, batch, num_frames):
@@ -121,15 +149,12 @@ def temporal_block(tb: TemporalBlock, x, context, batch, num_frames):
     if tb.text_attn is not None:
         tokens = t.reshape(batch, -1, c)
         t = (tokens + text_attention(tb.text_attn, tb.text_norm(tokens), context)).reshape_as(t)
-    # Conv3d (3, 1, 1), padding 1 over frames: y[f] = W0 x[f-1] + W1 x[f] + W2 x[f+1] + bias
-    s = F.silu(_group_norm_tokens(tb.conv_norm, t, batch)).reshape(-1, c)  # rows (b, hw, f)
-    taps = tb.conv.weight.reshape(c, c, 3).permute(1, 2, 0).reshape(c, 3 * c)  # [cin, k * C + cout]
-    no_bias = torch.zeros_like(tb.conv.bias)
-    taps_bias = torch.cat([no_bias, tb.conv.bias, no_bias])  # the bias once, on the middle tap
-    z = torch.addmm(taps_bias, s, taps).reshape(batch, hw, -1, 3 * c)  # one Gemm, bias included
-    z0, z1, z2 = z.split(c, dim=-1)  # each [B, HW, F, C]
-    zero = torch.zeros_like(z1[:, :, :1])
-    t = t + (z1 + torch.cat([zero, z0[:, :, :-1]], dim=2) + torch.cat([z2[:, :, 1:], zero], dim=2))
+    # GroupNorm, SiLU and the Conv3d (3, 1, 1) as a Conv2d (1, 3) on [B, C, HW, F]: the group's values
+    # lie together for ORT's InstanceNormalization, ORT runs the conv in its blocked NCHWc layout
+    # and fuses the transpose back to channel-last into it (ReorderOutput); no frame-shift copies
+    s = F.silu(group_norm(tb.conv_norm, t.permute(0, 3, 1, 2)))
+    y = F.conv2d(s, tb.conv.weight.reshape(c, c, 1, 3), tb.conv.bias, padding=(0, 1))
+    t = t + y.permute(0, 2, 3, 1)
     # attention over frames: tokens [B*HW, F, C] as they lie
     frame_pos = timestep_embedding(torch.arange(num_frames, device=x.device).float(), c)
     seq = t.reshape(-1, num_frames, c)
@@ -161,6 +186,8 @@ class FastUNet(nn.Module):
             for j, layer in enumerate(layers):
                 if isinstance(layer, SpatialTransformer):
                     h = spatial_transformer(layer, h, context, batch, num_frames if u.temporal_enabled else None)
+                elif isinstance(layer, ResBlock):
+                    h = res_block(layer, h, emb)
                 else:
                     h = layer(h, emb)
                 for key in u.temporal_keys(name, j):
@@ -175,7 +202,7 @@ class FastUNet(nn.Module):
         h = run("mid", u.mid, h)
         for i, layers in enumerate(u.up):
             h = run(f"up{i}", layers, torch.cat([h, skips.pop()], dim=1))
-        out = u.conv_out(F.silu(u.norm_out(h)))
+        out = u.conv_out(F.silu(group_norm(u.norm_out, h)))
         if u.temporal_enabled:
             out = out.reshape(-1, num_frames, IMAGE_CHANNELS, hh, ww).permute(0, 2, 1, 3, 4)
         return out
@@ -195,11 +222,13 @@ def for_export(module: nn.Module, layout: str) -> nn.Module:
     return FastUNet(module) if layout_of(module, layout) == "fast" else module
 
 
-def relayout(model: Path, preset_name: str, layout: str = DEFAULT_LAYOUT, out: Path = None) -> dict:
+def relayout(model: Path, preset_name: str, layout: str = DEFAULT_LAYOUT, out: Path = None,
+             force: bool = False) -> dict:
     """Re-exports a model folder's U-Nets in `layout` (layout_of: the video U-Nets) from the folder's
     own ONNX weights (import_model's probe map; the graph each file was written with is its recorded
     export_layout). Writes into `out` (default: the folder itself); every other file, and a U-Net
-    already in its layout, stays as it is."""
+    already in its layout, stays as it is; `force` re-exports those in the fast layout too (after this
+    module's layout changed: their parameters keep their names in every version of it, so they read back)."""
     import json
     import tempfile
     import types
@@ -225,7 +254,8 @@ def relayout(model: Path, preset_name: str, layout: str = DEFAULT_LAYOUT, out: P
                                    **{n: unets.get(n) for n in ("unet_image", "unet_video", "unet_direct")})
     specs = component_specs(bundle)
     source = {name: comps[name].get("export_layout", "training") for name in unets}
-    todo = {name: unet for name, unet in unets.items() if layout_of(unet, layout) != source[name]}
+    todo = {name: unet for name, unet in unets.items()
+            if layout_of(unet, layout) != source[name] or (force and source[name] != "training")}
     with tempfile.TemporaryDirectory() as tmp:  # every U-Net read before any file is written
         for name, unet in todo.items():
             _, inputs, in_names, out_names, axes, _ = specs[name]
@@ -253,8 +283,9 @@ def main(argv=None):
     parser.add_argument("--preset", default="cpu", help="the folder's architecture")
     parser.add_argument("--layout", choices=LAYOUTS, default=DEFAULT_LAYOUT)
     parser.add_argument("--out", default=None, help="write here (a copy of the folder) instead of in place")
+    parser.add_argument("--force", action="store_true", help="re-export U-Nets already in the fast layout too (after its code changed)")
     args = parser.parse_args(argv)
-    relayout(Path(args.model), args.preset, args.layout, Path(args.out) if args.out else None)
+    relayout(Path(args.model), args.preset, args.layout, Path(args.out) if args.out else None, args.force)
 
 
 if __name__ == "__main__":

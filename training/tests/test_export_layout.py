@@ -61,5 +61,8 @@ def test_fast_export_keeps_every_parameter_by_name(tmp_path):
         assert (inits[f"unet.{name}"] == p.detach().numpy()).all(), name
     ops = [n.op_type for n in model.graph.node]
     assert "MultiHeadAttention" in ops
-    assert all(inits[n.input[1]].ndim == 4 for n in model.graph.node if n.op_type == "Conv")  # no Conv3d
+    kernels = [a.ints for n in model.graph.node if n.op_type == "Conv" for a in n.attribute if a.name == "kernel_shape"]
+    assert kernels and all(len(k) == 2 for k in kernels)  # no Conv3d: the temporal conv is a Conv2d (1, 3)
+    assert {"InstanceNormalization", "BatchNormalization"} <= set(ops)  # GroupNorm's affine in one op
+    assert not {"Einsum", "Split"} & set(ops)  # no Einsum nodes, no frame-shift copies
     assert {o.domain: o.version for o in model.opset_import}.get("com.microsoft") == 1
