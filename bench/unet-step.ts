@@ -1,8 +1,8 @@
 // U-Net step benchmark (issue 33): one U-Net call of two exports of the same model (the shipped
 // layout against a re-export, training/firstframe_train/export_layout.py) on the same inputs:
 // - the outputs' max abs diff,
-// - time per call, the two interleaved (ABBA), min and median and their ratios, per intra-op
-//   thread count, with spinning off; wall time and the process's CPU time (user + system), which
+// - time per call, the two interleaved (ABBA), min and median and their ratios, and the min and
+//   median of each round's ratio, per intra-op thread count, with spinning off; wall time and the process's CPU time (user + system), which
 //   a shared, busy machine disturbs less (it still counts cache and memory contention),
 // - achieved GFLOP/s per call against the machine's 2048x2048 MatMul peak in onnxruntime, measured
 //   here with the same threads. FLOPs are Conv / MatMul / Gemm / MultiHeadAttention from the node
@@ -256,9 +256,14 @@ for (const threads of threadCounts) {
   const ratio = (xs: Record<'old' | 'new', number[]>, f: (v: number[]) => number) =>
     (f(xs.new) / f(xs.old)).toFixed(3);
   const min = (v: number[]) => Math.min(...v);
+  // each round's new / old (the two calls side by side): a busy machine slows both alike
+  const perRound = (xs: Record<'old' | 'new', number[]>) => xs.new.map((v, i) => v / xs.old[i]!);
+  const [wallRatios, cpuRatios] = [perRound(times), perRound(cpu)];
   console.log(
     `new / old: wall min ${ratio(times, min)}, median ${ratio(times, median)}; ` +
-      `CPU min ${ratio(cpu, min)}, median ${ratio(cpu, median)}`,
+      `CPU min ${ratio(cpu, min)}, median ${ratio(cpu, median)}; ` +
+      `per round: wall min ${min(wallRatios).toFixed(3)}, median ${median(wallRatios).toFixed(3)}, ` +
+      `CPU min ${min(cpuRatios).toFixed(3)}, median ${median(cpuRatios).toFixed(3)}`,
   );
   await Promise.all([sessions.old.release(), sessions.new.release()]);
 }
