@@ -7,7 +7,9 @@ latency budget). Each candidate is a copy of a shipped model folder whose unet_v
 - a wider whole U-Net (`channels`): random weights, timing only (the image U-Net would have to be
   trained again from scratch at that width).
 The copies are timed against the shipped folder with bench/unet-step.ts and bench/engine.ts
-(training/experiments/19-video-unet-sizing.md).
+(training/experiments/19-video-unet-sizing.md). Export them with the export_layout.py the shipped
+folder was exported with (bench/unet-step.ts then says max abs diff 0 for a grown candidate):
+another layout changes the time of every layer, and the ratio would measure the layout too.
 Usage: python3 -m firstframe_train.video_sizes --model ../models/shapes-v8 --out /tmp/sizes [--only a,b]"""
 import argparse
 import json
@@ -37,6 +39,9 @@ CANDIDATES = {
     "ff8": dict(temporal_ff=8),
     "depth2-ff8": dict(temporal_depth=2, temporal_ff=8),
     "attn-ff8": dict(temporal_after_attention=True, temporal_ff=8),
+    "attn-ff12": dict(temporal_after_attention=True, temporal_ff=12),
+    "attn-ff16": dict(temporal_after_attention=True, temporal_ff=16),
+    "attn-depth2-ff8": dict(temporal_after_attention=True, temporal_depth=2, temporal_ff=8),
     "wide64": dict(channels=(64, 128, 128)),
 }
 
