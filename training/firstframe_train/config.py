@@ -112,10 +112,10 @@ PRESETS["cpu_on_gpu"] = replace(
 # a shipped model of the preset imports into it (import_model: the new temporal layers start as
 # the identity, nets/unet.grow_video_unet). `budget8s` is the largest measured whose 16-frame video
 # fits the 8 s budget on 2 cores with 10 % margin: a temporal block after every spatial transformer
-# too, and a feed-forward 8x wide in every temporal block; 7.3 M parameters against shapes-v8's
-# 4.3 M, 1.6-1.9x its time per video U-Net call (training/experiments/19-video-unet-sizing.md).
+# too, and a feed-forward 12x wide in every temporal block; 8.5 M parameters against shapes-v8's
+# 4.3 M, 1.7-2.0x its time per video U-Net call (training/experiments/19-video-unet-sizing.md).
 VIDEO_SIZES = {
-    "budget8s": dict(temporal_after_attention=True, temporal_ff=8),
+    "budget8s": dict(temporal_after_attention=True, temporal_ff=12),
 }
 
 
