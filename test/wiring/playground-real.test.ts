@@ -3,30 +3,12 @@
 // round with ✅, the animated MP4 plays in both pages.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
-import { StackHarness } from './stack-harness.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { playgroundOnStack } from './playground-on-stack.js';
 
-const harness = new StackHarness('sqlite');
-let browser: Browser;
-
-before(async () => {
-  await harness.start();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await harness.cleanup();
-});
-
-async function openAs(name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
-  const page = await context.newPage();
-  await page.goto(`${harness.stack.web!.openUrl}&name=${name}`);
-  return page;
-}
+const { openAs } = playgroundOnStack();
 
 const round = (page: Page) => page.locator('.message', { hasText: 'Round 1' });
 

@@ -3,28 +3,15 @@
 // clicks it and take 2, a message of its own, plays in the page.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
-import { StackHarness } from './stack-harness.js';
+import { test } from 'node:test';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { playgroundOnStack } from './playground-on-stack.js';
 
-const harness = new StackHarness('sqlite');
-let browser: Browser;
-
-before(async () => {
-  await harness.start();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await harness.cleanup();
-});
+const { openAs } = playgroundOnStack();
 
 test('the requester clicks 🔁 under the video and take 2 plays', { timeout: 180_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), 'Chromium is installed (apt-get install -y chromium)');
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${harness.stack.web!.openUrl}&name=alice`);
+  const page = await openAs('alice');
   await page.locator('#line').fill('/video a small green triangle moving up --seed 5 --steps 2');
   await page.locator('#line').press('Enter');
   const round = page.locator('.message', { hasText: 'Round 1' });

@@ -4,31 +4,12 @@
 // alice closes the vote and the video of the chosen variation plays in both pages.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
-import { StackHarness } from './stack-harness.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { CHROMIUM } from '../helpers/chromium.js';
+import { playgroundOnStack } from './playground-on-stack.js';
 
-const harness = new StackHarness('sqlite');
-let browser: Browser;
-
-before(async () => {
-  await harness.start();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await harness.cleanup();
-});
-
-async function openAs(name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
-  const page = await context.newPage();
-  await page.goto(`${harness.stack.web!.openUrl}&name=${name}`);
-  await page.waitForFunction(`document.querySelector('#name').value === ${JSON.stringify(name)}`);
-  return page;
-}
+const { harness, openAs } = playgroundOnStack();
 
 const ROUND_1 = /Round 1 for "a black diamond moving left"/;
 const ROUND_2 = /Round 2 for "a black diamond moving left" \(variations of frame 3 of round 1\)/;
