@@ -214,8 +214,10 @@ class FastUNet(nn.Module):
 
 def layout_of(module: nn.Module, layout: str) -> str:
     """The layout a component is traced in under `layout`: "fast" applies to the video U-Nets.
-    The image U-Net keeps its training graph: its fast layout measured no faster (bench/unet-step.ts
-    --component unet_image, 2026-12-05: CPU time 1.03x), having no temporal blocks to gain on."""
+    The image U-Net keeps its training graph: FastUNet of it measured no faster at first
+    (bench/unet-step.ts --component unet_image, 2026-12-05: CPU time 1.03x), and with this
+    version of the layout only a little (the candidates' batch 8, 30 rounds: per-round wall ratio
+    median 0.956 at 2 threads, 0.978 at 1), short of the 0.93 that a re-export of a shipped model needs."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown export layout {layout!r}: one of {', '.join(LAYOUTS)}")
     return layout if isinstance(module, UNet) and module.temporal_enabled else "training"
