@@ -232,3 +232,23 @@ test('a story clip resumes after a restart: its job again, or its winner posted 
   assert.ok(post?.type === 'post' && post.key === 'result');
   assert.equal(post.message.attachments?.[0]?.path, '/s2-3.mp4');
 });
+
+test('🔄 in a story round draws four new continuations of the same story', () => {
+  const { driver } = secondClip();
+  continuationsReady(driver);
+  const gridId = driver.state.messages['round:1']!;
+  const again = driver.react(BOB, '🔄', gridId);
+  assert.ok(
+    effectsOf(again, 'edit').some((e) => /bob asked for new continuations/.test(e.text)),
+    'the closed round says what was asked for',
+  );
+  const [job] = effectsOf(again, 'enqueue').map((e) => e.job);
+  assert.ok(job?.kind === 'candidates');
+  assert.equal(job.round, 2);
+  assert.deepEqual(job.continueFrom, { videoPath: '/v1.mp4' });
+  assert.notDeepEqual(job.seeds, [500, 501, 502, 503]);
+  assert.match(
+    effectsOf(again, 'edit').at(-1)?.text ?? '',
+    /drawing new continuations \(round 2\)/,
+  );
+});
