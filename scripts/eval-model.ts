@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SHIPPED_MODEL_NAME } from '../src/config/shipped-model.js';
+import { evalCandidateSeed, evalVideoSeed } from './eval-seeds.js';
 import { loadEngine, stageDefaults, type Engine } from '../src/engine/index.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -137,8 +138,7 @@ async function generateRun(engine: Engine, run: EvalRun, folder: string) {
   return { settings, items };
 }
 
-// Seeds differ per prompt but are fixed, so every run of a prompt starts from the same noise.
-const promptSeed = (index: number) => Number(values.seed) * 1000 + index * 10;
+const promptSeed = (index: number) => evalCandidateSeed(Number(values.seed), index);
 
 /** The video of one candidate (PNG), as a chat round animates the channel's pick. */
 async function animate(engine: Engine, run: EvalRun, row: PromptRow, png: Buffer) {
@@ -148,7 +148,7 @@ async function animate(engine: Engine, run: EvalRun, row: PromptRow, png: Buffer
     steps: run.steps,
     guidanceRescale,
     image: png,
-    seed: promptSeed(row.index) + 5,
+    seed: evalVideoSeed(Number(values.seed), row.index),
     guidance: videoGuidance ?? guidance,
     imageGuidance,
     eta: run.eta,

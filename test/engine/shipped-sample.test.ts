@@ -1,8 +1,7 @@
 // The shipped model makes its committed sample again (issue 28: a test that loads models/<shipped>).
 // models/shapes-v8/samples/00_*.mp4 is item 0 of `npm run eval -- --model models/shapes-v8`
-// (seed 2024, the model's defaults; samples/scores.json is that run): 4 candidates with seeds from
-// 2024 * 1000 + 0 * 10 and candidate 1 animated with that seed + 5 (scripts/eval-model.ts,
-// promptSeed). The test makes it with the real engine on one thread (about 6 s here) and compares
+// (seed 2024, the model's defaults; samples/scores.json is that run): 4 candidates and candidate 1
+// animated, with the eval's seeds for item 0 (scripts/eval-seeds.ts). The test makes it with the real engine on one thread (about 6 s here) and compares
 // both videos' frames read back at the model's 64x64 (readVideoFrames: area-downscaled, which
 // averages out the codec's 4x4 blocks).
 // Tolerance, from measurements on this sample: float noise does not show (2 threads, or the
@@ -16,6 +15,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { SHIPPED_MODEL_NAME } from '../../src/config/shipped-model.js';
 import { loadEngine } from '../../src/engine/index.js';
+import { evalCandidateSeed, evalVideoSeed } from '../../scripts/eval-seeds.js';
 import { readVideoFrames } from '../../src/engine/video.js';
 
 const MODEL_DIR = join('models', SHIPPED_MODEL_NAME);
@@ -44,12 +44,12 @@ test(`${SHIPPED_MODEL_NAME} makes its first committed sample again`, async (t) =
 
   const engine = await loadEngine(MODEL_DIR, { useWorker: false, intraOpThreads: 1 });
   try {
-    const seed = EVAL_SEED * 1000 + item.index * 10;
+    const seed = evalCandidateSeed(EVAL_SEED, item.index);
     const drawn = await engine.generateCandidates({ prompt: item.prompt, seed });
     const video = await engine.animate({
       prompt: item.prompt,
       image: drawn.candidates[0]!.png,
-      seed: seed + 5,
+      seed: evalVideoSeed(EVAL_SEED, item.index),
     });
 
     // The model's defaults today are the settings the sample was made with.
