@@ -20,7 +20,10 @@ import {
   type FlowConfig,
   type GenerationRequest,
   nextClipOf,
+  flowConfigOf,
   storyClips,
+  text,
+  varyProblem,
 } from '../core/flow/index.js';
 import type { ChatAdapter, IncomingCommand, IncomingReaction } from '../bots/chat-adapter.js';
 import type { Logger } from '../log.js';
@@ -156,6 +159,9 @@ export class BotService {
           return;
         case 'extend':
           await this.extendStory(adapter, command, parsedCommand.request, reply);
+          return;
+        case 'vary':
+          await this.varyFrame(adapter, command, parsedCommand.candidate, reply);
           return;
         case 'story-close':
           await this.closeStory(adapter, command, reply);
@@ -313,6 +319,40 @@ export class BotService {
       settings: { ...options, seed: seed ?? randomSeed() },
       story: nextClipOf(previous),
     });
+  }
+
+  /**
+   * `/video vary <n>`: the asker's own open vote in this channel (else the newest open one, whose
+   * flow answers that only its requester picks) goes to a round of variations of frame n.
+   */
+  private async varyFrame(
+    adapter: ChatAdapter,
+    command: IncomingCommand,
+    candidate: number,
+    reply: (text: string) => Promise<unknown>,
+  ): Promise<void> {
+    const here = channelOf(adapter, command);
+    const voting = (await this.deps.store.loadActiveGenerations())
+      .filter(
+        (state) =>
+          state.phase === 'voting' &&
+          state.platform === here.platform &&
+          state.workspaceId === here.workspaceId &&
+          state.channelId === here.channelId,
+      )
+      .sort((a, b) => b.createdAt - a.createdAt);
+    const target = voting.find((state) => state.requester.id === command.user.id) ?? voting[0];
+    const user = { id: command.user.id, name: command.user.name };
+    // Checked here too, so the command itself is answered (Discord waits for an answer).
+    const problem = target
+      ? varyProblem(target, user, flowConfigOf(target, this.config))
+      : text.noOpenVote();
+    if (problem || !target) {
+      await reply(problem ?? text.noOpenVote());
+      return;
+    }
+    await this.runner.dispatch(target.id, { type: 'varyAsked', user, candidate });
+    await reply(`Four variations of frame ${candidate} are on their way (the next round).`);
   }
 
   /** `/video extend close` (admins): the story of the newest video here is not extended. */

@@ -278,3 +278,16 @@ test('/video extend: a caption and the sampling options; close; what it refuses'
   );
   assert.match(error(parseCommand('/video extend a red circle --steps 0')), /steps must be/);
 });
+
+test('/video vary <1-4>, and what it refuses', () => {
+  assert.deepEqual(ok(parseCommand('/video vary 3')), { kind: 'vary', candidate: 3 });
+  assert.deepEqual(ok(parseCommand('/video', { options: { prompt: 'vary 1' } })), {
+    kind: 'vary',
+    candidate: 1,
+  });
+  assert.match(error(parseCommand('/video vary 5')), /needs the frame to vary, 1 to 4 \(got "5"\)/);
+  assert.match(error(parseCommand('/video vary')), /Usage: \/video vary <1-4>/);
+  assert.match(error(parseCommand('/video vary 2 --seed 4')), /\/video vary takes no options/);
+  // "various" is a prompt word, not the command.
+  assert.equal(ok(parseCommand('/video various red circles')).kind, 'video');
+});

@@ -159,3 +159,26 @@ test('when rounds cost quota a variations round reserves first; a restart enqueu
   const reloaded = JSON.parse(JSON.stringify(driver.state)) as GenerationState;
   assert.deepEqual(candidatesJobs(resumeEffects(reloaded, DEFAULT_FLOW_CONFIG)), [job]);
 });
+
+test('/video vary <n>: the requester picks the frame, at once; others and closed votes are told why', () => {
+  const driver = votingDriver();
+  driver.react(BOB, '3️⃣');
+  const other = driver.send({ type: 'varyAsked', user: BOB, candidate: 2 });
+  assert.equal(effectsOf(other, 'enqueue').length, 0);
+  assert.equal(effectsOf(other, 'post')[0]?.message.visibleTo, BOB.id);
+  assert.match(effectsOf(other, 'post')[0]?.message.text ?? '', /Only the requester \(alice\)/);
+
+  const effects = driver.send({ type: 'varyAsked', user: ALICE, candidate: 2 });
+  const outcome = driver.state.rounds[0]?.outcome;
+  assert.deepEqual(outcome?.kind === 'vary' && [outcome.by, outcome.candidate], ['requester', 2]);
+  const [job] = candidatesJobs(effects);
+  assert.deepEqual(job?.kind === 'candidates' && job.init, {
+    imagePath: '/art/gen1/r1-2.png',
+    strength: DEFAULT_VARIATION_STRENGTH,
+  });
+
+  // Round 2 is being drawn: no vote is open.
+  const late = driver.send({ type: 'varyAsked', user: ALICE, candidate: 1 });
+  assert.match(effectsOf(late, 'post')[0]?.message.text ?? '', /You have no vote open here/);
+  assert.equal(effectsOf(late, 'enqueue').length, 0);
+});

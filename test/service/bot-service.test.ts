@@ -371,3 +371,26 @@ test('a paid 🔄 over the limit: a note to the requester only, and the best fra
   await h.waitForMessage(/^🎬 .*frame 2 of round 1/, 'bob');
   await h.settle();
 });
+
+test('/video vary <n>: the requester gets variations of that frame; others are told who may', async () => {
+  const h = await bot();
+  await h.adapter.submit('carol', '/video vary 2');
+  const none = await h.waitForMessage(/You have no vote open here/, 'carol');
+  assert.equal(none.visibleTo, 'carol');
+
+  await h.adapter.submit('alice', '/video a red circle moving left --seed 30 --steps 2');
+  await h.waitForMessage(/^🗳️ Round 1/);
+  await h.settle();
+  await h.adapter.submit('bob', '/video vary 2');
+  const refused = await h.waitForMessage(/Only the requester \(alice\) can pick the frame/, 'bob');
+  assert.equal(refused.visibleTo, 'bob');
+
+  await h.adapter.submit('alice', '/video vary 4');
+  const asked = await h.waitForMessage(/Four variations of frame 4 are on their way/);
+  assert.equal(asked.visibleTo, 'alice');
+  await h.waitForMessage(
+    /Round 1 for "a red circle moving left" closed: alice asked for variations of frame 4/,
+  );
+  const round2 = await h.waitForMessage(/^🗳️ Round 2 .*\(variations of frame 4 of round 1\)/);
+  assert.match(round2.text, /Seeds: 34, 35, 36, 37\./);
+});

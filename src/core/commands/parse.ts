@@ -19,6 +19,7 @@ export const HISTORY_USAGE = 'Usage: /history [mine|server] [page]';
 export const HELP_TEXT = [
   'Commands:',
   '/video <prompt> [--seed N] [--steps N] [--guidance X] [--scheduler NAME] [--negative "words"] [--fps N]: make a video; vote for its first frame with 1️⃣ 2️⃣ 3️⃣ 4️⃣, 🔄 for new frames, 🔀 for variations; 🔁 under a video re-takes it',
+  '/video vary <1-4>: during your own vote, four variations of that frame',
   '/video extend <what happens next>: continue the newest video here as a story; the channel votes on 4 continuations (⏩ under a video shows how; admins: /video extend close)',
   '/history [mine|server] [page]: past videos',
   '/quota: your usage and limits (admins: /quota set|grant|reset)',
@@ -73,6 +74,8 @@ export function parseCommand(text: string, context: ParseContext = {}): ParseRes
     case 'video': {
       // Every problem at once: the options' and the request's own, in one answer.
       const split = context.options ? structuredVideoArgs(context.options) : splitVideoArgs(args);
+      const vary = /^vary(?:\s+|$)/i.exec(split.raw.prompt.trim());
+      if (vary) return parseVary(split, split.raw.prompt.trim().slice(vary[0].length));
       const extend = extendCaption(split.raw.prompt);
       if (extend !== undefined)
         return parseExtend({ ...split, raw: { ...split.raw, prompt: extend } }, context, limits);
@@ -108,6 +111,20 @@ export const EXTEND_USAGE =
   'Usage: /video extend <what happens next> [--seed N] [--steps N] [--guidance X] [--scheduler NAME] [--negative "words"]\n' +
   'It continues the newest video in this channel; admins end its story with /video extend close.\n' +
   'Example: /video extend a red circle moving down on black';
+
+export const VARY_USAGE =
+  'Usage: /video vary <1-4>: during your own vote, four variations of that frame (🔀 varies the leading one)';
+
+function parseVary(split: SplitVideoArgs, rest: string): ParseResult {
+  const problems = [...split.problems];
+  if (Object.keys(split.raw.options).length > 0) problems.push('/video vary takes no options');
+  const candidate = Number(rest);
+  if (!/^[1-4]$/.test(rest)) {
+    problems.push(`/video vary needs the frame to vary, 1 to 4 (got "${rest}")`);
+  }
+  if (problems.length > 0) return fail(problems, VARY_USAGE);
+  return { ok: true, command: { kind: 'vary', candidate } };
+}
 
 /** The caption of `/video extend <caption>` (its first word, any case, is "extend"). */
 function extendCaption(prompt: string): string | undefined {

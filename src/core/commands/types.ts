@@ -48,6 +48,8 @@ export type Command =
   | { kind: 'video'; request: VideoRequest }
   /** `/video extend <caption>`: the newest video here goes on as a story (no image, no fps). */
   | { kind: 'extend'; request: Omit<VideoRequest, 'image' | 'fps'> }
+  /** `/video vary <n>` (the requester, during their vote): the next round varies frame n. */
+  | { kind: 'vary'; candidate: number }
   /** `/video extend close` (admins): the story of the newest video here is not extended. */
   | { kind: 'story-close' }
   | { kind: 'history'; scope: 'mine' | 'server'; page: number }

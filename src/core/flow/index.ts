@@ -10,3 +10,4 @@ export * from './story-clips.js';
 export * from './tally.js';
 export * from './text.js';
 export * from './types.js';
+export * from './vary.js';

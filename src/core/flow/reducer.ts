@@ -21,6 +21,7 @@ import {
   refuseTake,
 } from './retake.js';
 import { askToExtend } from './story.js';
+import { varyProblem } from './vary.js';
 import {
   candidateToVary,
   leadingCandidate,
@@ -122,6 +123,8 @@ function handle(step: Step, event: FlowEvent): void {
       state.quotaKeys.push(event.key);
       delete state.pendingQuotaKey;
       return state.retake ? animateTake(step) : startNextRound(step);
+    case 'varyAsked':
+      return onVaryAsked(step, event);
     case 'storyClosed':
       if (state.phase !== 'done' || state.storyClosed) return;
       state.storyClosed = { by: event.by.name, at: event.now };
@@ -330,6 +333,21 @@ function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>)
       return notifyRequester(text.noMoreRounds(config.maxRounds));
     return nextRound(step, round, { kind: 'vary', by: 'requester', candidate: toVary! });
   }
+}
+
+/** `/video vary <n>`: the requester's own choice of the frame to vary, at once (as their 🔀). */
+function onVaryAsked(step: Step, event: Extract<FlowEvent, { type: 'varyAsked' }>): void {
+  const { state, config } = step;
+  const problem = varyProblem(state, event.user, config);
+  if (problem) {
+    step.effects.push({
+      type: 'post',
+      message: { text: problem, visibleTo: event.user.id, ...replyTo(state) },
+    });
+    return;
+  }
+  const round = currentRound(state) as RoundState;
+  nextRound(step, round, { kind: 'vary', by: 'requester', candidate: event.candidate });
 }
 
 function closeRound(step: Step, round: RoundState, reason: 'deadline' | 'confirmed'): void {

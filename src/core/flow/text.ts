@@ -244,6 +244,13 @@ export const text = {
   voteBeforeVarying(): string {
     return `Vote for a frame first (${CANDIDATE_EMOJI.join(' ')}): ${VARY_EMOJI} asks for variations of the frame leading the vote.`;
   },
+  /** To a user whose /video vary found no vote of theirs open. */
+  noOpenVote(): string {
+    return `You have no vote open here: /video vary <1-4> picks the frame to vary while your own round is open.`;
+  },
+  onlyRequesterVaries(state: GenerationState): string {
+    return `Only the requester (${state.requester.name}) can pick the frame to vary; ${VARY_EMOJI} asks for variations of the leading frame.`;
+  },
   noMoreRounds(maxRounds: number): string {
     return `No more new frames for this video (at most ${count(maxRounds, 'round')}): vote for one of these.`;
   },

@@ -312,6 +312,8 @@ export type FlowEvent =
   | { type: 'timer'; now: number; round: number }
   | { type: 'quotaReserved'; now: number; key: string }
   | { type: 'quotaDenied'; now: number; key: string; reason: string }
+  /** `/video vary <n>`: `user` asks for variations of candidate n of the open round. */
+  | { type: 'varyAsked'; now: number; user: Person; candidate: number }
   /** An admin closed the story this finished video ends: it is not extended any more. */
   | { type: 'storyClosed'; now: number; by: Person };
 
