@@ -264,3 +264,17 @@ test('deploy-commands registers every command in a server, or globally', async (
   await deployCommands(options);
   assert.equal(h.fake.rest.calls('PUT', /^\/applications\/\d+\/commands$/).length, 1);
 });
+
+test('/video prompt:vary <n> answers the interaction: refused with no vote open, else round 2 varies that frame', async () => {
+  const carol = h.fake.world.addUser('carol');
+  const early = h.fake.command(carol, 'video', { values: { prompt: 'vary 2' } });
+  const none = await answerTo(early);
+  assert.match(none.content, /You have no vote open here/);
+  assert.equal(none.flags & EPHEMERAL, EPHEMERAL);
+
+  h.fake.command(carol, 'video', { values: { prompt: 'a green square moving up', steps: 1 } });
+  await h.waitForMessage(/^🗳️ Round 1 for "a green square moving up"/);
+  const asked = h.fake.command(carol, 'video', { values: { prompt: 'vary 3' } });
+  assert.match((await answerTo(asked)).content, /Four variations of frame 3 are on their way/);
+  await h.waitForMessage(/^🗳️ Round 2 for "a green square moving up" \(variations of frame 3/);
+});
