@@ -39,6 +39,7 @@ import {
   quotaReport,
 } from './format.js';
 import { describeSettingsChange, settingsReport } from './settings-report.js';
+import { inChannel } from './channel.js';
 import { extendRefusal } from './story-checks.js';
 import type {
   AuditLog,
@@ -255,22 +256,18 @@ export class BotService {
         ...(average === undefined ? {} : { etaMs: (ahead + 1) * average }),
       });
     }
-    const rounds: InfoRound[] = open
-      .filter(
-        (state) => state.platform === adapter.platform && state.channelId === command.channelId,
-      )
-      .map((state) => {
-        const round = state.rounds.at(-1);
-        return {
-          prompt: state.settings.prompt,
-          requesterName: state.requester.name,
-          phase: state.phase,
-          round: round?.number ?? 1,
-          ...(state.phase === 'voting' && round?.closesAt !== undefined
-            ? { closesAt: round.closesAt }
-            : {}),
-        };
-      });
+    const rounds: InfoRound[] = inChannel(open, channelOf(adapter, command)).map((state) => {
+      const round = state.rounds.at(-1);
+      return {
+        prompt: state.settings.prompt,
+        requesterName: state.requester.name,
+        phase: state.phase,
+        round: round?.number ?? 1,
+        ...(state.phase === 'voting' && round?.closesAt !== undefined
+          ? { closesAt: round.closesAt }
+          : {}),
+      };
+    });
     return infoReport({ who: command.user.name, jobs, quota, rounds });
   }
 
@@ -331,24 +328,23 @@ export class BotService {
     candidate: number,
     reply: (text: string) => Promise<unknown>,
   ): Promise<void> {
-    const here = channelOf(adapter, command);
-    const voting = (await this.deps.store.loadActiveGenerations())
-      .filter(
-        (state) =>
-          state.phase === 'voting' &&
-          state.platform === here.platform &&
-          state.workspaceId === here.workspaceId &&
-          state.channelId === here.channelId,
-      )
+    const open = inChannel(
+      await this.deps.store.loadActiveGenerations(),
+      channelOf(adapter, command),
+    );
+    const voting = open
+      .filter((state) => state.phase === 'voting')
       .sort((a, b) => b.createdAt - a.createdAt);
     const target = voting.find((state) => state.requester.id === command.user.id) ?? voting[0];
+    if (!target) {
+      await reply(text.noOpenVote());
+      return;
+    }
     const user = { id: command.user.id, name: command.user.name };
     // Checked here too, so the command itself is answered (Discord waits for an answer).
-    const problem = target
-      ? varyProblem(target, user, flowConfigOf(target, this.config))
-      : text.noOpenVote();
-    if (problem || !target) {
-      await reply(problem ?? text.noOpenVote());
+    const problem = varyProblem(target, user, flowConfigOf(target, this.config));
+    if (problem) {
+      await reply(problem);
       return;
     }
     await this.runner.dispatch(target.id, { type: 'varyAsked', user, candidate });

@@ -8,18 +8,13 @@ import {
   type GenerationState,
   type Person,
 } from '../core/flow/index.js';
-import type { FlowStore, JobQueue } from './ports.js';
-
-interface Channel {
-  platform: string;
-  workspaceId: string;
-  channelId: string;
-}
+import { inChannel } from './channel.js';
+import type { ChannelRef, FlowStore, JobQueue } from './ports.js';
 
 /** Why `user` may not continue `previous`, the channel's newest video, now; undefined: go. */
 export async function extendRefusal(
   deps: { store: FlowStore; queue: JobQueue },
-  here: Channel,
+  here: ChannelRef,
   previous: GenerationState | undefined,
   user: Person,
   rule: ExtendRule,
@@ -31,12 +26,7 @@ export async function extendRefusal(
   const problem = extendProblem(previous, user, rule, config);
   if (problem) return problem;
   // A story goes on one clip at a time: a second extend would start a parallel branch.
-  const open = (await deps.store.loadActiveGenerations()).filter(
-    (state) =>
-      state.platform === here.platform &&
-      state.workspaceId === here.workspaceId &&
-      state.channelId === here.channelId,
-  );
+  const open = inChannel(await deps.store.loadActiveGenerations(), here);
   const underWay = clipUnderWay(previous, open);
   if (underWay) return underWay;
   if (!(await deps.queue.canRead(previous.result?.mp4 ?? ''))) {

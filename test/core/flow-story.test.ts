@@ -157,6 +157,15 @@ test('the continuations are voted on without 🔀, and the winner is posted as i
   const retake = driver.react(CAROL, '🔁', video);
   assert.equal(effectsOf(retake, 'retake').length, 0);
   assert.match(effectsOf(retake, 'post')[0]?.message.text ?? '', /re-takes a single video/);
+  const takenBack = driver.send({
+    type: 'reaction',
+    messageId: video,
+    user: CAROL,
+    emoji: '🔁',
+    added: false,
+    fromBot: false,
+  });
+  assert.deepEqual(takenBack, [], 'a 🔁 taken back under a story starts nothing');
   const hint = driver.react(CAROL, '⏩', video);
   assert.equal(effectsOf(hint, 'post')[0]?.message.visibleTo, CAROL.id);
   assert.match(effectsOf(hint, 'post')[0]?.message.text ?? '', /\/video extend/);

@@ -74,9 +74,9 @@ export function parseCommand(text: string, context: ParseContext = {}): ParseRes
     case 'video': {
       // Every problem at once: the options' and the request's own, in one answer.
       const split = context.options ? structuredVideoArgs(context.options) : splitVideoArgs(args);
-      const vary = /^vary(?:\s+|$)/i.exec(split.raw.prompt.trim());
-      if (vary) return parseVary(split, split.raw.prompt.trim().slice(vary[0].length));
-      const extend = extendCaption(split.raw.prompt);
+      const vary = afterWord('vary', split.raw.prompt);
+      if (vary !== undefined) return parseVary(split, vary);
+      const extend = afterWord('extend', split.raw.prompt);
       if (extend !== undefined)
         return parseExtend({ ...split, raw: { ...split.raw, prompt: extend } }, context, limits);
       const valid = validateVideoRequest(split.raw, limits, context.attachments ?? []);
@@ -126,9 +126,10 @@ function parseVary(split: SplitVideoArgs, rest: string): ParseResult {
   return { ok: true, command: { kind: 'vary', candidate } };
 }
 
-/** The caption of `/video extend <caption>` (its first word, any case, is "extend"). */
-function extendCaption(prompt: string): string | undefined {
-  const match = /^extend(?:\s+|$)/i.exec(prompt.trim());
+/** The rest of `/video <word> …` when the prompt's first word is `word` (any case), as in
+ * `/video extend <caption>`; undefined for a prompt ("extended …" is one). */
+function afterWord(word: string, prompt: string): string | undefined {
+  const match = new RegExp(`^${word}(?:\\s+|$)`, 'i').exec(prompt.trim());
   return match ? prompt.trim().slice(match[0].length) : undefined;
 }
 

@@ -230,31 +230,11 @@ function roundOfMessage(state: GenerationState, messageId: string): RoundState |
   return state.rounds.find((round) => state.messages[roundKey(round.number)] === messageId);
 }
 
-/** A person's 🔁 added under this generation's video. */
-function isRetakeOfVideo(
-  state: GenerationState,
-  event: Extract<FlowEvent, { type: 'reaction' }>,
-): boolean {
-  return (
-    event.emoji === RETAKE_EMOJI &&
-    event.added &&
-    !event.fromBot &&
-    state.messages.result !== undefined &&
-    state.messages.result === event.messageId
-  );
-}
-
 function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>): void {
   const { state, config } = step;
-  if (onRetakeReaction(step, event) || askToExtend(step, event)) return;
-  if (state.story && isRetakeOfVideo(state, event)) {
-    step.effects.push({
-      type: 'post',
-      message: { text: text.noRetakeOfStory(), visibleTo: event.user.id, ...replyTo(state) },
-    });
+  if (onRetakeReaction(step, event) || askToExtend(step, event) || askForRetake(step, event)) {
     return;
   }
-  if (askForRetake(step, event)) return;
   const round = event.fromBot ? undefined : roundOfMessage(state, event.messageId);
   if (!round) return; // a bot, or another message
   const key = roundKey(round.number);

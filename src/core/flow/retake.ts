@@ -6,6 +6,7 @@
 import { animationJobId, quotaKeyOf, takeGenerationId, takeSeed } from '../contract.js';
 import { RETAKE_EMOJI } from './emoji.js';
 import { animationJob } from './jobs.js';
+import { replyTo } from './messages.js';
 import { text } from './text.js';
 import { flowConfigOf } from './types.js';
 import type {
@@ -30,14 +31,24 @@ interface Step {
 type Reaction = Extract<FlowEvent, { type: 'reaction' }>;
 
 /**
- * A 🔁 under this finished video: the runner hands it to the next take (`retake` effect).
- * Returns false when the reaction is something else.
+ * A 🔁 under this finished video: the runner hands it to the next take (`retake` effect); under
+ * a story's video it is answered instead. Returns false when the reaction is something else.
  */
 export function askForRetake(step: Step, event: Reaction): boolean {
   const { state } = step;
   const onVideo = state.messages.result !== undefined && event.messageId === state.messages.result;
   if (!onVideo || event.fromBot || event.emoji !== RETAKE_EMOJI || state.phase !== 'done') {
     return false;
+  }
+  if (state.story) {
+    // A story's clip is redrawn during its vote, not re-taken: the asker is told so.
+    if (event.added) {
+      step.effects.push({
+        type: 'post',
+        message: { text: text.noRetakeOfStory(), visibleTo: event.user.id, ...replyTo(state) },
+      });
+    }
+    return true;
   }
   const { now: _now, ...reaction } = event;
   step.effects.push({

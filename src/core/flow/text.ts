@@ -91,14 +91,12 @@ export const text = {
   },
   drawing(state: GenerationState, round: number, step?: number, total?: number): string {
     const source = state.rounds.find((r) => r.number === round)?.variationOf;
-    const story = state.story !== undefined;
+    const drawn = state.story ? 'continuations' : 'first frames';
     const what = source
       ? `4 variations of frame ${source.candidate} (round ${round})`
       : round > 1
-        ? `new ${story ? 'continuations' : 'first frames'} (round ${round})`
-        : story
-          ? '4 continuations'
-          : '4 first frames';
+        ? `new ${drawn} (round ${round})`
+        : `4 ${drawn}`;
     const progress = step !== undefined && total !== undefined ? ` step ${step}/${total}` : '';
     return `🎨 ${video(state)}: drawing ${what}…${progress}`;
   },
