@@ -347,8 +347,18 @@ export class BotService {
       await reply(problem);
       return;
     }
+    const round = target.rounds.at(-1)!.number;
     await this.runner.dispatch(target.id, { type: 'varyAsked', user, candidate });
-    await reply(`Four variations of frame ${candidate} are on their way (the next round).`);
+    // Said only once the saved round says so (a vote that closed meanwhile answers itself).
+    const outcome = (await this.deps.store.loadGeneration(target.id))?.state.rounds.find(
+      (r) => r.number === round,
+    )?.outcome;
+    const asked = outcome?.kind === 'vary' && outcome.candidate === candidate;
+    await reply(
+      asked
+        ? `Four variations of frame ${candidate} are on their way (the next round).`
+        : `Sorry, the variations of frame ${candidate} could not be asked for: the vote changed meanwhile.`,
+    );
   }
 
   /** `/video extend close` (admins): the story of the newest video here is not extended. */
@@ -379,6 +389,12 @@ export class BotService {
       return;
     }
     await this.runner.closeStory(previous.id, { id: command.user.id, name: command.user.name });
+    // Said only once it is saved (closeStory logs a failure and saves nothing).
+    const closed = (await this.deps.store.loadGeneration(previous.id))?.state.storyClosed;
+    if (!closed) {
+      await reply(`Sorry, the story "${caption}" could not be closed; please try again.`);
+      return;
+    }
     await this.audit(adapter, command, action, target, true, { story: previous.id });
     await reply(`Done: the story "${caption}" is closed; /video <prompt> starts a new one.`);
   }
