@@ -108,6 +108,8 @@ export async function openEngine(values: SharedValues): Promise<Engine> {
     provider: values.provider as ExecutionProvider,
     ...(threads === undefined ? {} : { intraOpThreads: threads }),
     useWorker: false,
+    // No helper threads either (unet-lanes.ts): each would cost a thread's start-up.
+    unetLanes: 1,
     graphCacheDir: defaultGraphCacheDir(),
     // The first step waits only for the image components; the video's open after it.
     deferVideoSessions: true,

@@ -126,6 +126,11 @@ export function sessionRunMs(): number {
   return runMs;
 }
 
+/** Counts time this thread waited for run() calls of its helper threads (unet-lanes.ts). */
+export function addSessionRunMs(ms: number): void {
+  runMs += ms;
+}
+
 export async function openSession(modelPath: string, options: SessionSettings): Promise<Session> {
   const session = await createSession(modelPath, options);
   return {

@@ -7,7 +7,8 @@ import {
   type OptionalComponentName,
 } from './manifest.js';
 import { checkSessionMatchesManifest, type ModelFolder } from './model-folder.js';
-import type { EngineOptions } from './options.js';
+import { unetLanesOf, type EngineOptions } from './options.js';
+import { UnetLanes, runUnetCall } from './unet-lanes.js';
 
 /** Every required component's session, and those of the optional ones the model has. */
 type Sessions = Record<ComponentName, Session> & Partial<Record<OptionalComponentName, Session>>;
@@ -15,14 +16,30 @@ type Sessions = Record<ComponentName, Session> & Partial<Record<OptionalComponen
 /** The components only animate() uses. */
 const VIDEO_COMPONENTS = ['unet_video', 'vae_video_decoder'] as const;
 type VideoComponent = (typeof VIDEO_COMPONENTS)[number];
+type UnetName = 'unet_image' | 'unet_video';
+const isUnet = (name: string): name is UnetName => name === 'unet_image' || name === 'unet_video';
+
+/** What the runtime is opened with: the sessions' settings and how the U-Nets run. */
+export type RuntimeSettings = SessionSettings &
+  Partial<Pick<EngineOptions, 'deferVideoSessions' | 'unetLanes'>>;
+
+/** The U-Nets' sessions: one intra-op thread per lane when they run in lanes (unet-lanes.ts). */
+function sessionSettingsOf(name: string, settings: RuntimeSettings): SessionSettings {
+  const lanes = unetLanesOf({ unetLanes: 0, ...settings });
+  if (!isUnet(name) || lanes === 1) return settings;
+  return { ...settings, intraOpThreads: Math.max(1, Math.floor(settings.intraOpThreads / lanes)) };
+}
 
 async function openChecked(
   folder: ModelFolder,
   name: ComponentName | OptionalComponentName,
-  options: SessionSettings,
+  settings: RuntimeSettings,
 ): Promise<Session> {
   const spec = folder.manifest.components[name]!;
-  const session = await openSession(`${folder.dir}/${spec.path}`, options);
+  const session = await openSession(
+    `${folder.dir}/${spec.path}`,
+    sessionSettingsOf(name, settings),
+  );
   try {
     checkSessionMatchesManifest(name, spec, session);
   } catch (error) {
@@ -35,22 +52,26 @@ async function openChecked(
 export class ModelRuntime {
   /** Components opened on first use (`deferVideo`), each opened once. */
   private readonly deferred = new Map<VideoComponent, Promise<Session>>();
+  /** The U-Nets' helper threads, opened with their session when the U-Nets run in lanes. */
+  private readonly lanes = new Map<UnetName, Promise<UnetLanes>>();
 
   private constructor(
     readonly folder: ModelFolder,
     private readonly sessions: Sessions,
-    private readonly options: SessionSettings,
+    private readonly options: RuntimeSettings,
   ) {}
+
+  /** How many lanes each U-Net call runs in (EngineOptions.unetLanes, resolved). */
+  get unetLanes(): number {
+    return unetLanesOf({ unetLanes: 0, ...this.options });
+  }
 
   /**
    * Opens every component's session. With `deferVideoSessions`, the video components' are
    * opened when first used instead (the CLI: its first step then waits only for the image
    * components; a broken video component is then reported by animate(), not here).
    */
-  static async open(
-    folder: ModelFolder,
-    options: SessionSettings & Partial<Pick<EngineOptions, 'deferVideoSessions'>>,
-  ): Promise<ModelRuntime> {
+  static async open(folder: ModelFolder, options: RuntimeSettings): Promise<ModelRuntime> {
     const deferVideo = options.deferVideoSessions ?? false;
     const sessions = {} as Sessions;
     try {
@@ -63,7 +84,31 @@ export class ModelRuntime {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       throw error;
     }
-    return new ModelRuntime(folder, sessions, options);
+    const runtime = new ModelRuntime(folder, sessions, options);
+    try {
+      // Lanes start now for the U-Nets opened now (the deferred video U-Net's with its session).
+      for (const name of ['unet_image', 'unet_video'] as const) {
+        if (sessions[name]) await runtime.lanesOf(name, sessions[name]);
+      }
+    } catch (error) {
+      await runtime.close();
+      throw error;
+    }
+    return runtime;
+  }
+
+  /** The U-Net's lanes (null: it runs in one), started on first use. */
+  private async lanesOf(name: UnetName, session: Session): Promise<UnetLanes | null> {
+    const count = this.unetLanes;
+    if (count === 1) return null;
+    let opening = this.lanes.get(name);
+    if (!opening) {
+      const path = `${this.folder.dir}/${this.manifest.components[name]!.path}`;
+      opening = UnetLanes.open(session, path, sessionSettingsOf(name, this.options), count);
+      this.lanes.set(name, opening);
+      opening.catch(() => this.lanes.delete(name)); // tried again on the next call
+    }
+    return opening;
   }
 
   /** A video component's session, opened now if it was deferred. */
@@ -169,26 +214,24 @@ export class ModelRuntime {
   }
 
   private async runUnet(
-    name: 'unet_image' | 'unet_video',
+    name: UnetName,
     sample: Float32Array,
     sampleDims: number[],
     timesteps: Float32Array,
     context: Float32Array,
   ): Promise<Float32Array> {
     const { max_length, hidden_size } = this.manifest.text;
-    const batch = timesteps.length;
     const session = name === 'unet_video' ? await this.video(name) : this.sessions[name];
-    const out = await session.run({
-      sample: float32(sample, [batch, ...sampleDims]),
-      timestep: float32(timesteps, [batch]),
-      encoder_hidden_states: float32(context, [batch, max_length, hidden_size]),
-    });
-    return out.out_sample!.data;
+    const call = { sample, sampleDims, timesteps, context, contextDims: [max_length, hidden_size] };
+    const lanes = await this.lanesOf(name, session);
+    return lanes ? lanes.run(call) : runUnetCall(session, call);
   }
 
   async close(): Promise<void> {
     const deferred = [...this.deferred.values()].map((opening) => opening.catch(() => undefined));
     await Promise.all(deferred); // opened meanwhile: in `sessions` now
+    const lanes = [...this.lanes.values()].map((opening) => opening.catch(() => null));
+    await Promise.all(lanes.map(async (opening) => (await opening)?.close()));
     await Promise.all(Object.values(this.sessions).map((s) => s.release()));
   }
 }
