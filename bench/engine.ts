@@ -14,7 +14,9 @@
 // and window work, so the time holds, though its in-between frames mean nothing.
 // Usage: npm run bench:engine -- [--model dir] [--threads 1] [--steps 4,15] [--rounds 3]
 //          [--schedulers ddim,euler,dpmpp_2m] [--torch-run training/runs/cpu --torch-preset cpu]
-//          [--interpolate]
+//          [--interpolate] [--lanes 0]
+// --threads n is the engine's intraOpThreads; with n >= 2 its U-Net calls run in n lanes
+// (src/engine/unet-lanes.ts) unless --lanes says otherwise (1: one session with n threads).
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { SHIPPED_MODEL_NAME } from '../src/config/shipped-model.js';
 import { sessionRunMs } from '../src/engine/backend.js';
 import { loadEngine } from '../src/engine/index.js';
+import { resolveEngineOptions, unetLanesOf } from '../src/engine/options.js';
 
 const SHIPPED = `models/${SHIPPED_MODEL_NAME}`;
 
@@ -43,6 +46,7 @@ const { values } = parseArgs({
     'torch-preset': { type: 'string' },
     'training-dir': { type: 'string', default: 'training' },
     interpolate: { type: 'boolean', default: false },
+    lanes: { type: 'string', default: '0' },
   },
 });
 const threads = Number(values.threads);
@@ -124,14 +128,18 @@ function interpolationTimingDir(model: string): { dir: string; copy?: string } {
 const timing = values.interpolate ? interpolationTimingDir(values.model!) : { dir: values.model! };
 
 // In-process, like the CLI: sessionRunMs() counts this thread's run() time.
-const engine = await loadEngine(timing.dir, {
+const engineOptions = {
   intraOpThreads: threads,
   interOpThreads: 1,
+  unetLanes: Number(values.lanes),
   useWorker: false,
-});
+};
+const engine = await loadEngine(timing.dir, engineOptions);
 const info = engine.describe();
+const lanes = unetLanesOf(resolveEngineOptions(engineOptions));
 console.log(
   `model ${info.name} (${values.model}), onnxruntime-node ${info.provider}, ${threads} threads, ` +
+    `U-Nets in ${lanes} lane(s), ` +
     `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ` +
     `${rounds} rounds, ${new Date().toISOString()}`,
 );

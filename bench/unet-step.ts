@@ -8,6 +8,8 @@
 //   here with the same threads. FLOPs are Conv / MatMul / Gemm / MultiHeadAttention from the node
 //   shapes of one profiled unoptimised run of each graph; "work" counts the first (--old) graph's
 //   FLOPs for both, so both rates measure the same model function.
+// - with 2+ threads, a third row: the new export in that many lanes (src/engine/unet-lanes.ts:
+//   the batch cut into slices run at once, one thread each), as the engine runs it then.
 // Usage: npx tsx bench/unet-step.ts --new DIR [--old models/shapes-v8] [--component unet_video]
 //          [--threads 1,2] [--rounds 20] [--batch 3] [--frames 16]
 // The MatMul model is written at bench time by bench/matmul_model.py (python3 with `onnx`).
@@ -17,6 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import { openSession } from '../src/engine/backend.js';
+import { UnetLanes } from '../src/engine/unet-lanes.js';
 
 const { values } = parseArgs({
   options: {
@@ -164,6 +168,8 @@ async function matmulPeak(threads: number): Promise<number> {
   return (2 * n ** 3) / (best / 1e3) / 1e9;
 }
 
+type Kind = 'old' | 'new' | 'lanes';
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((x, y) => x - y);
   const m = s.length >> 1;
@@ -217,14 +223,30 @@ for (const threads of threadCounts) {
     old: await ort.InferenceSession.create(paths.old, options(threads)),
     new: await ort.InferenceSession.create(paths.new, options(threads)),
   };
-  const times: Record<'old' | 'new', number[]> = { old: [], new: [] };
-  const cpu: Record<'old' | 'new', number[]> = { old: [], new: [] };
+  const settings = { provider: 'cpu', intraOpThreads: 1, interOpThreads: 1 } as const;
+  const local = threads > 1 ? await openSession(paths.new, settings) : undefined;
+  const lanes = local && (await UnetLanes.open(local, paths.new, settings, threads));
+  const call = {
+    sample: feeds.sample.data as Float32Array,
+    sampleDims: sampleDims.slice(1),
+    timesteps: feeds.timestep.data as Float32Array,
+    context: feeds.encoder_hidden_states.data as Float32Array,
+    contextDims: [L, D],
+  };
+  const runs: Record<Kind, () => Promise<unknown>> = {
+    old: () => sessions.old.run(feeds),
+    new: () => sessions.new.run(feeds),
+    lanes: () => lanes!.run(call),
+  };
+  const kinds: Kind[] = lanes ? ['old', 'new', 'lanes'] : ['old', 'new'];
+  const times: Record<Kind, number[]> = { old: [], new: [], lanes: [] };
+  const cpu: Record<Kind, number[]> = { old: [], new: [], lanes: [] };
   for (let r = -2; r < rounds; r++) {
-    const order = r % 2 === 0 ? (['old', 'new'] as const) : (['new', 'old'] as const);
+    const order = r % 2 === 0 ? kinds : [...kinds].reverse();
     for (const k of order) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await sessions[k].run(feeds);
+      await runs[k]();
       const wall = performance.now() - t0;
       const used = process.cpuUsage(c0);
       if (r >= 0) {
@@ -241,9 +263,9 @@ for (const threads of threadCounts) {
   console.log(
     '      wall min ms  median ms   CPU min ms  median ms   GFLOP/s own graph  work GFLOP/s (% of peak), at wall min',
   );
-  for (const k of ['old', 'new'] as const) {
+  for (const k of kinds) {
     const min = Math.min(...times[k]);
-    const own = counts[k].flops / (min / 1e3) / 1e9;
+    const own = counts[k === 'lanes' ? 'new' : k].flops / (min / 1e3) / 1e9;
     const eff = work / (min / 1e3) / 1e9;
     console.log(
       `${k.padEnd(5)} ${min.toFixed(1).padStart(11)} ${median(times[k]).toFixed(1).padStart(10)} ` +
@@ -253,18 +275,30 @@ for (const threads of threadCounts) {
         `${own.toFixed(0).padStart(19)} ${eff.toFixed(0).padStart(13)} (${((100 * eff) / top).toFixed(0)} %)`,
     );
   }
-  const ratio = (xs: Record<'old' | 'new', number[]>, f: (v: number[]) => number) =>
-    (f(xs.new) / f(xs.old)).toFixed(3);
   const min = (v: number[]) => Math.min(...v);
-  // each round's new / old (the two calls side by side): a busy machine slows both alike
-  const perRound = (xs: Record<'old' | 'new', number[]>) => xs.new.map((v, i) => v / xs.old[i]!);
-  const [wallRatios, cpuRatios] = [perRound(times), perRound(cpu)];
-  console.log(
-    `new / old: wall min ${ratio(times, min)}, median ${ratio(times, median)}; ` +
-      `CPU min ${ratio(cpu, min)}, median ${ratio(cpu, median)}; ` +
-      `per round: wall min ${min(wallRatios).toFixed(3)}, median ${median(wallRatios).toFixed(3)}, ` +
-      `CPU min ${min(cpuRatios).toFixed(3)}, median ${median(cpuRatios).toFixed(3)}`,
-  );
-  await Promise.all([sessions.old.release(), sessions.new.release()]);
+  for (const [a, b] of lanes
+    ? ([
+        ['new', 'old'],
+        ['lanes', 'new'],
+      ] as const)
+    : ([['new', 'old']] as const)) {
+    const ratio = (xs: Record<Kind, number[]>, f: (v: number[]) => number) =>
+      (f(xs[a]) / f(xs[b])).toFixed(3);
+    // each round's a / b (the calls side by side): a busy machine slows both alike
+    const perRound = (xs: Record<Kind, number[]>) => xs[a].map((v, i) => v / xs[b][i]!);
+    const [wallRatios, cpuRatios] = [perRound(times), perRound(cpu)];
+    console.log(
+      `${a} / ${b}: wall min ${ratio(times, min)}, median ${ratio(times, median)}; ` +
+        `CPU min ${ratio(cpu, min)}, median ${ratio(cpu, median)}; ` +
+        `per round: wall min ${min(wallRatios).toFixed(3)}, median ${median(wallRatios).toFixed(3)}, ` +
+        `CPU min ${min(cpuRatios).toFixed(3)}, median ${median(cpuRatios).toFixed(3)}`,
+    );
+  }
+  await Promise.all([
+    sessions.old.release(),
+    sessions.new.release(),
+    lanes?.close(),
+    local?.release(),
+  ]);
 }
 rmSync(tmp, { recursive: true, force: true });
