@@ -120,18 +120,18 @@ export async function encodeVideo(
     const side = sizes(displaySize, frames.width);
     const mp4Attempts = side.flatMap((size) => [18, 28, 36].map((crf) => ({ size, crf })));
     const gifAttempts = side.map((size) => ({ size, crf: 0 }));
-    const mp4 = await encodeUnder(frames, input, join(dir, 'out.mp4'), mp4Attempts, maxBytes, (a) =>
-      mp4Options(a, frames.frames),
-    );
-    const gif = await encodeUnder(
-      frames,
-      input,
-      join(dir, 'out.gif'),
-      gifAttempts,
-      maxBytes,
-      gifOptions,
-    );
-    return { mp4: mp4.bytes, gif: gif.bytes, mp4Size: mp4.size, gifSize: gif.size };
+    // Both at once: two ffmpeg processes take about the longer one's time, not the sum. Both
+    // settle before the folder is removed, so a failed one never cuts off the other's output.
+    const [mp4, gif] = await Promise.allSettled([
+      encodeUnder(frames, input, join(dir, 'out.mp4'), mp4Attempts, maxBytes, (a) =>
+        mp4Options(a, frames.frames),
+      ),
+      encodeUnder(frames, input, join(dir, 'out.gif'), gifAttempts, maxBytes, gifOptions),
+    ]);
+    if (mp4.status === 'rejected') throw mp4.reason;
+    if (gif.status === 'rejected') throw gif.reason;
+    const [m, g] = [mp4.value, gif.value];
+    return { mp4: m.bytes, gif: g.bytes, mp4Size: m.size, gifSize: g.size };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
