@@ -72,7 +72,10 @@ export const envSchema = z.object({
   MODEL_DIR: z.string().min(1).default(SHIPPED_MODEL_SETTING),
   /** onnxruntime execution provider; `cuda` needs onnxruntime-node installed with cuda12. */
   ENGINE_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
-  /** Threads inside one ONNX operator, per engine; 0 lets onnxruntime choose (one per core). */
+  /**
+   * Threads per engine; 0 lets onnxruntime choose (one per core). With 2+ on the CPU, each U-Net
+   * call is cut by batch into that many slices run at once (src/engine/unet-lanes.ts).
+   */
   ENGINE_THREADS: integer(0, 256).default(1),
   /** Jobs a worker runs at once, each on an engine of its own; default one per core. */
   WORKER_CONCURRENCY: integer(1, 64).default(Math.min(64, availableParallelism())),
