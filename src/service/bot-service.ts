@@ -348,7 +348,7 @@ export class BotService {
       return;
     }
     const round = target.rounds.at(-1)!.number;
-    await this.runner.dispatch(target.id, { type: 'varyAsked', user, candidate });
+    await this.runner.dispatch(target.id, { type: 'varyAsked', user, round, candidate });
     // Said only once the saved round says so (a vote that closed meanwhile answers itself).
     const outcome = (await this.deps.store.loadGeneration(target.id))?.state.rounds.find(
       (r) => r.number === round,

@@ -163,12 +163,12 @@ test('when rounds cost quota a variations round reserves first; a restart enqueu
 test('/video vary <n>: the requester picks the frame, at once; others and closed votes are told why', () => {
   const driver = votingDriver();
   driver.react(BOB, '3️⃣');
-  const other = driver.send({ type: 'varyAsked', user: BOB, candidate: 2 });
+  const other = driver.send({ type: 'varyAsked', user: BOB, round: 1, candidate: 2 });
   assert.equal(effectsOf(other, 'enqueue').length, 0);
   assert.equal(effectsOf(other, 'post')[0]?.message.visibleTo, BOB.id);
   assert.match(effectsOf(other, 'post')[0]?.message.text ?? '', /Only the requester \(alice\)/);
 
-  const effects = driver.send({ type: 'varyAsked', user: ALICE, candidate: 2 });
+  const effects = driver.send({ type: 'varyAsked', user: ALICE, round: 1, candidate: 2 });
   const outcome = driver.state.rounds[0]?.outcome;
   assert.deepEqual(outcome?.kind === 'vary' && [outcome.by, outcome.candidate], ['requester', 2]);
   const [job] = candidatesJobs(effects);
@@ -178,7 +178,18 @@ test('/video vary <n>: the requester picks the frame, at once; others and closed
   });
 
   // Round 2 is being drawn: no vote is open.
-  const late = driver.send({ type: 'varyAsked', user: ALICE, candidate: 1 });
+  const late = driver.send({ type: 'varyAsked', user: ALICE, round: 2, candidate: 1 });
   assert.match(effectsOf(late, 'post')[0]?.message.text ?? '', /You have no vote open here/);
   assert.equal(effectsOf(late, 'enqueue').length, 0);
+});
+
+test('/video vary <n> asked of a round that closed meanwhile changes nothing in the next one', () => {
+  const driver = votingDriver();
+  driver.react(ALICE, '🔄'); // the requester's 🔄 closes round 1 at once: round 2 is drawn
+  const rounds = JSON.stringify(driver.state.rounds);
+  assert.equal(driver.state.rounds.length, 2);
+  // Alice asked while round 1 was open; the event arrives after it closed.
+  const stale = driver.send({ type: 'varyAsked', user: ALICE, round: 1, candidate: 4 });
+  assert.deepEqual(stale, [], 'no effects: the service answers that it could not be done');
+  assert.equal(JSON.stringify(driver.state.rounds), rounds);
 });

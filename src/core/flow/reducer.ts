@@ -318,6 +318,9 @@ function onReaction(step: Step, event: Extract<FlowEvent, { type: 'reaction' }>)
 /** `/video vary <n>`: the requester's own choice of the frame to vary, at once (as their 🔀). */
 function onVaryAsked(step: Step, event: Extract<FlowEvent, { type: 'varyAsked' }>): void {
   const { state, config } = step;
+  // Asked of a round that has closed since (a 🔄 or the deadline came first): the next round's
+  // frames were never seen by the asker. The service answers that it could not be done.
+  if (currentRound(state)?.number !== event.round) return;
   const problem = varyProblem(state, event.user, config);
   if (problem) {
     step.effects.push({

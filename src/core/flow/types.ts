@@ -312,8 +312,9 @@ export type FlowEvent =
   | { type: 'timer'; now: number; round: number }
   | { type: 'quotaReserved'; now: number; key: string }
   | { type: 'quotaDenied'; now: number; key: string; reason: string }
-  /** `/video vary <n>`: `user` asks for variations of candidate n of the open round. */
-  | { type: 'varyAsked'; now: number; user: Person; candidate: number }
+  /** `/video vary <n>`: `user` asks for variations of candidate n of round `round` (the open one
+   * when they asked). */
+  | { type: 'varyAsked'; now: number; user: Person; round: number; candidate: number }
   /** An admin closed the story this finished video ends: it is not extended any more. */
   | { type: 'storyClosed'; now: number; by: Person };
 
