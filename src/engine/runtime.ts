@@ -23,9 +23,13 @@ const isUnet = (name: string): name is UnetName => name === 'unet_image' || name
 export type RuntimeSettings = SessionSettings &
   Partial<Pick<EngineOptions, 'deferVideoSessions' | 'unetLanes'>>;
 
+/** How many lanes each U-Net call runs in (EngineOptions.unetLanes, resolved). */
+const laneCount = (settings: RuntimeSettings) =>
+  unetLanesOf({ ...settings, unetLanes: settings.unetLanes ?? 0 });
+
 /** The U-Nets' sessions: one intra-op thread per lane when they run in lanes (unet-lanes.ts). */
 function sessionSettingsOf(name: string, settings: RuntimeSettings): SessionSettings {
-  const lanes = unetLanesOf({ unetLanes: 0, ...settings });
+  const lanes = laneCount(settings);
   if (!isUnet(name) || lanes === 1) return settings;
   return { ...settings, intraOpThreads: Math.max(1, Math.floor(settings.intraOpThreads / lanes)) };
 }
@@ -61,11 +65,6 @@ export class ModelRuntime {
     private readonly options: RuntimeSettings,
   ) {}
 
-  /** How many lanes each U-Net call runs in (EngineOptions.unetLanes, resolved). */
-  get unetLanes(): number {
-    return unetLanesOf({ unetLanes: 0, ...this.options });
-  }
-
   /**
    * Opens every component's session. With `deferVideoSessions`, the video components' are
    * opened when first used instead (the CLI: its first step then waits only for the image
@@ -88,7 +87,7 @@ export class ModelRuntime {
     try {
       // Lanes start now for the U-Nets opened now (the deferred video U-Net's with its session).
       for (const name of ['unet_image', 'unet_video'] as const) {
-        if (sessions[name]) await runtime.lanesOf(name, sessions[name]);
+        if (sessions[name]) await runtime.lanesFor(name, sessions[name]);
       }
     } catch (error) {
       await runtime.close();
@@ -98,8 +97,8 @@ export class ModelRuntime {
   }
 
   /** The U-Net's lanes (null: it runs in one), started on first use. */
-  private async lanesOf(name: UnetName, session: Session): Promise<UnetLanes | null> {
-    const count = this.unetLanes;
+  private async lanesFor(name: UnetName, session: Session): Promise<UnetLanes | null> {
+    const count = laneCount(this.options);
     if (count === 1) return null;
     let opening = this.lanes.get(name);
     if (!opening) {
@@ -223,7 +222,7 @@ export class ModelRuntime {
     const { max_length, hidden_size } = this.manifest.text;
     const session = name === 'unet_video' ? await this.video(name) : this.sessions[name];
     const call = { sample, sampleDims, timesteps, context, contextDims: [max_length, hidden_size] };
-    const lanes = await this.lanesOf(name, session);
+    const lanes = await this.lanesFor(name, session);
     return lanes ? lanes.run(call) : runUnetCall(session, call);
   }
 
