@@ -16,8 +16,8 @@ export interface EngineOptions {
   interOpThreads: number;
   /**
    * U-Net calls split by batch across this many threads, one intra-op thread each (unet-lanes.ts).
-   * 0 (the default): as many as `intraOpThreads` on the CPU provider, since two lanes run a U-Net
-   * call in 0.6-0.7x the time of one, where a second intra-op thread gives 0.8-0.95x. 1: no split.
+   * 0 (the default): as many as `intraOpThreads` on the CPU provider, since two lanes ran a video
+   * U-Net call in 0.75x the time of one session with two threads (bench/README.md). 1: no split.
    */
   unetLanes: number;
   /** Largest MP4 or GIF returned; encoding gets smaller until it fits (Discord: 10 MiB). */

@@ -1,7 +1,7 @@
 // U-Net calls split by batch across threads ("lanes"). On the CPU a second intra-op thread buys
-// a U-Net almost nothing (issue 33: the image U-Net 20.5 -> 19.5 ms a call, the video's 170 -> 136
-// on 2 cores), while two lanes, each running half of the batch on its own session with one
-// thread, take 12.4 and 116 ms with the same outputs: the samples of a batch never mix in a
+// a U-Net little (bench/unet-step.ts on 2 cores: a video U-Net call 187 ms on one thread, 145 ms
+// on two in one session), while two lanes, each running part of the batch on its own session
+// with one thread, took 109 ms with the same outputs: the samples of a batch never mix in a
 // U-Net, so each slice's rows are what the whole call gives them.
 // The calling thread runs the first slice on its own session; each other slice goes to a helper
 // thread (thread-host.ts) holding its own session of the same file.
