@@ -85,7 +85,7 @@ export class ModelRuntime {
     }
     const runtime = new ModelRuntime(folder, sessions, options);
     try {
-      // Lanes start now for the U-Nets opened now (the deferred video U-Net's with its session).
+      // Lanes start now for the U-Nets opened now (a deferred video U-Net's on its first call).
       for (const name of ['unet_image', 'unet_video'] as const) {
         if (sessions[name]) await runtime.lanesFor(name, sessions[name]);
       }
