@@ -36,6 +36,8 @@ const CHOICES = ['one', 'two', 'three', 'four'];
 const GENERATIONS = 30;
 /** Of the grids out, when the bot process is killed. */
 const KILL_AFTER_GRIDS = 10;
+/** The last requests, sent once the killed process runs again (the first of them to it). */
+const AFTER_RESTART = 3;
 const PROMPTS = ['a red circle', 'a blue square', 'a green triangle', 'a yellow diamond'];
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ff-multi-'));
@@ -107,10 +109,10 @@ async function startWorker(name: string): Promise<void> {
   );
 }
 
-/** A signed request to a live bot process at random (the load balancer). */
-async function send(body: string, contentType: string): Promise<void> {
+/** A signed request to a live bot process at random (the load balancer), or to `to`. */
+async function send(body: string, contentType: string, to?: Bot): Promise<void> {
   const live = bots.filter((bot) => bot.live);
-  const bot = live[Math.floor(Math.random() * live.length)]!;
+  const bot = to ?? live[Math.floor(Math.random() * live.length)]!;
   bot.sent += 1;
   const request = sendSigned(bot.url, body, contentType, { secret: SECRET });
   bot.inFlight.add(request);
@@ -281,6 +283,12 @@ test(
       const channel = CHANNELS[i % CHANNELS.length]!;
       const requester = REQUESTERS[i % REQUESTERS.length]!;
       const text = `${PROMPTS[i % PROMPTS.length]} --seed ${100 + i} --steps 1`;
+      // The last few wait for the restart, so that the restarted process takes requests too
+      // (a fast run could otherwise send everything before it is up).
+      const last = i >= GENERATIONS - AFTER_RESTART;
+      if (last) await waitFor('bot-b killed', () => (killed ? true : undefined), 150_000);
+      if (last) await killed;
+      const restarted = bots.find((bot) => bot.name === 'bot-b2');
       await send(
         slashCommandBody({
           command: '/video',
@@ -292,6 +300,7 @@ test(
           responseUrl: fake.responseUrl(`r${i}`),
         }),
         'application/x-www-form-urlencoded',
+        i === GENERATIONS - AFTER_RESTART ? restarted : undefined,
       );
       const request = await found(`request ${i} in ${channel}`, () =>
         fake.messages.find(
