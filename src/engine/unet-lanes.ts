@@ -99,10 +99,11 @@ export class UnetLanes {
     const sizes = laneSizes(call.timesteps.length, this.count);
     if (sizes.length === 1) return runUnetCall(this.local, call);
     // The helpers' slices are sent first, so they run while this thread runs its own.
-    const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+    let from = sizes[0]!;
     const remote = sizes.slice(1).map((size, i) => {
-      const from = offsets[i + 1]!;
-      return this.helpers[i]!.call('run', sliceCall(call, from, from + size));
+      const slice = sliceCall(call, from, from + size);
+      from += size;
+      return this.helpers[i]!.call('run', slice);
     });
     // Settled before any error is thrown: no helper's answer is left unhandled.
     const mine = await runUnetCall(this.local, sliceCall(call, 0, sizes[0]!)).catch(

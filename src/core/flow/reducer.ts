@@ -320,7 +320,8 @@ function onVaryAsked(step: Step, event: Extract<FlowEvent, { type: 'varyAsked' }
   const { state, config } = step;
   // Asked of a round that has closed since (a 🔄 or the deadline came first): the next round's
   // frames were never seen by the asker. The service answers that it could not be done.
-  if (currentRound(state)?.number !== event.round) return;
+  const round = currentRound(state);
+  if (round?.number !== event.round) return;
   const problem = varyProblem(state, event.user, config);
   if (problem) {
     step.effects.push({
@@ -329,7 +330,6 @@ function onVaryAsked(step: Step, event: Extract<FlowEvent, { type: 'varyAsked' }
     });
     return;
   }
-  const round = currentRound(state) as RoundState;
   nextRound(step, round, { kind: 'vary', by: 'requester', candidate: event.candidate });
 }
 
