@@ -4,6 +4,7 @@
 // `useWorker: false` it runs on the calling thread, one job at a time in call order. Requests
 // are checked before any inference.
 import { EngineAbortedError, EngineInputError } from './errors.js';
+import { startLauncher } from './ffmpeg-launcher.js';
 import { encodeGrid, encodePng, readUpload } from './images.js';
 import { runAnimateJob, runCandidatesJob, runExtendJob } from './jobs.js';
 import { videoMasksOf, type VideoMask } from './manifest.js';
@@ -29,7 +30,7 @@ import {
 import type { StepHooks } from './pipelines/hooks.js';
 import { ModelRuntime } from './runtime.js';
 import { ThreadHost, threadModule } from './thread-host.js';
-import { encodeVideo, readVideoFrames, type EncodedVideo } from './video.js';
+import { readVideoFrames, VideoEncoding, type EncodedVideo } from './video.js';
 
 export interface Candidate {
   /** 1..4, as drawn on the grid. */
@@ -104,6 +105,7 @@ export async function loadEngine(
   const options = resolveEngineOptions(partialOptions);
   if (options.useWorker) return EngineInThread.open(modelDir, { ...options, useWorker: false });
   const folder = readModelFolder(modelDir);
+  startLauncher(); // while this process is small: see ffmpeg-launcher.ts
   return new OnnxEngine(folder, options, await ModelRuntime.open(folder, options));
 }
 
@@ -218,16 +220,16 @@ class OnnxEngine implements Engine {
     const firstFrame = await this.readImage(request.image);
     throwIfAborted(request.signal);
     // 2. Run the image-to-video model (then interpolation, if asked).
+    const fps = this.folder.manifest.video.fps * (job.interpolate ? 2 : 1);
     const started = performance.now();
-    const video = await this.infer(
+    const { video, encoding } = await this.inferVideo(
+      fps,
       (hooks) => runAnimateJob(this.runtime, job, firstFrame, hooks),
-      request.signal,
-      (step, total) => report(request.onProgress, { stage: 'video', step, total }),
+      request,
     );
     const inferenceMs = performance.now() - started;
     // 3. Encode MP4 + GIF under the size limit.
-    const fps = this.folder.manifest.video.fps * (job.interpolate ? 2 : 1);
-    const encoded = await this.encode(video, fps, request);
+    const encoded = await this.encode(video, fps, encoding, request);
     return { ...encoded, settings: job, inferenceMs };
   }
 
@@ -240,11 +242,12 @@ class OnnxEngine implements Engine {
     checkExtendFrames(input, manifest, job);
     throwIfAborted(request.signal);
     // 2. Sample the frames that follow the last contextFrames.
+    const fps = manifest.video.fps;
     const started = performance.now();
-    const added = await this.infer(
+    const { video: added, encoding } = await this.inferVideo(
+      fps,
       (hooks) => runExtendJob(this.runtime, job, input, hooks),
-      request.signal,
-      (step, total) => report(request.onProgress, { stage: 'video', step, total }),
+      request,
     );
     const inferenceMs = performance.now() - started;
     // 3. The whole video: the input's frames, then the new ones.
@@ -252,7 +255,7 @@ class OnnxEngine implements Engine {
     pixels.set(input.pixels);
     pixels.set(added.pixels, input.pixels.length);
     const whole = { pixels, frames: input.frames + added.frames };
-    const encoded = await this.encode(whole, manifest.video.fps, request);
+    const encoded = await this.encode(whole, fps, encoding, request);
     return {
       ...encoded,
       newFrames: added.frames,
@@ -280,20 +283,48 @@ class OnnxEngine implements Engine {
     return readVideoFrames(bytes, this.imageSize, MAX_EXTEND_INPUT_FRAMES);
   }
 
-  /** MP4 + GIF of `video` at `fps`, under the size limit, with the encode stage reported. */
-  private async encode(
-    video: VideoFrames,
+  /** A video job through `infer`, with its MP4 + GIF encoders started as the job starts: they
+   * load while the model runs, so only the encoding itself follows the last step. */
+  private async inferVideo(
     fps: number,
+    run: (hooks: StepHooks) => Promise<{ pixels: Uint8Array; frames: number }>,
+    request: { signal?: AbortSignal; onProgress?: (progress: Progress) => void },
+  ): Promise<{ video: { pixels: Uint8Array; frames: number }; encoding: VideoEncoding }> {
+    const started: { encoding?: VideoEncoding } = {};
+    const video = await this.infer(
+      (hooks) => {
+        const { displaySize, maxMediaBytes } = this.options;
+        started.encoding = new VideoEncoding(
+          { ...this.imageSize, fps },
+          displaySize,
+          maxMediaBytes,
+        );
+        return run(hooks);
+      },
+      request.signal,
+      (step, total) => report(request.onProgress, { stage: 'video', step, total }),
+    ).catch(async (error: unknown) => {
+      await started.encoding?.cancel();
+      throw error;
+    });
+    return { video, encoding: started.encoding! };
+  }
+
+  /** MP4 + GIF of `video` under the size limit, by `encoding` (started for it at `fps`), with
+   * the encode stage reported. */
+  private async encode(
+    video: { pixels: Uint8Array; frames: number },
+    fps: number,
+    encoding: VideoEncoding,
     request: { signal?: AbortSignal; onProgress?: (progress: Progress) => void },
   ): Promise<EncodedVideo & { frames: number; fps: number; encodeMs: number }> {
-    throwIfAborted(request.signal);
+    if (request.signal?.aborted) {
+      await encoding.cancel();
+      throw new EngineAbortedError();
+    }
     report(request.onProgress, { stage: 'encode', step: 0, total: 1 });
     const started = performance.now();
-    const encoded = await encodeVideo(
-      { pixels: video.pixels, frames: video.frames, fps, ...this.imageSize },
-      this.options.displaySize,
-      this.options.maxMediaBytes,
-    );
+    const encoded = await encoding.finish(video.pixels);
     report(request.onProgress, { stage: 'encode', step: 1, total: 1 });
     return { ...encoded, frames: video.frames, fps, encodeMs: performance.now() - started };
   }

@@ -1,15 +1,16 @@
 // Frames -> MP4 (H.264, yuv420p, faststart: plays in Discord, Slack and browsers) and GIF,
-// upscaled with nearest-neighbour for display, through fluent-ffmpeg and the static ffmpeg
-// that @ffmpeg-installer/ffmpeg ships. Re-encodes smaller until under the size limit. And back:
+// upscaled with nearest-neighbour for display, by the static ffmpeg that
+// @ffmpeg-installer/ffmpeg ships, reading the raw frames on its stdin. Re-encodes smaller until under the size limit. And back:
 // a video file -> its frames at the model's size (to extend a video).
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
-import ffmpeg from 'fluent-ffmpeg';
 import { promisify } from 'node:util';
 import { EngineInputError } from './errors.js';
+import { launch, type LaunchedRun } from './ffmpeg-launcher.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -37,37 +38,26 @@ interface Attempt {
   crf: number;
 }
 
-function run(input: string, frames: VideoFrames, output: string, options: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    ffmpeg()
-      .setFfmpegPath(FFMPEG_PATH)
-      .input(input)
-      .inputOptions([
-        '-f rawvideo',
-        '-pix_fmt rgb24',
-        `-s ${frames.width}x${frames.height}`,
-        `-r ${frames.fps}`,
-      ])
-      .outputOptions(options)
-      .output(output)
-      .on('end', () => resolve())
-      .on('error', (error: Error, _stdout: string | null, stderr: string | null) =>
-        reject(new Error(`ffmpeg failed: ${error.message}\n${stderr ?? ''}`.trim())),
-      )
-      .run();
-  });
+/** What ffmpeg must know of raw frames before it reads them. */
+export interface FrameFormat {
+  width: number;
+  height: number;
+  fps: number;
 }
 
-function mp4Options(attempt: Attempt, frames: number): string[] {
+function startFfmpeg(format: FrameFormat, output: string, options: string[]): LaunchedRun {
+  const input = ['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${format.width}x${format.height}`];
+  const args = ['-v', 'error', '-y', ...input, '-r', String(format.fps), '-i', 'pipe:0'];
+  const run = launch(FFMPEG_PATH, [...args, ...options, output]);
+  run.done.catch(() => undefined); // awaited by whoever feeds it; a killed one is awaited by nobody
+  return run;
+}
+
+function mp4Options(attempt: Attempt): string[] {
   return [
-    `-vf scale=${attempt.size}:${attempt.size}:flags=neighbor`,
-    '-c:v libx264',
-    '-pix_fmt yuv420p',
-    '-preset medium',
-    `-crf ${attempt.crf}`,
-    '-movflags +faststart',
-    `-frames:v ${frames}`,
-    '-an',
+    ...['-vf', `scale=${attempt.size}:${attempt.size}:flags=neighbor`],
+    ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'medium', '-crf', String(attempt.crf)],
+    ...['-movflags', '+faststart', '-an', '-f', 'mp4'],
   ];
 }
 
@@ -76,28 +66,7 @@ const GIF_PALETTE =
 
 function gifOptions(attempt: Attempt): string[] {
   const filter = `scale=${attempt.size}:${attempt.size}:flags=neighbor,${GIF_PALETTE}`;
-  return ['-filter_complex', filter, '-loop 0', '-f gif'];
-}
-
-/** Tries each attempt in order until the file fits in `maxBytes`. */
-async function encodeUnder(
-  frames: VideoFrames,
-  input: string,
-  output: string,
-  attempts: Attempt[],
-  maxBytes: number,
-  options: (attempt: Attempt) => string[],
-): Promise<{ bytes: Buffer; size: number }> {
-  let last = 0;
-  for (const attempt of attempts) {
-    await run(input, frames, output, options(attempt));
-    const bytes = await readFile(output);
-    if (bytes.byteLength <= maxBytes) return { bytes, size: attempt.size };
-    last = bytes.byteLength;
-  }
-  throw new Error(
-    `${output.split('.').pop()} stays at ${last} bytes, over the ${maxBytes}-byte limit`,
-  );
+  return ['-filter_complex', filter, '-loop', '0', '-f', 'gif'];
 }
 
 /** Even display sizes from `displaySize` down to the native size (H.264 needs even sides). */
@@ -108,43 +77,129 @@ function sizes(displaySize: number, native: number): number[] {
   return out.length > 0 ? out : [native];
 }
 
-export async function encodeVideo(
+interface Format {
+  extension: 'mp4' | 'gif';
+  attempts: Attempt[];
+  options: (attempt: Attempt) => string[];
+}
+
+/**
+ * An MP4 + GIF encoding whose ffmpeg processes start before the frames exist: started (by the
+ * launcher, ffmpeg-launcher.ts) as a video job starts, they load while the model runs, so only
+ * the encoding itself follows the last step. `finish(pixels)` feeds them; where a file comes out
+ * over `maxBytes`, it re-encodes smaller (display size halved, then stronger CRF). `cancel()`
+ * stops them when the job fails. Either way the temp folder is removed.
+ */
+export class VideoEncoding {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'firstframe-video-'));
+  private readonly running = new Set<LaunchedRun>();
+  private readonly mp4: Format;
+  private readonly gif: Format;
+  private readonly firstRuns: Map<Format, LaunchedRun>;
+
+  constructor(
+    private readonly format: FrameFormat,
+    displaySize: number,
+    private readonly maxBytes: number,
+  ) {
+    const side = sizes(displaySize, format.width);
+    this.mp4 = {
+      extension: 'mp4',
+      attempts: side.flatMap((size) => [18, 28, 36].map((crf) => ({ size, crf }))),
+      options: mp4Options,
+    };
+    this.gif = {
+      extension: 'gif',
+      attempts: side.map((size) => ({ size, crf: 0 })),
+      options: gifOptions,
+    };
+    this.firstRuns = new Map([this.mp4, this.gif].map((f) => [f, this.start(f, 0)]));
+  }
+
+  async finish(pixels: Uint8Array): Promise<EncodedVideo> {
+    try {
+      const frameBytes = this.format.width * this.format.height * 3;
+      if (pixels.byteLength === 0 || pixels.byteLength % frameBytes !== 0) {
+        throw new RangeError(`${pixels.byteLength} bytes are not whole ${frameBytes}-byte frames`);
+      }
+      // Both at once: two ffmpeg processes take about the longer one's time, not the sum. Both
+      // settle before the folder is removed, so a failed one never cuts off the other's output.
+      const [mp4, gif] = await Promise.allSettled([
+        this.fit(this.mp4, pixels),
+        this.fit(this.gif, pixels),
+      ]);
+      if (mp4.status === 'rejected') throw mp4.reason;
+      if (gif.status === 'rejected') throw gif.reason;
+      const [m, g] = [mp4.value, gif.value];
+      return { mp4: m.bytes, gif: g.bytes, mp4Size: m.size, gifSize: g.size };
+    } finally {
+      await this.cancel();
+    }
+  }
+
+  /** Stops what still runs and removes the temp folder; safe to call more than once. */
+  async cancel(): Promise<void> {
+    for (const run of this.running) run.kill();
+    await Promise.allSettled([...this.running].map((run) => run.done));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private output(format: Format, attempt: number): string {
+    return join(this.dir, `${attempt}.${format.extension}`);
+  }
+
+  private start(format: Format, attempt: number): LaunchedRun {
+    const options = format.options(format.attempts[attempt]!);
+    const run = startFfmpeg(this.format, this.output(format, attempt), options);
+    this.running.add(run);
+    run.done.then(
+      () => this.running.delete(run),
+      () => this.running.delete(run),
+    );
+    return run;
+  }
+
+  /** Tries each attempt in order until the file fits in `maxBytes`. */
+  private async fit(format: Format, pixels: Uint8Array): Promise<{ bytes: Buffer; size: number }> {
+    let last = 0;
+    for (const [i, attempt] of format.attempts.entries()) {
+      const run = i === 0 ? this.firstRuns.get(format)! : this.start(format, i);
+      run.feed(pixels);
+      await run.done;
+      const bytes = await readFile(this.output(format, i));
+      if (bytes.byteLength <= this.maxBytes) return { bytes, size: attempt.size };
+      last = bytes.byteLength;
+    }
+    throw new Error(
+      `${format.extension} stays at ${last} bytes, over the ${this.maxBytes}-byte limit`,
+    );
+  }
+}
+
+/** MP4 + GIF of `frames` under `maxBytes` (see VideoEncoding, which a video job starts early). */
+export function encodeVideo(
   frames: VideoFrames,
   displaySize: number,
   maxBytes: number,
 ): Promise<EncodedVideo> {
-  const dir = await mkdtemp(join(tmpdir(), 'firstframe-video-'));
-  try {
-    const input = join(dir, 'frames.rgb');
-    await writeFile(input, frames.pixels);
-    const side = sizes(displaySize, frames.width);
-    const mp4Attempts = side.flatMap((size) => [18, 28, 36].map((crf) => ({ size, crf })));
-    const gifAttempts = side.map((size) => ({ size, crf: 0 }));
-    // Both at once: two ffmpeg processes take about the longer one's time, not the sum. Both
-    // settle before the folder is removed, so a failed one never cuts off the other's output.
-    const [mp4, gif] = await Promise.allSettled([
-      encodeUnder(frames, input, join(dir, 'out.mp4'), mp4Attempts, maxBytes, (a) =>
-        mp4Options(a, frames.frames),
-      ),
-      encodeUnder(frames, input, join(dir, 'out.gif'), gifAttempts, maxBytes, gifOptions),
-    ]);
-    if (mp4.status === 'rejected') throw mp4.reason;
-    if (gif.status === 'rejected') throw gif.reason;
-    const [m, g] = [mp4.value, gif.value];
-    return { mp4: m.bytes, gif: g.bytes, mp4Size: m.size, gifSize: g.size };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return new VideoEncoding(frames, displaySize, maxBytes).finish(frames.pixels);
 }
 
 /** An animated GIF of `frames` at their own size (no upscaling; a continuation preview). */
 export async function encodeGif(frames: VideoFrames): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'firstframe-gif-'));
   try {
-    const input = join(dir, 'frames.rgb');
     const output = join(dir, 'out.gif');
-    await writeFile(input, frames.pixels);
-    await run(input, frames, output, ['-filter_complex', GIF_PALETTE, '-loop 0', '-f gif']);
+    const run = startFfmpeg(frames, output, [
+      '-filter_complex',
+      GIF_PALETTE,
+      '-loop',
+      '0',
+      '-f',
+      'gif',
+    ]);
+    run.feed(frames.pixels);
+    await run.done;
     return await readFile(output);
   } finally {
     await rm(dir, { recursive: true, force: true });
