@@ -15,8 +15,9 @@
 // Usage: npm run bench:engine -- [--model dir] [--threads 1] [--steps 4,15] [--rounds 3]
 //          [--schedulers ddim,euler,dpmpp_2m] [--torch-run training/runs/cpu --torch-preset cpu]
 //          [--interpolate] [--lanes 0]
-// --threads n is the engine's intraOpThreads; with n >= 2 its U-Net calls run in n lanes
-// (src/engine/unet-lanes.ts) unless --lanes says otherwise (1: one session with n threads).
+// --threads n is the engine's intraOpThreads; with n >= 2 its U-Net calls run in lanes
+// (src/engine/unet-lanes.ts; n, or more where a call's rows split better: options.ts,
+// unetLanesOf) unless --lanes says otherwise (1: one session with n threads).
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -26,7 +27,8 @@ import { parseArgs } from 'node:util';
 import { SHIPPED_MODEL_NAME } from '../src/config/shipped-model.js';
 import { sessionRunMs } from '../src/engine/backend.js';
 import { loadEngine } from '../src/engine/index.js';
-import { resolveEngineOptions, unetLanesOf } from '../src/engine/options.js';
+import { resolveEngineOptions } from '../src/engine/options.js';
+import { unetLaneCounts } from '../src/engine/runtime.js';
 
 const SHIPPED = `models/${SHIPPED_MODEL_NAME}`;
 
@@ -136,10 +138,10 @@ const engineOptions = {
 };
 const engine = await loadEngine(timing.dir, engineOptions);
 const info = engine.describe();
-const lanes = unetLanesOf(resolveEngineOptions(engineOptions));
+const lanes = unetLaneCounts(resolveEngineOptions(engineOptions));
 console.log(
   `model ${info.name} (${values.model}), onnxruntime-node ${info.provider}, ${threads} threads, ` +
-    `U-Nets in ${lanes} lane(s), ` +
+    `U-Net lanes: image ${lanes.unet_image}, video ${lanes.unet_video}, ` +
     `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ` +
     `${rounds} rounds, ${new Date().toISOString()}`,
 );

@@ -8,7 +8,8 @@
 //   here with the same threads. FLOPs are Conv / MatMul / Gemm / MultiHeadAttention from the node
 //   shapes of one profiled unoptimised run of each graph; "work" counts the first (--old) graph's
 //   FLOPs for both, so both rates measure the same model function.
-// - with 2+ threads, a third row: the new export in that many lanes (src/engine/unet-lanes.ts:
+// - with 2+ threads, a third row: the new export in lanes, as many as the engine uses for this
+//   batch on these threads (options.ts, unetLanesOf; src/engine/unet-lanes.ts:
 //   the batch cut into slices run at once, one thread each), as the engine runs it then.
 // Usage: npx tsx bench/unet-step.ts --new DIR [--old models/shapes-v8] [--component unet_video]
 //          [--threads 1,2] [--rounds 20] [--batch 3] [--frames 16]
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { openSession } from '../src/engine/backend.js';
+import { unetLanesOf } from '../src/engine/options.js';
 import { UnetLanes } from '../src/engine/unet-lanes.js';
 
 const { values } = parseArgs({
@@ -225,7 +227,9 @@ for (const threads of threadCounts) {
   };
   const settings = { provider: 'cpu', intraOpThreads: 1, interOpThreads: 1 } as const;
   const local = threads > 1 ? await openSession(paths.new, settings) : undefined;
-  const lanes = local && (await UnetLanes.open(local, paths.new, settings, threads));
+  // As the engine splits calls of this batch on these threads (options.ts, unetLanesOf).
+  const laneCount = unetLanesOf({ ...settings, intraOpThreads: threads, unetLanes: 0 }, batch);
+  const lanes = local && (await UnetLanes.open(local, paths.new, settings, laneCount));
   const call = {
     sample: feeds.sample.data as Float32Array,
     sampleDims: sampleDims.slice(1),

@@ -8,6 +8,8 @@ import {
 } from './manifest.js';
 import { checkSessionMatchesManifest, type ModelFolder } from './model-folder.js';
 import { unetLanesOf, type EngineOptions } from './options.js';
+import { VIDEO_UNET_ROWS } from './pipelines/video-sampling.js';
+import { CANDIDATE_COUNT } from '../core/contract.js';
 import { UnetLanes, runUnetCall } from './unet-lanes.js';
 
 /** Every required component's session, and those of the optional ones the model has. */
@@ -23,14 +25,28 @@ const isUnet = (name: string): name is UnetName => name === 'unet_image' || name
 export type RuntimeSettings = SessionSettings &
   Partial<Pick<EngineOptions, 'deferVideoSessions' | 'unetLanes'>>;
 
-/** How many lanes each U-Net call runs in (EngineOptions.unetLanes, resolved). */
-const laneCount = (settings: RuntimeSettings) =>
-  unetLanesOf({ ...settings, unetLanes: settings.unetLanes ?? 0 });
+/** Rows of each U-Net's calls: the video sampler's guidance rows; the candidates, with and
+ * without the text. */
+const UNET_ROWS: Record<UnetName, number> = {
+  unet_video: VIDEO_UNET_ROWS,
+  unet_image: 2 * CANDIDATE_COUNT,
+};
+
+/** How many lanes a U-Net's calls run in (EngineOptions.unetLanes, resolved for its rows). */
+const laneCount = (name: UnetName, settings: RuntimeSettings) =>
+  unetLanesOf({ ...settings, unetLanes: settings.unetLanes ?? 0 }, UNET_ROWS[name]);
+
+/** Each U-Net's lanes with these settings (what the benches print). */
+export const unetLaneCounts = (settings: RuntimeSettings): Record<UnetName, number> => ({
+  unet_image: laneCount('unet_image', settings),
+  unet_video: laneCount('unet_video', settings),
+});
 
 /** The U-Nets' sessions: one intra-op thread per lane when they run in lanes (unet-lanes.ts). */
 function sessionSettingsOf(name: string, settings: RuntimeSettings): SessionSettings {
-  const lanes = laneCount(settings);
-  if (!isUnet(name) || lanes === 1) return settings;
+  if (!isUnet(name)) return settings;
+  const lanes = laneCount(name, settings);
+  if (lanes === 1) return settings;
   return { ...settings, intraOpThreads: Math.max(1, Math.floor(settings.intraOpThreads / lanes)) };
 }
 
@@ -98,7 +114,7 @@ export class ModelRuntime {
 
   /** The U-Net's lanes (null: it runs in one), started on first use. */
   private async lanesFor(name: UnetName, session: Session): Promise<UnetLanes | null> {
-    const count = laneCount(this.options);
+    const count = laneCount(name, this.options);
     if (count === 1) return null;
     let opening = this.lanes.get(name);
     if (!opening) {

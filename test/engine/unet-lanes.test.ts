@@ -30,6 +30,19 @@ describe('lane sizes', () => {
     assert.equal(lanes({ intraOpThreads: 2, unetLanes: 1 }), 1);
     assert.equal(lanes({ intraOpThreads: 1, unetLanes: 3 }), 3);
     assert.equal(lanes({ provider: 'cuda', intraOpThreads: 2 }), 1);
+  });
+
+  test("derived lanes balance a call's rows over the threads", () => {
+    const lanes = (threads: number, rows: number, unetLanes = 0) =>
+      unetLanesOf(resolveEngineOptions({ intraOpThreads: threads, unetLanes }), rows);
+    assert.equal(lanes(2, 3), 3, 'a video call: 1 row per lane beats slices of 2 and 1');
+    assert.equal(lanes(2, 8), 2, 'candidates: 4 and 4 already even');
+    assert.equal(lanes(4, 6), 6);
+    assert.equal(lanes(4, 8), 4);
+    assert.equal(lanes(3, 8), 4, '2 rows a lane: 8/3 rows of time on 3 cores, not 3 (3, 3, 2)');
+    assert.equal(lanes(1, 3), 1, 'one thread never splits');
+    assert.equal(lanes(2, 3, 2), 2, 'unetLanes set: as set');
+    assert.equal(unetLanesOf(resolveEngineOptions({ provider: 'cuda', intraOpThreads: 2 }), 3), 1);
     assert.throws(() => resolveEngineOptions({ unetLanes: -1 }), /unetLanes must be a whole/);
   });
 });

@@ -33,7 +33,8 @@ export interface GivenFrames {
   frames: readonly number[];
 }
 
-const BATCH = 3;
+/** Rows of each video U-Net call: one per guidance term (see the top of this file). */
+export const VIDEO_UNET_ROWS = 3;
 /** Frames decoded per VAE call: bounds memory for long videos. */
 const DECODE_CHUNK = 8;
 
@@ -54,7 +55,7 @@ export async function sampleVideo(
   throwIfCancelled(hooks);
   const contextSize = text.max_length * text.hidden_size;
   const encoded = await runtime.encodeText([input.negativePrompt ?? '', input.prompt]);
-  const context = new Float32Array(BATCH * contextSize);
+  const context = new Float32Array(VIDEO_UNET_ROWS * contextSize);
   context.set(encoded.subarray(0, contextSize), 0);
   context.set(encoded.subarray(0, contextSize), contextSize);
   context.set(encoded.subarray(contextSize), 2 * contextSize);
@@ -75,8 +76,8 @@ export async function sampleVideo(
     );
   const sample = input.noise.map((x) => x * scheduler.initNoiseSigma);
   const rowSize = (2 * C + 1) * frames * plane;
-  const modelInput = new Float32Array(BATCH * rowSize);
-  for (let row = 1; row < BATCH; row++) {
+  const modelInput = new Float32Array(VIDEO_UNET_ROWS * rowSize);
+  for (let row = 1; row < VIDEO_UNET_ROWS; row++) {
     for (const f of input.given.frames) {
       if (!Number.isInteger(f) || f < 0 || f >= frames) {
         throw new RangeError(`given frame ${f} is outside the window's 0..${frames - 1}`);
@@ -92,7 +93,7 @@ export async function sampleVideo(
       modelInput.fill(1, mask, mask + plane);
     }
   }
-  const timesteps = new Float32Array(BATCH);
+  const timesteps = new Float32Array(VIDEO_UNET_ROWS);
   const guided = new Float32Array(videoSize);
 
   // 3. Denoise.
@@ -100,7 +101,7 @@ export async function sampleVideo(
   for (const [index, t] of scheduler.timesteps.entries()) {
     throwIfCancelled(hooks);
     const scale = scheduler.modelInputScale(t);
-    for (let row = 0; row < BATCH; row++) {
+    for (let row = 0; row < VIDEO_UNET_ROWS; row++) {
       const offset = row * rowSize;
       for (let i = 0; i < videoSize; i++) modelInput[offset + i] = sample[i]! * scale;
     }
