@@ -204,8 +204,10 @@ class OnnxEngine implements Engine {
     const size = this.imageSize;
     const perImage = size.width * size.height * 3;
     const images = job.seeds.map((_, i) => pixels.subarray(i * perImage, (i + 1) * perImage));
-    const pngs = await Promise.all(images.map((rgb) => encodePng(rgb, size)));
-    const grid = await encodeGrid(images, size, this.options.displaySize);
+    const [pngs, grid] = await Promise.all([
+      Promise.all(images.map((rgb) => encodePng(rgb, size))),
+      encodeGrid(images, size, this.options.displaySize),
+    ]);
     return {
       candidates: pngs.map((png, i) => ({ number: i + 1, seed: job.seeds[i]!, png })),
       grid,
