@@ -289,9 +289,9 @@ class OnnxEngine implements Engine {
    * load while the model runs, so only the encoding itself follows the last step. */
   private async inferVideo(
     fps: number,
-    run: (hooks: StepHooks) => Promise<{ pixels: Uint8Array; frames: number }>,
+    run: (hooks: StepHooks) => Promise<VideoFrames>,
     request: { signal?: AbortSignal; onProgress?: (progress: Progress) => void },
-  ): Promise<{ video: { pixels: Uint8Array; frames: number }; encoding: VideoEncoding }> {
+  ): Promise<{ video: VideoFrames; encoding: VideoEncoding }> {
     const started: { encoding?: VideoEncoding } = {};
     const video = await this.infer(
       (hooks) => {
@@ -315,15 +315,13 @@ class OnnxEngine implements Engine {
   /** MP4 + GIF of `video` under the size limit, by `encoding` (started for it at `fps`), with
    * the encode stage reported. */
   private async encode(
-    video: { pixels: Uint8Array; frames: number },
+    video: VideoFrames,
     fps: number,
     encoding: VideoEncoding,
     request: { signal?: AbortSignal; onProgress?: (progress: Progress) => void },
   ): Promise<EncodedVideo & { frames: number; fps: number; encodeMs: number }> {
-    if (request.signal?.aborted) {
-      await encoding.cancel();
-      throw new EngineAbortedError();
-    }
+    if (request.signal?.aborted) await encoding.cancel();
+    throwIfAborted(request.signal);
     report(request.onProgress, { stage: 'encode', step: 0, total: 1 });
     const started = performance.now();
     const encoded = await encoding.finish(video.pixels);

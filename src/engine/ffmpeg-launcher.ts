@@ -68,8 +68,7 @@ class Launcher {
             ),
       );
     });
-    if (this.stopped) this.pending.get(id)!(stoppedExit(id, 'the ffmpeg launcher process exited'));
-    else this.send({ type: 'start', id, command, args });
+    this.send({ type: 'start', id, command, args });
     this.holdOpen();
     return {
       feed: (bytes) => this.send({ type: 'input', id, bytes }),

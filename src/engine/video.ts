@@ -1,7 +1,7 @@
 // Frames -> MP4 (H.264, yuv420p, faststart: plays in Discord, Slack and browsers) and GIF,
-// upscaled with nearest-neighbour for display, by the static ffmpeg that
-// @ffmpeg-installer/ffmpeg ships, reading the raw frames on its stdin. Re-encodes smaller until under the size limit. And back:
-// a video file -> its frames at the model's size (to extend a video).
+// upscaled with nearest-neighbour for display, by the static ffmpeg that @ffmpeg-installer/ffmpeg
+// ships, reading the raw frames on its stdin. Re-encodes smaller until under the size limit. And
+// back: a video file -> its frames at the model's size (to extend a video).
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -64,9 +64,11 @@ function mp4Options(attempt: Attempt): string[] {
 const GIF_PALETTE =
   'split[a][b];[a]palettegen=max_colors=64:stats_mode=full[p];[b][p]paletteuse=dither=none';
 
+/** A looping GIF through `filter` (which ends in the palette). */
+const gifArgs = (filter: string) => ['-filter_complex', filter, '-loop', '0', '-f', 'gif'];
+
 function gifOptions(attempt: Attempt): string[] {
-  const filter = `scale=${attempt.size}:${attempt.size}:flags=neighbor,${GIF_PALETTE}`;
-  return ['-filter_complex', filter, '-loop', '0', '-f', 'gif'];
+  return gifArgs(`scale=${attempt.size}:${attempt.size}:flags=neighbor,${GIF_PALETTE}`);
 }
 
 /** Even display sizes from `displaySize` down to the native size (H.264 needs even sides). */
@@ -190,14 +192,7 @@ export async function encodeGif(frames: VideoFrames): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'firstframe-gif-'));
   try {
     const output = join(dir, 'out.gif');
-    const run = startFfmpeg(frames, output, [
-      '-filter_complex',
-      GIF_PALETTE,
-      '-loop',
-      '0',
-      '-f',
-      'gif',
-    ]);
+    const run = startFfmpeg(frames, output, gifArgs(GIF_PALETTE));
     run.feed(frames.pixels);
     await run.done;
     return await readFile(output);
